@@ -1,0 +1,23 @@
+//! The agents that descend: the hill-walker, the rolling ball and Nesterov's ball.
+//!
+//! Every agent moves in metres on the ground (east and north) and lets the
+//! [`Surface`](crate::terrain::Surface) convert each step back to its own
+//! coordinates, so the same rules run on geographic grids, projected grids
+//! and analytic surfaces.
+
+pub mod ball;
+mod descend;
+mod kind;
+pub mod nesterov;
+mod params;
+mod stopping;
+mod track;
+pub mod walker;
+
+pub use descend::Agent;
+pub use kind::AgentKind;
+pub use params::{StepParams, DEFAULT_DT_S, DEFAULT_FRICTION_PER_S, DEFAULT_WALKER_ALPHA_M};
+pub use stopping::{
+    StopReason, StopRules, DEFAULT_MAX_STEPS, DEFAULT_PATIENCE, DEFAULT_TOLERANCE_M,
+};
+pub use track::{Endpoint, Summary, Track, TrackPoint};

@@ -1,0 +1,131 @@
+//! The elevation grid type.
+
+use ndarray::Array2;
+use serde::Serialize;
+use std::path::PathBuf;
+
+use super::{Crs, GeoTransform, Position};
+
+/// Where a grid (or one tile of a mosaic) came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputInfo {
+    /// The file as the user named it.
+    pub path: PathBuf,
+    /// The reader that understood it, e.g. `SRTM .hgt` or `GeoTIFF`.
+    pub format: String,
+    /// Number of rows of this input.
+    pub height: usize,
+    /// Number of columns of this input.
+    pub width: usize,
+}
+
+/// An elevation model: heights in metres on a north-up grid.
+#[derive(Debug, Clone)]
+pub struct Dem {
+    /// Heights in metres, indexed `[row, col]`, row 0 to the north; `NaN` marks a void.
+    pub heights: Array2<f32>,
+    /// Placement of the samples.
+    pub transform: GeoTransform,
+    /// Coordinate reference system of the transform.
+    pub crs: Crs,
+    /// The files this grid was built from.
+    pub inputs: Vec<InputInfo>,
+}
+
+/// Summary statistics of a grid's heights.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DemStats {
+    /// Lowest height in metres (`NaN` if every sample is void).
+    pub min: f64,
+    /// Highest height in metres (`NaN` if every sample is void).
+    pub max: f64,
+    /// Number of void samples.
+    pub voids: usize,
+}
+
+impl Dem {
+    /// Number of rows (north to south).
+    pub fn rows(&self) -> usize {
+        self.heights.nrows()
+    }
+
+    /// Number of columns (west to east).
+    pub fn cols(&self) -> usize {
+        self.heights.ncols()
+    }
+
+    /// Outer bounds `[west, south, east, north]` in CRS units, cell edges included.
+    pub fn bounds(&self) -> [f64; 4] {
+        self.transform.bounds(self.rows(), self.cols())
+    }
+
+    /// Height at sample (`row`, `col`) in metres, `None` outside the grid or on a void.
+    pub fn height(&self, row: isize, col: isize) -> Option<f32> {
+        if row < 0 || col < 0 {
+            return None;
+        }
+        let h = *self.heights.get((row as usize, col as usize))?;
+        (!h.is_nan()).then_some(h)
+    }
+
+    /// Position of the centre of sample (`row`, `col`) (fractional allowed).
+    pub fn sample_position(&self, row: f64, col: f64) -> Position {
+        let (x, y) = self.transform.sample_to_xy(row, col);
+        Position::new(x, y)
+    }
+
+    /// Fractional sample indices `(row, col)` of a position.
+    pub fn sample_index(&self, p: Position) -> (f64, f64) {
+        self.transform.xy_to_sample(p.x, p.y)
+    }
+
+    /// `true` when `p` lies within the extent of the sample centres, where
+    /// heights can be interpolated.
+    pub fn covers(&self, p: Position) -> bool {
+        let (r, c) = self.sample_index(p);
+        r >= 0.0 && c >= 0.0 && r <= (self.rows() - 1) as f64 && c <= (self.cols() - 1) as f64
+    }
+
+    /// Minimum, maximum and void count, in one pass.
+    pub fn stats(&self) -> DemStats {
+        let (mut min, mut max, mut voids) = (f32::INFINITY, f32::NEG_INFINITY, 0usize);
+        for &h in self.heights.iter() {
+            if h.is_nan() {
+                voids += 1;
+            } else {
+                min = min.min(h);
+                max = max.max(h);
+            }
+        }
+        if voids == self.heights.len() {
+            return DemStats {
+                min: f64::NAN,
+                max: f64::NAN,
+                voids,
+            };
+        }
+        DemStats {
+            min: min as f64,
+            max: max as f64,
+            voids,
+        }
+    }
+
+    /// Ground size of one cell `(east-west, north-south)` in metres at row `row`.
+    ///
+    /// On a geographic grid the east-west size shrinks with the cosine of the
+    /// row's latitude (WGS84 radii of curvature, see [`crate::terrain::earth`]);
+    /// on a projected grid both are the grid's own metres.
+    pub fn cell_size_m(&self, row: f64) -> (f64, f64) {
+        let t = &self.transform;
+        if self.crs.is_geographic() {
+            let (_, lat) = t.sample_to_xy(row, 0.0);
+            (
+                t.cell_x * crate::terrain::earth::metres_per_degree_lon(lat),
+                t.cell_y * crate::terrain::earth::metres_per_degree_lat(lat),
+            )
+        } else {
+            (t.cell_x, t.cell_y)
+        }
+    }
+}

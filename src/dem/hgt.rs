@@ -1,0 +1,239 @@
+//! NASA SRTM `.hgt` tiles, raw or zipped as NASA and USGS distribute them.
+//!
+//! A tile is a headerless square of big-endian `i16` heights in metres, row 0
+//! to the north. Its resolution is told by its size: 1201 x 1201 samples
+//! (SRTM3, 3 arc-seconds) or 3601 x 3601 (SRTM1, 1 arc-second). The file name
+//! gives the south-west corner (`N52W007`: 52° N, 7° W); samples are
+//! pixel-is-point, so sample (r, c) of an `n` x `n` tile lies at
+//! `lat0 + 1 - r/(n-1)`, `lon0 + c/(n-1)`. The value -32768 marks a void.
+
+use std::io::Read;
+use std::path::Path;
+
+use ndarray::Array2;
+
+use super::{Crs, Dem, GeoTransform, InputInfo};
+use crate::error::{Error, Result};
+
+/// The SRTM void value.
+pub const VOID: i16 = -32768;
+
+/// Heights outside this range (metres) cannot be on Earth: a file holding
+/// them is not an elevation tile, whatever its size.
+pub const PLAUSIBLE_HEIGHTS: std::ops::RangeInclusive<i16> = -1000..=9000;
+
+/// Samples per side of the tile sizes downhill knows.
+const SIDES: [(usize, &str); 2] = [(1201, "SRTM3"), (3601, "SRTM1")];
+
+/// The south-west corner `(lat, lon)` in whole degrees parsed from an SRTM
+/// tile name such as `N52W007.hgt`, `s33e151.hgt` or `N52W007.SRTMGL1.hgt.zip`.
+pub fn corner_from_name(path: &Path) -> Option<(f64, f64)> {
+    let name = path.file_name()?.to_str()?;
+    let b = name.as_bytes();
+    if b.len() < 7 {
+        return None;
+    }
+    let digits = |s: &[u8]| -> Option<f64> {
+        s.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| std::str::from_utf8(s).ok()?.parse().ok())?
+    };
+    let lat_sign = match b[0].to_ascii_uppercase() {
+        b'N' => 1.0,
+        b'S' => -1.0,
+        _ => return None,
+    };
+    let lon_sign = match b[3].to_ascii_uppercase() {
+        b'E' => 1.0,
+        b'W' => -1.0,
+        _ => return None,
+    };
+    let lat = digits(&b[1..3])?;
+    let lon = digits(&b[4..7])?;
+    if b.len() > 7 && b[7].is_ascii_alphanumeric() {
+        return None;
+    }
+    if lat > 90.0 || lon > 180.0 {
+        return None;
+    }
+    Some((lat_sign * lat, lon_sign * lon))
+}
+
+/// `true` when the path looks like an SRTM tile (`.hgt` or `.hgt.zip`).
+pub fn is_hgt_path(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    name.ends_with(".hgt") || name.ends_with(".hgt.zip")
+}
+
+/// Reads an SRTM tile (`.hgt`, or a `.zip` holding one `.hgt`).
+///
+/// `origin` gives the south-west corner `(lat, lon)` in degrees when the
+/// file name is not a tile name.
+pub fn read(path: &Path, origin: Option<(f64, f64)>) -> Result<Dem> {
+    let (lat0, lon0) = match origin.or_else(|| corner_from_name(path)) {
+        Some(c) => c,
+        None => return Err(Error::bad_file(
+            path,
+            "the file name is not an SRTM tile name like N52W007.hgt, so its position is unknown; \
+                 give its south-west corner with --origin LAT,LON",
+        )),
+    };
+    let bytes = read_bytes(path)?;
+    decode(path, &bytes, lat0, lon0)
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let is_zip = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    if !is_zip {
+        return std::fs::read(path).map_err(|e| Error::io(path, e));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut archive = zip::ZipArchive::new(file)
+        .map_err(|e| Error::bad_file(path, format!("not a readable zip archive ({e})")))?;
+    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    let hgt: Vec<&String> = names
+        .iter()
+        .filter(|n| n.to_ascii_lowercase().ends_with(".hgt"))
+        .collect();
+    let entry = match hgt.as_slice() {
+        [one] => one.to_string(),
+        [] => return Err(Error::bad_file(path, "the zip archive holds no .hgt file")),
+        _ => {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "the zip archive holds {} .hgt files; downhill expects one tile per archive",
+                    hgt.len()
+                ),
+            ))
+        }
+    };
+    let mut f = archive
+        .by_name(&entry)
+        .map_err(|e| Error::bad_file(path, format!("cannot open {entry} in the archive ({e})")))?;
+    let declared = f.size();
+    let max = (3601 * 3601 * 2) as u64;
+    if declared > max {
+        return Err(Error::bad_file(
+            path,
+            format!("{entry} in the archive is {declared} bytes, larger than any SRTM tile"),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(declared as usize);
+    f.read_to_end(&mut bytes)
+        .map_err(|e| Error::bad_file(path, format!("{entry} in the archive is damaged ({e})")))?;
+    Ok(bytes)
+}
+
+/// Decodes the raw bytes of a tile whose south-west corner is (`lat0`, `lon0`).
+pub fn decode(path: &Path, bytes: &[u8], lat0: f64, lon0: f64) -> Result<Dem> {
+    let Some(&(n, _)) = SIDES.iter().find(|(n, _)| n * n * 2 == bytes.len()) else {
+        let detail = if bytes.is_empty() {
+            "the file is empty".to_string()
+        } else {
+            format!("{} bytes is not an SRTM tile size", bytes.len())
+        };
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "{detail} (expected 2884802 bytes for SRTM3 1201x1201 or 25934402 for SRTM1 3601x3601); \
+                 the file may be truncated or not a tile"
+            ),
+        ));
+    };
+    let mut heights = Vec::with_capacity(n * n);
+    let mut implausible = 0usize;
+    let mut first_bad = None;
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        let v = i16::from_be_bytes([pair[0], pair[1]]);
+        if v == VOID {
+            heights.push(f32::NAN);
+        } else {
+            if !PLAUSIBLE_HEIGHTS.contains(&v) {
+                implausible += 1;
+                first_bad.get_or_insert((i / n, i % n, v));
+            }
+            heights.push(v as f32);
+        }
+    }
+    if let Some((r, c, v)) = first_bad {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "{implausible} samples hold heights no place on Earth has (first: {v} m at row {r}, column {c}); \
+                 this is not an SRTM tile, or it is corrupt"
+            ),
+        ));
+    }
+    let heights = Array2::from_shape_vec((n, n), heights)
+        .map_err(|e| Error::bad_file(path, format!("internal shape error: {e}")))?;
+    let step = 1.0 / (n - 1) as f64;
+    Ok(Dem {
+        heights,
+        transform: GeoTransform::from_first_sample(lon0, lat0 + 1.0, step, step),
+        crs: Crs::Geographic,
+        inputs: vec![InputInfo {
+            path: path.to_path_buf(),
+            format: if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+            {
+                "SRTM .hgt (zipped)".into()
+            } else {
+                "SRTM .hgt".into()
+            },
+            height: n,
+            width: n,
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn tile_names_in_any_case_and_distribution_style() {
+        let p = |s: &str| corner_from_name(&PathBuf::from(s));
+        assert_eq!(p("N52W007.hgt"), Some((52.0, -7.0)));
+        assert_eq!(p("s33e151.hgt"), Some((-33.0, 151.0)));
+        assert_eq!(p("/x/y/N43E006.SRTMGL1.hgt.zip"), Some((43.0, 6.0)));
+        assert_eq!(p("dem.hgt"), None);
+        assert_eq!(p("N52W0071.hgt"), None);
+        assert_eq!(p("N95W007.hgt"), None);
+    }
+
+    #[test]
+    fn sizes_other_than_srtm_are_refused_with_the_expected_sizes() {
+        let err = decode(Path::new("x/N00E000.hgt"), &[0u8; 1000], 0.0, 0.0).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("x/N00E000.hgt"), "{msg}");
+        assert!(msg.contains("1000 bytes"), "{msg}");
+        assert!(msg.contains("2884802"), "{msg}");
+    }
+
+    #[test]
+    fn a_tiny_srtm3_tile_decodes_with_pixel_is_point_geometry() {
+        let n = 1201;
+        let mut bytes = vec![0u8; n * n * 2];
+        // sample (0, 0) = 100 m, (1200, 1200) = void
+        bytes[0..2].copy_from_slice(&100i16.to_be_bytes());
+        let last = (n * n - 1) * 2;
+        bytes[last..last + 2].copy_from_slice(&VOID.to_be_bytes());
+        let dem = decode(Path::new("S01W002.hgt"), &bytes, -1.0, -2.0).unwrap();
+        assert_eq!(dem.height(0, 0), Some(100.0));
+        assert_eq!(dem.height(1200, 1200), None);
+        let p = dem.sample_position(0.0, 0.0);
+        assert!((p.x + 2.0).abs() < 1e-12 && (p.y - 0.0).abs() < 1e-12);
+        let p = dem.sample_position(1200.0, 1200.0);
+        assert!((p.x + 1.0).abs() < 1e-12 && (p.y + 1.0).abs() < 1e-12);
+        assert_eq!(dem.stats().voids, 1);
+    }
+}

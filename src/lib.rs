@@ -1,0 +1,32 @@
+//! # downhill
+//!
+//! Gradient descent on the real Earth. downhill reads elevation models (NASA
+//! SRTM tiles and other DEMs) into a grid, samples the terrain gradient in
+//! true metres, and lets agents descend it: the hill-walker (plain gradient
+//! descent), the rolling ball (heavy-ball momentum) and Nesterov's ball.
+//!
+//! The library is organised as the domain is:
+//!
+//! - [`dem`]: loading elevation files, georeferencing;
+//! - [`terrain`]: heights and gradients at any position, in metres;
+//! - [`agents`]: the update rules, stop rules and tracks;
+//! - [`peaks`]: named summits to start from;
+//! - [`export`]: GeoJSON and GPX tracks, written atomically.
+//!
+//! ```no_run
+//! use downhill::{agents::{Agent, AgentKind, StopRules}, dem, terrain::{Terrain, GradientScheme, Vector}};
+//! # fn main() -> downhill::Result<()> {
+//! let grid = dem::open("data/N52W007.hgt".as_ref(), &dem::LoadOptions::default())?;
+//! let terrain = Terrain::new(grid, GradientScheme::Central)?;
+//! let start = dem::Position::new(-6.78, 52.6177); // lon, lat
+//! let track = Agent::new(AgentKind::Momentum).descend(&terrain, start, Vector::ZERO, &StopRules::default())?;
+//! println!("{} steps, stopped: {}", track.steps(), track.stop_reason);
+//! # Ok(()) }
+//! ```
+
+pub mod agents;
+pub mod dem;
+mod error;
+pub mod terrain;
+
+pub use error::{Error, Result};

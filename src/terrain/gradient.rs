@@ -1,0 +1,167 @@
+//! Finite-difference gradients of a grid in true metres.
+//!
+//! Both schemes return the slope towards east and north (m/m) at a sample.
+//! On a geographic grid the east-west spacing is that of each row's own
+//! latitude. Where a stencil reaches past the raster edge, the scheme falls
+//! back to a one-sided difference (central) or mirrors the missing sample
+//! through the centre (Horn, as `gdaldem -compute_edges` does). A stencil
+//! touching a void yields no gradient.
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use super::Vector;
+use crate::dem::Dem;
+
+/// Which finite-difference stencil to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GradientScheme {
+    /// Central differences of the four edge neighbours (second-order accurate).
+    #[default]
+    Central,
+    /// Horn's 3 x 3 weighted stencil (smoother; what GIS slope tools use).
+    Horn,
+}
+
+/// Per-row ground spacing of a grid in metres.
+#[derive(Debug, Clone)]
+pub struct RowMetrics {
+    /// East-west size of a cell on each row, metres.
+    pub dx: Vec<f64>,
+    /// North-south size of a cell on each row, metres.
+    pub dy: Vec<f64>,
+}
+
+impl RowMetrics {
+    /// Spacing of every row of `dem`.
+    pub fn of(dem: &Dem) -> Self {
+        let (dx, dy) = (0..dem.rows()).map(|r| dem.cell_size_m(r as f64)).unzip();
+        RowMetrics { dx, dy }
+    }
+}
+
+/// Gradient at sample (`r`, `c`) with the given scheme, `None` if the stencil touches a void.
+pub fn gradient_at(
+    dem: &Dem,
+    metrics: &RowMetrics,
+    scheme: GradientScheme,
+    r: usize,
+    c: usize,
+) -> Option<Vector> {
+    match scheme {
+        GradientScheme::Central => central(dem, metrics, r, c),
+        GradientScheme::Horn => horn(dem, metrics, r, c),
+    }
+}
+
+fn central(dem: &Dem, m: &RowMetrics, r: usize, c: usize) -> Option<Vector> {
+    let h = &dem.heights;
+    let (rows, cols) = h.dim();
+    let centre = h[[r, c]];
+    if centre.is_nan() {
+        return None;
+    }
+    let (cw, ce) = (c.saturating_sub(1), (c + 1).min(cols - 1));
+    let (rn, rs) = (r.saturating_sub(1), (r + 1).min(rows - 1));
+    let (w, e, n, s) = (h[[r, cw]], h[[r, ce]], h[[rn, c]], h[[rs, c]]);
+    if w.is_nan() || e.is_nan() || n.is_nan() || s.is_nan() {
+        return None;
+    }
+    let east = if ce > cw {
+        (e - w) as f64 / ((ce - cw) as f64 * m.dx[r])
+    } else {
+        0.0
+    };
+    let north = if rs > rn {
+        (n - s) as f64 / ((rs - rn) as f64 * m.dy[r])
+    } else {
+        0.0
+    };
+    Some(Vector::new(east, north))
+}
+
+/// Horn (1981): `dz/dx = ((c + 2f + i) - (a + 2d + g)) / 8dx` over the 3 x 3 window
+/// `a b c / d e f / g h i`, each row's difference scaled by that row's own spacing.
+fn horn(dem: &Dem, m: &RowMetrics, r: usize, c: usize) -> Option<Vector> {
+    let w = window(dem, r, c)?;
+    let rows = dem.rows();
+    let dx = |k: usize| m.dx[(r + k).saturating_sub(1).min(rows - 1)];
+    let dy = m.dy[r];
+    let east = ((w[0][2] - w[0][0]) / dx(0)
+        + 2.0 * (w[1][2] - w[1][0]) / dx(1)
+        + (w[2][2] - w[2][0]) / dx(2))
+        / 8.0;
+    let north =
+        ((w[0][0] + 2.0 * w[0][1] + w[0][2]) - (w[2][0] + 2.0 * w[2][1] + w[2][2])) / (8.0 * dy);
+    Some(Vector::new(east, north))
+}
+
+/// The 3 x 3 window around (`r`, `c`) in metres, missing samples beyond the
+/// raster edge mirrored through the centre (`2 z_centre - z_opposite`).
+/// `None` if any sample inside the raster is void.
+pub fn window(dem: &Dem, r: usize, c: usize) -> Option<[[f64; 3]; 3]> {
+    let h = &dem.heights;
+    let (rows, cols) = h.dim();
+    let mut w = [[f64::NAN; 3]; 3];
+    for (i, row) in w.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            let (rr, cc) = (r as isize + i as isize - 1, c as isize + j as isize - 1);
+            if rr >= 0 && cc >= 0 && (rr as usize) < rows && (cc as usize) < cols {
+                let z = h[[rr as usize, cc as usize]];
+                if z.is_nan() {
+                    return None;
+                }
+                *v = z as f64;
+            }
+        }
+    }
+    let centre = w[1][1];
+    for i in 0..3 {
+        for j in 0..3 {
+            if w[i][j].is_nan() {
+                let opposite = w[2 - i][2 - j];
+                w[i][j] = if opposite.is_nan() {
+                    centre
+                } else {
+                    2.0 * centre - opposite
+                };
+            }
+        }
+    }
+    Some(w)
+}
+
+/// A precomputed gradient grid: slope east and north (m/m) at every sample,
+/// `NaN` where the stencil touches a void.
+#[derive(Debug, Clone)]
+pub struct GradientGrid {
+    /// Slope towards east at each sample.
+    pub east: Array2<f32>,
+    /// Slope towards north at each sample.
+    pub north: Array2<f32>,
+}
+
+impl GradientGrid {
+    /// Computes the gradient at every sample of `dem`, rows in parallel.
+    pub fn compute(dem: &Dem, scheme: GradientScheme) -> Self {
+        let metrics = RowMetrics::of(dem);
+        let (rows, cols) = dem.heights.dim();
+        let mut east = Array2::<f32>::zeros((rows, cols));
+        let mut north = Array2::<f32>::zeros((rows, cols));
+        east.axis_iter_mut(ndarray::Axis(0))
+            .into_par_iter()
+            .zip(north.axis_iter_mut(ndarray::Axis(0)).into_par_iter())
+            .enumerate()
+            .for_each(|(r, (mut e_row, mut n_row))| {
+                for c in 0..cols {
+                    let g = gradient_at(dem, &metrics, scheme, r, c);
+                    let (ge, gn) =
+                        g.map_or((f32::NAN, f32::NAN), |g| (g.east as f32, g.north as f32));
+                    e_row[c] = ge;
+                    n_row[c] = gn;
+                }
+            });
+        GradientGrid { east, north }
+    }
+}

@@ -1,0 +1,71 @@
+//! Options shared by several subcommands.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use downhill::dem::{self, Dem, LoadOptions};
+
+/// Options that apply to every subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
+    /// Print nothing but results and errors (no progress bars, no notes).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+impl Global {
+    /// `true` when progress bars should be drawn: stderr is a terminal and not `--quiet`.
+    #[allow(dead_code)]
+    pub fn show_progress(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
+    }
+}
+
+/// The elevation inputs of a command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemArgs {
+    /// Elevation files (SRTM .hgt or .hgt.zip).
+    #[arg(value_name = "DEM", required = true)]
+    pub dems: Vec<PathBuf>,
+    /// South-west corner LAT,LON (degrees) of an SRTM tile whose file name does not say it.
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon)]
+    pub origin: Option<(f64, f64)>,
+}
+
+impl DemArgs {
+    /// Loads the named files into one grid.
+    pub fn load(&self) -> anyhow::Result<Dem> {
+        let options = LoadOptions {
+            origin: self.origin,
+        };
+        Ok(dem::open_all(&self.dems, &options)?)
+    }
+}
+
+/// Parses `LAT,LON` in degrees.
+pub fn parse_lat_lon(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = parse_pair(s)?;
+    if !(-90.0..=90.0).contains(&a) || !(-180.0..=360.0).contains(&b) {
+        return Err(format!(
+            "'{s}' is not LAT,LON in degrees (latitude -90..90 first, then longitude)"
+        ));
+    }
+    Ok((a, b))
+}
+
+/// Parses two comma-separated numbers.
+pub fn parse_pair(s: &str) -> Result<(f64, f64), String> {
+    let mut it = s.split(',').map(|p| p.trim().parse::<f64>());
+    match (it.next(), it.next(), it.next()) {
+        (Some(Ok(a)), Some(Ok(b)), None) if a.is_finite() && b.is_finite() => Ok((a, b)),
+        _ => Err(format!("'{s}' is not two numbers separated by a comma")),
+    }
+}
+
+/// Serialises `value` as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value).context("cannot serialise the result")?;
+    println!("{text}");
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! `downhill info`: what is in an elevation file.
+
+use serde::Serialize;
+
+use super::common::{print_json, DemArgs, Global};
+use downhill::dem::{Dem, InputInfo};
+
+/// Arguments of `downhill info`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    dem: DemArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `info --json` prints.
+#[derive(Debug, Serialize)]
+struct Report {
+    width: usize,
+    height: usize,
+    /// [west, south, east, north] in CRS units, cell edges included.
+    bounds: [f64; 4],
+    /// Cell size in metres (east-west, north-south) at the centre row.
+    cell_size_m: [f64; 2],
+    min: f64,
+    max: f64,
+    voids: usize,
+    crs: String,
+    inputs: Vec<InputInfo>,
+}
+
+fn report(dem: &Dem) -> Report {
+    let stats = dem.stats();
+    let (dx, dy) = dem.cell_size_m((dem.rows() as f64 - 1.0) / 2.0);
+    Report {
+        width: dem.cols(),
+        height: dem.rows(),
+        bounds: dem.bounds(),
+        cell_size_m: [dx, dy],
+        min: stats.min,
+        max: stats.max,
+        voids: stats.voids,
+        crs: dem.crs.label(),
+        inputs: dem.inputs.clone(),
+    }
+}
+
+/// Runs `downhill info`.
+pub fn run(args: &Args, _global: &Global) -> anyhow::Result<()> {
+    let dem = args.dem.load()?;
+    let r = report(&dem);
+    if args.json {
+        return print_json(&r);
+    }
+    let [w, s, e, n] = r.bounds;
+    println!(
+        "size        {} x {} samples (width x height)",
+        r.width, r.height
+    );
+    println!("bounds      west {w:.6}  south {s:.6}  east {e:.6}  north {n:.6}");
+    println!("crs         {}", r.crs);
+    println!(
+        "cell size   {:.1} m east-west x {:.1} m north-south (at the centre)",
+        r.cell_size_m[0], r.cell_size_m[1]
+    );
+    println!("elevation   min {} m  max {} m", r.min, r.max);
+    println!("voids       {}", r.voids);
+    for i in &r.inputs {
+        println!(
+            "input       {} ({}, {} x {})",
+            i.path.display(),
+            i.format,
+            i.width,
+            i.height
+        );
+    }
+    Ok(())
+}

@@ -18,7 +18,10 @@ fn bowl(a: f64, b: f64, ymax: f64) -> Terrain {
     let dem = Dem {
         heights,
         transform: GeoTransform::from_first_sample(-1000.0, ymax, cell, cell),
-        crs: Crs::Projected { epsg: 32631, proj: String::new() },
+        crs: Crs::Projected {
+            epsg: 32631,
+            proj: String::new(),
+        },
         inputs: vec![],
     };
     Terrain::new(dem, GradientScheme::Central).unwrap()
@@ -35,24 +38,36 @@ fn ramp_of(slope: f64) -> Terrain {
     let dem = Dem {
         heights,
         transform: GeoTransform::from_first_sample(0.0, 0.0, 10.0, 10.0),
-        crs: Crs::Projected { epsg: 32631, proj: String::new() },
+        crs: Crs::Projected {
+            epsg: 32631,
+            proj: String::new(),
+        },
         inputs: vec![],
     };
     Terrain::new(dem, GradientScheme::Central).unwrap()
 }
 
 fn agent(kind: AgentKind, alpha: f64, beta: f64) -> Agent {
-    Agent { kind, params: StepParams::new(alpha, beta).unwrap() }
+    Agent {
+        kind,
+        params: StepParams::new(alpha, beta).unwrap(),
+    }
 }
 
 fn steps_to_within(track: &downhill::agents::Track, radius: f64) -> Option<usize> {
-    track.points.iter().position(|p| p.position.x.hypot(p.position.y) < radius)
+    track
+        .points
+        .iter()
+        .position(|p| p.position.x.hypot(p.position.y) < radius)
 }
 
 #[test]
 fn the_walker_reaches_the_bottom_of_a_bowl() {
     let t = bowl(1e-3, 1e-2, 300.0);
-    let rules = StopRules { tolerance_m: 1e-4, ..StopRules::default() };
+    let rules = StopRules {
+        tolerance_m: 1e-4,
+        ..StopRules::default()
+    };
     let track = agent(AgentKind::Gd, 50.0, 0.0)
         .descend(&t, Position::new(700.0, 200.0), Vector::ZERO, &rules)
         .unwrap();
@@ -61,7 +76,10 @@ fn the_walker_reaches_the_bottom_of_a_bowl() {
     assert!(end.position.x.hypot(end.position.y) < 0.2, "{end:?}");
     assert!(end.elevation < 0.01);
     // Plain gradient descent never goes uphill on a convex bowl with a stable step.
-    assert!(track.points.windows(2).all(|w| w[1].elevation <= w[0].elevation + 1e-6));
+    assert!(track
+        .points
+        .windows(2)
+        .all(|w| w[1].elevation <= w[0].elevation + 1e-6));
 }
 
 #[test]
@@ -72,19 +90,30 @@ fn heavy_ball_beats_the_walker_on_an_ill_conditioned_bowl() {
     let (a, b) = (1e-3, 1e-1);
     // The optimal ball overshoots across the narrow axis at first (1 - αb ≈ -2.3): give it room.
     let t = bowl(a, b, 300.0);
-    let rules = StopRules { tolerance_m: 1e-6, max_steps: 5000, ..StopRules::default() };
+    let rules = StopRules {
+        tolerance_m: 1e-6,
+        max_steps: 5000,
+        ..StopRules::default()
+    };
     let start = Position::new(800.0, 20.0);
     let gd = agent(AgentKind::Gd, 2.0 / (a + b), 0.0);
     let kappa: f64 = b / a;
     let beta = ((kappa.sqrt() - 1.0) / (kappa.sqrt() + 1.0)).powi(2);
-    let hb = agent(AgentKind::Momentum, 4.0 / (a.sqrt() + b.sqrt()).powi(2), beta);
+    let hb = agent(
+        AgentKind::Momentum,
+        4.0 / (a.sqrt() + b.sqrt()).powi(2),
+        beta,
+    );
     let gd_track = gd.descend(&t, start, Vector::ZERO, &rules).unwrap();
     let hb_track = hb.descend(&t, start, Vector::ZERO, &rules).unwrap();
     let gd_steps = steps_to_within(&gd_track, 1.0).unwrap();
     let hb_steps = steps_to_within(&hb_track, 1.0).unwrap();
     // Predicted: ln(800/1)/ln(101/99) ≈ 335 steps for gd, ≈ 35 for the ball.
     assert!((250..=420).contains(&gd_steps), "gd took {gd_steps}");
-    assert!(hb_steps * 4 < gd_steps, "heavy ball {hb_steps} vs gd {gd_steps}");
+    assert!(
+        hb_steps * 4 < gd_steps,
+        "heavy ball {hb_steps} vs gd {gd_steps}"
+    );
 }
 
 #[test]
@@ -92,15 +121,26 @@ fn momentum_and_nesterov_steps_match_hand_iteration_on_a_plane() {
     // Constant gradient g = (0.1, 0): v1 = -αg, v2 = βv1 - αg, x2 = x0 + v1 + v2.
     let t = ramp();
     let (alpha, beta) = (20.0, 0.5);
-    let rules = StopRules { max_steps: 2, ..StopRules::default() };
+    let rules = StopRules {
+        max_steps: 2,
+        ..StopRules::default()
+    };
     let x0 = Position::new(250.0, -250.0);
     for kind in [AgentKind::Momentum, AgentKind::Nesterov] {
-        let tr = agent(kind, alpha, beta).descend(&t, x0, Vector::ZERO, &rules).unwrap();
+        let tr = agent(kind, alpha, beta)
+            .descend(&t, x0, Vector::ZERO, &rules)
+            .unwrap();
         assert_eq!(tr.stop_reason, StopReason::MaxSteps);
         let v1 = -alpha * 0.1;
         let v2 = beta * v1 - alpha * 0.1;
-        assert!((tr.points[1].position.x - (250.0 + v1)).abs() < 1e-9, "{kind}");
-        assert!((tr.points[2].position.x - (250.0 + v1 + v2)).abs() < 1e-9, "{kind}");
+        assert!(
+            (tr.points[1].position.x - (250.0 + v1)).abs() < 1e-9,
+            "{kind}"
+        );
+        assert!(
+            (tr.points[2].position.x - (250.0 + v1 + v2)).abs() < 1e-9,
+            "{kind}"
+        );
         assert!((tr.points[2].elevation - 0.1 * (250.0 + v1 + v2)).abs() < 1e-3);
     }
     // The walker ignores β and any initial velocity.
@@ -113,13 +153,24 @@ fn momentum_and_nesterov_steps_match_hand_iteration_on_a_plane() {
 #[test]
 fn an_initial_velocity_carries_the_ball() {
     let t = ramp();
-    let rules = StopRules { max_steps: 1, ..StopRules::default() };
+    let rules = StopRules {
+        max_steps: 1,
+        ..StopRules::default()
+    };
     let tr = agent(AgentKind::Momentum, 10.0, 0.5)
-        .descend(&t, Position::new(250.0, -250.0), Vector::new(0.0, -4.0), &rules)
+        .descend(
+            &t,
+            Position::new(250.0, -250.0),
+            Vector::new(0.0, -4.0),
+            &rules,
+        )
         .unwrap();
     // v1 = β v0 - α g = (-1, -2)
     let p = tr.points[1].position;
-    assert!((p.x - 249.0).abs() < 1e-9 && (p.y + 252.0).abs() < 1e-9, "{p:?}");
+    assert!(
+        (p.x - 249.0).abs() < 1e-9 && (p.y + 252.0).abs() < 1e-9,
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -128,11 +179,16 @@ fn stop_rules_report_why() {
     let start = Position::new(250.0, -250.0);
     let walker = agent(AgentKind::Gd, 20.0, 0.0);
     // Walking west down the ramp until the raster ends.
-    let tr = walker.descend(&t, start, Vector::ZERO, &StopRules::default()).unwrap();
+    let tr = walker
+        .descend(&t, start, Vector::ZERO, &StopRules::default())
+        .unwrap();
     assert_eq!(tr.stop_reason, StopReason::Edge);
     assert!(tr.points.iter().all(|p| p.position.x >= 0.0));
     // Below a threshold height: the ramp is 15 m high at x = 150 m.
-    let rules = StopRules { stop_below: Some(15.0), ..StopRules::default() };
+    let rules = StopRules {
+        stop_below: Some(15.0),
+        ..StopRules::default()
+    };
     let tr = walker.descend(&t, start, Vector::ZERO, &rules).unwrap();
     assert_eq!(tr.stop_reason, StopReason::Below);
     assert!(tr.points.last().unwrap().elevation < 15.0);
@@ -149,8 +205,17 @@ fn physical_parameters_follow_the_euler_mapping() {
     let p = StepParams::physical(0.5, 0.01).unwrap();
     assert!((p.alpha - 9.80665 * 0.25).abs() < 1e-12);
     assert!((p.beta - 0.995).abs() < 1e-12);
-    for (dt, gamma) in [(1.0, 0.0), (1.0, -0.1), (2.0, 0.6), (0.0, 0.1), (f64::NAN, 0.1)] {
-        assert!(StepParams::physical(dt, gamma).is_err(), "dt {dt} gamma {gamma}");
+    for (dt, gamma) in [
+        (1.0, 0.0),
+        (1.0, -0.1),
+        (2.0, 0.6),
+        (0.0, 0.1),
+        (f64::NAN, 0.1),
+    ] {
+        assert!(
+            StepParams::physical(dt, gamma).is_err(),
+            "dt {dt} gamma {gamma}"
+        );
     }
     let err = StepParams::new(1.0, 1.2).unwrap_err().to_string();
     assert!(err.contains("β") && err.contains("diverge"), "{err}");
@@ -163,7 +228,12 @@ fn physical_parameters_follow_the_euler_mapping() {
 fn starts_off_the_grid_are_refused() {
     let t = ramp();
     let err = Agent::new(AgentKind::Gd)
-        .descend(&t, Position::new(-100.0, 0.0), Vector::ZERO, &StopRules::default())
+        .descend(
+            &t,
+            Position::new(-100.0, 0.0),
+            Vector::ZERO,
+            &StopRules::default(),
+        )
         .unwrap_err();
     assert!(err.to_string().contains("outside"), "{err}");
     assert!(t.elevation(Position::new(-100.0, 0.0)).is_err());

@@ -21,7 +21,11 @@ fn refused(dir: &Path, args: &[&str]) -> String {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(2), "args {args:?}: {stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "one line expected: {stderr}");
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "one line expected: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     let written = std::fs::read_dir(&out_dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(written, 0, "args {args:?} wrote files");
@@ -34,7 +38,10 @@ fn a_truncated_tile() {
     let p = dir.path().join("N52W007.hgt");
     std::fs::write(&p, &std::fs::read(TILE).unwrap()[..1_000_000]).unwrap();
     let e = refused(dir.path(), &[p.to_str().unwrap(), "--at", "52.6,-6.8"]);
-    assert!(e.contains("N52W007.hgt") && e.contains("1000000 bytes"), "{e}");
+    assert!(
+        e.contains("N52W007.hgt") && e.contains("1000000 bytes"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -53,14 +60,23 @@ fn random_bytes_of_the_right_size() {
         .collect();
     std::fs::write(&p, bytes).unwrap();
     let e = refused(dir.path(), &[p.to_str().unwrap(), "--at", "52.6,-6.8"]);
-    assert!(e.contains("N52W007.hgt") && e.contains("not an SRTM tile"), "{e}");
+    assert!(
+        e.contains("N52W007.hgt") && e.contains("not an SRTM tile"),
+        "{e}"
+    );
 }
 
 #[test]
 fn random_bytes_of_a_random_size_and_an_empty_file() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("S10E020.hgt");
-    std::fs::write(&p, (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<_>>()).unwrap();
+    std::fs::write(
+        &p,
+        (0..5000u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
     let e = refused(dir.path(), &[p.to_str().unwrap(), "--at", "-9.5,20.5"]);
     assert!(e.contains("S10E020.hgt") && e.contains("5000 bytes"), "{e}");
     std::fs::write(&p, b"").unwrap();
@@ -75,11 +91,15 @@ fn a_zip_that_lies_about_its_size_or_is_broken() {
     // A zip holding a 600-byte "N52W007.hgt": the archive name promises a tile it is not.
     let p = dir.path().join("N52W007.hgt.zip");
     let mut z = zip::ZipWriter::new(std::fs::File::create(&p).unwrap());
-    z.start_file("N52W007.hgt", zip::write::SimpleFileOptions::default()).unwrap();
+    z.start_file("N52W007.hgt", zip::write::SimpleFileOptions::default())
+        .unwrap();
     z.write_all(&[0u8; 600]).unwrap();
     z.finish().unwrap();
     let e = refused(dir.path(), &[p.to_str().unwrap(), "--at", "52.6,-6.8"]);
-    assert!(e.contains("N52W007.hgt.zip") && e.contains("600 bytes"), "{e}");
+    assert!(
+        e.contains("N52W007.hgt.zip") && e.contains("600 bytes"),
+        "{e}"
+    );
     // Not a zip at all.
     std::fs::write(&p, b"PK\x03\x04 this is not really a zip archive").unwrap();
     let e = refused(dir.path(), &[p.to_str().unwrap(), "--at", "52.6,-6.8"]);
@@ -112,9 +132,15 @@ fn a_misspelled_peak_gets_suggestions() {
 #[test]
 fn momentum_that_would_diverge() {
     let dir = tempfile::tempdir().unwrap();
-    let e = refused(dir.path(), &[TILE, "--peak", "Mount Leinster", "--beta", "1.2"]);
+    let e = refused(
+        dir.path(),
+        &[TILE, "--peak", "Mount Leinster", "--beta", "1.2"],
+    );
     assert!(e.contains("1.2") && e.contains("β"), "{e}");
-    let e = refused(dir.path(), &[TILE, "--at", "52.6,-6.8", "--friction", "0", "--dt", "1"]);
+    let e = refused(
+        dir.path(),
+        &[TILE, "--at", "52.6,-6.8", "--friction", "0", "--dt", "1"],
+    );
     assert!(e.contains("friction"), "{e}");
     let e = refused(dir.path(), &[TILE, "--at", "52.6,-6.8", "--alpha", "-3"]);
     assert!(e.contains("alpha"), "{e}");
@@ -122,7 +148,10 @@ fn momentum_that_would_diverge() {
 
 #[test]
 fn info_on_a_missing_file() {
-    let out = downhill().args(["info", "no/such/N00E000.hgt"]).output().unwrap();
+    let out = downhill()
+        .args(["info", "no/such/N00E000.hgt"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("no/such/N00E000.hgt"), "{e}");

@@ -9,7 +9,11 @@ fn downhill() -> Command {
 
 fn json_of(cmd: &mut Command) -> Value {
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -21,7 +25,12 @@ fn info_reports_size_bounds_heights_and_voids() {
     assert_eq!(v["min"], -8.0);
     assert_eq!(v["max"], 922.0);
     assert_eq!(v["voids"], 0);
-    let b: Vec<f64> = v["bounds"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+    let b: Vec<f64> = v["bounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
     for (got, want) in b.iter().zip([-7.0, 52.0, -6.0, 53.0]) {
         assert!((got - want).abs() < 1e-3, "{b:?}");
     }
@@ -34,7 +43,14 @@ fn mount_leinster_walker_stalls_and_the_ball_reaches_the_barrow() {
     let dir = tempfile::tempdir().unwrap();
     let v = json_of(
         downhill()
-            .args(["drop", "data/N52W007.hgt", "--peak", "Mount Leinster", "--json", "--out"])
+            .args([
+                "drop",
+                "data/N52W007.hgt",
+                "--peak",
+                "Mount Leinster",
+                "--json",
+                "--out",
+            ])
             .arg(dir.path()),
     );
     let rows = v.as_array().unwrap();
@@ -42,7 +58,16 @@ fn mount_leinster_walker_stalls_and_the_ball_reaches_the_barrow() {
     let find = |name: &str| rows.iter().find(|r| r["agent"] == name).unwrap();
     let (walker, ball, nesterov) = (find("gd"), find("momentum"), find("nesterov"));
     for r in rows {
-        for key in ["steps", "stop_reason", "start", "end", "length_m", "descent_m", "alpha", "beta"] {
+        for key in [
+            "steps",
+            "stop_reason",
+            "start",
+            "end",
+            "length_m",
+            "descent_m",
+            "alpha",
+            "beta",
+        ] {
             assert!(!r[key].is_null(), "missing {key} in {r}");
         }
         // The start snapped to the DEM summit near the published 52.6177 N 6.7800 W.
@@ -54,7 +79,10 @@ fn mount_leinster_walker_stalls_and_the_ball_reaches_the_barrow() {
     // The walker stalls in the valley south-west of the summit, above 60 m.
     let we = &walker["end"];
     assert!(we["elevation"].as_f64().unwrap() > 60.0, "{we}");
-    assert!(we["lat"].as_f64().unwrap() < 52.6177 && we["lon"].as_f64().unwrap() < -6.78, "{we}");
+    assert!(
+        we["lat"].as_f64().unwrap() < 52.6177 && we["lon"].as_f64().unwrap() < -6.78,
+        "{we}"
+    );
     assert_eq!(walker["stop_reason"], "converged");
     // The ball rolls on to the River Barrow: below 30 m on its valley floor,
     // which runs north-south about 10 km west of the summit (52.54 N 6.95 W).
@@ -62,7 +90,10 @@ fn mount_leinster_walker_stalls_and_the_ball_reaches_the_barrow() {
         let e = &b["end"];
         assert!(e["elevation"].as_f64().unwrap() < 30.0, "{e}");
         let (lon, lat) = (e["lon"].as_f64().unwrap(), e["lat"].as_f64().unwrap());
-        assert!((-7.0..-6.88).contains(&lon) && (52.45..52.65).contains(&lat), "{e}");
+        assert!(
+            (-7.0..-6.88).contains(&lon) && (52.45..52.65).contains(&lat),
+            "{e}"
+        );
     }
     assert!(ball["beta"].as_f64().unwrap() > 0.9 && walker["beta"].as_f64().unwrap() == 0.0);
     assert!(dir.path().join("tracks.geojson").exists());
@@ -72,11 +103,24 @@ fn mount_leinster_walker_stalls_and_the_ball_reaches_the_barrow() {
 #[test]
 fn the_demo_tells_the_story_and_writes_valid_files() {
     let dir = tempfile::tempdir().unwrap();
-    let out = downhill().args(["demo", "--out"]).arg(dir.path()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = downhill()
+        .args(["demo", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Mount Leinster") && text.contains("Barrow"), "{text}");
-    let geo: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("tracks.geojson")).unwrap()).unwrap();
+    assert!(
+        text.contains("Mount Leinster") && text.contains("Barrow"),
+        "{text}"
+    );
+    let geo: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("tracks.geojson")).unwrap())
+            .unwrap();
     assert_eq!(geo["type"], "FeatureCollection");
     let lines: Vec<&Value> = geo["features"]
         .as_array()
@@ -101,13 +145,24 @@ fn a_rerun_replaces_its_own_files_but_not_a_users() {
     let dir = tempfile::tempdir().unwrap();
     let run = || {
         downhill()
-            .args(["drop", "data/N52W007.hgt", "--at", "52.6,-6.8", "--agent", "gd", "--out"])
+            .args([
+                "drop",
+                "data/N52W007.hgt",
+                "--at",
+                "52.6,-6.8",
+                "--agent",
+                "gd",
+                "--out",
+            ])
             .arg(dir.path())
             .output()
             .unwrap()
     };
     assert!(run().status.success());
-    assert!(run().status.success(), "a rerun may replace downhill's own files");
+    assert!(
+        run().status.success(),
+        "a rerun may replace downhill's own files"
+    );
     let other = tempfile::tempdir().unwrap();
     std::fs::write(other.path().join("tracks.gpx"), b"my own precious track").unwrap();
     let out = downhill()
@@ -116,6 +171,9 @@ fn a_rerun_replaces_its_own_files_but_not_a_users() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(std::fs::read(other.path().join("tracks.gpx")).unwrap(), b"my own precious track");
+    assert_eq!(
+        std::fs::read(other.path().join("tracks.gpx")).unwrap(),
+        b"my own precious track"
+    );
     assert!(!other.path().join("tracks.geojson").exists());
 }

@@ -39,9 +39,21 @@ fn size_corners_and_bounds_follow_the_tile_name() {
 #[test]
 fn heights_equal_the_raw_big_endian_samples() {
     let d = load(TILE);
-    for &(r, c) in &[(0, 0), (0, 1200), (1200, 0), (1200, 1200), (600, 600), (459, 265), (39, 642)] {
+    for &(r, c) in &[
+        (0, 0),
+        (0, 1200),
+        (1200, 0),
+        (1200, 1200),
+        (600, 600),
+        (459, 265),
+        (39, 642),
+    ] {
         let raw = raw_sample(TILE, 1201, r, c) as f32;
-        assert_eq!(d.height(r as isize, c as isize), Some(raw), "sample ({r}, {c})");
+        assert_eq!(
+            d.height(r as isize, c as isize),
+            Some(raw),
+            "sample ({r}, {c})"
+        );
     }
 }
 
@@ -89,7 +101,8 @@ fn zipped_tiles_read_like_the_raw_ones() {
     let mut z = zip::ZipWriter::new(std::fs::File::create(&zpath).unwrap());
     z.start_file(
         "N52W007.hgt",
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated),
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated),
     )
     .unwrap();
     z.write_all(&std::fs::read(TILE).unwrap()).unwrap();
@@ -105,8 +118,19 @@ fn origin_places_a_tile_with_an_uninformative_name() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("leinster.hgt");
     std::fs::copy(TILE, &p).unwrap();
-    let err = dem::open(&p, &LoadOptions::default()).unwrap_err().to_string();
-    assert!(err.contains("leinster.hgt") && err.contains("--origin"), "{err}");
-    let d = dem::open(&p, &LoadOptions { origin: Some((52.0, -7.0)) }).unwrap();
+    let err = dem::open(&p, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("leinster.hgt") && err.contains("--origin"),
+        "{err}"
+    );
+    let d = dem::open(
+        &p,
+        &LoadOptions {
+            origin: Some((52.0, -7.0)),
+        },
+    )
+    .unwrap();
     assert_eq!(d.transform, load(TILE).transform);
 }

@@ -22,7 +22,8 @@ fn tilted_plane(lat0: f64, se: f64, sn: f64, scheme: GradientScheme) -> Terrain 
     let heights = Array2::from_shape_fn((n, n), |(r, c)| {
         let lat = lat_n - r as f64 * step;
         let lon = lon_w + c as f64 * step;
-        (1000.0 + se * east_of(lon_w + 50.0 * step, lon, lat) + sn * north_of(lat0, lat, lon)) as f32
+        (1000.0 + se * east_of(lon_w + 50.0 * step, lon, lat) + sn * north_of(lat0, lat, lon))
+            as f32
     });
     let dem = Dem {
         heights,
@@ -44,8 +45,16 @@ fn a_plane_tilted_by_a_known_slope_reads_that_slope_at_any_latitude() {
             ] {
                 let g = t.gradient(p).unwrap();
                 // f32 storage of ~1000 m heights limits precision to ~1e-4 m over 30-90 m cells.
-                assert!((g.east - 0.1).abs() < 2e-4, "lat {lat0} {scheme:?}: east {}", g.east);
-                assert!((g.north + 0.05).abs() < 2e-4, "lat {lat0} {scheme:?}: north {}", g.north);
+                assert!(
+                    (g.east - 0.1).abs() < 2e-4,
+                    "lat {lat0} {scheme:?}: east {}",
+                    g.east
+                );
+                assert!(
+                    (g.north + 0.05).abs() < 2e-4,
+                    "lat {lat0} {scheme:?}: north {}",
+                    g.north
+                );
             }
         }
     }
@@ -70,7 +79,10 @@ fn the_field_is_continuous_between_samples() {
     let dem = Dem {
         heights,
         transform: GeoTransform::from_first_sample(0.0, 0.0, 30.0, 30.0),
-        crs: Crs::Projected { epsg: 32631, proj: String::new() },
+        crs: Crs::Projected {
+            epsg: 32631,
+            proj: String::new(),
+        },
         inputs: vec![],
     };
     let t = Terrain::new(dem, GradientScheme::Central).unwrap();
@@ -90,7 +102,10 @@ fn voids_are_reported_not_interpolated() {
     let dem = Dem {
         heights,
         transform: GeoTransform::from_first_sample(0.0, 0.0, 1.0, 1.0),
-        crs: Crs::Projected { epsg: 32631, proj: String::new() },
+        crs: Crs::Projected {
+            epsg: 32631,
+            proj: String::new(),
+        },
         inputs: vec![],
     };
     let t = Terrain::new(dem, GradientScheme::Central).unwrap();
@@ -98,5 +113,8 @@ fn voids_are_reported_not_interpolated() {
     assert_eq!(t.elevation(Position::new(2.2, -2.3)), Err(Obstacle::Void));
     assert_eq!(t.gradient(Position::new(0.5, -0.5)).map(|_| ()), Ok(()));
     assert_eq!(t.gradient(Position::new(1.5, -1.5)), Err(Obstacle::Void));
-    assert_eq!(t.elevation(Position::new(-0.1, -1.0)), Err(Obstacle::Outside));
+    assert_eq!(
+        t.elevation(Position::new(-0.1, -1.0)),
+        Err(Obstacle::Outside)
+    );
 }

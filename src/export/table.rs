@@ -80,3 +80,66 @@ fn pad(cell: &str, width: usize, text: bool) -> String {
         format!("{fill}{cell}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agents::{AgentKind, Endpoint, StopReason};
+
+    fn summary(agent: AgentKind, steps: usize, stop: StopReason, length_m: f64) -> Summary {
+        let at = |elevation| Endpoint::Geo {
+            lon: -6.78,
+            lat: 52.6177,
+            elevation,
+        };
+        Summary {
+            agent,
+            steps,
+            stop_reason: stop,
+            start: at(795.0),
+            end: at(60.25),
+            length_m,
+            descent_m: 740.5,
+            ascent_m: 5.75,
+            drop_m: 734.75,
+            alpha: 10.0,
+            beta: 0.0,
+            dt: None,
+            friction: None,
+        }
+    }
+
+    #[test]
+    fn columns_line_up_and_lengths_carry_their_unit() {
+        let table = summaries_table(&[
+            summary(AgentKind::Gd, 7, StopReason::Converged, 850.0),
+            summary(AgentKind::Momentum, 123_456, StopReason::MaxSteps, 12_340.0),
+        ]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3);
+        for heading in HEADINGS {
+            assert!(lines[0].contains(heading), "{heading} missing");
+        }
+        // Hand-formatted cells.
+        assert!(lines[1].starts_with("gd ") && lines[1].contains("850 m"));
+        assert!(lines[2].starts_with("momentum ") && lines[2].contains("12.34 km"));
+        for line in &lines[1..] {
+            assert!(line.contains("60.2") || line.contains("60.3"));
+            assert!(line.contains("740.5") && line.ends_with("734.8"), "{line}");
+        }
+        // Right-aligned last column: every line ends at the same place;
+        // left-aligned stop column: every reason starts under "stop".
+        assert!(lines.iter().all(|l| l.len() == lines[0].len()));
+        let stop_at = lines[0].find("stop").unwrap();
+        assert_eq!(lines[1].find("converged"), Some(stop_at));
+        assert_eq!(lines[2].find("max-steps"), Some(stop_at));
+        // The steps column is right-aligned: 7 ends where 123456 ends.
+        let steps_end = |l: &str, s: &str| l.find(s).map(|i| i + s.len());
+        assert_eq!(steps_end(lines[1], " 7 "), steps_end(lines[2], "123456 "));
+    }
+
+    #[test]
+    fn no_summaries_give_just_the_heading() {
+        assert_eq!(summaries_table(&[]).lines().count(), 1);
+    }
+}

@@ -665,3 +665,74 @@ fn output_dir_on_an_existing_file_is_an_error() {
     assert!(matches!(err, Error::BadFile { .. }), "{err:?}");
     assert!(err.to_string().contains("not a directory"), "{err}");
 }
+
+// ---------------------------------------------------------------------------
+// GDAL/OGR as a third independent reader (skipped when it is not installed).
+
+/// `ogrinfo` output for `args`, or `None` (with a note) when GDAL is absent.
+fn ogrinfo(args: &[&str]) -> Option<String> {
+    match std::process::Command::new("ogrinfo").args(args).output() {
+        Ok(out) => {
+            assert!(
+                out.status.success(),
+                "ogrinfo {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        Err(_) => {
+            eprintln!("note: ogrinfo (GDAL) not found; skipping the OGR cross-check");
+            None
+        }
+    }
+}
+
+/// The number after `Feature Count:` in `ogrinfo -so` output.
+fn feature_count(summary: &str) -> usize {
+    summary
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Feature Count:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no feature count in:\n{summary}"))
+}
+
+#[test]
+fn gdal_ogr_reads_the_geojson_and_gpx() {
+    let terrain = plane_terrain();
+    let tracks = plane_tracks(&terrain);
+    let tmp = tempfile::tempdir().unwrap();
+    let json_path = tmp.path().join("tracks.geojson");
+    let gpx_path = tmp.path().join("tracks.gpx");
+    let name = r#"Tom & Jerry's <"peak">"#;
+    write_atomic(
+        &json_path,
+        tracks_geojson(&tracks, &terrain, Some(name))
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    write_atomic(
+        &gpx_path,
+        tracks_gpx(&tracks, &terrain, noon(), Some(name))
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let (json, gpx) = (json_path.to_str().unwrap(), gpx_path.to_str().unwrap());
+
+    let Some(summary) = ogrinfo(&["-ro", "-so", "-al", json]) else {
+        return;
+    };
+    assert_eq!(feature_count(&summary), tracks.len() + 1, "{summary}");
+
+    let summary = ogrinfo(&["-ro", "-so", gpx, "tracks"]).unwrap_or_default();
+    assert_eq!(feature_count(&summary), tracks.len(), "{summary}");
+    let summary = ogrinfo(&["-ro", "-so", gpx, "track_points"]).unwrap_or_default();
+    let points: usize = tracks.iter().map(|t| t.points.len()).sum();
+    assert_eq!(feature_count(&summary), points, "{summary}");
+    let waypoints = ogrinfo(&["-ro", gpx, "waypoints"]).unwrap_or_default();
+    assert!(
+        waypoints.contains(&format!("name (String) = {name}")),
+        "{waypoints}"
+    );
+}

@@ -12,6 +12,31 @@
 //! Coordinates are exported as WGS84 longitude/latitude (degrees, rounded to
 //! [`COORDINATE_DECIMALS`] places, about 1 cm) and heights in metres
 //! (rounded to [`ELEVATION_DECIMALS`] places).
+//!
+//! A command that writes into `--out DIR` checks every planned file first,
+//! so a refused run computes and writes nothing:
+//!
+//! ```no_run
+//! use std::time::SystemTime;
+//! use downhill::agents::{Agent, AgentKind, StopRules};
+//! use downhill::dem::{self, Position};
+//! use downhill::export::{tracks_geojson, tracks_gpx, OutputDir};
+//! use downhill::terrain::{GradientScheme, Terrain, Vector};
+//! # fn main() -> downhill::Result<()> {
+//! let mut out = OutputDir::create("runs/leinster".as_ref(), false)?;
+//! out.check_writable(&["tracks.geojson", "tracks.gpx"])?;
+//! let grid = dem::open("data/N52W007.hgt".as_ref(), &Default::default())?;
+//! let terrain = Terrain::new(grid, GradientScheme::Central)?;
+//! let start = Position::new(-6.78, 52.6177);
+//! let mut tracks = Vec::new();
+//! for kind in AgentKind::ALL {
+//!     tracks.push(Agent::new(kind).descend(&terrain, start, Vector::ZERO, &StopRules::default())?);
+//! }
+//! let name = Some("Mount Leinster");
+//! out.write("tracks.geojson", tracks_geojson(&tracks, &terrain, name)?.as_bytes())?;
+//! out.write("tracks.gpx", tracks_gpx(&tracks, &terrain, SystemTime::now(), name)?.as_bytes())?;
+//! # Ok(()) }
+//! ```
 
 mod atomic;
 mod coordinates;

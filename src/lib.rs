@@ -27,6 +27,7 @@
 pub mod agents;
 pub mod dem;
 mod error;
+pub mod export;
 pub mod terrain;
 
 pub use error::{Error, Result};

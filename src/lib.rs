@@ -8,6 +8,7 @@
 //! The library is organised as the domain is:
 //!
 //! - [`dem`]: loading elevation files, georeferencing;
+//! - [`analytic`]: formulas `f(x, y)` as surfaces with exact gradients;
 //! - [`terrain`]: heights and gradients at any position, in metres;
 //! - [`agents`]: the update rules, stop rules and tracks;
 //! - [`peaks`]: named summits to start from;
@@ -25,6 +26,7 @@
 //! ```
 
 pub mod agents;
+pub mod analytic;
 pub mod dem;
 mod error;
 pub mod terrain;

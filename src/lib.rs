@@ -11,6 +11,7 @@
 //! - [`analytic`]: formulas `f(x, y)` as surfaces with exact gradients;
 //! - [`terrain`]: heights and gradients at any position, in metres;
 //! - [`agents`]: the update rules, stop rules and tracks;
+//! - [`lab`]: the reference notes' experiments and their figures;
 //! - [`peaks`]: named summits to start from;
 //! - [`export`]: GeoJSON and GPX tracks, written atomically.
 //!
@@ -29,6 +30,7 @@ pub mod agents;
 pub mod analytic;
 pub mod dem;
 mod error;
+pub mod lab;
 pub mod terrain;
 
 pub use error::{Error, Result};

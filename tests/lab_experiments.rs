@@ -135,6 +135,8 @@ fn fixed_iterations_run_exactly_n_steps_even_at_rest() {
 // ---- least squares against the eigen-decomposition of AᵀA ----
 
 /// Cyclic Jacobi: eigenvalues and eigenvectors (columns of V) of a symmetric matrix.
+/// Written with indices as in the textbooks, the easier to check by eye.
+#[allow(clippy::needless_range_loop)]
 fn jacobi(mut a: Vec<Vec<f64>>) -> (Vec<f64>, Vec<Vec<f64>>) {
     let n = a.len();
     let mut v: Vec<Vec<f64>> = (0..n)

@@ -508,8 +508,11 @@ fn leinster_map(area: &Area<'_>, o: &leinster::Outcome, [x0, y0, x1, y1]: [f64; 
     Ok(())
 }
 
+/// An agent, its legend line, and (distance km, elevation m) along its track.
+type Profile = (AgentKind, String, Vec<(f64, f64)>);
+
 fn leinster_profiles(area: &Area<'_>, o: &leinster::Outcome) -> DrawResult {
-    let profiles: Vec<(AgentKind, String, Vec<(f64, f64)>)> = o
+    let profiles: Vec<Profile> = o
         .tracks
         .iter()
         .map(|t| {

@@ -5,6 +5,7 @@
 
 mod common;
 mod info;
+mod lab;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Describe elevation files: size, bounds, cell size, heights, voids.
     Info(info::Args),
+    /// Reproduce the reference notes' optimiser experiments, one PNG figure each.
+    Lab(lab::Args),
 }
 
 /// Parses the command line, runs the subcommand and maps errors to exit code 2.
@@ -35,6 +38,7 @@ pub fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Info(args) => info::run(args, &cli.global),
+        Command::Lab(args) => lab::run(args, &cli.global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,6 +32,7 @@ pub mod dem;
 mod error;
 pub mod export;
 pub mod lab;
+pub mod peaks;
 pub mod terrain;
 
 pub use error::{Error, Result};

@@ -22,6 +22,9 @@ pub enum AgentKind {
 
 impl AgentKind {
     /// Every kind, in the order tables list them.
+    /// The three agents of the reference notes, run by default: walker, ball, Nesterov ball.
+    pub const CLASSIC: [AgentKind; 3] = [AgentKind::Gd, AgentKind::Momentum, AgentKind::Nesterov];
+
     pub const ALL: [AgentKind; 6] = [
         AgentKind::Gd,
         AgentKind::Momentum,

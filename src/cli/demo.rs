@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::common::{DemArgs, Global};
 use super::drop::{self, ParamArgs, RunArgs};
 use downhill::agents::{AgentKind, Endpoint, StopReason, Summary, DEFAULT_MAX_STEPS, DEFAULT_PATIENCE, DEFAULT_TOLERANCE_M};
+use downhill::analytic::SurfaceArgs;
 use downhill::export;
 use downhill::terrain::GradientScheme;
 
@@ -71,12 +72,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             dems: vec![bundled_tile()],
             origin: None,
         },
+        surface: SurfaceArgs::default(),
         run: RunArgs {
             at: None,
             peak: Some("Mount Leinster".into()),
             gazetteer: vec![],
             snap: 250.0,
-            agent: AgentKind::ALL.to_vec(),
+            agent: AgentKind::CLASSIC.to_vec(),
             params: ParamArgs {
                 alpha: None,
                 beta: None,
@@ -91,11 +93,16 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             out: Some(args.out.clone()),
             force: args.force,
             json: false,
+            format: vec![],
         },
     };
     let outcome = drop::execute(&drop_args, global)?;
     println!("downhill demo: a hill-walker and two rolling balls dropped on Mount Leinster (Blackstairs Mountains, Ireland)\n");
-    drop::describe_start(&outcome, global);
+    if !global.quiet {
+        for note in &outcome.start_notes {
+            println!("{note}");
+        }
+    }
     print!("{}", export::summaries_table(&outcome.summaries));
     println!();
     for s in &outcome.summaries {

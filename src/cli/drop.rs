@@ -11,6 +11,7 @@ use downhill::agents::{
     Agent, AgentKind, StepParams, StopRules, Summary, Track, DEFAULT_DT_S, DEFAULT_FRICTION_PER_S,
     DEFAULT_MAX_STEPS, DEFAULT_PATIENCE, DEFAULT_TOLERANCE_M, DEFAULT_WALKER_ALPHA_M,
 };
+use downhill::analytic::{AnalyticSurface, SurfaceArgs};
 use downhill::dem::{Dem, LonLat, Position};
 use downhill::export::{self, OutputDir};
 use downhill::peaks::{self, Gazetteer};
@@ -22,14 +23,29 @@ pub struct Args {
     #[command(flatten)]
     pub dem: DemArgs,
     #[command(flatten)]
+    pub surface: SurfaceArgs,
+    #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// A track file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TrackFormat {
+    /// RFC 7946 GeoJSON (geographic data only).
+    Geojson,
+    /// GPX 1.1 (geographic data only).
+    Gpx,
+    /// One row per track point.
+    Csv,
+    /// Every track point as JSON.
+    Json,
 }
 
 /// Where to start, which agents, and where the results go.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
     /// Start at LAT,LON (degrees).
-    #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, required_unless_present = "peak", conflicts_with = "peak")]
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, conflicts_with = "peak")]
     pub at: Option<(f64, f64)>,
     /// Start on a named summit from the gazetteer (case and accents ignored).
     #[arg(long, value_name = "NAME")]
@@ -41,7 +57,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "M", default_value_t = 250.0)]
     pub snap: f64,
     /// Agents to run, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = AgentKind::ALL)]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = AgentKind::CLASSIC)]
     pub agent: Vec<AgentKind>,
     #[command(flatten)]
     pub params: ParamArgs,
@@ -54,6 +70,9 @@ pub struct RunArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Track files to write [default: geojson,gpx on a DEM; csv,json on a --surface].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub format: Vec<TrackFormat>,
 }
 
 /// Update and stop parameters of the agents.
@@ -140,22 +159,12 @@ pub struct Start {
     pub peak: Option<(peaks::Peak, f64)>,
 }
 
-/// Everything a finished run produced.
-pub struct Outcome {
-    pub terrain: Terrain,
-    pub start: Start,
-    pub tracks: Vec<Track>,
-    pub summaries: Vec<Summary>,
-    pub dir: PathBuf,
-    pub written: Vec<PathBuf>,
-}
-
-/// The file names `drop` writes.
-pub const OUTPUTS: [&str; 2] = ["tracks.geojson", "tracks.gpx"];
-
 /// The grid position of a WGS84 point, refused when it lies outside the grid.
 fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Position> {
-    let position = dem.position_of(ll)?;
+    if !dem.crs.is_geographic() {
+        anyhow::bail!("starts in latitude/longitude need a geographic grid; this one is {}", dem.crs.label());
+    }
+    let position = Position::new(ll.lon, ll.lat);
     if !dem.covers(position) {
         let [w, s, e, n] = dem.bounds();
         anyhow::bail!(
@@ -181,7 +190,7 @@ fn resolve_start(run: &RunArgs, dem: &Dem) -> anyhow::Result<Start> {
         gazetteer.extend(Gazetteer::from_file(file)?);
     }
     let peak = gazetteer.find(name)?.clone();
-    let published = grid_position(dem, LonLat::new(peak.lon, peak.lat), &format!("{} at", peak.name))?;
+    let published = grid_position(dem, LonLat::new(peak.lon, peak.lat), &peak.name)?;
     let snapped = peaks::snap_to_summit(dem, published, run.snap)
         .map_err(|e| anyhow::anyhow!("{}: {e}", peak.name))?;
     Ok(Start {
@@ -191,13 +200,86 @@ fn resolve_start(run: &RunArgs, dem: &Dem) -> anyhow::Result<Start> {
     })
 }
 
+/// `downhill-out/<peak name or position>`, as a plain ASCII slug.
 fn default_dir(start: &Start) -> PathBuf {
     let slug: String = deunicode::deunicode(&start.label)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    let slug = slug.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
+    let slug = slug
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
     PathBuf::from("downhill-out").join(slug)
+}
+
+/// Everything a finished run produced.
+pub struct Outcome {
+    /// One summary per agent and start.
+    pub summaries: Vec<Summary>,
+    /// The tracks, in the same order.
+    pub tracks: Vec<Track>,
+    /// How the start was chosen, for people (one line per start).
+    pub start_notes: Vec<String>,
+    /// The start, for a run on a DEM.
+    pub start: Option<Start>,
+    /// Files written.
+    pub written: Vec<PathBuf>,
+}
+
+impl TrackFormat {
+    fn file_name(self) -> &'static str {
+        match self {
+            TrackFormat::Geojson => "tracks.geojson",
+            TrackFormat::Gpx => "tracks.gpx",
+            TrackFormat::Csv => "tracks.csv",
+            TrackFormat::Json => "tracks.json",
+        }
+    }
+}
+
+/// Runs every agent from every start.
+fn descend_all<S: Surface + ?Sized>(
+    agents: &[Agent],
+    surface: &S,
+    starts: &[Position],
+    v0: Vector,
+    rules: &StopRules,
+) -> downhill::Result<Vec<Track>> {
+    let jobs: Vec<(Position, &Agent)> = starts
+        .iter()
+        .flat_map(|&p| agents.iter().map(move |a| (p, a)))
+        .collect();
+    jobs.par_iter()
+        .map(|(p, a)| a.descend(surface, *p, v0, rules))
+        .collect()
+}
+
+/// Serialises the tracks in each requested format.
+fn encode(
+    formats: &[TrackFormat],
+    tracks: &[Track],
+    surface: &dyn Surface,
+    start_name: Option<&str>,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut files = Vec::new();
+    for &f in formats {
+        let text = match f {
+            TrackFormat::Geojson => export::tracks_geojson(tracks, surface, start_name)?,
+            TrackFormat::Gpx => export::tracks_gpx(tracks, surface, std::time::SystemTime::now(), start_name)?,
+            TrackFormat::Csv => export::track_csv(tracks, surface),
+            TrackFormat::Json => downhill::analytic::tracks_json(tracks, surface),
+        };
+        files.push((f.file_name(), text));
+    }
+    Ok(files)
 }
 
 /// Runs the agents and writes the track files; shared by `drop` and `demo`.
@@ -208,43 +290,109 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     if !(args.run.snap.is_finite() && args.run.snap >= 0.0) {
         anyhow::bail!("--snap {}: give a distance in metres, 0 or more", args.run.snap);
     }
+    let v0 = args.surface.initial_velocity();
+    let _ = global;
+    if let Some(surface) = args.surface.analytic()? {
+        return execute_on_formula(args, &agents, &rules, v0, &surface);
+    }
+    if args.dem.dems.is_empty() {
+        anyhow::bail!("name an elevation file (DEM), or give an analytic --surface EXPR --extent XMIN,YMIN,XMAX,YMAX");
+    }
+    if !args.surface.starts.is_empty() {
+        anyhow::bail!("--start X,Y is for analytic surfaces; on a DEM start with --at LAT,LON or --peak NAME");
+    }
+    if args.run.at.is_none() && args.run.peak.is_none() {
+        anyhow::bail!("say where to start: --at LAT,LON or --peak NAME");
+    }
+    let formats = if args.run.format.is_empty() {
+        vec![TrackFormat::Geojson, TrackFormat::Gpx]
+    } else {
+        args.run.format.clone()
+    };
     let dem = args.dem.load()?;
     let start = resolve_start(&args.run, &dem)?;
     let terrain = Terrain::new(dem, args.run.params.gradient)?;
     let dir = args.run.out.clone().unwrap_or_else(|| default_dir(&start));
-    let out = OutputDir::create(&dir, args.run.force)?;
-    out.check_writable(&OUTPUTS)?;
+    let mut out = OutputDir::create(&dir, args.run.force)?;
+    let names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
+    out.check_writable(&names)?;
 
-    let tracks: Vec<Track> = agents
-        .par_iter()
-        .map(|a| a.descend(&terrain, start.position, Vector::ZERO, &rules))
-        .collect::<downhill::Result<_>>()?;
+    let tracks = descend_all(&agents, &terrain, &[start.position], v0, &rules)?;
     let summaries: Vec<Summary> = tracks.iter().map(|t| t.summary(&terrain)).collect();
-
-    let name = Some(start.label.as_str());
-    let geojson = export::tracks_geojson(&tracks, &terrain, name)?;
-    let gpx = export::tracks_gpx(&tracks, &terrain, std::time::SystemTime::now(), name)?;
-    let written = vec![
-        out.write(OUTPUTS[0], geojson.as_bytes())?,
-        out.write(OUTPUTS[1], gpx.as_bytes())?,
-    ];
-    let _ = global;
+    let files = encode(&formats, &tracks, &terrain, Some(start.label.as_str()))?;
+    let mut written = Vec::new();
+    for (name, text) in files {
+        written.push(out.write(name, text.as_bytes())?);
+    }
     Ok(Outcome {
-        terrain,
-        start,
-        tracks,
         summaries,
-        dir,
+        tracks,
+        start_notes: vec![describe_start(&terrain, &start)],
+        start: Some(start),
         written,
     })
 }
 
-/// The JSON array `drop --json` prints: one object per agent.
+fn execute_on_formula(
+    args: &Args,
+    agents: &[Agent],
+    rules: &StopRules,
+    v0: Vector,
+    surface: &AnalyticSurface,
+) -> anyhow::Result<Outcome> {
+    if !args.dem.dems.is_empty() {
+        anyhow::bail!("give either elevation files or --surface, not both");
+    }
+    if args.run.at.is_some() || args.run.peak.is_some() {
+        anyhow::bail!("--at and --peak are places on the Earth; on an analytic --surface start with --start X,Y");
+    }
+    if args.surface.starts.is_empty() {
+        anyhow::bail!("say where to start on the surface: --start X,Y (repeatable)");
+    }
+    for f in &args.run.format {
+        if matches!(f, TrackFormat::Geojson | TrackFormat::Gpx) {
+            let name = if *f == TrackFormat::Gpx { "GPX" } else { "GeoJSON" };
+            return Err(downhill::analytic::refuse_geographic_export(name).into());
+        }
+    }
+    let formats = if args.run.format.is_empty() {
+        vec![TrackFormat::Csv, TrackFormat::Json]
+    } else {
+        args.run.format.clone()
+    };
+    let dir = args.run.out.clone().unwrap_or_else(|| PathBuf::from("downhill-out/surface"));
+    let mut out = OutputDir::create(&dir, args.run.force)?;
+    let names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
+    out.check_writable(&names)?;
+    let tracks = descend_all(agents, surface, &args.surface.starts, v0, rules)?;
+    let summaries: Vec<Summary> = tracks.iter().map(|t| t.summary(surface)).collect();
+    let files = encode(&formats, &tracks, surface, None)?;
+    let mut written = Vec::new();
+    for (name, text) in files {
+        written.push(out.write(name, text.as_bytes())?);
+    }
+    let start_notes = args
+        .surface
+        .starts
+        .iter()
+        .map(|p| format!("start: ({}, {}) on z = {}", p.x, p.y, surface.expression()))
+        .collect();
+    Ok(Outcome {
+        summaries,
+        tracks,
+        start_notes,
+        start: None,
+        written,
+    })
+}
+
+/// The JSON array `drop --json` prints: one object per agent (and start).
 pub fn json_report(outcome: &Outcome) -> anyhow::Result<Value> {
     let mut rows = Vec::new();
     for s in &outcome.summaries {
         let mut v = serde_json::to_value(s).context("cannot serialise a summary")?;
-        if let (Some(obj), Some((peak, offset))) = (v.as_object_mut(), &outcome.start.peak) {
+        let peak = outcome.start.as_ref().and_then(|s| s.peak.as_ref());
+        if let (Some(obj), Some((peak, offset))) = (v.as_object_mut(), peak) {
             obj.insert(
                 "peak".into(),
                 json!({
@@ -259,24 +407,24 @@ pub fn json_report(outcome: &Outcome) -> anyhow::Result<Value> {
     Ok(Value::Array(rows))
 }
 
-/// Describes the start on stderr (unless quiet).
-pub fn describe_start(outcome: &Outcome, global: &Global) {
-    if global.quiet {
-        return;
-    }
-    let t = &outcome.terrain;
-    let p = outcome.start.position;
-    let z = t.elevation(p).unwrap_or(f64::NAN);
-    let at = t.lon_lat(p).map_or(format!("({}, {})", p.x, p.y), |ll| ll.to_string());
-    match &outcome.start.peak {
+/// One line on how the start was chosen.
+pub fn describe_start(terrain: &Terrain, start: &Start) -> String {
+    let p = start.position;
+    let z = terrain.elevation(p).unwrap_or(f64::NAN);
+    let at = terrain
+        .lon_lat(p)
+        .map_or(format!("({}, {})", p.x, p.y), |ll| ll.to_string());
+    match &start.peak {
         Some((peak, offset)) => {
-            let published = peak.elevation.map_or(String::new(), |e| format!(", published {e} m"));
-            eprintln!(
-                "start: {} at {at}, {z:.0} m (DEM summit {offset:.0} m from the published position{published})",
+            let published = peak
+                .elevation
+                .map_or(String::new(), |e| format!(", published {e} m"));
+            format!(
+                "start: {} at {at}, {z:.0} m (the highest DEM sample, {offset:.0} m from the published summit{published})",
                 peak.name
-            );
+            )
         }
-        None => eprintln!("start: {at}, {z:.0} m"),
+        None => format!("start: {at}, {z:.0} m"),
     }
 }
 
@@ -286,7 +434,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     if args.run.json {
         print_json(&json_report(&outcome)?)?;
     } else {
-        describe_start(&outcome, global);
+        if !global.quiet {
+            for note in &outcome.start_notes {
+                eprintln!("{note}");
+            }
+        }
         print!("{}", export::summaries_table(&outcome.summaries));
     }
     if !global.quiet {

@@ -4,6 +4,8 @@
 //! `run` function; errors end as one line on stderr and exit code 2.
 
 mod common;
+mod demo;
+mod drop;
 mod info;
 mod lab;
 
@@ -24,6 +26,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Tell the Mount Leinster story on the bundled tile: walker, ball and Nesterov ball.
+    Demo(demo::Args),
+    /// Drop agents on a peak or a point and write their tracks (GeoJSON, GPX).
+    Drop(drop::Args),
     /// Describe elevation files: size, bounds, cell size, heights, voids.
     Info(info::Args),
     /// Reproduce the reference notes' optimiser experiments, one PNG figure each.
@@ -37,6 +43,8 @@ pub fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let result = match &cli.command {
+        Command::Demo(args) => demo::run(args, &cli.global),
+        Command::Drop(args) => drop::run(args, &cli.global),
         Command::Info(args) => info::run(args, &cli.global),
         Command::Lab(args) => lab::run(args, &cli.global),
     };

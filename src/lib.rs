@@ -10,6 +10,7 @@
 //! - [`dem`]: loading elevation files, georeferencing;
 //! - [`terrain`]: heights and gradients at any position, in metres;
 //! - [`agents`]: the update rules, stop rules and tracks;
+//! - [`render`]: hillshades, colour relief and track maps as georeferenced PNGs;
 //! - [`peaks`]: named summits to start from;
 //! - [`export`]: GeoJSON and GPX tracks, written atomically.
 //!
@@ -27,6 +28,7 @@
 pub mod agents;
 pub mod dem;
 mod error;
+pub mod render;
 pub mod terrain;
 
 pub use error::{Error, Result};

@@ -4,6 +4,7 @@
 //! `run` function; errors end as one line on stderr and exit code 2.
 
 mod common;
+mod hillshade;
 mod info;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Describe elevation files: size, bounds, cell size, heights, voids.
     Info(info::Args),
+    /// Shaded relief of an elevation grid as a georeferenced PNG (gdaldem's grey levels).
+    Hillshade(hillshade::Args),
 }
 
 /// Parses the command line, runs the subcommand and maps errors to exit code 2.
@@ -32,6 +35,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Info(args) => info::run(args, &cli.global),
+        Command::Hillshade(args) => hillshade::run(args, &cli.global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

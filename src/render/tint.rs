@@ -13,8 +13,8 @@ use crate::dem::Dem;
 
 /// Land colours by normalised height (0 = lowest land, 1 = highest), sRGB.
 const LAND: [(f32, [f32; 3]); 7] = [
-    (0.00, [112.0, 163.0, 98.0]),
-    (0.12, [152.0, 188.0, 112.0]),
+    (0.00, [86.0, 146.0, 88.0]),
+    (0.15, [150.0, 188.0, 110.0]),
     (0.30, [212.0, 208.0, 142.0]),
     (0.50, [196.0, 160.0, 108.0]),
     (0.70, [160.0, 118.0, 84.0]),
@@ -69,7 +69,8 @@ impl HeightRange {
         }
         let low = self.min.max(0.0);
         let span = (self.max - low).max(1.0);
-        ramp(&LAND, (h - low) / span)
+        // A gamma below 1 spreads the lowlands, where rivers and valleys lie.
+        ramp(&LAND, ((h - low) / span).max(0.0).powf(0.7))
     }
 }
 

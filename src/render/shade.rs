@@ -83,7 +83,6 @@ impl ShadeOptions {
 /// The constants of one shading run, computed once.
 #[derive(Debug, Clone, Copy)]
 struct Light {
-    mode: ShadeMode,
     sin_alt: f64,
     /// `z * cos(alt)`.
     z_cos_alt: f64,
@@ -96,7 +95,6 @@ impl Light {
     fn new(o: &ShadeOptions) -> Self {
         let (alt, az) = (o.altitude_deg.to_radians(), o.azimuth_deg.to_radians());
         Light {
-            mode: o.mode,
             sin_alt: alt.sin(),
             z_cos_alt: o.z_factor * alt.cos(),
             sin_az: az.sin(),
@@ -111,40 +109,90 @@ impl Light {
         (self.sin_alt - self.z_cos_alt * (p * sin_az + q * cos_az)) / norm
     }
 
-    /// Grey level 1..=255 of a sample whose slope is `p` east and `q` north (m/m).
-    fn grey(&self, p: f64, q: f64) -> u8 {
+    /// Grey level 1..=255 of a sample whose slope is `p` east and `q` north
+    /// (m/m), one light.
+    #[inline(always)]
+    fn single(&self, p: f64, q: f64) -> u8 {
+        let norm = (1.0 + self.z_squared * (p * p + q * q)).sqrt();
+        to_grey(
+            self.cos_incidence(p, q, self.sin_az, self.cos_az, norm)
+                .max(0.0),
+        )
+    }
+
+    /// [`Light::single`] over the inside of a void-free row, in `f32` and
+    /// without branches so that the compiler vectorises it: `above`, `here`
+    /// and `below` are the three rows of heights, `inv_dx`/`inv_dy` as for
+    /// [`horn`], `out` the `len - 2` grey levels of columns `1..len - 1`.
+    fn single_row(
+        &self,
+        above: &[f32],
+        here: &[f32],
+        below: &[f32],
+        inv_dx: [f32; 3],
+        inv_dy: f32,
+        out: &mut [u8],
+    ) {
+        let n = out.len();
+        let (a0, a1, a2) = (&above[..n], &above[1..n + 1], &above[2..n + 2]);
+        let (h0, h2) = (&here[..n], &here[2..n + 2]);
+        let (b0, b1, b2) = (&below[..n], &below[1..n + 1], &below[2..n + 2]);
+        let sin_alt = self.sin_alt as f32;
+        let east_w = (self.z_cos_alt * self.sin_az) as f32;
+        let north_w = (self.z_cos_alt * self.cos_az) as f32;
+        let zz = self.z_squared as f32;
+        let (k0, k1, k2) = (inv_dx[0], 2.0 * inv_dx[1], inv_dx[2]);
+        for i in 0..n {
+            let p = (a2[i] - a0[i]) * k0 + (h2[i] - h0[i]) * k1 + (b2[i] - b0[i]) * k2;
+            let q = ((a0[i] + 2.0 * a1[i] + a2[i]) - (b0[i] + 2.0 * b1[i] + b2[i])) * inv_dy;
+            let cos_i =
+                (sin_alt - (p * east_w + q * north_w)) / (1.0 + zz * (p * p + q * q)).sqrt();
+            out[i] = (cos_i.max(0.0) * 254.0 + 1.5).min(255.0) as u8;
+        }
+    }
+
+    /// Grey level of a slope under gdaldem's four weighted lights.
+    fn multidirectional(&self, p: f64, q: f64) -> u8 {
+        let pp_qq = p * p + q * q;
+        if pp_qq == 0.0 {
+            return to_grey(self.sin_alt);
+        }
+        let norm = (1.0 + self.z_squared * pp_qq).sqrt();
+        let h = std::f64::consts::FRAC_1_SQRT_2;
+        let lit = |s: f64, c: f64| self.cos_incidence(p, q, s, c, norm).max(0.0);
+        // Weights sin²(aspect - azimuth) written in p and q; they sum to 2(p² + q²).
+        let w225 = 0.5 * pp_qq + p * q;
+        let w315 = 0.5 * pp_qq - p * q;
+        to_grey(
+            (w225 * lit(-h, -h)
+                + p * p * lit(-1.0, 0.0)
+                + w315 * lit(-h, h)
+                + q * q * lit(0.0, 1.0))
+                / (2.0 * pp_qq),
+        )
+    }
+
+    /// Grey level of a slope with gdaldem's combined shading.
+    fn combined(&self, p: f64, q: f64) -> u8 {
         let pp_qq = p * p + q * q;
         let norm = (1.0 + self.z_squared * pp_qq).sqrt();
-        let lit = match self.mode {
-            ShadeMode::Single => self
-                .cos_incidence(p, q, self.sin_az, self.cos_az, norm)
-                .max(0.0),
-            ShadeMode::Multidirectional => {
-                if pp_qq == 0.0 {
-                    self.sin_alt
-                } else {
-                    let h = std::f64::consts::FRAC_1_SQRT_2;
-                    let lit = |s: f64, c: f64| self.cos_incidence(p, q, s, c, norm).max(0.0);
-                    // Weights sin²(aspect - azimuth) written in p and q; they sum to 2(p² + q²).
-                    let w225 = 0.5 * pp_qq + p * q;
-                    let w315 = 0.5 * pp_qq - p * q;
-                    (w225 * lit(-h, -h)
-                        + p * p * lit(-1.0, 0.0)
-                        + w315 * lit(-h, h)
-                        + q * q * lit(0.0, 1.0))
-                        / (2.0 * pp_qq)
-                }
-            }
-            ShadeMode::Combined => {
-                let cos_i = self.cos_incidence(p, q, self.sin_az, self.cos_az, norm);
-                let slope = (self.z_squared * pp_qq).sqrt().atan();
-                let quarter_turn = std::f64::consts::FRAC_PI_2;
-                (1.0 - cos_i.clamp(-1.0, 1.0).acos() * slope / (quarter_turn * quarter_turn))
-                    .max(0.0)
-            }
-        };
-        (1.0 + 254.0 * lit + 0.5).min(255.0) as u8
+        let cos_i = self.cos_incidence(p, q, self.sin_az, self.cos_az, norm);
+        let slope = (self.z_squared * pp_qq).sqrt().atan();
+        let quarter_turn = std::f64::consts::FRAC_PI_2;
+        to_grey(
+            (1.0 - cos_i.clamp(-1.0, 1.0).acos() * slope / (quarter_turn * quarter_turn)).max(0.0),
+        )
     }
+}
+
+/// The inside of a void-free row: three rows of heights, `1 / (8 dx)` of
+/// each, `1 / (8 dy)`, and the grey levels to fill.
+type FastRow = dyn Fn(&[f32], &[f32], &[f32], [f32; 3], f32, &mut [u8]) + Sync;
+
+/// `1 + 254 * lit`, rounded, for `lit` in 0..=1.
+#[inline(always)]
+fn to_grey(lit: f64) -> u8 {
+    (1.0 + 254.0 * lit + 0.5).min(255.0) as u8
 }
 
 /// Horn's slope `(east, north)` in m/m from a 3 x 3 window and the
@@ -157,6 +205,98 @@ fn horn(w: &[[f64; 3]; 3], inv_dx: [f64; 3], inv_dy: f64) -> (f64, f64) {
     let north =
         ((w[0][0] + 2.0 * w[0][1] + w[0][2]) - (w[2][0] + 2.0 * w[2][1] + w[2][2])) * inv_dy;
     (east, north)
+}
+
+/// Shades every row of `z` (the heights of `dem`, row-major) into `grey`
+/// with `shade(p, q)`, rows in parallel.
+/// `fast`, when given, shades the inside of a row whose window holds no void.
+fn shade_rows<F: Fn(f64, f64) -> u8 + Sync>(
+    dem: &Dem,
+    z: &[f32],
+    grey: &mut [u8],
+    shade: F,
+    fast: Option<&FastRow>,
+) {
+    let (rows, cols) = dem.heights.dim();
+    let metrics = RowMetrics::of(dem);
+    let inv8 = |d: f64| 1.0 / (8.0 * d);
+    let has_void: Vec<bool> = z
+        .par_chunks(cols)
+        .map(|row| row.iter().any(|v| v.is_nan()))
+        .collect();
+    grey.par_chunks_mut(cols).enumerate().for_each(|(r, out)| {
+        let inv_dx = [
+            inv8(metrics.dx[r.saturating_sub(1)]),
+            inv8(metrics.dx[r]),
+            inv8(metrics.dx[(r + 1).min(rows - 1)]),
+        ];
+        let inv_dy = inv8(metrics.dy[r]);
+        let edge = |c: usize| -> u8 {
+            let centre = z[r * cols + c];
+            if centre.is_nan() {
+                return 0;
+            }
+            let mut w = window_with_voids(dem, r, c);
+            for v in w.iter_mut().flatten() {
+                if v.is_nan() {
+                    *v = centre as f64;
+                }
+            }
+            let (p, q) = horn(&w, inv_dx, inv_dy);
+            shade(p, q)
+        };
+        if r == 0 || r + 1 == rows {
+            for (c, o) in out.iter_mut().enumerate() {
+                *o = edge(c);
+            }
+            return;
+        }
+        let (above, here, below) = (
+            &z[(r - 1) * cols..r * cols],
+            &z[r * cols..(r + 1) * cols],
+            &z[(r + 1) * cols..(r + 2) * cols],
+        );
+        out[0] = edge(0);
+        out[cols - 1] = edge(cols - 1);
+        let inner = above
+            .windows(3)
+            .zip(here.windows(3))
+            .zip(below.windows(3))
+            .zip(&mut out[1..cols - 1]);
+        if !(has_void[r - 1] || has_void[r] || has_void[r + 1]) {
+            if let Some(kernel) = fast {
+                let k = inv_dx.map(|v| v as f32);
+                kernel(above, here, below, k, inv_dy as f32, &mut out[1..cols - 1]);
+                return;
+            }
+            for (((a, h), b), o) in inner {
+                let w = [
+                    [a[0] as f64, a[1] as f64, a[2] as f64],
+                    [h[0] as f64, h[1] as f64, h[2] as f64],
+                    [b[0] as f64, b[1] as f64, b[2] as f64],
+                ];
+                let (p, q) = horn(&w, inv_dx, inv_dy);
+                *o = shade(p, q);
+            }
+            return;
+        }
+        for (c, (((a, h), b), o)) in inner.enumerate() {
+            let w = [
+                [a[0] as f64, a[1] as f64, a[2] as f64],
+                [h[0] as f64, h[1] as f64, h[2] as f64],
+                [b[0] as f64, b[1] as f64, b[2] as f64],
+            ];
+            let (p, q) = horn(&w, inv_dx, inv_dy);
+            // Any void in the window makes p or q NaN (every neighbour enters one of them).
+            *o = if h[1].is_nan() {
+                0
+            } else if p.is_nan() || q.is_nan() {
+                edge(c + 1)
+            } else {
+                shade(p, q)
+            };
+        }
+    });
 }
 
 /// Computes the hillshade of `dem` as 8-bit grey, one pixel per sample,
@@ -172,65 +312,24 @@ pub fn hillshade(dem: &Dem, options: &ShadeOptions) -> Result<GrayImage> {
     let width = u32::try_from(cols).map_err(|_| Error::param("the grid is too wide for a PNG"))?;
     let height = u32::try_from(rows).map_err(|_| Error::param("the grid is too high for a PNG"))?;
     let light = Light::new(options);
-    let metrics = RowMetrics::of(dem);
-    let inv8 = |d: f64| 1.0 / (8.0 * d);
     let heights = dem.heights.as_standard_layout();
     let z = heights
         .as_slice()
         .ok_or_else(|| Error::param("the elevation grid is not contiguous in memory"))?;
     let mut grey = vec![0u8; rows * cols];
-    grey.par_chunks_mut(cols).enumerate().for_each(|(r, out)| {
-        let inv_dx = [
-            inv8(metrics.dx[r.saturating_sub(1)]),
-            inv8(metrics.dx[r]),
-            inv8(metrics.dx[(r + 1).min(rows - 1)]),
-        ];
-        let inv_dy = inv8(metrics.dy[r]);
-        let interior_row = r > 0 && r + 1 < rows;
-        let edge = |c: usize| -> u8 {
-            let centre = z[r * cols + c];
-            if centre.is_nan() {
-                return 0;
-            }
-            let mut w = window_with_voids(dem, r, c);
-            for v in w.iter_mut().flatten() {
-                if v.is_nan() {
-                    *v = centre as f64;
-                }
-            }
-            let (p, q) = horn(&w, inv_dx, inv_dy);
-            light.grey(p, q)
-        };
-        if !interior_row {
-            for (c, o) in out.iter_mut().enumerate() {
-                *o = edge(c);
-            }
-            return;
+    match options.mode {
+        ShadeMode::Single => {
+            let fast =
+                move |a: &[f32], h: &[f32], b: &[f32], k: [f32; 3], ky: f32, o: &mut [u8]| {
+                    light.single_row(a, h, b, k, ky, o)
+                };
+            shade_rows(dem, z, &mut grey, |p, q| light.single(p, q), Some(&fast))
         }
-        let (above, here, below) = (
-            &z[(r - 1) * cols..r * cols],
-            &z[r * cols..(r + 1) * cols],
-            &z[(r + 1) * cols..(r + 2) * cols],
-        );
-        out[0] = edge(0);
-        out[cols - 1] = edge(cols - 1);
-        for c in 1..cols - 1 {
-            let w = [
-                [above[c - 1] as f64, above[c] as f64, above[c + 1] as f64],
-                [here[c - 1] as f64, here[c] as f64, here[c + 1] as f64],
-                [below[c - 1] as f64, below[c] as f64, below[c + 1] as f64],
-            ];
-            let (p, q) = horn(&w, inv_dx, inv_dy);
-            // Any void in the window makes p or q NaN (every neighbour enters one of them).
-            out[c] = if here[c].is_nan() {
-                0
-            } else if p.is_nan() || q.is_nan() {
-                edge(c)
-            } else {
-                light.grey(p, q)
-            };
+        ShadeMode::Multidirectional => {
+            shade_rows(dem, z, &mut grey, |p, q| light.multidirectional(p, q), None)
         }
-    });
+        ShadeMode::Combined => shade_rows(dem, z, &mut grey, |p, q| light.combined(p, q), None),
+    }
     GrayImage::from_raw(width, height, grey)
         .ok_or_else(|| Error::param("internal error: hillshade buffer size mismatch"))
 }

@@ -51,4 +51,4 @@ PY
 )
   printf "%-8s %-11s %12.3f %12.3f %8.2f %s\n" "$kind" "$size" "$dh" "$gd" "$(echo "$gd / $dh" | bc -l)" "$agree"
 done
-echo "($RUNS runs each, medians; $(nproc) cores; $(gdalinfo --version))"
+echo "($RUNS runs each, medians; $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) at the end; $(gdalinfo --version))"

@@ -122,7 +122,7 @@ fn tracks_are_drawn_in_their_stroke_colours_where_the_world_file_puts_them() {
             .unwrap();
     for (k, name) in ["west", "south", "east", "north"].iter().enumerate() {
         assert!(
-            (got[k] - json[name].as_f64().unwrap()).abs() < 1e-9,
+            (got[k] - json[name].as_f64().unwrap()).abs() < 1e-6,
             "{name}"
         );
     }

@@ -12,6 +12,7 @@
 //! - [`terrain`]: heights and gradients at any position, in metres;
 //! - [`agents`]: the update rules, stop rules and tracks;
 //! - [`lab`]: the reference notes' experiments and their figures;
+//! - [`render`]: hillshades, colour relief and track maps as georeferenced PNGs;
 //! - [`peaks`]: named summits to start from;
 //! - [`export`]: GeoJSON and GPX tracks, written atomically.
 //!
@@ -33,6 +34,7 @@ mod error;
 pub mod export;
 pub mod lab;
 pub mod peaks;
+pub mod render;
 pub mod terrain;
 
 pub use error::{Error, Result};

@@ -6,6 +6,7 @@
 mod common;
 mod demo;
 mod drop;
+mod hillshade;
 mod info;
 mod lab;
 
@@ -34,6 +35,8 @@ enum Command {
     Info(info::Args),
     /// Reproduce the reference notes' optimiser experiments, one PNG figure each.
     Lab(lab::Args),
+    /// Shaded relief of an elevation grid as a georeferenced PNG (gdaldem's grey levels).
+    Hillshade(hillshade::Args),
 }
 
 /// Parses the command line, runs the subcommand and maps errors to exit code 2.
@@ -47,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Drop(args) => drop::run(args, &cli.global),
         Command::Info(args) => info::run(args, &cli.global),
         Command::Lab(args) => lab::run(args, &cli.global),
+        Command::Hillshade(args) => hillshade::run(args, &cli.global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

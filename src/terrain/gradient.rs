@@ -3,8 +3,8 @@
 //! Both schemes return the slope towards east and north (m/m) at a sample.
 //! On a geographic grid the east-west spacing is that of each row's own
 //! latitude. Where a stencil reaches past the raster edge, the scheme falls
-//! back to a one-sided difference (central) or mirrors the missing sample
-//! through the centre (Horn, as `gdaldem -compute_edges` does). A stencil
+//! back to a one-sided difference (central) or extrapolates the missing
+//! samples linearly (Horn, exactly as `gdaldem -compute_edges` does). A stencil
 //! touching a void yields no gradient.
 
 use ndarray::Array2;
@@ -97,39 +97,56 @@ fn horn(dem: &Dem, m: &RowMetrics, r: usize, c: usize) -> Option<Vector> {
     Some(Vector::new(east, north))
 }
 
-/// The 3 x 3 window around (`r`, `c`) in metres, missing samples beyond the
-/// raster edge mirrored through the centre (`2 z_centre - z_opposite`).
-/// `None` if any sample inside the raster is void.
+/// The 3 x 3 window around (`r`, `c`) in metres, `None` if any sample it
+/// uses is void. Samples beyond the raster edge are extrapolated as
+/// `gdaldem -compute_edges` does (see [`window_with_voids`]).
 pub fn window(dem: &Dem, r: usize, c: usize) -> Option<[[f64; 3]; 3]> {
+    let w = window_with_voids(dem, r, c);
+    w.iter().flatten().all(|v| !v.is_nan()).then_some(w)
+}
+
+/// The 3 x 3 window around (`r`, `c`) in metres, voids left as `NaN`.
+///
+/// Samples beyond the raster edge follow `gdaldem -compute_edges` exactly:
+/// a missing row above or below is extrapolated linearly down each column
+/// (`2 z[r][col] - z[opposite row][col]`); a missing column is extrapolated
+/// linearly along each row (`2 z[row][c] - z[row][opposite column]`),
+/// except on the first and last rows, where gdaldem repeats the edge column
+/// instead (so the four corner samples see half the east-west slope). A
+/// grid one sample wide or high repeats the centre instead.
+pub fn window_with_voids(dem: &Dem, r: usize, c: usize) -> [[f64; 3]; 3] {
     let h = &dem.heights;
     let (rows, cols) = h.dim();
+    let at = |rr: usize, cc: usize| h[[rr, cc]] as f64;
+    // Column index of offset `j` (0, 1, 2) and its mirror, when inside.
+    let col = |j: usize| (c + j).checked_sub(1).filter(|&cc| cc < cols);
+    let mirror = |k: usize, n: usize, i: usize| (k + 2 - i).checked_sub(1).filter(|&x| x < n);
+    let clamp_cols = r == 0 || r + 1 == rows;
     let mut w = [[f64::NAN; 3]; 3];
     for (i, row) in w.iter_mut().enumerate() {
-        for (j, v) in row.iter_mut().enumerate() {
-            let (rr, cc) = (r as isize + i as isize - 1, c as isize + j as isize - 1);
-            if rr >= 0 && cc >= 0 && (rr as usize) < rows && (cc as usize) < cols {
-                let z = h[[rr as usize, cc as usize]];
-                if z.is_nan() {
-                    return None;
+        match (r + i).checked_sub(1).filter(|&rr| rr < rows) {
+            Some(rr) => {
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = match (col(j), mirror(c, cols, j)) {
+                        (Some(cc), _) => at(rr, cc),
+                        (None, Some(opposite)) if !clamp_cols => 2.0 * at(rr, c) - at(rr, opposite),
+                        (None, _) => at(rr, c),
+                    };
                 }
-                *v = z as f64;
+            }
+            None => {
+                let opposite = mirror(r, rows, i);
+                for (j, v) in row.iter_mut().enumerate() {
+                    let cc = (c + j).saturating_sub(1).min(cols - 1);
+                    *v = match opposite {
+                        Some(ro) => 2.0 * at(r, cc) - at(ro, cc),
+                        None => at(r, cc),
+                    };
+                }
             }
         }
     }
-    let centre = w[1][1];
-    for i in 0..3 {
-        for j in 0..3 {
-            if w[i][j].is_nan() {
-                let opposite = w[2 - i][2 - j];
-                w[i][j] = if opposite.is_nan() {
-                    centre
-                } else {
-                    2.0 * centre - opposite
-                };
-            }
-        }
-    }
-    Some(w)
+    w
 }
 
 /// A precomputed gradient grid: slope east and north (m/m) at every sample,

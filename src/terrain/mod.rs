@@ -14,7 +14,9 @@ mod gradient;
 mod surface;
 mod vector;
 
-pub use gradient::{gradient_at, window, GradientGrid, GradientScheme, RowMetrics};
+pub use gradient::{
+    gradient_at, window, window_with_voids, GradientGrid, GradientScheme, RowMetrics,
+};
 pub use surface::{Obstacle, Surface};
 pub use vector::Vector;
 

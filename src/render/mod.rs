@@ -1,0 +1,19 @@
+//! Pictures: hillshades, colour relief and track maps, georeferenced.
+//!
+//! - [`hillshade`]: Horn's hillshade in true metres, grey levels as
+//!   `gdaldem hillshade -compute_edges` gives them;
+//! - [`tint`]: a hypsometric colour ramp lit by the hillshade;
+//! - [`track_map`]: the relief cropped to agents' tracks, with their paths,
+//!   a legend and a scale bar;
+//! - [`write_png_with_georef`]: the PNG plus its world file and bounds.
+
+mod map;
+mod shade;
+mod text;
+mod tint;
+mod write;
+
+pub use map::{map_bounds, render_map, track_map, Extent, MapOptions, RenderedMap};
+pub use shade::{hillshade, ShadeMode, ShadeOptions};
+pub use tint::{tint, HeightRange};
+pub use write::{encode_png, world_file, write_atomically, write_png_with_georef, Bounds};

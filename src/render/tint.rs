@@ -1,0 +1,112 @@
+//! Colour relief: a hypsometric ramp blended with the hillshade.
+//!
+//! Land is coloured by its height within the data's own range, from green
+//! lowlands through tan and browns to white summits; ground at or below sea
+//! level is blue, darker with depth (SRTM stores the sea surface as 0 m, so
+//! 0 m counts as water). The colour is then lit by the hillshade, as on
+//! printed shaded-relief maps. Voids are transparent.
+
+use image::{GrayImage, Rgba, RgbaImage};
+use rayon::prelude::*;
+
+use crate::dem::Dem;
+
+/// Land colours by normalised height (0 = lowest land, 1 = highest), sRGB.
+const LAND: [(f32, [f32; 3]); 7] = [
+    (0.00, [86.0, 146.0, 88.0]),
+    (0.15, [150.0, 188.0, 110.0]),
+    (0.30, [212.0, 208.0, 142.0]),
+    (0.50, [196.0, 160.0, 108.0]),
+    (0.70, [160.0, 118.0, 84.0]),
+    (0.88, [196.0, 184.0, 174.0]),
+    (1.00, [255.0, 255.0, 255.0]),
+];
+
+/// Water colours from the shore (0) to the deepest point of the data (1), sRGB.
+const WATER: [(f32, [f32; 3]); 2] = [(0.0, [148.0, 196.0, 230.0]), (1.0, [40.0, 90.0, 160.0])];
+
+fn ramp(stops: &[(f32, [f32; 3])], t: f32) -> [f32; 3] {
+    let t = t.clamp(0.0, 1.0);
+    let i = stops
+        .iter()
+        .position(|s| s.0 >= t)
+        .unwrap_or(stops.len() - 1);
+    if i == 0 {
+        return stops[0].1;
+    }
+    let ((t0, a), (t1, b)) = (stops[i - 1], stops[i]);
+    let f = (t - t0) / (t1 - t0);
+    [0, 1, 2].map(|k| a[k] + f * (b[k] - a[k]))
+}
+
+/// The heights a ramp is stretched over, metres.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeightRange {
+    /// Lowest height, metres (the deepest water if below 0).
+    pub min: f32,
+    /// Highest height, metres.
+    pub max: f32,
+}
+
+impl HeightRange {
+    /// The range of the non-void heights of `dem` (0..1 m if all are void).
+    pub fn of(dem: &Dem) -> Self {
+        let s = dem.stats();
+        if s.min.is_nan() {
+            return HeightRange { min: 0.0, max: 1.0 };
+        }
+        HeightRange {
+            min: s.min as f32,
+            max: s.max as f32,
+        }
+    }
+
+    /// Colour of height `h` metres (not yet shaded), sRGB 0..255.
+    pub fn colour(&self, h: f32) -> [f32; 3] {
+        if h <= 0.0 {
+            let depth = if self.min < 0.0 { h / self.min } else { 0.0 };
+            return ramp(&WATER, depth);
+        }
+        let low = self.min.max(0.0);
+        let span = (self.max - low).max(1.0);
+        // A gamma below 1 spreads the lowlands, where rivers and valleys lie.
+        ramp(&LAND, ((h - low) / span).max(0.0).powf(0.7))
+    }
+}
+
+/// Blends the hypsometric colour of every sample with its hillshade grey
+/// (as [`super::hillshade`] computes it, same size as `dem`): RGBA, one pixel
+/// per sample, voids transparent. `range` stretches the ramp.
+pub fn tint(dem: &Dem, shade: &GrayImage, range: HeightRange) -> RgbaImage {
+    let (rows, cols) = dem.heights.dim();
+    let heights = dem.heights.as_standard_layout();
+    let mut out = RgbaImage::new(cols as u32, rows as u32);
+    out.par_chunks_mut(cols * 4)
+        .zip(heights.axis_iter(ndarray::Axis(0)).into_par_iter())
+        .zip(shade.par_chunks(cols))
+        .for_each(|((px, hs), grey)| {
+            for ((p, &h), &g) in px.chunks_exact_mut(4).zip(hs.iter()).zip(grey) {
+                if h.is_nan() || g == 0 {
+                    p.copy_from_slice(&[0, 0, 0, 0]);
+                    continue;
+                }
+                let colour = range.colour(h);
+                let light = light_factor(g, h <= 0.0);
+                let rgb = colour.map(|v| (v * light).clamp(0.0, 255.0) as u8);
+                p.copy_from_slice(&Rgba([rgb[0], rgb[1], rgb[2], 255]).0);
+            }
+        });
+    out
+}
+
+/// How much a grey level brightens or darkens the colour: about 1 on flat
+/// ground under a 45° light (grey 181), down to 0.35 on slopes facing away.
+/// Water is left almost flat.
+fn light_factor(grey: u8, water: bool) -> f32 {
+    let s = (grey as f32 - 1.0) / 254.0;
+    if water {
+        0.9 + 0.15 * s
+    } else {
+        0.35 + 0.92 * s
+    }
+}

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use super::common::{DemArgs, Global};
 use super::drop::{self, ParamArgs, RunArgs};
-use downhill::agents::{AgentKind, Endpoint, StopReason, Summary, DEFAULT_MAX_STEPS, DEFAULT_PATIENCE, DEFAULT_TOLERANCE_M};
+use downhill::agents::{
+    AgentKind, Endpoint, StopReason, Summary, DEFAULT_MAX_STEPS, DEFAULT_PATIENCE,
+    DEFAULT_TOLERANCE_M,
+};
 use downhill::analytic::SurfaceArgs;
 use downhill::export;
 use downhill::terrain::GradientScheme;
@@ -33,14 +36,40 @@ fn bundled_tile() -> PathBuf {
 /// Compass direction (16 points) and ground distance in km from `a` to `b`.
 fn heading(a: &Endpoint, b: &Endpoint) -> (String, f64) {
     use geographiclib_rs::{Geodesic, InverseGeodesic};
-    let (Endpoint::Geo { lon: lon1, lat: lat1, .. }, Endpoint::Geo { lon: lon2, lat: lat2, .. }) = (a, b) else {
+    let (
+        Endpoint::Geo {
+            lon: lon1,
+            lat: lat1,
+            ..
+        },
+        Endpoint::Geo {
+            lon: lon2,
+            lat: lat2,
+            ..
+        },
+    ) = (a, b)
+    else {
         return (String::new(), f64::NAN);
     };
-    let (s12, azi1, _azi2, _a12): (f64, f64, f64, f64) = Geodesic::wgs84().inverse(*lat1, *lon1, *lat2, *lon2);
+    let (s12, azi1, _azi2, _a12): (f64, f64, f64, f64) =
+        Geodesic::wgs84().inverse(*lat1, *lon1, *lat2, *lon2);
     const POINTS: [&str; 16] = [
-        "north", "north-north-east", "north-east", "east-north-east", "east", "east-south-east", "south-east",
-        "south-south-east", "south", "south-south-west", "south-west", "west-south-west", "west",
-        "west-north-west", "north-west", "north-north-west",
+        "north",
+        "north-north-east",
+        "north-east",
+        "east-north-east",
+        "east",
+        "east-south-east",
+        "south-east",
+        "south-south-east",
+        "south",
+        "south-south-west",
+        "south-west",
+        "west-south-west",
+        "west",
+        "west-north-west",
+        "north-west",
+        "north-north-west",
     ];
     let i = ((azi1.rem_euclid(360.0) / 22.5).round() as usize) % 16;
     (POINTS[i].to_string(), s12 / 1000.0)
@@ -94,6 +123,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             force: args.force,
             json: false,
             format: vec![],
+            extent: drop::MapExtent::Tracks,
         },
     };
     let outcome = drop::execute(&drop_args, global)?;
@@ -131,6 +161,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     for p in &outcome.written {
         println!("wrote {}", p.display());
     }
-    println!("Open tracks.geojson in geojson.io or QGIS, or tracks.gpx in any GPS viewer.");
+    println!("Open map.png to see the paths, tracks.geojson in geojson.io or QGIS, or tracks.gpx in any GPS viewer.");
     Ok(())
 }

@@ -15,6 +15,7 @@ use downhill::analytic::{AnalyticSurface, SurfaceArgs};
 use downhill::dem::{Dem, LonLat, Position};
 use downhill::export::{self, OutputDir};
 use downhill::peaks::{self, Gazetteer};
+use downhill::render::{self, Extent, MapOptions};
 use downhill::terrain::{GradientScheme, Surface, Terrain, Vector};
 
 /// Arguments of `downhill drop`.
@@ -73,6 +74,18 @@ pub struct RunArgs {
     /// Track files to write [default: geojson,gpx on a DEM; csv,json on a --surface].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub format: Vec<TrackFormat>,
+    /// What map.png shows: the tracks with a margin, or the whole grid.
+    #[arg(long, value_enum, default_value_t = MapExtent::Tracks)]
+    pub extent: MapExtent,
+}
+
+/// The part of the grid `map.png` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MapExtent {
+    /// The tracks with a margin.
+    Tracks,
+    /// The whole grid.
+    Full,
 }
 
 /// Update and stop parameters of the agents.
@@ -162,7 +175,10 @@ pub struct Start {
 /// The grid position of a WGS84 point, refused when it lies outside the grid.
 fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Position> {
     if !dem.crs.is_geographic() {
-        anyhow::bail!("starts in latitude/longitude need a geographic grid; this one is {}", dem.crs.label());
+        anyhow::bail!(
+            "starts in latitude/longitude need a geographic grid; this one is {}",
+            dem.crs.label()
+        );
     }
     let position = Position::new(ll.lon, ll.lat);
     if !dem.covers(position) {
@@ -224,8 +240,6 @@ fn default_dir(start: &Start) -> PathBuf {
 pub struct Outcome {
     /// One summary per agent and start.
     pub summaries: Vec<Summary>,
-    /// The tracks, in the same order.
-    pub tracks: Vec<Track>,
     /// How the start was chosen, for people (one line per start).
     pub start_notes: Vec<String>,
     /// The start, for a run on a DEM.
@@ -262,6 +276,40 @@ fn descend_all<S: Surface + ?Sized>(
         .collect()
 }
 
+/// The files of the track map.
+const MAP_FILES: [&str; 3] = ["map.png", "map.pgw", "map.bounds.json"];
+
+/// Draws `map.png` (tinted relief, tracks, legend, scale bar) and its georeferencing.
+fn map_files(
+    terrain: &Terrain,
+    tracks: &[Track],
+    start: &Start,
+    dem: &DemArgs,
+    extent: MapExtent,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let tiles: Vec<String> = dem
+        .dems
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let options = MapOptions {
+        extent: match extent {
+            MapExtent::Tracks => Extent::Tracks { margin: 0.3 },
+            MapExtent::Full => Extent::Full,
+        },
+        title: Some(format!("{} — {}", start.label, tiles.join(", "))),
+        ..MapOptions::default()
+    };
+    let map = render::render_map(terrain, tracks, &options)?;
+    let image = image::DynamicImage::ImageRgba8(map.image);
+    Ok(render::georeferenced_png(
+        MAP_FILES[0],
+        &image,
+        map.bounds_xy,
+        &terrain.dem().crs,
+    )?)
+}
+
 /// Serialises the tracks in each requested format.
 fn encode(
     formats: &[TrackFormat],
@@ -273,7 +321,9 @@ fn encode(
     for &f in formats {
         let text = match f {
             TrackFormat::Geojson => export::tracks_geojson(tracks, surface, start_name)?,
-            TrackFormat::Gpx => export::tracks_gpx(tracks, surface, std::time::SystemTime::now(), start_name)?,
+            TrackFormat::Gpx => {
+                export::tracks_gpx(tracks, surface, std::time::SystemTime::now(), start_name)?
+            }
             TrackFormat::Csv => export::track_csv(tracks, surface),
             TrackFormat::Json => downhill::analytic::tracks_json(tracks, surface),
         };
@@ -288,7 +338,10 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let agents = args.run.params.agents(&args.run.agent)?;
     let rules = args.run.params.rules()?;
     if !(args.run.snap.is_finite() && args.run.snap >= 0.0) {
-        anyhow::bail!("--snap {}: give a distance in metres, 0 or more", args.run.snap);
+        anyhow::bail!(
+            "--snap {}: give a distance in metres, 0 or more",
+            args.run.snap
+        );
     }
     let v0 = args.surface.initial_velocity();
     let _ = global;
@@ -299,7 +352,9 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         anyhow::bail!("name an elevation file (DEM), or give an analytic --surface EXPR --extent XMIN,YMIN,XMAX,YMAX");
     }
     if !args.surface.starts.is_empty() {
-        anyhow::bail!("--start X,Y is for analytic surfaces; on a DEM start with --at LAT,LON or --peak NAME");
+        anyhow::bail!(
+            "--start X,Y is for analytic surfaces; on a DEM start with --at LAT,LON or --peak NAME"
+        );
     }
     if args.run.at.is_none() && args.run.peak.is_none() {
         anyhow::bail!("say where to start: --at LAT,LON or --peak NAME");
@@ -314,7 +369,8 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let terrain = Terrain::new(dem, args.run.params.gradient)?;
     let dir = args.run.out.clone().unwrap_or_else(|| default_dir(&start));
     let mut out = OutputDir::create(&dir, args.run.force)?;
-    let names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
+    let mut names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
+    names.extend(MAP_FILES);
     out.check_writable(&names)?;
 
     let tracks = descend_all(&agents, &terrain, &[start.position], v0, &rules)?;
@@ -324,9 +380,11 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     for (name, text) in files {
         written.push(out.write(name, text.as_bytes())?);
     }
+    for (name, bytes) in map_files(&terrain, &tracks, &start, &args.dem, args.run.extent)? {
+        written.push(out.write(&name, &bytes)?);
+    }
     Ok(Outcome {
         summaries,
-        tracks,
         start_notes: vec![describe_start(&terrain, &start)],
         start: Some(start),
         written,
@@ -351,7 +409,11 @@ fn execute_on_formula(
     }
     for f in &args.run.format {
         if matches!(f, TrackFormat::Geojson | TrackFormat::Gpx) {
-            let name = if *f == TrackFormat::Gpx { "GPX" } else { "GeoJSON" };
+            let name = if *f == TrackFormat::Gpx {
+                "GPX"
+            } else {
+                "GeoJSON"
+            };
             return Err(downhill::analytic::refuse_geographic_export(name).into());
         }
     }
@@ -360,7 +422,11 @@ fn execute_on_formula(
     } else {
         args.run.format.clone()
     };
-    let dir = args.run.out.clone().unwrap_or_else(|| PathBuf::from("downhill-out/surface"));
+    let dir = args
+        .run
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("downhill-out/surface"));
     let mut out = OutputDir::create(&dir, args.run.force)?;
     let names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
     out.check_writable(&names)?;
@@ -379,7 +445,6 @@ fn execute_on_formula(
         .collect();
     Ok(Outcome {
         summaries,
-        tracks,
         start_notes,
         start: None,
         written,

@@ -128,7 +128,11 @@ impl Gazetteer {
             .filter(|(s, _)| *s > 0.55)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        scored.into_iter().take(n).map(|(_, s)| s.to_string()).collect()
+        scored
+            .into_iter()
+            .take(n)
+            .map(|(_, s)| s.to_string())
+            .collect()
     }
 
     fn from_csv(text: &str, path: &Path) -> Result<Self> {
@@ -141,7 +145,8 @@ impl Gazetteer {
         let mut g = Gazetteer::default();
         let mut columns = Columns::positional();
         for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| Error::bad_file(path, format!("not valid CSV ({e})")))?;
+            let record =
+                record.map_err(|e| Error::bad_file(path, format!("not valid CSV ({e})")))?;
             let line = record.position().map_or(i as u64 + 1, |p| p.line());
             if i == 0 {
                 if let Some(c) = Columns::from_header(&record) {
@@ -152,10 +157,17 @@ impl Gazetteer {
             if record.iter().all(str::is_empty) {
                 continue;
             }
-            g.insert(columns.peak(&record).map_err(|m| Error::bad_file(path, format!("line {line}: {m}")))?);
+            g.insert(
+                columns
+                    .peak(&record)
+                    .map_err(|m| Error::bad_file(path, format!("line {line}: {m}")))?,
+            );
         }
         if g.is_empty() {
-            return Err(Error::bad_file(path, "holds no peaks (expected name,lat,lon[,elevation] rows)"));
+            return Err(Error::bad_file(
+                path,
+                "holds no peaks (expected name,lat,lon[,elevation] rows)",
+            ));
         }
         Ok(g)
     }
@@ -168,7 +180,10 @@ impl Gazetteer {
             geojson::GeoJson::FeatureCollection(fc) => fc.features,
             geojson::GeoJson::Feature(f) => vec![f],
             geojson::GeoJson::Geometry(_) => {
-                return Err(Error::bad_file(path, "is a bare geometry; give Point features with a name property"))
+                return Err(Error::bad_file(
+                    path,
+                    "is a bare geometry; give Point features with a name property",
+                ))
             }
         };
         let mut g = Gazetteer::default();
@@ -178,16 +193,24 @@ impl Gazetteer {
                 .and_then(|v| v.as_str())
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .ok_or_else(|| Error::bad_file(path, format!("feature {i} has no 'name' property")))?;
-            let Some(geojson::GeometryValue::Point { coordinates: pos }) = f.geometry.as_ref().map(|g| &g.value) else {
+                .ok_or_else(|| {
+                    Error::bad_file(path, format!("feature {i} has no 'name' property"))
+                })?;
+            let Some(geojson::GeometryValue::Point { coordinates: pos }) =
+                f.geometry.as_ref().map(|g| &g.value)
+            else {
                 continue;
             };
             let pos = pos.as_slice();
             if pos.len() < 2 {
-                return Err(Error::bad_file(path, format!("feature {i} ({name}) has a Point without two coordinates")));
+                return Err(Error::bad_file(
+                    path,
+                    format!("feature {i} ({name}) has a Point without two coordinates"),
+                ));
             }
             let (lon, lat) = (pos[0], pos[1]);
-            check_position(lat, lon).map_err(|m| Error::bad_file(path, format!("feature {i} ({name}): {m}")))?;
+            check_position(lat, lon)
+                .map_err(|m| Error::bad_file(path, format!("feature {i} ({name}): {m}")))?;
             let elevation = pos
                 .get(2)
                 .copied()
@@ -197,7 +220,10 @@ impl Gazetteer {
                 lat,
                 lon,
                 elevation,
-                country: f.property("country").and_then(|v| v.as_str()).map(str::to_string),
+                country: f
+                    .property("country")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
                 source: Some(path.display().to_string()),
             });
         }
@@ -266,15 +292,21 @@ impl Columns {
         let text = |i: Option<usize>| i.and_then(|i| r.get(i)).filter(|s| !s.is_empty());
         let number = |i: usize, what: &str| -> std::result::Result<f64, String> {
             let s = r.get(i).unwrap_or("");
-            s.parse::<f64>()
-                .map_err(|_| format!("{what} '{s}' is not a number (expected name,lat,lon[,elevation])"))
+            s.parse::<f64>().map_err(|_| {
+                format!("{what} '{s}' is not a number (expected name,lat,lon[,elevation])")
+            })
         };
-        let name = text(Some(self.name)).ok_or("the name is missing")?.to_string();
+        let name = text(Some(self.name))
+            .ok_or("the name is missing")?
+            .to_string();
         let lat = number(self.lat, "latitude")?;
         let lon = number(self.lon, "longitude")?;
         check_position(lat, lon).map_err(|m| format!("{name}: {m}"))?;
         let elevation = match text(self.elevation) {
-            Some(s) => Some(s.parse::<f64>().map_err(|_| format!("{name}: elevation '{s}' is not a number"))?),
+            Some(s) => Some(
+                s.parse::<f64>()
+                    .map_err(|_| format!("{name}: elevation '{s}' is not a number"))?,
+            ),
             None => None,
         };
         Ok(Peak {

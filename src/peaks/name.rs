@@ -39,6 +39,9 @@ mod tests {
         assert_eq!(normalise("Pic de l'Ours"), "pic de lours");
         assert_eq!(normalise("Mte Toraggio"), "monte toraggio");
         assert_eq!(normalise("Croagh-Patrick!"), "croagh patrick");
-        assert_ne!(normalise("Mount Leinster"), normalise("Mount Leinster West"));
+        assert_ne!(
+            normalise("Mount Leinster"),
+            normalise("Mount Leinster West")
+        );
     }
 }

@@ -42,7 +42,10 @@ pub fn snap_to_summit(dem: &Dem, at: Position, radius_m: f64) -> Result<Snapped>
     if radius_m == 0.0 {
         let terrain = Terrain::new(dem.clone(), GradientScheme::Central)?;
         let elevation = terrain.elevation(at).map_err(|_| {
-            Error::BadStart(format!("({}, {}) lies on a void (no elevation data)", at.x, at.y))
+            Error::BadStart(format!(
+                "({}, {}) lies on a void (no elevation data)",
+                at.x, at.y
+            ))
         })?;
         return Ok(Snapped {
             position: at,
@@ -60,7 +63,9 @@ pub fn snap_to_summit(dem: &Dem, at: Position, radius_m: f64) -> Result<Snapped>
     let mut nearest: Option<(f64, isize, isize)> = None;
     for rr in (r0 - reach_r)..=(r0 + reach_r) {
         for cc in (c0 - reach_c)..=(c0 + reach_c) {
-            let Some(h) = dem.height(rr, cc) else { continue };
+            let Some(h) = dem.height(rr, cc) else {
+                continue;
+            };
             let (dx, dy) = dem.cell_size_m(rr as f64);
             let d = ((rr as f64 - r) * dy).hypot((cc as f64 - c) * dx);
             if nearest.is_none_or(|(nd, _, _)| d < nd) {
@@ -104,7 +109,10 @@ mod tests {
         Dem {
             heights: h,
             transform: GeoTransform::from_first_sample(0.0, 100.0, 10.0, 10.0),
-            crs: Crs::Projected { epsg: 32631, proj: String::new() },
+            crs: Crs::Projected {
+                epsg: 32631,
+                proj: String::new(),
+            },
             inputs: vec![],
         }
     }

@@ -11,7 +11,7 @@
 //! encoder) and the `Up` filter: on hillshades this is several times faster
 //! than zlib's default level and within a few percent of its size.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use image::DynamicImage;
@@ -33,25 +33,6 @@ pub struct Bounds {
     pub north: f64,
     /// The CRS of the four numbers, e.g. `EPSG:4326`.
     pub crs: String,
-}
-
-/// Writes `contents` to `path` atomically (temporary file in the same directory, then rename).
-pub fn write_atomically(
-    path: &Path,
-    contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, e))?;
-    {
-        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        contents(&mut w).map_err(|e| Error::io(path, e))?;
-        w.flush().map_err(|e| Error::io(path, e))?;
-    }
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
 }
 
 /// Encodes an 8-bit grey or RGBA image as PNG into `out` (other pixel
@@ -92,33 +73,25 @@ pub fn world_file(bounds_xy: [f64; 4], width: u32, height: u32) -> String {
     )
 }
 
-/// The sibling of `png` with its extension replaced by `suffix` (e.g. `.pgw`, `.bounds.json`).
-fn sibling(png: &Path, suffix: &str) -> PathBuf {
-    let stem = png.file_stem().unwrap_or(png.as_os_str());
-    png.with_file_name(format!("{}{suffix}", stem.to_string_lossy()))
-}
-
-/// Writes `image` to `path` as PNG with `NAME.pgw` and `NAME.bounds.json`
-/// beside it, each atomically. `bounds_xy` is `[west, south, east, north]`
-/// of the image's outer edges in `crs` units. Returns the paths written.
-pub fn write_png_with_georef(
-    path: &Path,
+/// The three files of a georeferenced PNG named `png_name`: the PNG itself,
+/// `NAME.pgw` (world file) and `NAME.bounds.json`, as `(file name, bytes)`.
+/// `bounds_xy` is `[west, south, east, north]` of the image's outer edges in
+/// `crs` units.
+pub fn georeferenced_png(
+    png_name: &str,
     image: &DynamicImage,
     bounds_xy: [f64; 4],
     crs: &Crs,
-) -> Result<Vec<PathBuf>> {
+) -> Result<Vec<(String, Vec<u8>)>> {
     let [w, s, e, n] = bounds_xy;
     if !(bounds_xy.iter().all(|v| v.is_finite()) && e > w && n > s) {
         return Err(Error::param(format!(
-            "cannot georeference {}: bounds {bounds_xy:?} are not west < east, south < north",
-            path.display()
+            "cannot georeference {png_name}: bounds {bounds_xy:?} are not west < east, south < north"
         )));
     }
-    write_atomically(path, |out| encode_png(image, out))?;
-    let pgw = sibling(path, ".pgw");
-    let text = world_file(bounds_xy, image.width(), image.height());
-    write_atomically(&pgw, |out| out.write_all(text.as_bytes()))?;
-    let json = sibling(path, ".bounds.json");
+    let mut png = Vec::new();
+    encode_png(image, &mut png).map_err(|e| Error::io(png_name, e))?;
+    let pgw = world_file(bounds_xy, image.width(), image.height());
     let bounds = Bounds {
         west: w,
         south: s,
@@ -126,8 +99,37 @@ pub fn write_png_with_georef(
         north: n,
         crs: crs.label(),
     };
-    let text = serde_json::to_string_pretty(&bounds)
+    let json = serde_json::to_string_pretty(&bounds)
         .map_err(|e| Error::param(format!("cannot serialise bounds: {e}")))?;
-    write_atomically(&json, |out| writeln!(out, "{text}"))?;
-    Ok(vec![path.to_path_buf(), pgw, json])
+    let stem = png_name.strip_suffix(".png").unwrap_or(png_name);
+    Ok(vec![
+        (png_name.to_string(), png),
+        (format!("{stem}.pgw"), pgw.into_bytes()),
+        (
+            format!("{stem}.bounds.json"),
+            format!("{json}\n").into_bytes(),
+        ),
+    ])
+}
+
+/// Writes `image` to `path` as PNG with `NAME.pgw` and `NAME.bounds.json`
+/// beside it, each atomically. Returns the paths written.
+pub fn write_png_with_georef(
+    path: &Path,
+    image: &DynamicImage,
+    bounds_xy: [f64; 4],
+    crs: &Crs,
+) -> Result<Vec<PathBuf>> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::param(format!("{}: not a file name", path.display())))?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let mut written = Vec::new();
+    for (file, bytes) in georeferenced_png(name, image, bounds_xy, crs)? {
+        let p = dir.join(file);
+        crate::export::write_atomic(&p, &bytes)?;
+        written.push(p);
+    }
+    Ok(written)
 }

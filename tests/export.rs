@@ -530,7 +530,7 @@ fn mount_leinster_tracks_export_inside_their_tile() {
     let grid = dem::open(Path::new("data/N52W007.hgt"), &LoadOptions::default()).unwrap();
     let terrain = Terrain::new(grid, GradientScheme::Central).unwrap();
     let start = Position::new(-6.78, 52.6177);
-    let tracks: Vec<Track> = AgentKind::ALL
+    let tracks: Vec<Track> = AgentKind::CLASSIC
         .iter()
         .map(|&k| {
             Agent::new(k)

@@ -15,7 +15,7 @@ fn leinster() -> (Terrain, Vec<Track>) {
     let grid = dem::open(path.as_ref(), &dem::LoadOptions::default()).unwrap();
     let terrain = Terrain::new(grid, GradientScheme::Central).unwrap();
     let start = Position::new(-6.7792, 52.6175);
-    let tracks = AgentKind::ALL
+    let tracks = AgentKind::CLASSIC
         .iter()
         .map(|&k| {
             Agent::new(k)

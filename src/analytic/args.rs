@@ -22,10 +22,11 @@ pub struct SurfaceArgs {
         allow_hyphen_values = true
     )]
     pub surface: Option<String>,
-    /// Extent of the analytic surface, in its own units; agents stop at its edge.
-    #[arg(long, value_name = "XMIN,YMIN,XMAX,YMAX", value_parser = parse_extent,
-          requires = "surface", allow_hyphen_values = true)]
-    pub extent: Option<[f64; 4]>,
+    /// Extent XMIN,YMIN,XMAX,YMAX of an analytic --surface (agents stop at its
+    /// edge); on a DEM, what a map shows: `tracks` (with a margin) or `full`.
+    #[arg(long, value_name = "XMIN,YMIN,XMAX,YMAX|tracks|full", value_parser = parse_extent_arg,
+          allow_hyphen_values = true)]
+    pub extent: Option<ExtentArg>,
     /// Samples along each axis when the analytic surface is drawn as a raster.
     #[arg(long, value_name = "R", default_value_t = DEFAULT_RESOLUTION,
           value_parser = parse_resolution)]
@@ -43,12 +44,23 @@ impl SurfaceArgs {
     /// The analytic surface, if `--surface` was given.
     pub fn analytic(&self) -> Result<Option<AnalyticSurface>> {
         match (&self.surface, self.extent) {
-            (Some(expr), Some(extent)) => AnalyticSurface::parse(expr, extent).map(Some),
-            (Some(expr), None) => Err(crate::Error::param(format!(
+            (Some(expr), Some(ExtentArg::Box(extent))) => {
+                AnalyticSurface::parse(expr, extent).map(Some)
+            }
+            (Some(expr), _) => Err(crate::Error::param(format!(
                 "--surface '{expr}' needs --extent XMIN,YMIN,XMAX,YMAX"
             ))),
+            (None, Some(ExtentArg::Box(_))) => Err(crate::Error::param(
+                "--extent XMIN,YMIN,XMAX,YMAX belongs to an analytic --surface; \
+                 on a DEM, --extent takes 'tracks' or 'full' (what the map shows)",
+            )),
             _ => Ok(None),
         }
+    }
+
+    /// `true` when a map should show the whole grid (`--extent full`).
+    pub fn full_extent(&self) -> bool {
+        matches!(self.extent, Some(ExtentArg::Full))
     }
 
     /// The initial velocity, zero unless `--v0` was given.
@@ -67,6 +79,26 @@ fn numbers(s: &str, n: usize, what: &str) -> std::result::Result<Vec<f64>, Strin
         return Err(format!("'{s}' is not {what}"));
     }
     Ok(v)
+}
+
+/// The value of `--extent`: a box for an analytic surface, or what a map shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExtentArg {
+    /// `XMIN,YMIN,XMAX,YMAX` of an analytic surface.
+    Box([f64; 4]),
+    /// The map shows the tracks with a margin.
+    Tracks,
+    /// The map shows the whole grid.
+    Full,
+}
+
+/// Parses `--extent`: `tracks`, `full`, or `XMIN,YMIN,XMAX,YMAX`.
+pub fn parse_extent_arg(s: &str) -> std::result::Result<ExtentArg, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "tracks" => Ok(ExtentArg::Tracks),
+        "full" => Ok(ExtentArg::Full),
+        _ => parse_extent(s).map(ExtentArg::Box),
+    }
 }
 
 /// Parses `XMIN,YMIN,XMAX,YMAX` with XMIN < XMAX and YMIN < YMAX.

@@ -11,6 +11,8 @@ mod raster;
 mod surface;
 mod tracks;
 
-pub use args::{parse_extent, parse_xy, SurfaceArgs, DEFAULT_RESOLUTION};
+pub use args::{
+    parse_extent, parse_extent_arg, parse_xy, ExtentArg, SurfaceArgs, DEFAULT_RESOLUTION,
+};
 pub use surface::AnalyticSurface;
 pub use tracks::{refuse_geographic_export, tracks_json, write_tracks_json};

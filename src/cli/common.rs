@@ -29,7 +29,7 @@ pub struct DemArgs {
     #[arg(value_name = "DEM")]
     pub dems: Vec<PathBuf>,
     /// South-west corner LAT,LON (degrees) of an SRTM tile whose file name does not say it.
-    #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon)]
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, allow_hyphen_values = true)]
     pub origin: Option<(f64, f64)>,
 }
 

@@ -123,7 +123,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             force: args.force,
             json: false,
             format: vec![],
-            extent: drop::MapExtent::Tracks,
         },
     };
     let outcome = drop::execute(&drop_args, global)?;

@@ -46,7 +46,7 @@ pub enum TrackFormat {
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
     /// Start at LAT,LON (degrees).
-    #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, conflicts_with = "peak")]
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, conflicts_with = "peak", allow_hyphen_values = true)]
     pub at: Option<(f64, f64)>,
     /// Start on a named summit from the gazetteer (case and accents ignored).
     #[arg(long, value_name = "NAME")]
@@ -74,18 +74,6 @@ pub struct RunArgs {
     /// Track files to write [default: geojson,gpx on a DEM; csv,json on a --surface].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub format: Vec<TrackFormat>,
-    /// What map.png shows: the tracks with a margin, or the whole grid.
-    #[arg(long, value_enum, default_value_t = MapExtent::Tracks)]
-    pub extent: MapExtent,
-}
-
-/// The part of the grid `map.png` shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MapExtent {
-    /// The tracks with a margin.
-    Tracks,
-    /// The whole grid.
-    Full,
 }
 
 /// Update and stop parameters of the agents.
@@ -285,7 +273,7 @@ fn map_files(
     tracks: &[Track],
     start: &Start,
     dem: &DemArgs,
-    extent: MapExtent,
+    full: bool,
 ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let tiles: Vec<String> = dem
         .dems
@@ -293,9 +281,10 @@ fn map_files(
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     let options = MapOptions {
-        extent: match extent {
-            MapExtent::Tracks => Extent::Tracks { margin: 0.3 },
-            MapExtent::Full => Extent::Full,
+        extent: if full {
+            Extent::Full
+        } else {
+            Extent::Tracks { margin: 0.3 }
         },
         title: Some(format!("{} — {}", start.label, tiles.join(", "))),
         ..MapOptions::default()
@@ -380,7 +369,13 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     for (name, text) in files {
         written.push(out.write(name, text.as_bytes())?);
     }
-    for (name, bytes) in map_files(&terrain, &tracks, &start, &args.dem, args.run.extent)? {
+    for (name, bytes) in map_files(
+        &terrain,
+        &tracks,
+        &start,
+        &args.dem,
+        args.surface.full_extent(),
+    )? {
         written.push(out.write(&name, &bytes)?);
     }
     Ok(Outcome {

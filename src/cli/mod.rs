@@ -30,7 +30,7 @@ enum Command {
     /// Tell the Mount Leinster story on the bundled tile: walker, ball and Nesterov ball.
     Demo(demo::Args),
     /// Drop agents on a peak or a point and write their tracks (GeoJSON, GPX).
-    Drop(drop::Args),
+    Drop(Box<drop::Args>),
     /// Describe elevation files: size, bounds, cell size, heights, voids.
     Info(info::Args),
     /// Reproduce the reference notes' optimiser experiments, one PNG figure each.

@@ -25,21 +25,49 @@ impl Global {
 /// The elevation inputs of a command.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemArgs {
-    /// Elevation files (SRTM .hgt or .hgt.zip).
+    /// Elevation files (SRTM .hgt or .hgt.zip, GeoTIFF; any raster GDAL opens
+    /// in the GDAL build) or directories of them; several form one mosaic.
     #[arg(value_name = "DEM", required = true)]
     pub dems: Vec<PathBuf>,
     /// South-west corner LAT,LON (degrees) of an SRTM tile whose file name does not say it.
     #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon)]
     pub origin: Option<(f64, f64)>,
+    /// Fill voids (nodata holes) by harmonic interpolation from their rims;
+    /// without it agents stop at voids and maps leave them transparent.
+    #[arg(long)]
+    pub fill_voids: bool,
 }
 
 impl DemArgs {
-    /// Loads the named files into one grid.
-    pub fn load(&self) -> anyhow::Result<Dem> {
-        let options = LoadOptions {
+    /// The reading options these arguments ask for.
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
             origin: self.origin,
-        };
-        Ok(dem::open_all(&self.dems, &options)?)
+            fill_voids: self.fill_voids,
+        }
+    }
+
+    /// Loads the named files into one grid, printing the loader's notes
+    /// (mosaic seams that disagree, filled voids) on stderr.
+    #[allow(dead_code)]
+    pub fn load(&self) -> anyhow::Result<Dem> {
+        self.load_quiet_if(false)
+    }
+
+    /// Loads the named files into one grid, printing the loader's notes on
+    /// stderr unless `--quiet` was given.
+    pub fn load_for(&self, global: &Global) -> anyhow::Result<Dem> {
+        self.load_quiet_if(global.quiet)
+    }
+
+    fn load_quiet_if(&self, quiet: bool) -> anyhow::Result<Dem> {
+        let loaded = dem::load(&self.dems, &self.options())?;
+        if !quiet {
+            for note in &loaded.notes {
+                eprintln!("downhill: note: {note}");
+            }
+        }
+        Ok(loaded.dem)
     }
 }
 

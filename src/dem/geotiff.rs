@@ -285,7 +285,7 @@ fn is_bigtiff(path: &Path) -> Result<bool, ReadError> {
 fn geokeys<R: Read + Seek>(path: &Path, d: &mut Decoder<R>) -> Result<Vec<(u16, u16)>, ReadError> {
     let dir = match d.find_tag(Tag::GeoKeyDirectoryTag) {
         Ok(None) => {
-            return Err(failed(
+            return Err(unsupported(
                 path,
                 "is a TIFF without GeoTIFF keys, so its coordinate system is unknown",
             ))

@@ -2,11 +2,12 @@
 //!
 //! Every tile must share the CRS, the cell size and the sample lattice of
 //! the others; the mosaic is the smallest rectangle holding them all.
-//! Where tiles overlap (adjacent SRTM tiles share their edge row or
-//! column), the first tile's sample is kept, tiles taken north to south
-//! then west to east, unless it is a void and the other tile has data; a
-//! note tells when the shared samples disagree by more than
-//! [`SHARED_EDGE_TOLERANCE_M`]. Parts of the rectangle no tile covers are
+//! Tiles are laid north to south, then west to east, each over the ones
+//! before, as `gdalbuildvrt` does with its inputs in that order: where
+//! tiles overlap (adjacent SRTM tiles share their edge row or column), the
+//! sample of the later tile (to the south or east) is kept, unless it is a
+//! void and the earlier one has data. A note tells when the shared samples
+//! disagree by more than [`SHARED_EDGE_TOLERANCE_M`]. Parts of the rectangle no tile covers are
 //! voids.
 //!
 //! Memory: the output grid is allocated once, from the tiles' headers, and
@@ -124,9 +125,10 @@ pub(super) fn assemble(paths: &[PathBuf], options: &LoadOptions) -> Result<(Dem,
         let mut target = heights.slice_mut(s![r0..r0 + p.rows, c0..c0 + p.cols]);
         let (mut shared, mut disagree, mut worst) = (0usize, 0usize, 0f32);
         for (out, &v) in target.iter_mut().zip(tile.heights.iter()) {
-            if out.is_nan() {
-                *out = v;
-            } else if !v.is_nan() {
+            if v.is_nan() {
+                continue;
+            }
+            if !out.is_nan() {
                 shared += 1;
                 let d = (*out - v).abs();
                 if d > SHARED_EDGE_TOLERANCE_M {
@@ -134,6 +136,7 @@ pub(super) fn assemble(paths: &[PathBuf], options: &LoadOptions) -> Result<(Dem,
                     worst = worst.max(d);
                 }
             }
+            *out = v;
         }
         if disagree > 0 {
             let others: Vec<String> = placed
@@ -142,10 +145,9 @@ pub(super) fn assemble(paths: &[PathBuf], options: &LoadOptions) -> Result<(Dem,
                 .map(|&j| file_name(&tiles[j].0))
                 .collect();
             notes.push(format!(
-                "{} disagrees with {} by more than {SHARED_EDGE_TOLERANCE_M} m on {disagree} of the {shared} samples they share (up to {worst} m); kept the samples of {}",
+                "{} disagrees with {} by more than {SHARED_EDGE_TOLERANCE_M} m on {disagree} of the {shared} samples they share (up to {worst} m); kept its own",
                 path.display(),
                 others.join(", "),
-                others.join(", ")
             ));
         }
         placed.push(i);

@@ -30,7 +30,10 @@ fn info_json_of_a_mosaic_lists_its_tiles_and_crs() {
     }
     // The seam disagreement is a note on stderr, silenced by --quiet.
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("note:") && stderr.contains("disagrees"), "{stderr}");
+    assert!(
+        stderr.contains("note:") && stderr.contains("disagrees"),
+        "{stderr}"
+    );
     let quiet = downhill()
         .args(["--quiet", "info", "--json"])
         .arg(data("N43E006.hgt"))
@@ -59,7 +62,10 @@ fn info_fills_voids_on_request_and_refuses_unknown_files() {
         assert_eq!(out.status.code(), Some(2), "{stderr}");
     } else {
         assert_eq!(out.status.code(), Some(2));
-        assert!(stderr.contains("heights.dat") && stderr.contains("--features gdal"), "{stderr}");
+        assert!(
+            stderr.contains("heights.dat") && stderr.contains("--features gdal"),
+            "{stderr}"
+        );
     }
 }
 
@@ -72,10 +78,23 @@ fn info_of_a_utm_geotiff_shows_its_projection() {
     let utm = dir.path().join("utm.tif");
     run(
         "gdalwarp",
-        &["-q", "-t_srs", "EPSG:32629", data("N52W007.hgt").to_str().expect("utf-8"), utm.to_str().expect("utf-8")],
+        &[
+            "-q",
+            "-t_srs",
+            "EPSG:32629",
+            data("N52W007.hgt").to_str().expect("utf-8"),
+            utm.to_str().expect("utf-8"),
+        ],
     );
-    let out = downhill().args(["info", "--json"]).arg(&utm).output().expect("run");
+    let out = downhill()
+        .args(["info", "--json"])
+        .arg(&utm)
+        .output()
+        .expect("run");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["crs"], "EPSG:32629");
-    assert!(v["inputs"][0]["format"].as_str().expect("format").starts_with("GeoTIFF"));
+    assert!(v["inputs"][0]["format"]
+        .as_str()
+        .expect("format")
+        .starts_with("GeoTIFF"));
 }

@@ -34,7 +34,12 @@ fn two_tiles_give_the_bounds_and_samples_of_gdalbuildvrt() {
     // West tile first, so the east tile's shared column wins, as in downhill.
     run(
         "gdalbuildvrt",
-        &["-q", vrt.to_str().expect("utf-8"), data("N43E006.hgt").to_str().expect("utf-8"), data("N43E007.hgt").to_str().expect("utf-8")],
+        &[
+            "-q",
+            vrt.to_str().expect("utf-8"),
+            data("N43E006.hgt").to_str().expect("utf-8"),
+            data("N43E007.hgt").to_str().expect("utf-8"),
+        ],
     );
     let info = gdalinfo(&vrt);
     assert_eq!(info["size"][0].as_u64(), Some(dem.cols() as u64));
@@ -47,7 +52,13 @@ fn two_tiles_give_the_bounds_and_samples_of_gdalbuildvrt() {
     let raw = dir.path().join("m.bin");
     run(
         "gdal_translate",
-        &["-q", "-of", "ENVI", vrt.to_str().expect("utf-8"), raw.to_str().expect("utf-8")],
+        &[
+            "-q",
+            "-of",
+            "ENVI",
+            vrt.to_str().expect("utf-8"),
+            raw.to_str().expect("utf-8"),
+        ],
     );
     let bytes = std::fs::read(&raw).expect("read raw");
     assert_eq!(bytes.len(), dem.heights.len() * 2);
@@ -82,7 +93,10 @@ fn the_shared_column_is_the_east_tiles_and_disagreement_is_noted() {
         .iter()
         .find(|n| n.contains("N43E007.hgt") && n.contains("disagrees"))
         .unwrap_or_else(|| panic!("no seam note in {:?}", loaded.notes));
-    assert!(note.contains(&format!("on {disagree} of the 1201 samples")), "{note}");
+    assert!(
+        note.contains(&format!("on {disagree} of the 1201 samples")),
+        "{note}"
+    );
     assert!(note.contains("N43E006.hgt"), "{note}");
 }
 
@@ -116,16 +130,25 @@ fn walkers_cross_the_7e_seam_without_a_stop_or_a_kink() {
             .windows(2)
             .position(|w| (w[0].x < 7.0) != (w[1].x < 7.0))
             .unwrap_or_else(|| panic!("{kind:?} never crossed 7 E"));
-        assert!(points.last().expect("end").x > 7.0, "{kind:?} ends east of the seam");
+        assert!(
+            points.last().expect("end").x > 7.0,
+            "{kind:?} ends east of the seam"
+        );
         // The crossing step is like its neighbours: no jump in length or direction.
         let steps = steps_m(&t, &points);
         let k = crossing;
-        assert!(k >= 5 && k + 5 < steps.len(), "{kind:?}: crossing too close to an end");
+        assert!(
+            k >= 5 && k + 5 < steps.len(),
+            "{kind:?}: crossing too close to an end"
+        );
         let len = |s: (f64, f64)| s.0.hypot(s.1);
-        let around: Vec<f64> = (k - 5..=k + 5).filter(|&i| i != k).map(|i| len(steps[i])).collect();
-        let (lo, hi) = around
-            .iter()
-            .fold((f64::INFINITY, 0.0f64), |(lo, hi), &l| (lo.min(l), hi.max(l)));
+        let around: Vec<f64> = (k - 5..=k + 5)
+            .filter(|&i| i != k)
+            .map(|i| len(steps[i]))
+            .collect();
+        let (lo, hi) = around.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &l| {
+            (lo.min(l), hi.max(l))
+        });
         let l = len(steps[k]);
         assert!(
             l >= 0.5 * lo && l <= 2.0 * hi,
@@ -134,7 +157,11 @@ fn walkers_cross_the_7e_seam_without_a_stop_or_a_kink() {
         for i in [k - 1, k] {
             let (a, b) = (steps[i], steps[i + 1]);
             let cos = (a.0 * b.0 + a.1 * b.1) / (len(a) * len(b));
-            assert!(cos > 0.8, "{kind:?}: direction turns by {:.0} deg at the seam", cos.acos().to_degrees());
+            assert!(
+                cos > 0.8,
+                "{kind:?}: direction turns by {:.0} deg at the seam",
+                cos.acos().to_degrees()
+            );
         }
     }
 }
@@ -158,19 +185,31 @@ fn a_directory_and_gaps_and_disagreements_and_resolutions() {
     // The shared column between N00E000 and N00E001 is the east tile's.
     assert_eq!(dem.heights[[1800, 1200]], 130.0);
     assert!(
-        loaded.notes.iter().any(|n| n.contains("N00E001.hgt") && n.contains("on 1201 of the 1201") && n.contains("up to 30 m")),
+        loaded.notes.iter().any(|n| n.contains("N00E001.hgt")
+            && n.contains("on 1201 of the 1201")
+            && n.contains("up to 30 m")),
         "{:?}",
         loaded.notes
     );
-    assert!(loaded.notes.iter().any(|n| n.contains("do not fill")), "{:?}", loaded.notes);
+    assert!(
+        loaded.notes.iter().any(|n| n.contains("do not fill")),
+        "{:?}",
+        loaded.notes
+    );
 
     // An SRTM1 tile among SRTM3 ones.
     let one = tempfile::tempdir().expect("tempdir");
     let fine = write_hgt(one.path(), "N00E002.hgt", 3601, |_, _| 0);
-    let msg = dem::load(&[dir.path().join("N00E001.hgt"), fine], &LoadOptions::default())
-        .expect_err("mixed resolutions")
-        .to_string();
-    assert!(msg.contains("different resolutions") && msg.contains("N00E002.hgt"), "{msg}");
+    let msg = dem::load(
+        &[dir.path().join("N00E001.hgt"), fine],
+        &LoadOptions::default(),
+    )
+    .expect_err("mixed resolutions")
+    .to_string();
+    assert!(
+        msg.contains("different resolutions") && msg.contains("N00E002.hgt"),
+        "{msg}"
+    );
     assert!(msg.contains("1.000\"") && msg.contains("3.000\""), "{msg}");
 }
 
@@ -187,10 +226,19 @@ fn an_empty_directory_and_a_mixed_crs_are_named_errors() {
     let utm = dir.path().join("utm.tif");
     run(
         "gdalwarp",
-        &["-q", "-t_srs", "EPSG:32632", data("N43E007.hgt").to_str().expect("utf-8"), utm.to_str().expect("utf-8")],
+        &[
+            "-q",
+            "-t_srs",
+            "EPSG:32632",
+            data("N43E007.hgt").to_str().expect("utf-8"),
+            utm.to_str().expect("utf-8"),
+        ],
     );
     let msg = dem::load(&[data("N43E006.hgt"), utm], &LoadOptions::default())
         .expect_err("mixed CRS")
         .to_string();
-    assert!(msg.contains("EPSG:32632") && msg.contains("EPSG:4326"), "{msg}");
+    assert!(
+        msg.contains("EPSG:32632") && msg.contains("EPSG:4326"),
+        "{msg}"
+    );
 }

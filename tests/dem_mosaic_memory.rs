@@ -30,9 +30,12 @@ fn nine_srtm1_tiles_load_within_one_gib() {
     let dir = tempfile::tempdir().expect("tempdir");
     for lat in 0..3 {
         for lon in 0..3 {
-            write_hgt(dir.path(), &format!("N{lat:02}E{lon:03}.hgt"), 3601, |r, c| {
-                height(lat, lon, r, c)
-            });
+            write_hgt(
+                dir.path(),
+                &format!("N{lat:02}E{lon:03}.hgt"),
+                3601,
+                |r, c| height(lat, lon, r, c),
+            );
         }
     }
     let dem = dem::open_all(&[dir.path().to_path_buf()], &LoadOptions::default())

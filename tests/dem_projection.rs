@@ -23,7 +23,11 @@ fn utm_on_the_central_meridian_is_the_scaled_meridian_arc() {
         let (e, n) = p.from_wgs84(-9.0, lat).expect("projects");
         let arc: f64 = Geodesic::wgs84().inverse(0.0, -9.0, lat, -9.0);
         assert!((e - 500_000.0).abs() < 1e-6, "lat {lat}: easting {e}");
-        assert!((n - 0.9996 * arc).abs() < 1e-3, "lat {lat}: northing {n} vs {}", 0.9996 * arc);
+        assert!(
+            (n - 0.9996 * arc).abs() < 1e-3,
+            "lat {lat}: northing {n} vs {}",
+            0.9996 * arc
+        );
     }
 }
 
@@ -32,9 +36,15 @@ fn utm_of_mount_leinster_matches_proj_and_round_trips() {
     let p = utm29();
     // PROJ 9 (`echo -6.7792 52.6175 | gdaltransform -s_srs EPSG:4326 -t_srs EPSG:32629`).
     let (e, n) = p.from_wgs84(-6.7792, 52.6175).expect("projects");
-    assert!((e - 650_342.629).abs() < 0.01 && (n - 5_832_037.635).abs() < 0.01, "{e} {n}");
+    assert!(
+        (e - 650_342.629).abs() < 0.01 && (n - 5_832_037.635).abs() < 0.01,
+        "{e} {n}"
+    );
     let (lon, lat) = p.to_wgs84(e, n).expect("inverts");
-    assert!((lon + 6.7792).abs() < 1e-9 && (lat - 52.6175).abs() < 1e-9, "{lon} {lat}");
+    assert!(
+        (lon + 6.7792).abs() < 1e-9 && (lat - 52.6175).abs() < 1e-9,
+        "{lon} {lat}"
+    );
 }
 
 #[test]
@@ -49,14 +59,20 @@ fn utm_matches_gdaltransform_across_the_zone() {
             points.push((lon, lat));
         }
     }
-    let input: String = points.iter().map(|(lon, lat)| format!("{lon} {lat}\n")).collect();
+    let input: String = points
+        .iter()
+        .map(|(lon, lat)| format!("{lon} {lat}\n"))
+        .collect();
     let out = run_with_input(
         "gdaltransform",
         &["-s_srs", "EPSG:4326", "-t_srs", "EPSG:32629", "-output_xy"],
         &input,
     );
     for ((lon, lat), line) in points.iter().zip(out.lines()) {
-        let v: Vec<f64> = line.split_whitespace().map(|s| s.parse().expect("number")).collect();
+        let v: Vec<f64> = line
+            .split_whitespace()
+            .map(|s| s.parse().expect("number"))
+            .collect();
         let (e, n) = p.from_wgs84(*lon, *lat).expect("projects");
         // proj4rs uses the classic series, PROJ the exact Poder/Engsager one:
         // they agree to millimetres within the zone, centimetres 3 degrees out.
@@ -107,9 +123,16 @@ fn the_same_drop_on_the_tile_and_on_its_geotiff_gives_the_same_track() {
     let tif = dir.path().join("leinster.tif");
     run(
         "gdal_translate",
-        &["-q", "-co", "COMPRESS=DEFLATE", data("N52W007.hgt").to_str().expect("utf-8"), tif.to_str().expect("utf-8")],
+        &[
+            "-q",
+            "-co",
+            "COMPRESS=DEFLATE",
+            data("N52W007.hgt").to_str().expect("utf-8"),
+            tif.to_str().expect("utf-8"),
+        ],
     );
-    let (_, a) = leinster_descent(dem::open(&data("N52W007.hgt"), &LoadOptions::default()).expect("hgt"));
+    let (_, a) =
+        leinster_descent(dem::open(&data("N52W007.hgt"), &LoadOptions::default()).expect("hgt"));
     let (_, b) = leinster_descent(dem::open(&tif, &LoadOptions::default()).expect("tif"));
     assert!(a.steps() > 10);
     assert_eq!(a.stop_reason, b.stop_reason);
@@ -125,10 +148,26 @@ fn the_drop_on_a_utm_warped_copy_ends_within_tens_of_metres() {
     let utm = dir.path().join("leinster_utm.tif");
     run(
         "gdalwarp",
-        &["-q", "-t_srs", "EPSG:32629", "-tr", "60", "60", "-r", "bilinear", "-te", "630000", "5810000", "670000", "5850000",
-          data("N52W007.hgt").to_str().expect("utf-8"), utm.to_str().expect("utf-8")],
+        &[
+            "-q",
+            "-t_srs",
+            "EPSG:32629",
+            "-tr",
+            "60",
+            "60",
+            "-r",
+            "bilinear",
+            "-te",
+            "630000",
+            "5810000",
+            "670000",
+            "5850000",
+            data("N52W007.hgt").to_str().expect("utf-8"),
+            utm.to_str().expect("utf-8"),
+        ],
     );
-    let (tg, geo) = leinster_descent(dem::open(&data("N52W007.hgt"), &LoadOptions::default()).expect("hgt"));
+    let (tg, geo) =
+        leinster_descent(dem::open(&data("N52W007.hgt"), &LoadOptions::default()).expect("hgt"));
     let utm_dem = dem::open(&utm, &LoadOptions::default()).expect("utm");
     assert_eq!(utm_dem.crs.label(), "EPSG:32629");
     let (tu, proj) = leinster_descent(utm_dem);

@@ -31,7 +31,10 @@ fn the_voids_of_a_tile_are_those_of_its_bytes_and_fill_within_their_rims() {
     let loaded = dem::load(&[data("N43E007.hgt")], &options).expect("open filled");
     assert_eq!(loaded.dem.stats().voids, 0);
     assert!(
-        loaded.notes.iter().any(|n| n.contains(&format!("filled {} void samples", voids.len()))),
+        loaded
+            .notes
+            .iter()
+            .any(|n| n.contains(&format!("filled {} void samples", voids.len()))),
         "{:?}",
         loaded.notes
     );
@@ -47,7 +50,10 @@ fn the_voids_of_a_tile_are_those_of_its_bytes_and_fill_within_their_rims() {
         let lo = rim.iter().copied().fold(f32::INFINITY, f32::min);
         let hi = rim.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let v = loaded.dem.heights[[r, c]];
-        assert!(v >= lo && v <= hi, "({r},{c}) filled with {v}, rim {lo}..{hi}");
+        assert!(
+            v >= lo && v <= hi,
+            "({r},{c}) filled with {v}, rim {lo}..{hi}"
+        );
     }
 }
 
@@ -80,7 +86,10 @@ fn agents_stop_at_a_void_unless_voids_are_filled() {
         .expect("descend");
     assert_eq!(track.stop_reason, StopReason::Void);
     let last = track.points.last().expect("end").position;
-    assert!(last.x < 10.0 + 700.0 / 1200.0, "stopped before the hole: {last:?}");
+    assert!(
+        last.x < 10.0 + 700.0 / 1200.0,
+        "stopped before the hole: {last:?}"
+    );
 
     let filled = dem::open(
         &tile,
@@ -94,7 +103,10 @@ fn agents_stop_at_a_void_unless_voids_are_filled() {
     for r in 590..=610 {
         for c in 700..=720 {
             let expected = 5000.0 - 3.0 * c as f32;
-            assert!((filled.heights[[r, c]] - expected).abs() < 1e-3, "({r},{c})");
+            assert!(
+                (filled.heights[[r, c]] - expected).abs() < 1e-3,
+                "({r},{c})"
+            );
         }
     }
     let t = Terrain::new(filled, GradientScheme::Central).expect("terrain");
@@ -103,5 +115,8 @@ fn agents_stop_at_a_void_unless_voids_are_filled() {
         .expect("descend");
     assert_ne!(track.stop_reason, StopReason::Void);
     let last = track.points.last().expect("end").position;
-    assert!(last.x > 10.0 + 720.0 / 1200.0, "walked through the filled hole: {last:?}");
+    assert!(
+        last.x > 10.0 + 720.0 / 1200.0,
+        "walked through the filled hole: {last:?}"
+    );
 }

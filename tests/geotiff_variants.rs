@@ -27,7 +27,11 @@ fn assert_placed_as_gdal_says(dem: &Dem, path: &Path) {
     let gt = gdal_geotransform(path);
     let ours = dem.transform.to_gdal();
     for (a, b) in ours.iter().zip(gt) {
-        assert!((a - b).abs() < 1e-9, "{}: {ours:?} vs gdalinfo {gt:?}", path.display());
+        assert!(
+            (a - b).abs() < 1e-9,
+            "{}: {ours:?} vs gdalinfo {gt:?}",
+            path.display()
+        );
     }
 }
 
@@ -62,14 +66,74 @@ fn compressed_tiled_bigtiff_and_typed_variants_read_like_the_tile() {
         let variants: &[(&str, &[&str])] = &[
             ("plain.tif", &[]),
             ("deflate.tif", &["-co", "COMPRESS=DEFLATE"]),
-            ("lzw_pred2.tif", &["-co", "COMPRESS=LZW", "-co", "PREDICTOR=2"]),
-            ("deflate_pred2_tiled.tif", &["-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=2", "-co", "TILED=YES"]),
-            ("tiled_odd.tif", &["-co", "TILED=YES", "-co", "BLOCKXSIZE=160", "-co", "BLOCKYSIZE=96"]),
-            ("bigtiff.tif", &["-co", "BIGTIFF=YES", "-co", "COMPRESS=LZW"]),
+            (
+                "lzw_pred2.tif",
+                &["-co", "COMPRESS=LZW", "-co", "PREDICTOR=2"],
+            ),
+            (
+                "deflate_pred2_tiled.tif",
+                &[
+                    "-co",
+                    "COMPRESS=DEFLATE",
+                    "-co",
+                    "PREDICTOR=2",
+                    "-co",
+                    "TILED=YES",
+                ],
+            ),
+            (
+                "tiled_odd.tif",
+                &[
+                    "-co",
+                    "TILED=YES",
+                    "-co",
+                    "BLOCKXSIZE=160",
+                    "-co",
+                    "BLOCKYSIZE=96",
+                ],
+            ),
+            (
+                "bigtiff.tif",
+                &["-co", "BIGTIFF=YES", "-co", "COMPRESS=LZW"],
+            ),
             ("int32.tif", &["-ot", "Int32", "-co", "COMPRESS=DEFLATE"]),
-            ("float32_pred3.tif", &["-ot", "Float32", "-co", "COMPRESS=LZW", "-co", "PREDICTOR=3"]),
-            ("float32_pred3_tiled_big.tif", &["-ot", "Float32", "-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=3", "-co", "TILED=YES", "-co", "BIGTIFF=YES"]),
-            ("float64.tif", &["-ot", "Float64", "-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=3"]),
+            (
+                "float32_pred3.tif",
+                &[
+                    "-ot",
+                    "Float32",
+                    "-co",
+                    "COMPRESS=LZW",
+                    "-co",
+                    "PREDICTOR=3",
+                ],
+            ),
+            (
+                "float32_pred3_tiled_big.tif",
+                &[
+                    "-ot",
+                    "Float32",
+                    "-co",
+                    "COMPRESS=DEFLATE",
+                    "-co",
+                    "PREDICTOR=3",
+                    "-co",
+                    "TILED=YES",
+                    "-co",
+                    "BIGTIFF=YES",
+                ],
+            ),
+            (
+                "float64.tif",
+                &[
+                    "-ot",
+                    "Float64",
+                    "-co",
+                    "COMPRESS=DEFLATE",
+                    "-co",
+                    "PREDICTOR=3",
+                ],
+            ),
             ("strips_of_7.tif", &["-co", "BLOCKYSIZE=7"]),
         ];
         for (name, options) in variants {
@@ -79,7 +143,11 @@ fn compressed_tiled_bigtiff_and_typed_variants_read_like_the_tile() {
             assert_same_heights(&dem, &expected, &what);
             assert_placed_as_gdal_says(&dem, &path);
             assert!(dem.crs.is_geographic(), "{what}");
-            assert!(dem.inputs[0].format.starts_with("GeoTIFF"), "{what}: {}", dem.inputs[0].format);
+            assert!(
+                dem.inputs[0].format.starts_with("GeoTIFF"),
+                "{what}: {}",
+                dem.inputs[0].format
+            );
         }
     }
 }
@@ -91,7 +159,12 @@ fn unsigned_16_bit_reads_the_values_gdal_clamped() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     // GDAL clamps negative heights to 0 when converting to UInt16.
-    let path = translate(dir.path(), &data("N52W007.hgt"), "u16.tif", &["-ot", "UInt16", "-a_nodata", "none"]);
+    let path = translate(
+        dir.path(),
+        &data("N52W007.hgt"),
+        "u16.tif",
+        &["-ot", "UInt16", "-a_nodata", "none"],
+    );
     let expected: Vec<Option<f32>> = raw_hgt(&data("N52W007.hgt"))
         .into_iter()
         .map(|v| Some(v.max(0) as f32))
@@ -115,7 +188,10 @@ fn pixel_is_point_files_are_shifted_half_a_cell_as_gdal_does() {
     assert_placed_as_gdal_says(&dem, &path);
     // and the sample centres are where the SRTM tile puts them
     let p = dem.sample_position(0.0, 0.0);
-    assert!((p.x + 7.0).abs() < 1e-9 && (p.y - 53.0).abs() < 1e-9, "{p:?}");
+    assert!(
+        (p.x + 7.0).abs() < 1e-9 && (p.y - 53.0).abs() < 1e-9,
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -127,8 +203,20 @@ fn projected_geotiff_gets_its_epsg_code_and_gdal_placement() {
     let out = dir.path().join("utm.tif");
     run(
         "gdalwarp",
-        &["-q", "-t_srs", "EPSG:32629", "-tr", "90", "90", "-co", "COMPRESS=DEFLATE", "-co", "TILED=YES",
-          data("N52W007.hgt").to_str().expect("utf-8"), out.to_str().expect("utf-8")],
+        &[
+            "-q",
+            "-t_srs",
+            "EPSG:32629",
+            "-tr",
+            "90",
+            "90",
+            "-co",
+            "COMPRESS=DEFLATE",
+            "-co",
+            "TILED=YES",
+            data("N52W007.hgt").to_str().expect("utf-8"),
+            out.to_str().expect("utf-8"),
+        ],
     );
     let dem = open(&out);
     assert_eq!(dem.crs.label(), "EPSG:32629");
@@ -142,7 +230,12 @@ fn a_multi_band_file_is_refused_natively_or_read_by_gdal() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = translate(dir.path(), &data("N52W007.hgt"), "two.tif", &["-b", "1", "-b", "1"]);
+    let path = translate(
+        dir.path(),
+        &data("N52W007.hgt"),
+        "two.tif",
+        &["-b", "1", "-b", "1"],
+    );
     let result = dem::open(&path, &LoadOptions::default());
     if cfg!(feature = "gdal") {
         let dem = result.unwrap_or_else(|e| panic!("{e}"));
@@ -168,11 +261,19 @@ fn a_tiff_without_georeferencing_and_a_damaged_one_are_named_errors() {
     if !have_tool("gdal_translate") {
         return;
     }
-    let plain = translate(dir.path(), &data("N52W007.hgt"), "nogeo.tif", &["-co", "PROFILE=BASELINE"]);
+    let plain = translate(
+        dir.path(),
+        &data("N52W007.hgt"),
+        "nogeo.tif",
+        &["-co", "PROFILE=BASELINE"],
+    );
     // BASELINE writes georeferencing to a side .aux.xml / .tfw, not to GeoKeys.
     let result = dem::open(&plain, &LoadOptions::default());
     if !cfg!(feature = "gdal") {
         let msg = result.expect_err("no GeoKeys").to_string();
-        assert!(msg.contains("nogeo.tif") && msg.contains("coordinate system"), "{msg}");
+        assert!(
+            msg.contains("nogeo.tif") && msg.contains("coordinate system"),
+            "{msg}"
+        );
     }
 }

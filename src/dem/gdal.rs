@@ -111,8 +111,18 @@ fn crs_of(path: &Path, ds: &Dataset) -> Result<Crs> {
     let name = srs.name().unwrap_or_else(|| "unnamed".into());
     if srs.is_geographic() {
         let _ = srs.auto_identify_epsg();
+        // Without an EPSG code (an ESRI .prj), the ellipsoid tells: WGS84 and
+        // GRS80 differ by 0.1 mm in their semi-minor axes.
+        let wgs84_ellipsoid = srs
+            .semi_major()
+            .is_ok_and(|a| (a - 6_378_137.0).abs() < 1e-3)
+            && srs
+                .semi_minor()
+                .is_ok_and(|b| (b - 6_356_752.314_2).abs() < 1e-3)
+            && (srs.angular_units() - 1f64.to_radians()).abs() < 1e-12;
         return match srs.auth_code() {
             Ok(code) if WGS84_LIKE.contains(&code) => Ok(Crs::Geographic),
+            Err(_) if wgs84_ellipsoid => Ok(Crs::Geographic),
             _ => Err(Error::bad_file(
                 path,
                 format!("its geographic coordinate system ({name}) is not WGS84 or a datum within a metre of it"),

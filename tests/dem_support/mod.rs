@@ -92,5 +92,7 @@ pub fn write_hgt(dir: &Path, name: &str, n: usize, f: impl Fn(usize, usize) -> i
 
 /// Path of a bundled data file.
 pub fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join(name)
 }

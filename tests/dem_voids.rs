@@ -24,11 +24,8 @@ fn the_voids_of_a_tile_are_those_of_its_bytes_and_fill_within_their_rims() {
         assert!(dem.heights[[r, c]].is_nan());
     }
 
-    let options = LoadOptions {
-        fill_voids: true,
-        ..LoadOptions::default()
-    };
-    let loaded = dem::load(&[data("N43E007.hgt")], &options).expect("open filled");
+    let mut loaded = dem::load(&[data("N43E007.hgt")], &LoadOptions::default()).expect("open");
+    loaded.fill_voids();
     assert_eq!(loaded.dem.stats().voids, 0);
     assert!(
         loaded
@@ -91,14 +88,9 @@ fn agents_stop_at_a_void_unless_voids_are_filled() {
         "stopped before the hole: {last:?}"
     );
 
-    let filled = dem::open(
-        &tile,
-        &LoadOptions {
-            fill_voids: true,
-            ..LoadOptions::default()
-        },
-    )
-    .expect("open filled");
+    let mut loaded = dem::load(&[tile.clone()], &LoadOptions::default()).expect("open");
+    loaded.fill_voids();
+    let filled = loaded.dem;
     // A harmonic fill reproduces the plane exactly.
     for r in 590..=610 {
         for c in 700..=720 {

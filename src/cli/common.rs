@@ -43,7 +43,6 @@ impl DemArgs {
     pub fn options(&self) -> LoadOptions {
         LoadOptions {
             origin: self.origin,
-            fill_voids: self.fill_voids,
         }
     }
 
@@ -61,7 +60,10 @@ impl DemArgs {
     }
 
     fn load_quiet_if(&self, quiet: bool) -> anyhow::Result<Dem> {
-        let loaded = dem::load(&self.dems, &self.options())?;
+        let mut loaded = dem::load(&self.dems, &self.options())?;
+        if self.fill_voids {
+            loaded.fill_voids();
+        }
         if !quiet {
             for note in &loaded.notes {
                 eprintln!("downhill: note: {note}");

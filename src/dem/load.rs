@@ -19,9 +19,6 @@ pub struct LoadOptions {
     /// South-west corner `(lat, lon)` in degrees for an SRTM tile whose file
     /// name does not say it.
     pub origin: Option<(f64, f64)>,
-    /// Fill voids by harmonic interpolation from their rims (see
-    /// [`super::fill_voids`]); without it voids stay `NaN`.
-    pub fill_voids: bool,
 }
 
 /// A loaded grid and the warnings met while building it (tiles that
@@ -214,8 +211,8 @@ pub(super) fn read_with(path: &Path, reader: Reader, options: &LoadOptions) -> R
     }
 }
 
-/// Opens one elevation file, choosing the reader from its name and content,
-/// and fills its voids if `options.fill_voids` asks.
+/// Opens one elevation file, choosing the reader from its name and content
+/// (a directory: the mosaic of the files in it).
 pub fn open(path: &Path, options: &LoadOptions) -> Result<Dem> {
     load(std::slice::from_ref(&path.to_path_buf()), options).map(|l| l.dem)
 }
@@ -228,12 +225,12 @@ pub fn open_all(paths: &[PathBuf], options: &LoadOptions) -> Result<Dem> {
 
 /// Opens every file named (directories expand to the elevation files in
 /// them), joins several into one seamless mosaic (see [`super::mosaic`]),
-/// fills voids if asked, and returns the grid with the notes worth telling
-/// the user.
+/// and returns the grid with the notes worth telling the user. Voids stay
+/// `NaN`; [`Loaded::fill_voids`] fills them.
 pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded> {
     let paths = expand_inputs(paths)?;
     let mut notes = Vec::new();
-    let mut dem = match paths.as_slice() {
+    let dem = match paths.as_slice() {
         [] => return Err(Error::param("no elevation file given")),
         [one] => read_with(one, detect(one, options)?, options)?,
         many => {
@@ -242,20 +239,25 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded> {
             dem
         }
     };
-    if options.fill_voids {
-        let report = fill_voids(&mut dem.heights);
+    Ok(Loaded { dem, notes })
+}
+
+impl Loaded {
+    /// Fills the grid's voids by harmonic interpolation from their rims (see
+    /// [`fill_voids`]) and adds a note saying how many were filled.
+    pub fn fill_voids(&mut self) {
+        let report = fill_voids(&mut self.dem.heights);
         if report.samples > 0 {
-            notes.push(format!(
+            self.notes.push(format!(
                 "filled {} void samples in {} holes by harmonic interpolation from their rims",
                 report.samples, report.holes
             ));
         }
         if report.too_large > 0 {
-            notes.push(format!(
+            self.notes.push(format!(
                 "left {} holes of more than {MAX_FILL_SAMPLES} samples void: too large to interpolate honestly",
                 report.too_large
             ));
         }
     }
-    Ok(Loaded { dem, notes })
 }

@@ -8,8 +8,10 @@
 //! The library is organised as the domain is:
 //!
 //! - [`dem`]: loading elevation files, georeferencing;
+//! - [`analytic`]: formulas `f(x, y)` as surfaces with exact gradients;
 //! - [`terrain`]: heights and gradients at any position, in metres;
 //! - [`agents`]: the update rules, stop rules and tracks;
+//! - [`lab`]: the reference notes' experiments and their figures;
 //! - [`peaks`]: named summits to start from;
 //! - [`export`]: GeoJSON and GPX tracks, written atomically.
 //!
@@ -25,8 +27,12 @@
 //! ```
 
 pub mod agents;
+pub mod analytic;
 pub mod dem;
 mod error;
+pub mod export;
+pub mod lab;
+pub mod peaks;
 pub mod terrain;
 
 pub use error::{Error, Result};

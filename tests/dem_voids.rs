@@ -88,7 +88,7 @@ fn agents_stop_at_a_void_unless_voids_are_filled() {
         "stopped before the hole: {last:?}"
     );
 
-    let mut loaded = dem::load(&[tile.clone()], &LoadOptions::default()).expect("open");
+    let mut loaded = dem::load(std::slice::from_ref(&tile), &LoadOptions::default()).expect("open");
     loaded.fill_voids();
     let filled = loaded.dem;
     // A harmonic fill reproduces the plane exactly.

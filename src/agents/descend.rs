@@ -1,8 +1,7 @@
 //! The descent loop shared by every agent.
 
-use super::{
-    ball, nesterov, walker, AgentKind, StepParams, StopReason, StopRules, Track, TrackPoint,
-};
+use super::state::AgentState;
+use super::{AgentKind, StepParams, StopReason, StopRules, Track, TrackPoint};
 use crate::dem::Position;
 use crate::error::{Error, Result};
 use crate::terrain::{Obstacle, Surface, Vector};
@@ -12,7 +11,7 @@ use crate::terrain::{Obstacle, Surface, Vector};
 pub struct Agent {
     /// The update rule.
     pub kind: AgentKind,
-    /// Its parameters (β is ignored by the walker).
+    /// Its parameters (β is ignored by the walker and AdaGrad).
     pub params: StepParams,
 }
 
@@ -26,7 +25,8 @@ impl Agent {
     }
 
     /// Descends `surface` from `start` with initial velocity `v0` (metres per
-    /// step east and north; ignored by the walker) until a stop rule fires.
+    /// step east and north; used by the momentum and Nesterov balls, ignored
+    /// by the others) until a stop rule fires.
     ///
     /// Fails only if the start itself is outside the surface or on a void.
     pub fn descend<S: Surface + ?Sized>(
@@ -75,24 +75,14 @@ impl Agent {
         rules: &StopRules,
         points: &mut Vec<TrackPoint>,
     ) -> StopReason {
-        let StepParams { alpha, beta, .. } = self.params;
         if rules.stop_below.is_some_and(|b| z0 < b) {
             return StopReason::Below;
         }
         let mut x = start;
-        let mut v = if self.kind.has_momentum() {
-            v0
-        } else {
-            Vector::ZERO
-        };
+        let mut state = AgentState::new(self.kind, v0);
         let mut still = 0usize;
         for _ in 0..rules.max_steps {
-            let d = match self.kind {
-                AgentKind::Gd => walker::step(surface, x, alpha),
-                AgentKind::Momentum => ball::step(surface, x, &mut v, alpha, beta),
-                AgentKind::Nesterov => nesterov::step(surface, x, &mut v, alpha, beta),
-            };
-            let d = match d {
+            let d = match state.step(surface, x, &self.params) {
                 Ok(d) => d,
                 Err(o) => return obstacle_reason(o),
             };

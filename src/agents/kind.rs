@@ -12,11 +12,27 @@ pub enum AgentKind {
     Momentum,
     /// The rolling ball with Nesterov's look-ahead gradient.
     Nesterov,
+    /// AdaGrad: steps scaled down by the root of all squared gradients so far.
+    Adagrad,
+    /// RMSprop: steps scaled by a running root-mean-square of the gradient.
+    Rmsprop,
+    /// Adam: a running mean of the gradient over its running root-mean-square.
+    Adam,
 }
 
 impl AgentKind {
     /// Every kind, in the order tables list them.
-    pub const ALL: [AgentKind; 3] = [AgentKind::Gd, AgentKind::Momentum, AgentKind::Nesterov];
+    /// The three agents of the reference notes, run by default: walker, ball, Nesterov ball.
+    pub const CLASSIC: [AgentKind; 3] = [AgentKind::Gd, AgentKind::Momentum, AgentKind::Nesterov];
+
+    pub const ALL: [AgentKind; 6] = [
+        AgentKind::Gd,
+        AgentKind::Momentum,
+        AgentKind::Nesterov,
+        AgentKind::Adagrad,
+        AgentKind::Rmsprop,
+        AgentKind::Adam,
+    ];
 
     /// The short name used on the command line and in JSON.
     pub fn name(self) -> &'static str {
@@ -24,6 +40,9 @@ impl AgentKind {
             AgentKind::Gd => "gd",
             AgentKind::Momentum => "momentum",
             AgentKind::Nesterov => "nesterov",
+            AgentKind::Adagrad => "adagrad",
+            AgentKind::Rmsprop => "rmsprop",
+            AgentKind::Adam => "adam",
         }
     }
 
@@ -33,12 +52,15 @@ impl AgentKind {
             AgentKind::Gd => "hill-walker (gradient descent)",
             AgentKind::Momentum => "rolling ball (heavy-ball momentum)",
             AgentKind::Nesterov => "Nesterov ball (look-ahead momentum)",
+            AgentKind::Adagrad => "AdaGrad (steps shrink with the slope seen so far)",
+            AgentKind::Rmsprop => "RMSprop (steps scaled by the recent slope)",
+            AgentKind::Adam => "Adam (averaged slope over its recent size)",
         }
     }
 
-    /// `true` for the agents that carry a velocity.
+    /// `true` for the agents that carry a velocity (and so accept an initial one).
     pub fn has_momentum(self) -> bool {
-        !matches!(self, AgentKind::Gd)
+        matches!(self, AgentKind::Momentum | AgentKind::Nesterov)
     }
 
     /// The colour of this agent's line on maps and in GeoJSON `stroke` (`#rrggbb`).
@@ -47,6 +69,9 @@ impl AgentKind {
             AgentKind::Gd => "#d62728",
             AgentKind::Momentum => "#1f77b4",
             AgentKind::Nesterov => "#9467bd",
+            AgentKind::Adagrad => "#2ca02c",
+            AgentKind::Rmsprop => "#ff7f0e",
+            AgentKind::Adam => "#8c564b",
         }
     }
 }

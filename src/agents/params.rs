@@ -36,13 +36,47 @@ pub const DEFAULT_FRICTION_PER_S: f64 = 0.01;
 /// 1 in 10, shorter strides on gentler ground: `α = 1 m / 0.1 = 10 m`.
 pub const DEFAULT_WALKER_ALPHA_M: f64 = 10.0;
 
+/// Default step of the adaptive agents (AdaGrad, RMSprop, Adam), metres per step.
+///
+/// Adaptive agents divide the gradient by its own running size, so their
+/// first steps are about α long whatever the slope: α is a stride, not a
+/// gain. The textbook α = 0.001 is meant for parameters of order one; on
+/// the ground it would be a millimetre a step. 10 m is a sixth of an SRTM3
+/// cell, small enough to resolve the terrain; on an analytic surface pass
+/// `--alpha` in the surface's own units (0.001 to 0.1 as in the papers).
+pub const DEFAULT_ADAPTIVE_ALPHA_M: f64 = 10.0;
+
+/// Default decay of the squared-gradient average of Adam (β₂, Kingma & Ba 2015).
+pub const DEFAULT_ADAM_BETA2: f64 = 0.999;
+
+/// Default decay of RMSprop's squared-gradient average (ρ, Hinton's lecture 6e).
+pub const DEFAULT_RMSPROP_RHO: f64 = 0.9;
+
+/// Default first-moment decay of Adam (β₁, Kingma & Ba 2015).
+pub const DEFAULT_ADAM_BETA1: f64 = 0.9;
+
+/// Default ε of the adaptive agents, in units of slope (m/m): keeps the
+/// division finite where the gradient has been zero so far.
+pub const DEFAULT_EPSILON: f64 = 1e-8;
+
 /// The numbers that define one agent's update rule.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct StepParams {
     /// Learning rate α: metres moved per unit of slope per step.
     pub alpha: f64,
     /// Momentum β (0 for the walker): fraction of the velocity kept each step.
+    /// For RMSprop it is ρ, the fraction of the squared-gradient average kept
+    /// each step; for Adam it is β₁, that of the gradient average; AdaGrad
+    /// ignores it.
     pub beta: f64,
+    /// Adam's β₂, the fraction of the squared-gradient average kept each
+    /// step; `None` means [`DEFAULT_ADAM_BETA2`]. Ignored by the other agents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beta2: Option<f64>,
+    /// ε of AdaGrad, RMSprop and Adam in slope units (m/m), added to the
+    /// root-mean-square gradient before dividing; `None` means [`DEFAULT_EPSILON`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epsilon: Option<f64>,
     /// Time step in seconds, when the parameters come from physics.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dt: Option<f64>,
@@ -57,6 +91,8 @@ impl StepParams {
         let p = StepParams {
             alpha,
             beta,
+            beta2: None,
+            epsilon: None,
             dt: None,
             friction: None,
         };
@@ -88,28 +124,47 @@ impl StepParams {
         Ok(StepParams {
             alpha: GRAVITY * dt * dt,
             beta,
+            beta2: None,
+            epsilon: None,
             dt: Some(dt),
             friction: Some(gamma),
         })
     }
 
-    /// The defaults for `kind`: a walker's stride, or the physical ball.
+    /// The defaults for `kind`: a walker's stride, the physical ball, or
+    /// the adaptive agents' stride with the papers' decay rates.
     pub fn default_for(kind: AgentKind) -> Self {
-        if kind.has_momentum() {
-            StepParams::physical(DEFAULT_DT_S, DEFAULT_FRICTION_PER_S).unwrap_or(StepParams {
-                alpha: GRAVITY,
-                beta: 0.9,
-                dt: Some(DEFAULT_DT_S),
-                friction: Some(DEFAULT_FRICTION_PER_S),
-            })
-        } else {
-            StepParams {
-                alpha: DEFAULT_WALKER_ALPHA_M,
-                beta: 0.0,
-                dt: None,
-                friction: None,
+        let plain = |alpha, beta| StepParams {
+            alpha,
+            beta,
+            beta2: None,
+            epsilon: None,
+            dt: None,
+            friction: None,
+        };
+        match kind {
+            AgentKind::Momentum | AgentKind::Nesterov => {
+                StepParams::physical(DEFAULT_DT_S, DEFAULT_FRICTION_PER_S).unwrap_or(StepParams {
+                    dt: Some(DEFAULT_DT_S),
+                    friction: Some(DEFAULT_FRICTION_PER_S),
+                    ..plain(GRAVITY, 0.9)
+                })
             }
+            AgentKind::Gd => plain(DEFAULT_WALKER_ALPHA_M, 0.0),
+            AgentKind::Adagrad => plain(DEFAULT_ADAPTIVE_ALPHA_M, 0.0),
+            AgentKind::Rmsprop => plain(DEFAULT_ADAPTIVE_ALPHA_M, DEFAULT_RMSPROP_RHO),
+            AgentKind::Adam => plain(DEFAULT_ADAPTIVE_ALPHA_M, DEFAULT_ADAM_BETA1),
         }
+    }
+
+    /// Adam's β₂ in effect: the one set, or [`DEFAULT_ADAM_BETA2`].
+    pub fn beta2_or_default(&self) -> f64 {
+        self.beta2.unwrap_or(DEFAULT_ADAM_BETA2)
+    }
+
+    /// ε in effect (slope units): the one set, or [`DEFAULT_EPSILON`].
+    pub fn epsilon_or_default(&self) -> f64 {
+        self.epsilon.unwrap_or(DEFAULT_EPSILON)
     }
 
     /// Checks α > 0 and 0 ≤ β < 1, explaining what goes wrong otherwise.
@@ -134,6 +189,22 @@ impl StepParams {
                  would reverse the velocity every step, which no friction does)",
                 self.beta
             )));
+        }
+        if let Some(b2) = self.beta2 {
+            if !(b2.is_finite() && (0.0..1.0).contains(&b2)) {
+                return Err(Error::param(format!(
+                    "--beta2 {b2}: Adam's β₂ is the fraction of the squared-gradient average kept \
+                     each step and must lie in [0, 1); the usual value is 0.999"
+                )));
+            }
+        }
+        if let Some(eps) = self.epsilon {
+            if !(eps.is_finite() && eps > 0.0) {
+                return Err(Error::param(format!(
+                    "--epsilon {eps}: ε must be a positive number (slope units); it keeps the \
+                     adaptive agents from dividing by zero on flat ground; the usual value is 1e-8"
+                )));
+            }
         }
         Ok(())
     }

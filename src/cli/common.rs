@@ -27,7 +27,7 @@ impl Global {
 pub struct DemArgs {
     /// Elevation files (SRTM .hgt or .hgt.zip, GeoTIFF; any raster GDAL opens
     /// in the GDAL build) or directories of them; several form one mosaic.
-    #[arg(value_name = "DEM", required = true)]
+    #[arg(value_name = "DEM")]
     pub dems: Vec<PathBuf>,
     /// South-west corner LAT,LON (degrees) of an SRTM tile whose file name does not say it.
     #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon)]

@@ -4,7 +4,10 @@
 //! `run` function; errors end as one line on stderr and exit code 2.
 
 mod common;
+mod demo;
+mod drop;
 mod info;
+mod lab;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,15 +26,27 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Tell the Mount Leinster story on the bundled tile: walker, ball and Nesterov ball.
+    Demo(demo::Args),
+    /// Drop agents on a peak or a point and write their tracks (GeoJSON, GPX).
+    Drop(drop::Args),
     /// Describe elevation files: size, bounds, cell size, heights, voids.
     Info(info::Args),
+    /// Reproduce the reference notes' optimiser experiments, one PNG figure each.
+    Lab(lab::Args),
 }
 
 /// Parses the command line, runs the subcommand and maps errors to exit code 2.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = match &cli.command {
+        Command::Demo(args) => demo::run(args, &cli.global),
+        Command::Drop(args) => drop::run(args, &cli.global),
         Command::Info(args) => info::run(args, &cli.global),
+        Command::Lab(args) => lab::run(args, &cli.global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -41,4 +56,31 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Help and version go to stdout as usual; a usage error becomes one line and exit code 2.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ");
+    eprintln!("downhill: error: {first} (see 'downhill --help')");
+    ExitCode::from(2)
 }

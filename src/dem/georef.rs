@@ -23,6 +23,8 @@ pub enum Crs {
         /// PROJ.4-style definition of the projection.
         proj: String,
     },
+    /// Plain planar `x`/`y` with no place on the Earth (an analytic surface).
+    Planar,
 }
 
 impl Crs {
@@ -36,6 +38,7 @@ impl Crs {
         match self {
             Crs::Geographic => "EPSG:4326".to_string(),
             Crs::Projected { epsg, .. } => format!("EPSG:{epsg}"),
+            Crs::Planar => "planar".to_string(),
         }
     }
 }

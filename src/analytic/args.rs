@@ -1,0 +1,101 @@
+//! Command-line options that put an analytic surface where a DEM would be.
+
+use super::AnalyticSurface;
+use crate::dem::Position;
+use crate::error::Result;
+use crate::terrain::Vector;
+
+/// Default number of samples along each axis when an analytic surface is
+/// rasterised (`hillshade`, `basins`).
+pub const DEFAULT_RESOLUTION: usize = 501;
+
+/// Options for descending a formula instead of a DEM; flatten into a
+/// command with `#[command(flatten)]`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SurfaceArgs {
+    /// Use the analytic surface z = f(x, y) instead of a DEM, e.g. 'x^4 - 2*x^2 + y^2'
+    /// (planar coordinates; the gradient is exact).
+    #[arg(
+        long,
+        value_name = "EXPR",
+        requires = "extent",
+        allow_hyphen_values = true
+    )]
+    pub surface: Option<String>,
+    /// Extent of the analytic surface, in its own units; agents stop at its edge.
+    #[arg(long, value_name = "XMIN,YMIN,XMAX,YMAX", value_parser = parse_extent,
+          requires = "surface", allow_hyphen_values = true)]
+    pub extent: Option<[f64; 4]>,
+    /// Samples along each axis when the analytic surface is drawn as a raster.
+    #[arg(long, value_name = "R", default_value_t = DEFAULT_RESOLUTION,
+          value_parser = parse_resolution)]
+    pub resolution: usize,
+    /// Start at planar X,Y on an analytic surface (repeatable).
+    #[arg(long = "start", value_name = "X,Y", value_parser = parse_xy, allow_hyphen_values = true)]
+    pub starts: Vec<Position>,
+    /// Initial velocity VX,VY of the momentum and Nesterov balls, in distance
+    /// units per step (metres east,north on a DEM); e.g. 0.01,0 to roll off a saddle.
+    #[arg(long, value_name = "VX,VY", value_parser = parse_v0, allow_hyphen_values = true)]
+    pub v0: Option<Vector>,
+}
+
+impl SurfaceArgs {
+    /// The analytic surface, if `--surface` was given.
+    pub fn analytic(&self) -> Result<Option<AnalyticSurface>> {
+        match (&self.surface, self.extent) {
+            (Some(expr), Some(extent)) => AnalyticSurface::parse(expr, extent).map(Some),
+            (Some(expr), None) => Err(crate::Error::param(format!(
+                "--surface '{expr}' needs --extent XMIN,YMIN,XMAX,YMAX"
+            ))),
+            _ => Ok(None),
+        }
+    }
+
+    /// The initial velocity, zero unless `--v0` was given.
+    pub fn initial_velocity(&self) -> Vector {
+        self.v0.unwrap_or(Vector::ZERO)
+    }
+}
+
+fn numbers(s: &str, n: usize, what: &str) -> std::result::Result<Vec<f64>, String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| format!("'{s}' is not {what}"))?;
+    if v.len() != n || !v.iter().all(|x| x.is_finite()) {
+        return Err(format!("'{s}' is not {what}"));
+    }
+    Ok(v)
+}
+
+/// Parses `XMIN,YMIN,XMAX,YMAX` with XMIN < XMAX and YMIN < YMAX.
+pub fn parse_extent(s: &str) -> std::result::Result<[f64; 4], String> {
+    let v = numbers(s, 4, "four numbers XMIN,YMIN,XMAX,YMAX separated by commas")?;
+    if v[2] <= v[0] || v[3] <= v[1] {
+        return Err(format!(
+            "'{s}' is an empty extent: XMIN,YMIN,XMAX,YMAX needs XMIN < XMAX and YMIN < YMAX"
+        ));
+    }
+    Ok([v[0], v[1], v[2], v[3]])
+}
+
+/// Parses a planar point `X,Y`.
+pub fn parse_xy(s: &str) -> std::result::Result<Position, String> {
+    let v = numbers(s, 2, "a point X,Y (two numbers separated by a comma)")?;
+    Ok(Position::new(v[0], v[1]))
+}
+
+fn parse_v0(s: &str) -> std::result::Result<Vector, String> {
+    let v = numbers(s, 2, "a velocity VX,VY (two numbers separated by a comma)")?;
+    Ok(Vector::new(v[0], v[1]))
+}
+
+fn parse_resolution(s: &str) -> std::result::Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if (2..=20_000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "'{s}' is not a resolution: give a whole number of samples from 2 to 20000"
+        )),
+    }
+}

@@ -1,0 +1,16 @@
+//! Analytic surfaces: a formula `f(x, y)` instead of a DEM.
+//!
+//! The reference notes try each agent on formulas before the Earth;
+//! [`AnalyticSurface`] lets the same agents run unchanged on both. The
+//! gradient is exact: the expression is differentiated symbolically (the
+//! `exmex` crate), not by finite differences. Coordinates are planar `x`,
+//! `y` in the formula's own units, and so are heights and step lengths.
+
+mod args;
+mod raster;
+mod surface;
+mod tracks;
+
+pub use args::{parse_extent, parse_xy, SurfaceArgs, DEFAULT_RESOLUTION};
+pub use surface::AnalyticSurface;
+pub use tracks::{refuse_geographic_export, tracks_json, write_tracks_json};

@@ -1,0 +1,234 @@
+//! A formula `f(x, y)` as a surface with an exact gradient.
+
+use exmex::{Differentiate, Express, FlatEx};
+
+use crate::dem::{LonLat, Position};
+use crate::error::{Error, Result};
+use crate::terrain::{Obstacle, Surface, Vector};
+
+/// The surface `z = f(x, y)` over a rectangle, with its exact gradient.
+///
+/// Positions are planar: [`Surface::displace`] adds the step vector,
+/// [`Surface::distance`] is Euclidean and [`Surface::lon_lat`] is `None`.
+/// Beyond the extent, heights and gradients are [`Obstacle::Outside`]; where
+/// `f` or its gradient is not a finite number (`ln` of a negative, a
+/// division by zero) they are [`Obstacle::Void`], like a hole in a DEM.
+#[derive(Debug, Clone)]
+pub struct AnalyticSurface {
+    expression: String,
+    extent: [f64; 4],
+    f: FlatEx<f64>,
+    df_dx: Option<FlatEx<f64>>,
+    df_dy: Option<FlatEx<f64>>,
+    /// Which of x and y the expression uses, in the order `exmex` wants their values.
+    uses: Vec<Axis>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Axis {
+    X,
+    Y,
+}
+
+impl AnalyticSurface {
+    /// Parses `expr`, a formula in `x` and `y` (e.g. `x^4 - 2*x^2 + y^2`;
+    /// functions such as `sin`, `exp`, `ln`, `sqrt`, `abs` and the constants
+    /// `PI` and `E` are understood), over `extent = [xmin, ymin, xmax, ymax]`.
+    ///
+    /// Fails with a message naming the problem if the expression does not
+    /// parse, uses a variable other than `x` and `y`, or cannot be
+    /// differentiated, or if the extent is empty or not finite.
+    pub fn parse(expr: &str, extent: [f64; 4]) -> Result<AnalyticSurface> {
+        check_extent(extent)?;
+        // exmex's symbolic differentiation recurses deeply (a few megabytes of
+        // stack for a quartic in an unoptimised build), more than a test
+        // thread's 2 MiB: run it on a thread with room to spare.
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("differentiate".to_string())
+                .stack_size(PARSE_STACK_BYTES)
+                .spawn_scoped(scope, || Self::parse_here(expr, extent))
+                .map_err(|e| {
+                    Error::param(format!("--surface '{expr}': cannot start the parser: {e}"))
+                })?
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(Error::param(format!(
+                        "--surface '{expr}': the formula is too deeply nested to differentiate"
+                    )))
+                })
+        })
+    }
+
+    fn parse_here(expr: &str, extent: [f64; 4]) -> Result<AnalyticSurface> {
+        let f = FlatEx::<f64>::parse(expr).map_err(|e| {
+            Error::param(format!(
+                "--surface '{expr}': not a formula in x and y ({})",
+                e.msg()
+            ))
+        })?;
+        let mut uses = Vec::new();
+        for name in f.var_names() {
+            match name.as_str() {
+                "x" => uses.push(Axis::X),
+                "y" => uses.push(Axis::Y),
+                other => {
+                    return Err(Error::param(format!(
+                        "--surface '{expr}': unknown variable '{other}'; the formula may use only x and y"
+                    )))
+                }
+            }
+        }
+        let partial = |axis| -> Result<Option<FlatEx<f64>>> {
+            let Some(i) = uses.iter().position(|&a| a == axis) else {
+                return Ok(None);
+            };
+            f.clone().partial(i).map(Some).map_err(|e| {
+                Error::param(format!(
+                    "--surface '{expr}': cannot differentiate the formula ({})",
+                    e.msg()
+                ))
+            })
+        };
+        let (df_dx, df_dy) = (partial(Axis::X)?, partial(Axis::Y)?);
+        Ok(AnalyticSurface {
+            expression: expr.trim().to_string(),
+            extent,
+            f,
+            df_dx,
+            df_dy,
+            uses,
+        })
+    }
+
+    /// The formula as given.
+    pub fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    /// `[xmin, ymin, xmax, ymax]`, in the formula's units.
+    pub fn extent(&self) -> [f64; 4] {
+        self.extent
+    }
+
+    /// `true` when (`x`, `y`) lies inside the extent, edges included.
+    pub fn contains(&self, p: Position) -> bool {
+        let [x0, y0, x1, y1] = self.extent;
+        p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1
+    }
+
+    /// `f(x, y)` anywhere, extent or not; `NaN` where the formula is undefined.
+    pub fn value(&self, p: Position) -> f64 {
+        eval(&self.f, &self.values(p))
+    }
+
+    /// The exact gradient `(∂f/∂x, ∂f/∂y)` anywhere, extent or not.
+    pub fn exact_gradient(&self, p: Position) -> Vector {
+        let vals = self.values(p);
+        let d = |e: &Option<FlatEx<f64>>| e.as_ref().map_or(0.0, |e| eval(e, &vals));
+        Vector::new(d(&self.df_dx), d(&self.df_dy))
+    }
+
+    fn values(&self, p: Position) -> Vec<f64> {
+        self.uses
+            .iter()
+            .map(|a| match a {
+                Axis::X => p.x,
+                Axis::Y => p.y,
+            })
+            .collect()
+    }
+}
+
+/// Stack of the thread that parses and differentiates a formula, bytes.
+const PARSE_STACK_BYTES: usize = 64 << 20;
+
+fn eval(e: &FlatEx<f64>, vals: &[f64]) -> f64 {
+    e.eval(vals).unwrap_or(f64::NAN)
+}
+
+fn check_extent(extent: [f64; 4]) -> Result<()> {
+    let [x0, y0, x1, y1] = extent;
+    if !extent.iter().all(|v| v.is_finite()) || x1 <= x0 || y1 <= y0 {
+        return Err(Error::param(format!(
+            "--extent {x0},{y0},{x1},{y1}: must be four finite numbers XMIN,YMIN,XMAX,YMAX with XMIN < XMAX and YMIN < YMAX"
+        )));
+    }
+    Ok(())
+}
+
+impl Surface for AnalyticSurface {
+    fn elevation(&self, p: Position) -> std::result::Result<f64, Obstacle> {
+        if !self.contains(p) {
+            return Err(Obstacle::Outside);
+        }
+        let z = self.value(p);
+        if z.is_finite() {
+            Ok(z)
+        } else {
+            Err(Obstacle::Void)
+        }
+    }
+
+    fn gradient(&self, p: Position) -> std::result::Result<Vector, Obstacle> {
+        if !self.contains(p) {
+            return Err(Obstacle::Outside);
+        }
+        let g = self.exact_gradient(p);
+        if g.is_finite() {
+            Ok(g)
+        } else {
+            Err(Obstacle::Void)
+        }
+    }
+
+    fn displace(&self, p: Position, d: Vector) -> Position {
+        Position::new(p.x + d.east, p.y + d.north)
+    }
+
+    fn distance(&self, a: Position, b: Position) -> f64 {
+        (b.x - a.x).hypot(b.y - a.y)
+    }
+
+    fn lon_lat(&self, _p: Position) -> Option<LonLat> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOX: [f64; 4] = [-2.0, -2.0, 2.0, 2.0];
+
+    #[test]
+    fn powers_of_negative_x_have_finite_derivatives() {
+        // d/dx (x^4 - 3x^3 + 2) = 4x^3 - 9x^2, by hand at x = -1.5.
+        let s = AnalyticSurface::parse("x^4 - 3*x^3 + 2", BOX).unwrap();
+        let g = s.exact_gradient(Position::new(-1.5, 0.3));
+        assert_eq!(g.east, 4.0 * (-1.5f64).powi(3) - 9.0 * 2.25);
+        assert_eq!(g.north, 0.0);
+    }
+
+    #[test]
+    fn a_busy_formula_differentiates_exactly() {
+        // f = sin(x) cos(y) + exp(-(x^2 + y^2)) x^3; derivatives by hand:
+        // f_x = cos(x) cos(y) + exp(-r2) (3x^2 - 2x^4)
+        // f_y = -sin(x) sin(y) - 2 y x^3 exp(-r2)
+        let s = AnalyticSurface::parse("sin(x)*cos(y) + exp(-(x^2 + y^2))*x^3", BOX).unwrap();
+        let (x, y) = (0.7f64, -0.4f64);
+        let r2 = x * x + y * y;
+        let fx = x.cos() * y.cos() + (-r2).exp() * (3.0 * x * x - 2.0 * x.powi(4));
+        let fy = -x.sin() * y.sin() - 2.0 * y * x.powi(3) * (-r2).exp();
+        let g = s.exact_gradient(Position::new(x, y));
+        assert!((g.east - fx).abs() < 1e-12 && (g.north - fy).abs() < 1e-12);
+    }
+
+    #[test]
+    fn other_variables_are_refused_by_name() {
+        let e = AnalyticSurface::parse("x + z", BOX)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'z'") && e.contains("only x and y"), "{e}");
+    }
+}

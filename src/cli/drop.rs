@@ -1,0 +1,462 @@
+//! `downhill drop`: agents descending from one start, tracks written for map viewers.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use super::common::{parse_lat_lon, print_json, DemArgs, Global};
+use downhill::agents::{
+    Agent, AgentKind, StepParams, StopRules, Summary, Track, DEFAULT_DT_S, DEFAULT_FRICTION_PER_S,
+    DEFAULT_MAX_STEPS, DEFAULT_PATIENCE, DEFAULT_TOLERANCE_M, DEFAULT_WALKER_ALPHA_M,
+};
+use downhill::analytic::{AnalyticSurface, SurfaceArgs};
+use downhill::dem::{Dem, LonLat, Position};
+use downhill::export::{self, OutputDir};
+use downhill::peaks::{self, Gazetteer};
+use downhill::terrain::{GradientScheme, Surface, Terrain, Vector};
+
+/// Arguments of `downhill drop`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub dem: DemArgs,
+    #[command(flatten)]
+    pub surface: SurfaceArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// A track file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TrackFormat {
+    /// RFC 7946 GeoJSON (geographic data only).
+    Geojson,
+    /// GPX 1.1 (geographic data only).
+    Gpx,
+    /// One row per track point.
+    Csv,
+    /// Every track point as JSON.
+    Json,
+}
+
+/// Where to start, which agents, and where the results go.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Start at LAT,LON (degrees).
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, conflicts_with = "peak")]
+    pub at: Option<(f64, f64)>,
+    /// Start on a named summit from the gazetteer (case and accents ignored).
+    #[arg(long, value_name = "NAME")]
+    pub peak: Option<String>,
+    /// Extra gazetteer: CSV (name,lat,lon[,elevation]) or GeoJSON Points with a `name`.
+    #[arg(long, value_name = "FILE")]
+    pub gazetteer: Vec<PathBuf>,
+    /// Move a peak's published position to the highest DEM sample within this many metres (0: no snapping).
+    #[arg(long, value_name = "M", default_value_t = 250.0)]
+    pub snap: f64,
+    /// Agents to run, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = AgentKind::CLASSIC)]
+    pub agent: Vec<AgentKind>,
+    #[command(flatten)]
+    pub params: ParamArgs,
+    /// Write the results into this directory (default: downhill-out/<peak or position>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace files in DIR that downhill did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Track files to write [default: geojson,gpx on a DEM; csv,json on a --surface].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub format: Vec<TrackFormat>,
+}
+
+/// Update and stop parameters of the agents.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ParamArgs {
+    /// Step size α in metres per unit slope, for every agent
+    /// [default: walker 10, ball g·dt² = 2.45]
+    #[arg(long, value_name = "A", allow_negative_numbers = true)]
+    pub alpha: Option<f64>,
+    /// Momentum β of the balls, 0 <= β < 1 [default: 1 - friction·dt = 0.995]
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    pub beta: Option<f64>,
+    /// Time step of the physical ball in seconds (α = g·dt²) [default: 0.5]
+    #[arg(long, value_name = "S", allow_negative_numbers = true, conflicts_with_all = ["alpha", "beta"])]
+    pub dt: Option<f64>,
+    /// Friction of the physical ball in 1/s (β = 1 - friction·dt) [default: 0.01]
+    #[arg(long, value_name = "G", allow_negative_numbers = true, conflicts_with_all = ["alpha", "beta"])]
+    pub friction: Option<f64>,
+    /// Stop after this many steps.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STEPS)]
+    pub max_steps: usize,
+    /// Stop once below this height in metres (a river, the sea).
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
+    pub stop_below: Option<f64>,
+    /// A step shorter than this many metres counts as standing still.
+    #[arg(long, value_name = "M", default_value_t = DEFAULT_TOLERANCE_M)]
+    pub tolerance: f64,
+    /// Converged after this many consecutive still steps.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PATIENCE)]
+    pub patience: usize,
+    /// Finite-difference stencil for the gradient.
+    #[arg(long, value_enum, default_value_t = GradientScheme::Central)]
+    pub gradient: GradientScheme,
+}
+
+impl ParamArgs {
+    /// The agents to run, each with its checked parameters.
+    pub fn agents(&self, kinds: &[AgentKind]) -> downhill::Result<Vec<Agent>> {
+        let mut agents = Vec::new();
+        for &kind in kinds {
+            if agents.iter().any(|a: &Agent| a.kind == kind) {
+                continue;
+            }
+            let params = if !kind.has_momentum() {
+                StepParams::new(self.alpha.unwrap_or(DEFAULT_WALKER_ALPHA_M), 0.0)?
+            } else if self.alpha.is_some() || self.beta.is_some() {
+                let default = StepParams::default_for(kind);
+                StepParams::new(
+                    self.alpha.unwrap_or(default.alpha),
+                    self.beta.unwrap_or(default.beta),
+                )?
+            } else {
+                StepParams::physical(
+                    self.dt.unwrap_or(DEFAULT_DT_S),
+                    self.friction.unwrap_or(DEFAULT_FRICTION_PER_S),
+                )?
+            };
+            agents.push(Agent { kind, params });
+        }
+        Ok(agents)
+    }
+
+    /// The stop rules.
+    pub fn rules(&self) -> downhill::Result<StopRules> {
+        let rules = StopRules {
+            max_steps: self.max_steps,
+            tolerance_m: self.tolerance,
+            patience: self.patience,
+            stop_below: self.stop_below,
+        };
+        rules.validate()?;
+        Ok(rules)
+    }
+}
+
+/// The start of a run: where, and how it was chosen.
+#[derive(Debug, Clone)]
+pub struct Start {
+    /// Position in the grid's coordinates.
+    pub position: Position,
+    /// A name for the start (peak name, or the coordinates).
+    pub label: String,
+    /// For a peak: its record, and how far snapping moved the start (metres).
+    pub peak: Option<(peaks::Peak, f64)>,
+}
+
+/// The grid position of a WGS84 point, refused when it lies outside the grid.
+fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Position> {
+    let position = dem.position_of(ll)?;
+    if !dem.covers(position) {
+        let [w, s, e, n] = dem.bounds();
+        anyhow::bail!(
+            "{what} {ll} lies outside the elevation data (bounds: west {w:.4}, south {s:.4}, east {e:.4}, north {n:.4}); \
+             give a start inside them or load the tile that covers it"
+        );
+    }
+    Ok(position)
+}
+
+fn resolve_start(run: &RunArgs, dem: &Dem) -> anyhow::Result<Start> {
+    if let Some((lat, lon)) = run.at {
+        let position = grid_position(dem, LonLat::new(lon, lat), "the start")?;
+        return Ok(Start {
+            position,
+            label: LonLat::new(lon, lat).to_string(),
+            peak: None,
+        });
+    }
+    let name = run.peak.as_deref().unwrap_or_default();
+    let mut gazetteer = Gazetteer::bundled()?;
+    for file in &run.gazetteer {
+        gazetteer.extend(Gazetteer::from_file(file)?);
+    }
+    let peak = gazetteer.find(name)?.clone();
+    let published = grid_position(dem, LonLat::new(peak.lon, peak.lat), &peak.name)?;
+    let snapped = peaks::snap_to_summit(dem, published, run.snap)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", peak.name))?;
+    Ok(Start {
+        position: snapped.position,
+        label: peak.name.clone(),
+        peak: Some((peak, snapped.offset_m)),
+    })
+}
+
+/// `downhill-out/<peak name or position>`, as a plain ASCII slug.
+fn default_dir(start: &Start) -> PathBuf {
+    let slug: String = deunicode::deunicode(&start.label)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let slug = slug
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    PathBuf::from("downhill-out").join(slug)
+}
+
+/// Everything a finished run produced.
+pub struct Outcome {
+    /// One summary per agent and start.
+    pub summaries: Vec<Summary>,
+    /// The tracks, in the same order.
+    pub tracks: Vec<Track>,
+    /// How the start was chosen, for people (one line per start).
+    pub start_notes: Vec<String>,
+    /// The start, for a run on a DEM.
+    pub start: Option<Start>,
+    /// Files written.
+    pub written: Vec<PathBuf>,
+}
+
+impl TrackFormat {
+    fn file_name(self) -> &'static str {
+        match self {
+            TrackFormat::Geojson => "tracks.geojson",
+            TrackFormat::Gpx => "tracks.gpx",
+            TrackFormat::Csv => "tracks.csv",
+            TrackFormat::Json => "tracks.json",
+        }
+    }
+}
+
+/// Runs every agent from every start.
+fn descend_all<S: Surface + ?Sized>(
+    agents: &[Agent],
+    surface: &S,
+    starts: &[Position],
+    v0: Vector,
+    rules: &StopRules,
+) -> downhill::Result<Vec<Track>> {
+    let jobs: Vec<(Position, &Agent)> = starts
+        .iter()
+        .flat_map(|&p| agents.iter().map(move |a| (p, a)))
+        .collect();
+    jobs.par_iter()
+        .map(|(p, a)| a.descend(surface, *p, v0, rules))
+        .collect()
+}
+
+/// Serialises the tracks in each requested format.
+fn encode(
+    formats: &[TrackFormat],
+    tracks: &[Track],
+    surface: &dyn Surface,
+    start_name: Option<&str>,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut files = Vec::new();
+    for &f in formats {
+        let text = match f {
+            TrackFormat::Geojson => export::tracks_geojson(tracks, surface, start_name)?,
+            TrackFormat::Gpx => {
+                export::tracks_gpx(tracks, surface, std::time::SystemTime::now(), start_name)?
+            }
+            TrackFormat::Csv => export::track_csv(tracks, surface),
+            TrackFormat::Json => downhill::analytic::tracks_json(tracks, surface),
+        };
+        files.push((f.file_name(), text));
+    }
+    Ok(files)
+}
+
+/// Runs the agents and writes the track files; shared by `drop` and `demo`.
+pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
+    // Everything the user controls is checked before any work or any write.
+    let agents = args.run.params.agents(&args.run.agent)?;
+    let rules = args.run.params.rules()?;
+    if !(args.run.snap.is_finite() && args.run.snap >= 0.0) {
+        anyhow::bail!(
+            "--snap {}: give a distance in metres, 0 or more",
+            args.run.snap
+        );
+    }
+    let v0 = args.surface.initial_velocity();
+    let _ = global;
+    if let Some(surface) = args.surface.analytic()? {
+        return execute_on_formula(args, &agents, &rules, v0, &surface);
+    }
+    if args.dem.dems.is_empty() {
+        anyhow::bail!("name an elevation file (DEM), or give an analytic --surface EXPR --extent XMIN,YMIN,XMAX,YMAX");
+    }
+    if !args.surface.starts.is_empty() {
+        anyhow::bail!(
+            "--start X,Y is for analytic surfaces; on a DEM start with --at LAT,LON or --peak NAME"
+        );
+    }
+    if args.run.at.is_none() && args.run.peak.is_none() {
+        anyhow::bail!("say where to start: --at LAT,LON or --peak NAME");
+    }
+    let formats = if args.run.format.is_empty() {
+        vec![TrackFormat::Geojson, TrackFormat::Gpx]
+    } else {
+        args.run.format.clone()
+    };
+    let dem = args.dem.load_for(global)?;
+    let start = resolve_start(&args.run, &dem)?;
+    let terrain = Terrain::new(dem, args.run.params.gradient)?;
+    let dir = args.run.out.clone().unwrap_or_else(|| default_dir(&start));
+    let mut out = OutputDir::create(&dir, args.run.force)?;
+    let names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
+    out.check_writable(&names)?;
+
+    let tracks = descend_all(&agents, &terrain, &[start.position], v0, &rules)?;
+    let summaries: Vec<Summary> = tracks.iter().map(|t| t.summary(&terrain)).collect();
+    let files = encode(&formats, &tracks, &terrain, Some(start.label.as_str()))?;
+    let mut written = Vec::new();
+    for (name, text) in files {
+        written.push(out.write(name, text.as_bytes())?);
+    }
+    Ok(Outcome {
+        summaries,
+        tracks,
+        start_notes: vec![describe_start(&terrain, &start)],
+        start: Some(start),
+        written,
+    })
+}
+
+fn execute_on_formula(
+    args: &Args,
+    agents: &[Agent],
+    rules: &StopRules,
+    v0: Vector,
+    surface: &AnalyticSurface,
+) -> anyhow::Result<Outcome> {
+    if !args.dem.dems.is_empty() {
+        anyhow::bail!("give either elevation files or --surface, not both");
+    }
+    if args.run.at.is_some() || args.run.peak.is_some() {
+        anyhow::bail!("--at and --peak are places on the Earth; on an analytic --surface start with --start X,Y");
+    }
+    if args.surface.starts.is_empty() {
+        anyhow::bail!("say where to start on the surface: --start X,Y (repeatable)");
+    }
+    for f in &args.run.format {
+        if matches!(f, TrackFormat::Geojson | TrackFormat::Gpx) {
+            let name = if *f == TrackFormat::Gpx {
+                "GPX"
+            } else {
+                "GeoJSON"
+            };
+            return Err(downhill::analytic::refuse_geographic_export(name).into());
+        }
+    }
+    let formats = if args.run.format.is_empty() {
+        vec![TrackFormat::Csv, TrackFormat::Json]
+    } else {
+        args.run.format.clone()
+    };
+    let dir = args
+        .run
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("downhill-out/surface"));
+    let mut out = OutputDir::create(&dir, args.run.force)?;
+    let names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
+    out.check_writable(&names)?;
+    let tracks = descend_all(agents, surface, &args.surface.starts, v0, rules)?;
+    let summaries: Vec<Summary> = tracks.iter().map(|t| t.summary(surface)).collect();
+    let files = encode(&formats, &tracks, surface, None)?;
+    let mut written = Vec::new();
+    for (name, text) in files {
+        written.push(out.write(name, text.as_bytes())?);
+    }
+    let start_notes = args
+        .surface
+        .starts
+        .iter()
+        .map(|p| format!("start: ({}, {}) on z = {}", p.x, p.y, surface.expression()))
+        .collect();
+    Ok(Outcome {
+        summaries,
+        tracks,
+        start_notes,
+        start: None,
+        written,
+    })
+}
+
+/// The JSON array `drop --json` prints: one object per agent (and start).
+pub fn json_report(outcome: &Outcome) -> anyhow::Result<Value> {
+    let mut rows = Vec::new();
+    for s in &outcome.summaries {
+        let mut v = serde_json::to_value(s).context("cannot serialise a summary")?;
+        let peak = outcome.start.as_ref().and_then(|s| s.peak.as_ref());
+        if let (Some(obj), Some((peak, offset))) = (v.as_object_mut(), peak) {
+            obj.insert(
+                "peak".into(),
+                json!({
+                    "name": peak.name,
+                    "published": {"lon": peak.lon, "lat": peak.lat, "elevation": peak.elevation},
+                    "snap_offset_m": offset,
+                }),
+            );
+        }
+        rows.push(v);
+    }
+    Ok(Value::Array(rows))
+}
+
+/// One line on how the start was chosen.
+pub fn describe_start(terrain: &Terrain, start: &Start) -> String {
+    let p = start.position;
+    let z = terrain.elevation(p).unwrap_or(f64::NAN);
+    let at = terrain
+        .lon_lat(p)
+        .map_or(format!("({}, {})", p.x, p.y), |ll| ll.to_string());
+    match &start.peak {
+        Some((peak, offset)) => {
+            let published = peak
+                .elevation
+                .map_or(String::new(), |e| format!(", published {e} m"));
+            format!(
+                "start: {} at {at}, {z:.0} m (the highest DEM sample, {offset:.0} m from the published summit{published})",
+                peak.name
+            )
+        }
+        None => format!("start: {at}, {z:.0} m"),
+    }
+}
+
+/// Runs `downhill drop`.
+pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
+    let outcome = execute(args, global)?;
+    if args.run.json {
+        print_json(&json_report(&outcome)?)?;
+    } else {
+        if !global.quiet {
+            for note in &outcome.start_notes {
+                eprintln!("{note}");
+            }
+        }
+        print!("{}", export::summaries_table(&outcome.summaries));
+    }
+    if !global.quiet {
+        for p in &outcome.written {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! Summaries as an aligned plain-text table, for people.
+
+use crate::agents::Summary;
+
+/// Column headings; the text columns (agent, stop) are left-aligned, the
+/// numbers right-aligned.
+const HEADINGS: [&str; 7] = [
+    "agent",
+    "steps",
+    "stop",
+    "end elevation (m)",
+    "length",
+    "descent (m)",
+    "drop (m)",
+];
+
+/// Which columns hold text (left-aligned).
+const TEXT_COLUMNS: [bool; 7] = [true, false, true, false, false, false, false];
+
+/// Spaces between columns.
+const GAP: &str = "  ";
+
+/// An aligned plain-text table of `summaries`, one line per agent after a
+/// heading line, every line ending in a newline.
+///
+/// Columns: agent, steps, stop reason, end elevation (metres, 1 decimal),
+/// path length (metres below 1 km, else kilometres with 2 decimals, unit
+/// shown), total descent and net drop (metres, 1 decimal).
+pub fn summaries_table(summaries: &[Summary]) -> String {
+    let rows: Vec<[String; 7]> = summaries
+        .iter()
+        .map(|s| {
+            [
+                s.agent.name().to_owned(),
+                s.steps.to_string(),
+                s.stop_reason.as_str().to_owned(),
+                format!("{:.1}", s.end.elevation()),
+                length(s.length_m),
+                format!("{:.1}", s.descent_m),
+                format!("{:.1}", s.drop_m),
+            ]
+        })
+        .collect();
+    let mut widths = HEADINGS.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let headings = HEADINGS.map(str::to_owned);
+    for row in std::iter::once(&headings).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .zip(TEXT_COLUMNS)
+            .map(|((cell, w), text)| pad(cell, w, text))
+            .collect();
+        out.push_str(cells.join(GAP).trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A ground length with its unit: `850 m`, `12.34 km`.
+fn length(metres: f64) -> String {
+    if metres.abs() < 1000.0 {
+        format!("{metres:.0} m")
+    } else {
+        format!("{:.2} km", metres / 1000.0)
+    }
+}
+
+/// `cell` padded with spaces to `width` characters, on the right for text.
+fn pad(cell: &str, width: usize, text: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(cell.chars().count()));
+    if text {
+        format!("{cell}{fill}")
+    } else {
+        format!("{fill}{cell}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agents::{AgentKind, Endpoint, StopReason};
+
+    fn summary(agent: AgentKind, steps: usize, stop: StopReason, length_m: f64) -> Summary {
+        let at = |elevation| Endpoint::Geo {
+            lon: -6.78,
+            lat: 52.6177,
+            elevation,
+        };
+        Summary {
+            agent,
+            steps,
+            stop_reason: stop,
+            start: at(795.0),
+            end: at(60.25),
+            length_m,
+            descent_m: 740.5,
+            ascent_m: 5.75,
+            drop_m: 734.75,
+            alpha: 10.0,
+            beta: 0.0,
+            dt: None,
+            friction: None,
+        }
+    }
+
+    #[test]
+    fn columns_line_up_and_lengths_carry_their_unit() {
+        let table = summaries_table(&[
+            summary(AgentKind::Gd, 7, StopReason::Converged, 850.0),
+            summary(AgentKind::Momentum, 123_456, StopReason::MaxSteps, 12_340.0),
+        ]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3);
+        for heading in HEADINGS {
+            assert!(lines[0].contains(heading), "{heading} missing");
+        }
+        // Hand-formatted cells.
+        assert!(lines[1].starts_with("gd ") && lines[1].contains("850 m"));
+        assert!(lines[2].starts_with("momentum ") && lines[2].contains("12.34 km"));
+        for line in &lines[1..] {
+            assert!(line.contains("60.2") || line.contains("60.3"));
+            assert!(line.contains("740.5") && line.ends_with("734.8"), "{line}");
+        }
+        // Right-aligned last column: every line ends at the same place;
+        // left-aligned stop column: every reason starts under "stop".
+        assert!(lines.iter().all(|l| l.len() == lines[0].len()));
+        let stop_at = lines[0].find("stop").unwrap();
+        assert_eq!(lines[1].find("converged"), Some(stop_at));
+        assert_eq!(lines[2].find("max-steps"), Some(stop_at));
+        // The steps column is right-aligned: 7 ends where 123456 ends.
+        let steps_end = |l: &str, s: &str| l.find(s).map(|i| i + s.len());
+        assert_eq!(steps_end(lines[1], " 7 "), steps_end(lines[2], "123456 "));
+    }
+
+    #[test]
+    fn no_summaries_give_just_the_heading() {
+        assert_eq!(summaries_table(&[]).lines().count(), 1);
+    }
+}

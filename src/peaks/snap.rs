@@ -1,0 +1,143 @@
+//! Moving a published summit position to the DEM's own summit.
+
+use serde::Serialize;
+
+use crate::dem::{Dem, Position};
+use crate::error::{Error, Result};
+use crate::terrain::{GradientScheme, Surface, Terrain};
+
+/// A start moved to the DEM's summit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Snapped {
+    /// The chosen start, in the grid's coordinates.
+    pub position: Position,
+    /// Height at the start, metres.
+    pub elevation: f64,
+    /// Ground distance from the published position to the start, metres.
+    pub offset_m: f64,
+    /// The published position, in the grid's coordinates.
+    pub published: Position,
+}
+
+/// The highest non-void sample whose centre lies within `radius_m` ground
+/// metres of `at`; with `radius_m == 0`, `at` itself with its interpolated
+/// height.
+///
+/// Distances are measured in sample space scaled by each row's ground
+/// spacing, so the rule is the same on geographic and projected grids.
+/// If no sample lies within the radius, the nearest sample is taken.
+pub fn snap_to_summit(dem: &Dem, at: Position, radius_m: f64) -> Result<Snapped> {
+    if !(radius_m.is_finite() && radius_m >= 0.0) {
+        return Err(Error::param(format!(
+            "--snap {radius_m}: give a distance in metres, 0 or more"
+        )));
+    }
+    if !dem.covers(at) {
+        let [w, s, e, n] = dem.bounds();
+        return Err(Error::BadStart(format!(
+            "({}, {}) lies outside the elevation data (bounds: west {w:.4}, south {s:.4}, east {e:.4}, north {n:.4})",
+            at.x, at.y
+        )));
+    }
+    if radius_m == 0.0 {
+        let terrain = Terrain::new(dem.clone(), GradientScheme::Central)?;
+        let elevation = terrain.elevation(at).map_err(|_| {
+            Error::BadStart(format!(
+                "({}, {}) lies on a void (no elevation data)",
+                at.x, at.y
+            ))
+        })?;
+        return Ok(Snapped {
+            position: at,
+            elevation,
+            offset_m: 0.0,
+            published: at,
+        });
+    }
+    let (r, c) = dem.sample_index(at);
+    let (dx, dy) = dem.cell_size_m(r);
+    let reach_r = (radius_m / dy).ceil() as isize + 1;
+    let reach_c = (radius_m / dx).ceil() as isize + 1;
+    let (r0, c0) = (r.round() as isize, c.round() as isize);
+    let mut best: Option<(f32, f64, isize, isize)> = None;
+    let mut nearest: Option<(f64, isize, isize)> = None;
+    for rr in (r0 - reach_r)..=(r0 + reach_r) {
+        for cc in (c0 - reach_c)..=(c0 + reach_c) {
+            let Some(h) = dem.height(rr, cc) else {
+                continue;
+            };
+            let (dx, dy) = dem.cell_size_m(rr as f64);
+            let d = ((rr as f64 - r) * dy).hypot((cc as f64 - c) * dx);
+            if nearest.is_none_or(|(nd, _, _)| d < nd) {
+                nearest = Some((d, rr, cc));
+            }
+            if d <= radius_m && best.is_none_or(|(bh, bd, _, _)| h > bh || (h == bh && d < bd)) {
+                best = Some((h, d, rr, cc));
+            }
+        }
+    }
+    let (h, d, rr, cc) = match (best, nearest) {
+        (Some(b), _) => b,
+        (None, Some((d, rr, cc))) => (dem.height(rr, cc).unwrap_or(f32::NAN), d, rr, cc),
+        (None, None) => {
+            return Err(Error::BadStart(format!(
+                "({}, {}) has only voids within {radius_m} m",
+                at.x, at.y
+            )))
+        }
+    };
+    Ok(Snapped {
+        position: dem.sample_position(rr as f64, cc as f64),
+        elevation: h as f64,
+        offset_m: d,
+        published: at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dem::{Crs, GeoTransform};
+    use ndarray::Array2;
+
+    fn grid() -> Dem {
+        // 10 m cells; a 50 m hill at (row 5, col 5) and a 60 m one at (row 5, col 15).
+        let mut h = Array2::from_elem((11, 21), 10.0f32);
+        h[[5, 5]] = 50.0;
+        h[[5, 15]] = 60.0;
+        h[[4, 4]] = f32::NAN;
+        Dem {
+            heights: h,
+            transform: GeoTransform::from_first_sample(0.0, 100.0, 10.0, 10.0),
+            crs: Crs::Projected {
+                epsg: 32631,
+                proj: String::new(),
+            },
+            inputs: vec![],
+        }
+    }
+
+    #[test]
+    fn snaps_to_the_highest_sample_within_reach_only() {
+        let d = grid();
+        let at = Position::new(70.0, 50.0); // col 7, row 5
+        let s = snap_to_summit(&d, at, 30.0).unwrap();
+        assert_eq!(s.position, Position::new(50.0, 50.0));
+        assert_eq!(s.elevation, 50.0);
+        assert!((s.offset_m - 20.0).abs() < 1e-9);
+        let s = snap_to_summit(&d, at, 80.0).unwrap();
+        assert_eq!(s.elevation, 60.0);
+        assert_eq!(s.position, Position::new(150.0, 50.0));
+    }
+
+    #[test]
+    fn zero_radius_keeps_the_point_and_bad_input_is_refused() {
+        let d = grid();
+        let s = snap_to_summit(&d, Position::new(72.0, 50.0), 0.0).unwrap();
+        assert_eq!(s.position, Position::new(72.0, 50.0));
+        assert!((s.elevation - 10.0).abs() < 1e-9);
+        assert!(snap_to_summit(&d, Position::new(-50.0, 50.0), 100.0).is_err());
+        assert!(snap_to_summit(&d, Position::new(70.0, 50.0), -1.0).is_err());
+        assert!(snap_to_summit(&d, Position::new(70.0, 50.0), f64::NAN).is_err());
+    }
+}

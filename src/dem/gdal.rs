@@ -135,13 +135,20 @@ fn crs_of(path: &Path, ds: &Dataset) -> Result<Crs> {
             format!("its coordinate system ({name}) is neither geographic nor projected"),
         ));
     }
+    let _ = srs.auto_identify_epsg();
     if (srs.linear_units() - 1.0).abs() > 1e-12 {
+        let code = srs
+            .auth_code()
+            .map(|c| format!("EPSG:{c}, "))
+            .unwrap_or_default();
         return Err(Error::bad_file(
             path,
-            format!("its coordinate system ({name}) is not in metres"),
+            format!(
+                "its coordinate system ({code}{name}) is in units of {} m, not metres",
+                srs.linear_units()
+            ),
         ));
     }
-    let _ = srs.auto_identify_epsg();
     let epsg = srs
         .auth_code()
         .ok()

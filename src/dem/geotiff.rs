@@ -14,7 +14,7 @@
 //! `ProjectedCSTypeGeoKey` (3072) or `GeographicTypeGeoKey` (2048).
 //!
 //! Anything else (several bands, JPEG, rotated grids, user-defined CRSs)
-//! gets an [`Unsupported`] error that points to the GDAL build.
+//! gets an [`ReadError::Unsupported`] error that points to the GDAL build.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};

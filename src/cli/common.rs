@@ -50,19 +50,40 @@ impl DemArgs {
     /// (mosaic seams that disagree, filled voids) on stderr.
     #[allow(dead_code)]
     pub fn load(&self) -> anyhow::Result<Dem> {
-        self.load_quiet_if(false)
+        self.load_with(false, false)
     }
 
-    /// Loads the named files into one grid, printing the loader's notes on
+    /// Loads the named files into one grid, with a spinner on a terminal
+    /// while a mosaic is read or voids are filled, and the loader's notes on
     /// stderr unless `--quiet` was given.
     pub fn load_for(&self, global: &Global) -> anyhow::Result<Dem> {
-        self.load_quiet_if(global.quiet)
+        self.load_with(global.quiet, global.show_progress())
     }
 
-    fn load_quiet_if(&self, quiet: bool) -> anyhow::Result<Dem> {
-        let mut loaded = dem::load(&self.dems, &self.options())?;
+    fn load_with(&self, quiet: bool, progress: bool) -> anyhow::Result<Dem> {
+        let paths = dem::expand_inputs(&self.dems)?;
+        let spinner = |message: String| {
+            progress.then(|| {
+                let pb = indicatif::ProgressBar::new_spinner();
+                pb.set_message(message);
+                pb.enable_steady_tick(std::time::Duration::from_millis(120));
+                pb
+            })
+        };
+        let pb = (paths.len() > 1)
+            .then(|| spinner(format!("joining {} elevation files", paths.len())))
+            .flatten();
+        let loaded = dem::load(&paths, &self.options());
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        let mut loaded = loaded?;
         if self.fill_voids {
+            let pb = spinner("filling voids".into());
             loaded.fill_voids();
+            if let Some(pb) = pb {
+                pb.finish_and_clear();
+            }
         }
         if !quiet {
             for note in &loaded.notes {

@@ -25,21 +25,72 @@ impl Global {
 /// The elevation inputs of a command.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemArgs {
-    /// Elevation files (SRTM .hgt or .hgt.zip).
+    /// Elevation files (SRTM .hgt or .hgt.zip, GeoTIFF; any raster GDAL opens
+    /// in the GDAL build) or directories of them; several form one mosaic.
     #[arg(value_name = "DEM")]
     pub dems: Vec<PathBuf>,
     /// South-west corner LAT,LON (degrees) of an SRTM tile whose file name does not say it.
     #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, allow_hyphen_values = true)]
     pub origin: Option<(f64, f64)>,
+    /// Fill voids (nodata holes) by harmonic interpolation from their rims;
+    /// without it agents stop at voids and maps leave them transparent.
+    #[arg(long)]
+    pub fill_voids: bool,
 }
 
 impl DemArgs {
-    /// Loads the named files into one grid.
-    pub fn load(&self) -> anyhow::Result<Dem> {
-        let options = LoadOptions {
+    /// The reading options these arguments ask for.
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
             origin: self.origin,
+        }
+    }
+
+    /// Loads the named files into one grid, printing the loader's notes
+    /// (mosaic seams that disagree, filled voids) on stderr.
+    #[allow(dead_code)]
+    pub fn load(&self) -> anyhow::Result<Dem> {
+        self.load_with(false, false)
+    }
+
+    /// Loads the named files into one grid, with a spinner on a terminal
+    /// while a mosaic is read or voids are filled, and the loader's notes on
+    /// stderr unless `--quiet` was given.
+    pub fn load_for(&self, global: &Global) -> anyhow::Result<Dem> {
+        self.load_with(global.quiet, global.show_progress())
+    }
+
+    fn load_with(&self, quiet: bool, progress: bool) -> anyhow::Result<Dem> {
+        let paths = dem::expand_inputs(&self.dems)?;
+        let spinner = |message: String| {
+            progress.then(|| {
+                let pb = indicatif::ProgressBar::new_spinner();
+                pb.set_message(message);
+                pb.enable_steady_tick(std::time::Duration::from_millis(120));
+                pb
+            })
         };
-        Ok(dem::open_all(&self.dems, &options)?)
+        let pb = (paths.len() > 1)
+            .then(|| spinner(format!("joining {} elevation files", paths.len())))
+            .flatten();
+        let loaded = dem::load(&paths, &self.options());
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        let mut loaded = loaded?;
+        if self.fill_voids {
+            let pb = spinner("filling voids".into());
+            loaded.fill_voids();
+            if let Some(pb) = pb {
+                pb.finish_and_clear();
+            }
+        }
+        if !quiet {
+            for note in &loaded.notes {
+                eprintln!("downhill: note: {note}");
+            }
+        }
+        Ok(loaded.dem)
     }
 }
 

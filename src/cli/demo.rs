@@ -100,6 +100,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         dem: DemArgs {
             dems: vec![bundled_tile()],
             origin: None,
+            fill_voids: false,
         },
         surface: SurfaceArgs::default(),
         run: RunArgs {

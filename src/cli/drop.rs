@@ -162,13 +162,7 @@ pub struct Start {
 
 /// The grid position of a WGS84 point, refused when it lies outside the grid.
 fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Position> {
-    if !dem.crs.is_geographic() {
-        anyhow::bail!(
-            "starts in latitude/longitude need a geographic grid; this one is {}",
-            dem.crs.label()
-        );
-    }
-    let position = Position::new(ll.lon, ll.lat);
+    let position = dem.position_of(ll)?;
     if !dem.covers(position) {
         let [w, s, e, n] = dem.bounds();
         anyhow::bail!(
@@ -353,7 +347,7 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     } else {
         args.run.format.clone()
     };
-    let dem = args.dem.load()?;
+    let dem = args.dem.load_for(global)?;
     let start = resolve_start(&args.run, &dem)?;
     let terrain = Terrain::new(dem, args.run.params.gradient)?;
     let dir = args.run.out.clone().unwrap_or_else(|| default_dir(&start));

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::common::{print_json, DemArgs, Global};
-use downhill::dem::{Dem, InputInfo};
+use downhill::dem::{Crs, Dem, InputInfo};
 
 /// Arguments of `downhill info`.
 #[derive(Debug, clap::Args)]
@@ -27,7 +27,12 @@ struct Report {
     min: f64,
     max: f64,
     voids: usize,
+    /// CRS label such as `EPSG:4326` or `EPSG:32629`.
     crs: String,
+    /// PROJ.4 definition of a projected CRS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    proj: Option<String>,
+    /// Every file read: path, format, size (the tiles of a mosaic).
     inputs: Vec<InputInfo>,
 }
 
@@ -43,13 +48,17 @@ fn report(dem: &Dem) -> Report {
         max: stats.max,
         voids: stats.voids,
         crs: dem.crs.label(),
+        proj: match &dem.crs {
+            Crs::Projected { proj, .. } => Some(proj.clone()),
+            _ => None,
+        },
         inputs: dem.inputs.clone(),
     }
 }
 
 /// Runs `downhill info`.
-pub fn run(args: &Args, _global: &Global) -> anyhow::Result<()> {
-    let dem = args.dem.load()?;
+pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
+    let dem = args.dem.load_for(global)?;
     let r = report(&dem);
     if args.json {
         return print_json(&r);
@@ -60,16 +69,24 @@ pub fn run(args: &Args, _global: &Global) -> anyhow::Result<()> {
         r.width, r.height
     );
     println!("bounds      west {w:.6}  south {s:.6}  east {e:.6}  north {n:.6}");
-    println!("crs         {}", r.crs);
+    match &r.proj {
+        Some(p) => println!("crs         {} ({p})", r.crs),
+        None => println!("crs         {} (WGS84 longitude/latitude)", r.crs),
+    }
     println!(
         "cell size   {:.1} m east-west x {:.1} m north-south (at the centre)",
         r.cell_size_m[0], r.cell_size_m[1]
     );
     println!("elevation   min {} m  max {} m", r.min, r.max);
     println!("voids       {}", r.voids);
+    let label = if r.inputs.len() > 1 {
+        "tile       "
+    } else {
+        "input      "
+    };
     for i in &r.inputs {
         println!(
-            "input       {} ({}, {} x {})",
+            "{label} {} ({}, {} x {})",
             i.path.display(),
             i.format,
             i.width,

@@ -4,7 +4,7 @@ use ndarray::Array2;
 use serde::Serialize;
 use std::path::PathBuf;
 
-use super::{Crs, GeoTransform, Position};
+use super::{Crs, GeoTransform, LonLat, Position, Projection};
 
 /// Where a grid (or one tile of a mosaic) came from.
 #[derive(Debug, Clone, Serialize)]
@@ -72,6 +72,20 @@ impl Dem {
     pub fn sample_position(&self, row: f64, col: f64) -> Position {
         let (x, y) = self.transform.sample_to_xy(row, col);
         Position::new(x, y)
+    }
+
+    /// The position in this grid's coordinates of a WGS84 point: the point
+    /// itself on a geographic grid, its projection on a projected one.
+    /// Whether the grid covers it is for the caller to check ([`Dem::covers`]).
+    pub fn position_of(&self, ll: LonLat) -> crate::Result<Position> {
+        let projection = Projection::for_crs(&self.crs)?;
+        let (x, y) = projection.from_wgs84(ll.lon, ll.lat).ok_or_else(|| {
+            crate::Error::param(format!(
+                "{ll} cannot be projected into {}",
+                self.crs.label()
+            ))
+        })?;
+        Ok(Position::new(x, y))
     }
 
     /// Fractional sample indices `(row, col)` of a position.

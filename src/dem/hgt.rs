@@ -75,46 +75,112 @@ pub fn is_hgt_path(path: &Path) -> bool {
 /// `origin` gives the south-west corner `(lat, lon)` in degrees when the
 /// file name is not a tile name.
 pub fn read(path: &Path, origin: Option<(f64, f64)>) -> Result<Dem> {
-    let (lat0, lon0) = match origin.or_else(|| corner_from_name(path)) {
-        Some(c) => c,
-        None => return Err(Error::bad_file(
-            path,
-            "the file name is not an SRTM tile name like N52W007.hgt, so its position is unknown; \
-                 give its south-west corner with --origin LAT,LON",
-        )),
-    };
+    let (lat0, lon0) = corner(path, origin)?;
     let bytes = read_bytes(path)?;
     decode(path, &bytes, lat0, lon0)
 }
 
+/// The geometry of an SRTM tile from its name and size, without reading its
+/// samples: `(transform, samples per side, format)`.
+pub fn probe(path: &Path, origin: Option<(f64, f64)>) -> Result<(GeoTransform, usize, String)> {
+    let (lat0, lon0) = corner(path, origin)?;
+    let len = if is_zip(path) {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut archive = zip::ZipArchive::new(file)
+            .map_err(|e| Error::bad_file(path, format!("not a readable zip archive ({e})")))?;
+        let entry = hgt_entry(path, &archive)?;
+        let size = archive
+            .by_name(&entry)
+            .map_err(|e| {
+                Error::bad_file(path, format!("cannot open {entry} in the archive ({e})"))
+            })?
+            .size();
+        size as usize
+    } else {
+        std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len() as usize
+    };
+    let n = side(path, len)?;
+    Ok((tile_transform(n, lat0, lon0), n, format_name(path)))
+}
+
+fn corner(path: &Path, origin: Option<(f64, f64)>) -> Result<(f64, f64)> {
+    origin.or_else(|| corner_from_name(path)).ok_or_else(|| {
+        Error::bad_file(
+            path,
+            "the file name is not an SRTM tile name like N52W007.hgt, so its position is unknown; \
+             give its south-west corner with --origin LAT,LON",
+        )
+    })
+}
+
+fn is_zip(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+fn format_name(path: &Path) -> String {
+    if is_zip(path) {
+        "SRTM .hgt (zipped)".into()
+    } else {
+        "SRTM .hgt".into()
+    }
+}
+
+fn tile_transform(n: usize, lat0: f64, lon0: f64) -> GeoTransform {
+    let step = 1.0 / (n - 1) as f64;
+    GeoTransform::from_first_sample(lon0, lat0 + 1.0, step, step)
+}
+
+/// Samples per side of a tile of `len` bytes, or an error naming the sizes expected.
+fn side(path: &Path, len: usize) -> Result<usize> {
+    match SIDES.iter().find(|(n, _)| n * n * 2 == len) {
+        Some(&(n, _)) => Ok(n),
+        None => {
+            let detail = if len == 0 {
+                "the file is empty".to_string()
+            } else {
+                format!("{len} bytes is not an SRTM tile size")
+            };
+            Err(Error::bad_file(
+                path,
+                format!(
+                    "{detail} (expected 2884802 bytes for SRTM3 1201x1201 or 25934402 for SRTM1 3601x3601); \
+                     the file may be truncated or not a tile"
+                ),
+            ))
+        }
+    }
+}
+
+/// The name of the one `.hgt` entry of a zip archive.
+fn hgt_entry<R: Read + std::io::Seek>(path: &Path, archive: &zip::ZipArchive<R>) -> Result<String> {
+    let hgt: Vec<&str> = archive
+        .file_names()
+        .filter(|n| n.to_ascii_lowercase().ends_with(".hgt"))
+        .collect();
+    match hgt.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(Error::bad_file(path, "the zip archive holds no .hgt file")),
+        _ => Err(Error::bad_file(
+            path,
+            format!(
+                "the zip archive holds {} .hgt files; downhill expects one tile per archive",
+                hgt.len()
+            ),
+        )),
+    }
+}
+
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let is_zip = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-    if !is_zip {
+    if !is_zip(path) {
         return std::fs::read(path).map_err(|e| Error::io(path, e));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut archive = zip::ZipArchive::new(file)
         .map_err(|e| Error::bad_file(path, format!("not a readable zip archive ({e})")))?;
-    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
-    let hgt: Vec<&String> = names
-        .iter()
-        .filter(|n| n.to_ascii_lowercase().ends_with(".hgt"))
-        .collect();
-    let entry = match hgt.as_slice() {
-        [one] => one.to_string(),
-        [] => return Err(Error::bad_file(path, "the zip archive holds no .hgt file")),
-        _ => {
-            return Err(Error::bad_file(
-                path,
-                format!(
-                    "the zip archive holds {} .hgt files; downhill expects one tile per archive",
-                    hgt.len()
-                ),
-            ))
-        }
-    };
+    let entry = hgt_entry(path, &archive)?;
     let mut f = archive
         .by_name(&entry)
         .map_err(|e| Error::bad_file(path, format!("cannot open {entry} in the archive ({e})")))?;
@@ -134,20 +200,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 
 /// Decodes the raw bytes of a tile whose south-west corner is (`lat0`, `lon0`).
 pub fn decode(path: &Path, bytes: &[u8], lat0: f64, lon0: f64) -> Result<Dem> {
-    let Some(&(n, _)) = SIDES.iter().find(|(n, _)| n * n * 2 == bytes.len()) else {
-        let detail = if bytes.is_empty() {
-            "the file is empty".to_string()
-        } else {
-            format!("{} bytes is not an SRTM tile size", bytes.len())
-        };
-        return Err(Error::bad_file(
-            path,
-            format!(
-                "{detail} (expected 2884802 bytes for SRTM3 1201x1201 or 25934402 for SRTM1 3601x3601); \
-                 the file may be truncated or not a tile"
-            ),
-        ));
-    };
+    let n = side(path, bytes.len())?;
     // Rows decode in parallel: an SRTM1 tile is 13 M samples.
     let mut heights = vec![0f32; n * n];
     let checks: Vec<(usize, Option<(usize, i16)>)> = heights
@@ -182,21 +235,13 @@ pub fn decode(path: &Path, bytes: &[u8], lat0: f64, lon0: f64) -> Result<Dem> {
     }
     let heights = Array2::from_shape_vec((n, n), heights)
         .map_err(|e| Error::bad_file(path, format!("internal shape error: {e}")))?;
-    let step = 1.0 / (n - 1) as f64;
     Ok(Dem {
         heights,
-        transform: GeoTransform::from_first_sample(lon0, lat0 + 1.0, step, step),
+        transform: tile_transform(n, lat0, lon0),
         crs: Crs::Geographic,
         inputs: vec![InputInfo {
             path: path.to_path_buf(),
-            format: if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
-            {
-                "SRTM .hgt (zipped)".into()
-            } else {
-                "SRTM .hgt".into()
-            },
+            format: format_name(path),
             height: n,
             width: n,
         }],

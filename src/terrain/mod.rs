@@ -47,7 +47,9 @@ impl std::fmt::Debug for Terrain {
 }
 
 impl Terrain {
-    /// Wraps `dem`; the grid must have at least 2 x 2 samples.
+    /// Wraps `dem`; the grid must have at least 2 x 2 samples. A projected
+    /// grid gets its conversion to WGS84 attached (an unusable PROJ
+    /// definition is an error; an empty one means no conversion).
     pub fn new(dem: Dem, scheme: GradientScheme) -> Result<Self> {
         if dem.rows() < 2 || dem.cols() < 2 {
             return Err(Error::param(format!(
@@ -57,11 +59,20 @@ impl Terrain {
             )));
         }
         let metrics = RowMetrics::of(&dem);
+        // Projected grids export their tracks in WGS84 through their projection.
+        // An empty PROJ definition (synthetic grids) has no known relation to WGS84.
+        let to_wgs84: Option<ToWgs84> = match &dem.crs {
+            crate::dem::Crs::Projected { proj, .. } if !proj.trim().is_empty() => {
+                let p = crate::dem::Projection::for_crs(&dem.crs)?;
+                Some(Arc::new(move |x, y| p.to_wgs84(x, y)))
+            }
+            _ => None,
+        };
         Ok(Terrain {
             dem,
             scheme,
             metrics,
-            to_wgs84: None,
+            to_wgs84,
         })
     }
 

@@ -1,0 +1,503 @@
+//! GeoTIFF elevation grids, read in pure Rust with the `tiff` crate.
+//!
+//! Supported: one band of int8/16/32, uint8/16/32 or float32/64 samples,
+//! striped or tiled, uncompressed, PackBits, LZW or deflate, with
+//! predictors 1 (none), 2 (horizontal) and 3 (floating point), classic TIFF
+//! or BigTIFF. Voids come from the `GDAL_NODATA` tag (42113, ASCII) and from
+//! `NaN` samples.
+//!
+//! Georeferencing follows GDAL: the `ModelTiepointTag` (33922) with the
+//! `ModelPixelScaleTag` (33550), or the `ModelTransformationTag` (34264),
+//! must give a north-up grid; a `GTRasterTypeGeoKey` (1025) of
+//! `PixelIsPoint` moves the origin by half a cell to the outer corner, as
+//! GDAL does by default. The CRS is the EPSG code of the
+//! `ProjectedCSTypeGeoKey` (3072) or `GeographicTypeGeoKey` (2048).
+//!
+//! Anything else (several bands, JPEG, rotated grids, user-defined CRSs)
+//! gets an [`ReadError::Unsupported`] error that points to the GDAL build.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+
+use ndarray::Array2;
+use tiff::decoder::{ChunkType, Decoder, DecodingResult, Limits};
+use tiff::tags::Tag;
+
+use super::georef::{Crs, GeoTransform};
+use super::projection;
+use super::{Dem, InputInfo};
+use crate::error::{Error, Result};
+
+/// `GTModelTypeGeoKey`: 1 = projected, 2 = geographic.
+const KEY_MODEL_TYPE: u16 = 1024;
+/// `GTRasterTypeGeoKey`: 1 = PixelIsArea, 2 = PixelIsPoint.
+const KEY_RASTER_TYPE: u16 = 1025;
+/// `GeographicTypeGeoKey`: EPSG code of a geographic CRS.
+const KEY_GEOGRAPHIC_TYPE: u16 = 2048;
+/// `ProjectedCSTypeGeoKey`: EPSG code of a projected CRS.
+const KEY_PROJECTED_TYPE: u16 = 3072;
+/// The GeoKey value meaning "user-defined".
+const USER_DEFINED: u16 = 32767;
+
+/// Geographic EPSG codes treated as WGS84: WGS84 itself and the datums that
+/// agree with it within about a metre (NAD83, ETRS89, GDA94), far below the
+/// accuracy of any DEM downhill reads.
+const WGS84_LIKE: [u16; 4] = [4326, 4269, 4258, 4283];
+
+/// The hint appended to every "cannot read this variant" message.
+pub const GDAL_HINT: &str =
+    "downhill's built-in reader does not handle this; a build with `--features gdal` reads it through GDAL";
+
+/// Why a GeoTIFF could not be read natively.
+#[derive(Debug)]
+pub enum ReadError {
+    /// A valid file in a variant the native reader does not handle (the GDAL
+    /// build may read it).
+    Unsupported(Error),
+    /// The file is damaged, unreadable, or not an elevation grid.
+    Failed(Error),
+}
+
+impl From<ReadError> for Error {
+    fn from(e: ReadError) -> Error {
+        match e {
+            ReadError::Unsupported(e) | ReadError::Failed(e) => e,
+        }
+    }
+}
+
+/// `true` when `bytes` start with a TIFF or BigTIFF signature.
+pub fn has_tiff_signature(bytes: &[u8]) -> bool {
+    matches!(
+        bytes.get(..4),
+        Some(b"II*\0") | Some(b"MM\0*") | Some(b"II+\0") | Some(b"MM\0+")
+    )
+}
+
+/// The geometry of a GeoTIFF, known from its header without reading samples.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Placement of the samples (GDAL convention).
+    pub transform: GeoTransform,
+    /// Coordinate reference system.
+    pub crs: Crs,
+    /// Rows (north to south).
+    pub rows: usize,
+    /// Columns (west to east).
+    pub cols: usize,
+    /// Sample value marking a void, from `GDAL_NODATA`.
+    pub nodata: Option<f64>,
+    /// A short description, e.g. `GeoTIFF (Int16, DEFLATE, tiled)`.
+    pub format: String,
+}
+
+/// Reads the header of the GeoTIFF at `path`.
+pub fn probe(path: &Path) -> Result<Header, ReadError> {
+    let mut decoder = open_decoder(path)?;
+    header(path, &mut decoder)
+}
+
+/// Reads the GeoTIFF at `path` into a grid.
+pub fn read(path: &Path) -> Result<Dem, ReadError> {
+    let mut decoder = open_decoder(path)?;
+    let head = header(path, &mut decoder)?;
+    let heights = samples(path, &mut decoder, &head)?;
+    Ok(Dem {
+        heights,
+        transform: head.transform,
+        crs: head.crs,
+        inputs: vec![InputInfo {
+            path: path.to_path_buf(),
+            format: head.format,
+            height: head.rows,
+            width: head.cols,
+        }],
+    })
+}
+
+fn failed(path: &Path, msg: impl Into<String>) -> ReadError {
+    ReadError::Failed(Error::bad_file(path, msg))
+}
+
+fn unsupported(path: &Path, msg: impl std::fmt::Display) -> ReadError {
+    ReadError::Unsupported(Error::bad_file(path, format!("{msg}; {GDAL_HINT}")))
+}
+
+fn open_decoder(path: &Path) -> Result<Decoder<BufReader<File>>, ReadError> {
+    let file = File::open(path).map_err(|e| ReadError::Failed(Error::io(path, e)))?;
+    Decoder::new(BufReader::new(file))
+        .map(|d| d.with_limits(Limits::unlimited()))
+        .map_err(|e| match e {
+            tiff::TiffError::UnsupportedError(u) => {
+                unsupported(path, format!("unsupported TIFF ({u})"))
+            }
+            e => failed(path, format!("not a readable TIFF file ({e})")),
+        })
+}
+
+/// The sample type of the band, named as GDAL names it.
+fn sample_type(path: &Path, format: u16, bits: u16) -> Result<&'static str, ReadError> {
+    Ok(match (format, bits) {
+        (1, 8) => "Byte",
+        (2, 8) => "Int8",
+        (1, 16) => "UInt16",
+        (2, 16) => "Int16",
+        (1, 32) => "UInt32",
+        (2, 32) => "Int32",
+        (3, 32) => "Float32",
+        (3, 64) => "Float64",
+        _ => {
+            let kind = match format {
+                1 => "unsigned integer",
+                2 => "signed integer",
+                3 => "floating-point",
+                _ => "untyped",
+            };
+            return Err(unsupported(
+                path,
+                format!("samples are {bits}-bit {kind}, which is not an elevation type downhill reads natively"),
+            ));
+        }
+    })
+}
+
+fn compression_name(code: u16) -> Option<&'static str> {
+    Some(match code {
+        1 => "uncompressed",
+        5 => "LZW",
+        8 | 32946 => "DEFLATE",
+        32773 => "PackBits",
+        _ => return None,
+    })
+}
+
+fn tag_u16<R: Read + Seek>(
+    path: &Path,
+    d: &mut Decoder<R>,
+    tag: Tag,
+    default: u16,
+) -> Result<u16, ReadError> {
+    d.find_tag_unsigned::<u16>(tag)
+        .map(|v| v.unwrap_or(default))
+        .map_err(|e| failed(path, format!("bad {tag:?} tag ({e})")))
+}
+
+fn tag_f64s<R: Read + Seek>(
+    path: &Path,
+    d: &mut Decoder<R>,
+    tag: Tag,
+) -> Result<Option<Vec<f64>>, ReadError> {
+    match d.find_tag(tag) {
+        Ok(None) => Ok(None),
+        Ok(Some(v)) => v
+            .into_f64_vec()
+            .map(Some)
+            .map_err(|e| failed(path, format!("bad {tag:?} tag ({e})"))),
+        Err(e) => Err(failed(path, format!("bad {tag:?} tag ({e})"))),
+    }
+}
+
+fn header<R: Read + Seek>(path: &Path, d: &mut Decoder<R>) -> Result<Header, ReadError> {
+    let (w, h) = d
+        .dimensions()
+        .map_err(|e| failed(path, format!("no image size ({e})")))?;
+    let spp = tag_u16(path, d, Tag::SamplesPerPixel, 1)?;
+    if spp != 1 {
+        return Err(unsupported(
+            path,
+            format!("the image has {spp} bands; downhill reads single-band elevation GeoTIFFs"),
+        ));
+    }
+    let bits = tag_u16(path, d, Tag::BitsPerSample, 1)?;
+    let sample_format = tag_u16(path, d, Tag::SampleFormat, 1)?;
+    let type_name = sample_type(path, sample_format, bits)?;
+    let compression = tag_u16(path, d, Tag::Compression, 1)?;
+    let Some(compression_label) = compression_name(compression) else {
+        return Err(unsupported(
+            path,
+            format!("compression scheme {compression} is not one downhill reads natively (it reads none, PackBits, LZW and DEFLATE)"),
+        ));
+    };
+    let layout = match d.get_chunk_type() {
+        ChunkType::Strip => "striped",
+        ChunkType::Tile => "tiled",
+    };
+    let bigtiff = if is_bigtiff(path)? { ", BigTIFF" } else { "" };
+    let format = format!("GeoTIFF ({type_name}, {compression_label}, {layout}{bigtiff})");
+
+    let keys = geokeys(path, d)?;
+    let key = |id: u16| keys.iter().find(|(k, _)| *k == id).map(|&(_, v)| v);
+    let crs = crs_from_keys(
+        path,
+        key(KEY_MODEL_TYPE),
+        key(KEY_GEOGRAPHIC_TYPE),
+        key(KEY_PROJECTED_TYPE),
+    )?;
+    let mut transform = georeferencing(path, d)?;
+    if key(KEY_RASTER_TYPE) == Some(2) {
+        // PixelIsPoint: the tie point is the centre of cell (0, 0).
+        transform.origin_x -= transform.cell_x / 2.0;
+        transform.origin_y += transform.cell_y / 2.0;
+    }
+    let nodata =
+        match d.find_tag(Tag::GdalNodata) {
+            Ok(None) => None,
+            Ok(Some(v)) => {
+                let text = v
+                    .into_string()
+                    .map_err(|e| failed(path, format!("bad GDAL_NODATA tag ({e})")))?;
+                let text = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+                Some(parse_nodata(text).ok_or_else(|| {
+                    failed(path, format!("GDAL_NODATA tag '{text}' is not a number"))
+                })?)
+            }
+            Err(e) => return Err(failed(path, format!("bad GDAL_NODATA tag ({e})"))),
+        };
+    Ok(Header {
+        transform,
+        crs,
+        rows: h as usize,
+        cols: w as usize,
+        nodata,
+        format,
+    })
+}
+
+fn parse_nodata(text: &str) -> Option<f64> {
+    match text.to_ascii_lowercase().as_str() {
+        "nan" | "-nan" => Some(f64::NAN),
+        "inf" | "+inf" => Some(f64::INFINITY),
+        "-inf" => Some(f64::NEG_INFINITY),
+        t => t.parse().ok(),
+    }
+}
+
+fn is_bigtiff(path: &Path) -> Result<bool, ReadError> {
+    let mut magic = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .map_err(|e| ReadError::Failed(Error::io(path, e)))?;
+    Ok(magic[2..] == [b'+', 0] || magic[2..] == [0, b'+'])
+}
+
+/// The short-valued GeoKeys `(id, value)` of the GeoKeyDirectoryTag.
+fn geokeys<R: Read + Seek>(path: &Path, d: &mut Decoder<R>) -> Result<Vec<(u16, u16)>, ReadError> {
+    let dir = match d.find_tag(Tag::GeoKeyDirectoryTag) {
+        Ok(None) => {
+            return Err(unsupported(
+                path,
+                "is a TIFF without GeoTIFF keys, so its coordinate system is unknown",
+            ))
+        }
+        Ok(Some(v)) => v
+            .into_u16_vec()
+            .map_err(|e| failed(path, format!("bad GeoKeyDirectoryTag ({e})")))?,
+        Err(e) => return Err(failed(path, format!("bad GeoKeyDirectoryTag ({e})"))),
+    };
+    let count = *dir.get(3).unwrap_or(&0) as usize;
+    let entries = dir.get(4..).unwrap_or(&[]);
+    if entries.len() < count * 4 {
+        return Err(failed(path, "the GeoKeyDirectoryTag is truncated"));
+    }
+    Ok(entries
+        .chunks_exact(4)
+        .take(count)
+        // location 0: the value is stored in the entry itself
+        .filter(|e| e[1] == 0)
+        .map(|e| (e[0], e[3]))
+        .collect())
+}
+
+fn crs_from_keys(
+    path: &Path,
+    model: Option<u16>,
+    geographic: Option<u16>,
+    projected: Option<u16>,
+) -> Result<Crs, ReadError> {
+    match model {
+        Some(1) => match projected {
+            Some(code) if code != USER_DEFINED => {
+                projection::projected_crs(code as u32).map_err(|e| unsupported(path, e))
+            }
+            _ => Err(unsupported(
+                path,
+                "the projected coordinate system is user-defined (no EPSG code)",
+            )),
+        },
+        Some(2) => match geographic {
+            Some(code) if WGS84_LIKE.contains(&code) => Ok(Crs::Geographic),
+            Some(code) if code != USER_DEFINED => Err(unsupported(
+                path,
+                format!("geographic coordinate system EPSG:{code} is not WGS84 or a datum within a metre of it"),
+            )),
+            _ => Err(unsupported(
+                path,
+                "the geographic coordinate system is user-defined (no EPSG code)",
+            )),
+        },
+        Some(3) => Err(failed(
+            path,
+            "uses a geocentric coordinate system, which cannot hold an elevation grid",
+        )),
+        _ => Err(failed(
+            path,
+            "has no GTModelTypeGeoKey, so its coordinate system is unknown",
+        )),
+    }
+}
+
+fn georeferencing<R: Read + Seek>(
+    path: &Path,
+    d: &mut Decoder<R>,
+) -> Result<GeoTransform, ReadError> {
+    let scale = tag_f64s(path, d, Tag::ModelPixelScaleTag)?;
+    let tie = tag_f64s(path, d, Tag::ModelTiepointTag)?;
+    let matrix = tag_f64s(path, d, Tag::ModelTransformationTag)?;
+    let (origin_x, cell_x, rot_x, origin_y, rot_y, neg_cell_y) = match (scale, tie, matrix) {
+        (Some(s), Some(t), _) if s.len() >= 2 && t.len() >= 6 => {
+            if t.len() > 6 {
+                return Err(unsupported(
+                    path,
+                    format!(
+                        "it is georeferenced by {} ground control points rather than one tie point",
+                        t.len() / 6
+                    ),
+                ));
+            }
+            (
+                t[3] - t[0] * s[0],
+                s[0],
+                0.0,
+                t[4] + t[1] * s[1],
+                0.0,
+                -s[1],
+            )
+        }
+        (_, _, Some(m)) if m.len() >= 8 => (m[3], m[0], m[1], m[7], m[4], m[5]),
+        _ => return Err(failed(
+            path,
+            "has no usable georeferencing (ModelTiepoint + ModelPixelScale or ModelTransformation)",
+        )),
+    };
+    if rot_x != 0.0 || rot_y != 0.0 {
+        return Err(unsupported(path, "the grid is rotated (not north-up)"));
+    }
+    if !(cell_x > 0.0 && neg_cell_y < 0.0 && origin_x.is_finite() && origin_y.is_finite()) {
+        return Err(unsupported(
+            path,
+            format!(
+                "the grid is not north-up with positive cell sizes (cell {cell_x} x {})",
+                -neg_cell_y
+            ),
+        ));
+    }
+    Ok(GeoTransform {
+        origin_x,
+        origin_y,
+        cell_x,
+        cell_y: -neg_cell_y,
+    })
+}
+
+/// Decodes every chunk (strip or tile) straight into the output grid.
+fn samples<R: Read + Seek>(
+    path: &Path,
+    d: &mut Decoder<R>,
+    head: &Header,
+) -> Result<Array2<f32>, ReadError> {
+    let (rows, cols) = (head.rows, head.cols);
+    let mut out = Array2::<f32>::from_elem((rows, cols), f32::NAN);
+    let (chunk_w, chunk_h) = d.chunk_dimensions();
+    let (chunk_w, chunk_h) = (chunk_w as usize, chunk_h as usize);
+    let count = match d.get_chunk_type() {
+        ChunkType::Strip => d.strip_count(),
+        ChunkType::Tile => d.tile_count(),
+    }
+    .map_err(|e| failed(path, format!("bad strip or tile layout ({e})")))?;
+    if chunk_w == 0 || chunk_h == 0 {
+        return Err(failed(path, "strips or tiles of size zero"));
+    }
+    let across = cols.div_ceil(chunk_w);
+    let nodata = head.nodata;
+    for i in 0..count {
+        let (row0, col0) = match d.get_chunk_type() {
+            ChunkType::Strip => (i as usize * chunk_h, 0),
+            ChunkType::Tile => (
+                (i as usize / across) * chunk_h,
+                (i as usize % across) * chunk_w,
+            ),
+        };
+        if row0 >= rows || col0 >= cols {
+            continue;
+        }
+        let (w, h) = (chunk_w.min(cols - col0), chunk_h.min(rows - row0));
+        let data = d.read_chunk(i).map_err(|e| match e {
+            tiff::TiffError::UnsupportedError(u) => {
+                unsupported(path, format!("unsupported encoding ({u})"))
+            }
+            e => failed(path, format!("chunk {i} is damaged ({e})")),
+        })?;
+        let values = to_f32(path, data, nodata)?;
+        // A chunk decodes to its data width, or to the padded tile width.
+        let stride = if values.len() >= chunk_w * h && values.len() != w * h {
+            chunk_w
+        } else {
+            w
+        };
+        if values.len() < stride * (h - 1) + w {
+            return Err(failed(
+                path,
+                format!(
+                    "chunk {i} holds {} samples, fewer than its {w} x {h}",
+                    values.len()
+                ),
+            ));
+        }
+        for r in 0..h {
+            let src = &values[r * stride..r * stride + w];
+            out.row_mut(row0 + r)
+                .slice_mut(ndarray::s![col0..col0 + w])
+                .iter_mut()
+                .zip(src)
+                .for_each(|(o, v)| *o = *v);
+        }
+    }
+    Ok(out)
+}
+
+/// Converts decoded samples to metres as `f32`, nodata and non-finite values to `NaN`.
+fn to_f32(path: &Path, data: DecodingResult, nodata: Option<f64>) -> Result<Vec<f32>, ReadError> {
+    fn convert<T: Copy>(v: Vec<T>, nodata: Option<f64>, as_f64: impl Fn(T) -> f64) -> Vec<f32> {
+        v.into_iter()
+            .map(|x| {
+                let x = as_f64(x);
+                if !x.is_finite() || nodata == Some(x) {
+                    f32::NAN
+                } else {
+                    x as f32
+                }
+            })
+            .collect()
+    }
+    Ok(match data {
+        DecodingResult::U8(v) => convert(v, nodata, f64::from),
+        DecodingResult::I8(v) => convert(v, nodata, f64::from),
+        DecodingResult::U16(v) => convert(v, nodata, f64::from),
+        DecodingResult::I16(v) => convert(v, nodata, f64::from),
+        DecodingResult::U32(v) => convert(v, nodata, f64::from),
+        DecodingResult::I32(v) => convert(v, nodata, f64::from),
+        // GDAL compares float32 samples with the nodata value rounded to float32.
+        DecodingResult::F32(v) => {
+            let nd = nodata.map(|n| n as f32 as f64);
+            convert(v, nd, f64::from)
+        }
+        DecodingResult::F64(v) => convert(v, nodata, |x| x),
+        _ => {
+            return Err(unsupported(
+                path,
+                "the sample type is not one downhill reads natively",
+            ))
+        }
+    })
+}

@@ -1,0 +1,221 @@
+//! Joining several tiles into one seamless grid.
+//!
+//! Every tile must share the CRS, the cell size and the sample lattice of
+//! the others; the mosaic is the smallest rectangle holding them all.
+//! Tiles are laid north to south, then west to east, each over the ones
+//! before, as `gdalbuildvrt` does with its inputs in that order: where
+//! tiles overlap (adjacent SRTM tiles share their edge row or column), the
+//! sample of the later tile (to the south or east) is kept, unless it is a
+//! void and the earlier one has data. A note tells when the shared samples
+//! disagree by more than [`SHARED_EDGE_TOLERANCE_M`]. Parts of the rectangle no tile covers are
+//! voids.
+//!
+//! Memory: the output grid is allocated once, from the tiles' headers, and
+//! the tiles are then read and copied in one at a time, so the peak is the
+//! mosaic plus one decoded tile (a 3 x 3 SRTM1 mosaic: 467 MB + 78 MB).
+
+use std::path::{Path, PathBuf};
+
+use ndarray::{s, Array2};
+
+use super::georef::GeoTransform;
+use super::load::{probe, read_with, LoadOptions, Probe};
+use super::Dem;
+use crate::error::{Error, Result};
+
+/// Shared samples of neighbouring tiles may differ by this many metres
+/// without a warning.
+pub const SHARED_EDGE_TOLERANCE_M: f32 = 5.0;
+
+/// The largest mosaic built, in samples (4 GiB of `f32`).
+pub const MAX_MOSAIC_SAMPLES: usize = 1 << 30;
+
+/// Relative tolerance on cell sizes and on the alignment of tiles, in cells.
+const ALIGN_TOLERANCE: f64 = 1e-3;
+
+/// Builds the mosaic of `paths`; returns it with its notes.
+pub(super) fn assemble(paths: &[PathBuf], options: &LoadOptions) -> Result<(Dem, Vec<String>)> {
+    let mut tiles: Vec<(PathBuf, Probe)> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if tiles
+            .iter()
+            .any(|(p, _)| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()) == canonical)
+        {
+            continue;
+        }
+        let p = probe(path, options)?;
+        tiles.push((path.clone(), p));
+    }
+    if tiles.len() == 1 {
+        let (path, p) = &tiles[0];
+        return Ok((read_with(path, p.reader, options)?, Vec::new()));
+    }
+    check_compatible(&tiles)?;
+    // North to south, then west to east.
+    tiles.sort_by(|a, b| {
+        b.1.transform
+            .origin_y
+            .total_cmp(&a.1.transform.origin_y)
+            .then(a.1.transform.origin_x.total_cmp(&b.1.transform.origin_x))
+    });
+    let first = &tiles[0].1;
+    let (cell_x, cell_y) = (first.transform.cell_x, first.transform.cell_y);
+    let bounds: Vec<[f64; 4]> = tiles
+        .iter()
+        .map(|(_, p)| p.transform.bounds(p.rows, p.cols))
+        .collect();
+    let west = bounds.iter().map(|b| b[0]).fold(f64::INFINITY, f64::min);
+    let south = bounds.iter().map(|b| b[1]).fold(f64::INFINITY, f64::min);
+    let east = bounds
+        .iter()
+        .map(|b| b[2])
+        .fold(f64::NEG_INFINITY, f64::max);
+    let north = bounds
+        .iter()
+        .map(|b| b[3])
+        .fold(f64::NEG_INFINITY, f64::max);
+    let cols = ((east - west) / cell_x).round() as usize;
+    let rows = ((north - south) / cell_y).round() as usize;
+    if rows.saturating_mul(cols) > MAX_MOSAIC_SAMPLES {
+        return Err(Error::param(format!(
+            "the {} tiles span {rows} x {cols} samples ({:.1} GiB), more than downhill joins ({} samples); name fewer or closer tiles",
+            tiles.len(),
+            (rows * cols * 4) as f64 / (1u64 << 30) as f64,
+            MAX_MOSAIC_SAMPLES
+        )));
+    }
+    let transform = GeoTransform {
+        origin_x: west,
+        origin_y: north,
+        cell_x,
+        cell_y,
+    };
+    // Offsets of every tile in the mosaic, checked to fall on its lattice.
+    let mut offsets = Vec::with_capacity(tiles.len());
+    for (path, p) in &tiles {
+        let r = (north - p.transform.origin_y) / cell_y;
+        let c = (p.transform.origin_x - west) / cell_x;
+        if (r - r.round()).abs() > ALIGN_TOLERANCE || (c - c.round()).abs() > ALIGN_TOLERANCE {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "its samples do not fall on the lattice of {} (offset by {:.3} rows, {:.3} columns); resample it onto one grid first",
+                    tiles[0].0.display(),
+                    r - r.round(),
+                    c - c.round()
+                ),
+            ));
+        }
+        offsets.push((r.round() as usize, c.round() as usize));
+    }
+
+    let mut heights = Array2::<f32>::from_elem((rows, cols), f32::NAN);
+    let mut notes = Vec::new();
+    let mut inputs = Vec::with_capacity(tiles.len());
+    let mut placed: Vec<usize> = Vec::new();
+    for (i, ((path, p), &(r0, c0))) in tiles.iter().zip(&offsets).enumerate() {
+        let tile = read_with(path, p.reader, options)?;
+        if tile.rows() != p.rows || tile.cols() != p.cols {
+            return Err(Error::bad_file(
+                path,
+                "its size changed between reading its header and its samples",
+            ));
+        }
+        let mut target = heights.slice_mut(s![r0..r0 + p.rows, c0..c0 + p.cols]);
+        let (mut shared, mut disagree, mut worst) = (0usize, 0usize, 0f32);
+        for (out, &v) in target.iter_mut().zip(tile.heights.iter()) {
+            if v.is_nan() {
+                continue;
+            }
+            if !out.is_nan() {
+                shared += 1;
+                let d = (*out - v).abs();
+                if d > SHARED_EDGE_TOLERANCE_M {
+                    disagree += 1;
+                    worst = worst.max(d);
+                }
+            }
+            *out = v;
+        }
+        if disagree > 0 {
+            let others: Vec<String> = placed
+                .iter()
+                .filter(|&&j| overlaps(&bounds[j], &bounds[i]))
+                .map(|&j| file_name(&tiles[j].0))
+                .collect();
+            notes.push(format!(
+                "{} disagrees with {} by more than {SHARED_EDGE_TOLERANCE_M} m on {disagree} of the {shared} samples they share (up to {worst} m); kept its own",
+                path.display(),
+                others.join(", "),
+            ));
+        }
+        placed.push(i);
+        inputs.extend(tile.inputs);
+    }
+    let covered: usize = tiles.iter().map(|(_, p)| p.rows * p.cols).sum();
+    if covered < rows * cols {
+        notes.push(format!(
+            "the {} tiles do not fill the {rows} x {cols} rectangle they span; the samples of the missing parts are voids",
+            tiles.len()
+        ));
+    }
+    let dem = Dem {
+        heights,
+        transform,
+        crs: first.crs.clone(),
+        inputs,
+    };
+    Ok((dem, notes))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// `true` when two `[west, south, east, north]` rectangles share more than a point.
+fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+/// Same CRS and cell size for every tile, or an error naming the odd one out.
+fn check_compatible(tiles: &[(PathBuf, Probe)]) -> Result<()> {
+    let (first_path, first) = &tiles[0];
+    let size = |t: &GeoTransform| {
+        if first.crs.is_geographic() {
+            format!("{:.3}\" x {:.3}\"", t.cell_x * 3600.0, t.cell_y * 3600.0)
+        } else {
+            format!("{} m x {} m", t.cell_x, t.cell_y)
+        }
+    };
+    for (path, p) in &tiles[1..] {
+        if p.crs != first.crs {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "its coordinate system {} differs from {} of {}; tiles of one mosaic must share one",
+                    p.crs.label(),
+                    first.crs.label(),
+                    first_path.display()
+                ),
+            ));
+        }
+        let same = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs());
+        if !same(p.transform.cell_x, first.transform.cell_x)
+            || !same(p.transform.cell_y, first.transform.cell_y)
+        {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "tiles of different resolutions cannot form one mosaic: its cells are {}, those of {} are {}; resample them to one resolution first",
+                    size(&p.transform),
+                    first_path.display(),
+                    size(&first.transform)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -46,13 +46,6 @@ impl DemArgs {
         }
     }
 
-    /// Loads the named files into one grid, printing the loader's notes
-    /// (mosaic seams that disagree, filled voids) on stderr.
-    #[allow(dead_code)]
-    pub fn load(&self) -> anyhow::Result<Dem> {
-        self.load_with(false, false)
-    }
-
     /// Loads the named files into one grid, with a spinner on a terminal
     /// while a mosaic is read or voids are filled, and the loader's notes on
     /// stderr unless `--quiet` was given.

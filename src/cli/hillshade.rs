@@ -38,7 +38,7 @@ pub struct Args {
 
 /// Runs `downhill hillshade`.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
-    let dem = args.dem.load()?;
+    let dem = args.dem.load_for(global)?;
     let options = ShadeOptions {
         azimuth_deg: args.azimuth,
         altitude_deg: args.altitude,

@@ -177,3 +177,38 @@ fn a_rerun_replaces_its_own_files_but_not_a_users() {
     );
     assert!(!other.path().join("tracks.geojson").exists());
 }
+
+#[test]
+fn hillshade_takes_an_analytic_surface_and_a_plane_shades_uniformly() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("plane.png");
+    let out = downhill()
+        .args([
+            "hillshade",
+            "--surface",
+            "0.3*x - 0.2*y",
+            "--extent",
+            "0,0,100,100",
+            "--resolution",
+            "51",
+            "-o",
+        ])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let img = image::open(&png).unwrap().to_luma8();
+    assert_eq!(img.dimensions(), (51, 51));
+    // Away from the four corners (gdaldem's edge rule), a plane has one grey level.
+    let centre = img.get_pixel(25, 25)[0];
+    assert!(centre > 1);
+    for y in 1..50 {
+        for x in 1..50 {
+            assert_eq!(img.get_pixel(x, y)[0], centre, "pixel ({x}, {y})");
+        }
+    }
+}

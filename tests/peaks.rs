@@ -11,7 +11,10 @@ fn the_bundled_gazetteer_is_large_clean_and_unique() {
     assert!(g.len() >= 50, "{} peaks", g.len());
     let mut keys = std::collections::HashSet::new();
     for p in g.peaks() {
-        assert!((-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon), "{p:?}");
+        assert!(
+            (-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon),
+            "{p:?}"
+        );
         assert!(p.elevation.is_some_and(|e| e > 0.0 && e < 8850.0), "{p:?}");
         assert!(p.source.is_some(), "{} has no source", p.name);
         assert!(keys.insert(normalise(&p.name)), "duplicate {}", p.name);
@@ -24,7 +27,12 @@ fn the_bundled_gazetteer_is_large_clean_and_unique() {
 #[test]
 fn lookups_ignore_case_accents_punctuation_and_abbreviations() {
     let g = Gazetteer::bundled().unwrap();
-    for name in ["Mount Leinster", "MOUNT  leinster", "mt. leinster", "Mt Leinster"] {
+    for name in [
+        "Mount Leinster",
+        "MOUNT  leinster",
+        "mt. leinster",
+        "Mt Leinster",
+    ] {
         assert_eq!(g.find(name).unwrap().name, "Mount Leinster", "{name}");
     }
     assert_eq!(g.find("mont ferion").unwrap().name, "Mont Férion");
@@ -35,7 +43,10 @@ fn lookups_ignore_case_accents_punctuation_and_abbreviations() {
 fn unknown_names_get_the_closest_names() {
     let g = Gazetteer::bundled().unwrap();
     let e = g.find("Mount Lenster").unwrap_err().to_string();
-    assert!(e.contains("Mount Leinster") && e.contains("--gazetteer"), "{e}");
+    assert!(
+        e.contains("Mount Leinster") && e.contains("--gazetteer"),
+        "{e}"
+    );
     assert_eq!(e.lines().count(), 1);
     let e = g.find("Lugnaquila").unwrap_err().to_string();
     assert!(e.contains("Lugnaquilla"), "{e}");
@@ -113,7 +124,10 @@ fn every_bundled_summit_on_a_bundled_tile_matches_the_dem() {
                 continue;
             }
             // Published to the arc-minute only: allow a wider search.
-            let rough = p.source.as_deref().is_some_and(|s| s.contains("arc-minute"));
+            let rough = p
+                .source
+                .as_deref()
+                .is_some_and(|s| s.contains("arc-minute"));
             let radius = if rough { 1000.0 } else { 250.0 };
             // Highest raw sample within the radius, read straight from the file.
             let mut best = i16::MIN;
@@ -139,7 +153,12 @@ fn every_bundled_summit_on_a_bundled_tile_matches_the_dem() {
                 p.name
             );
             let s = snap_to_summit(&grid, Position::new(p.lon, p.lat), radius).unwrap();
-            assert!((s.elevation - best as f64).abs() <= 1.0, "{}: snapped to {}", p.name, s.elevation);
+            assert!(
+                (s.elevation - best as f64).abs() <= 1.0,
+                "{}: snapped to {}",
+                p.name,
+                s.elevation
+            );
             checked += 1;
         }
     }

@@ -113,3 +113,24 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{text}");
     Ok(())
 }
+
+/// The grid of a raster command: the DEM files, or an analytic `--surface`
+/// sampled on `--resolution` x `--resolution` points.
+pub fn load_grid(
+    dem: &DemArgs,
+    surface: &downhill::analytic::SurfaceArgs,
+    global: &Global,
+) -> anyhow::Result<Dem> {
+    match surface.analytic()? {
+        Some(formula) => {
+            if !dem.dems.is_empty() {
+                anyhow::bail!("give either elevation files or --surface, not both");
+            }
+            Ok(formula.to_dem(surface.resolution))
+        }
+        None if dem.dems.is_empty() => anyhow::bail!(
+            "name an elevation file (DEM), or give an analytic --surface EXPR --extent XMIN,YMIN,XMAX,YMAX"
+        ),
+        None => dem.load_for(global),
+    }
+}

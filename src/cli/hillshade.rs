@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use image::DynamicImage;
 
-use super::common::{DemArgs, Global};
+use super::common::{load_grid, DemArgs, Global};
+use downhill::analytic::SurfaceArgs;
 use downhill::render::{self, HeightRange, ShadeMode, ShadeOptions};
 
 /// Arguments of `downhill hillshade`.
@@ -13,6 +14,8 @@ use downhill::render::{self, HeightRange, ShadeMode, ShadeOptions};
 pub struct Args {
     #[command(flatten)]
     dem: DemArgs,
+    #[command(flatten)]
+    surface: SurfaceArgs,
     /// Output PNG; `NAME.pgw` and `NAME.bounds.json` are written beside it.
     #[arg(short, long, value_name = "OUT.png")]
     output: PathBuf,
@@ -38,7 +41,7 @@ pub struct Args {
 
 /// Runs `downhill hillshade`.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
-    let dem = args.dem.load_for(global)?;
+    let dem = load_grid(&args.dem, &args.surface, global)?;
     let options = ShadeOptions {
         azimuth_deg: args.azimuth,
         altitude_deg: args.altitude,

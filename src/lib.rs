@@ -10,6 +10,7 @@
 //! - [`dem`]: loading elevation files, georeferencing;
 //! - [`terrain`]: heights and gradients at any position, in metres;
 //! - [`agents`]: the update rules, stop rules and tracks;
+//! - [`basins`]: basins of attraction from a walker on every cell;
 //! - [`peaks`]: named summits to start from;
 //! - [`export`]: GeoJSON and GPX tracks, written atomically.
 //!
@@ -25,6 +26,7 @@
 //! ```
 
 pub mod agents;
+pub mod basins;
 pub mod dem;
 mod error;
 pub mod terrain;

@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own file with an `Args` struct (clap) and a
 //! `run` function; errors end as one line on stderr and exit code 2.
 
+mod basins;
 mod common;
 mod info;
 
@@ -23,6 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Drainage basins: drop a walker on every cell and map where they end.
+    Basins(basins::Args),
     /// Describe elevation files: size, bounds, cell size, heights, voids.
     Info(info::Args),
 }
@@ -31,6 +34,7 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Basins(args) => basins::run(args, &cli.global),
         Command::Info(args) => info::run(args, &cli.global),
     };
     match result {

@@ -1,0 +1,334 @@
+//! Many walkers at once: the lean descent loop and the parallel driver.
+//!
+//! Each start runs the agent's own update rule ([`walker::step`],
+//! [`ball::step`], [`nesterov::step`]) on a [`GridField`] under the same
+//! [`StopRules`] as [`crate::agents::Agent::descend`] (tolerance and
+//! patience, edge, void, below, max-steps, divergence), in the same order,
+//! but records nothing except where the walker ended.
+//!
+//! # The gd shortcut, and what is exact
+//!
+//! With `exact = false` and the memoryless walker (`gd`), starts run in
+//! batches ordered by their height, lowest first. When a walker enters
+//! (its position rounds to) the centre cell of a start of an *earlier*
+//! batch, it stops and takes that start's ending. This is **approximate**:
+//! the walker is somewhere in that cell, not at its centre, so the two
+//! share a fate only if no drainage divide of the walker's flow passes
+//! between the two positions, and if the step budget and patience counter
+//! would not have ended the walk differently. Disagreements are therefore
+//! confined to cells within about one cell of a divide (measured against
+//! `exact = true` in the tests and reported in `docs/basins.md`). Because
+//! only earlier batches are consulted, the result does not depend on thread
+//! scheduling: it is deterministic.
+//!
+//! With `exact = true`, or for the momentum agents (whose state includes a
+//! velocity, so the cell they enter says nothing about their fate), every
+//! start is simulated in full.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use super::field::GridField;
+use crate::agents::{ball, nesterov, walker, AgentKind, StepParams, StopRules};
+use crate::dem::Position;
+use crate::terrain::{Obstacle, Surface, Vector};
+
+/// Marks a cell where no walker started.
+pub const NO_START: u32 = u32::MAX;
+
+/// How a walk ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[repr(u8)]
+pub enum Ending {
+    /// At rest in a pit or stalled on flat ground (tolerance and patience).
+    Converged = 0,
+    /// The step budget ran out; the walker's last cell counts as its sink.
+    MaxSteps = 1,
+    /// Left the raster; the edge cell where it left is its outlet.
+    Edge = 2,
+    /// Reached a void; the void is its outlet.
+    Void = 3,
+    /// Went below the `stop_below` height (the sea); that cell is its outlet.
+    Below = 4,
+    /// Position or velocity stopped being finite.
+    Diverged = 5,
+}
+
+impl Ending {
+    /// All endings, in `repr` order.
+    pub const ALL: [Ending; 6] = [
+        Ending::Converged,
+        Ending::MaxSteps,
+        Ending::Edge,
+        Ending::Void,
+        Ending::Below,
+        Ending::Diverged,
+    ];
+
+    /// The ending with this `repr` value.
+    pub fn from_u8(v: u8) -> Ending {
+        Ending::ALL[(v as usize).min(5)]
+    }
+
+    /// The name used in tables and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ending::Converged => "converged",
+            Ending::MaxSteps => "max-steps",
+            Ending::Edge => "edge",
+            Ending::Void => "void",
+            Ending::Below => "below",
+            Ending::Diverged => "diverged",
+        }
+    }
+
+    /// `true` for endings at a sink inside the raster (merged with sinks
+    /// within a cell and on the same flat); `false` for outlets.
+    pub fn is_sink(self) -> bool {
+        matches!(
+            self,
+            Ending::Converged | Ending::MaxSteps | Ending::Diverged
+        )
+    }
+}
+
+/// How to run the walkers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WalkSettings {
+    /// The agent.
+    pub kind: AgentKind,
+    /// Its step parameters (α in metres per unit slope, β).
+    pub params: StepParams,
+    /// When to stop.
+    pub rules: StopRules,
+    /// Start on every `stride`-th row and column (1 = every cell).
+    pub stride: usize,
+    /// Switch the gd shortcut off: simulate every start in full.
+    pub exact: bool,
+}
+
+/// Where every walker ended.
+#[derive(Debug, Clone)]
+pub struct Walks {
+    /// Per cell (row-major): the index of the cell the walker started there
+    /// ended in, or [`NO_START`].
+    pub end: Vec<u32>,
+    /// Per cell: the [`Ending`] as `u8` (meaningless where `end` is `NO_START`).
+    pub ending: Vec<u8>,
+    /// Number of walkers.
+    pub starts: usize,
+    /// Steps simulated, summed over walkers (steps skipped by the shortcut not counted).
+    pub steps: u64,
+    /// Walkers stopped early by the gd shortcut.
+    pub shortcuts: usize,
+}
+
+/// The cell nearest to fractional position `p`, clamped into the grid.
+#[inline]
+fn nearest_cell(p: Position, rows: usize, cols: usize) -> (usize, usize) {
+    let r = (p.y + 0.5).floor().clamp(0.0, (rows - 1) as f64) as usize;
+    let c = (p.x + 0.5).floor().clamp(0.0, (cols - 1) as f64) as usize;
+    (r, c)
+}
+
+/// The void cell nearest to `p` within two cells (where a stencil that
+/// failed can reach), or the cell under `p` if none is found.
+fn nearest_void(heights: &Array2<f32>, p: Position) -> (usize, usize) {
+    let (rows, cols) = heights.dim();
+    let (r, c) = nearest_cell(p, rows, cols);
+    let mut best: Option<((usize, usize), f64)> = None;
+    for rr in r.saturating_sub(2)..(r + 3).min(rows) {
+        for cc in c.saturating_sub(2)..(c + 3).min(cols) {
+            if heights[[rr, cc]].is_nan() {
+                let d = (rr as f64 - p.y).hypot(cc as f64 - p.x);
+                if !matches!(best, Some((_, bd)) if bd <= d) {
+                    best = Some(((rr, cc), d));
+                }
+            }
+        }
+    }
+    best.map_or((r, c), |(cell, _)| cell)
+}
+
+/// The memo of earlier batches that the gd shortcut consults.
+struct Memo<'m> {
+    end: &'m [u32],
+    ending: &'m [u8],
+}
+
+/// One walker from the centre of cell (`r`, `c`): `(end cell, ending, steps, shortcut taken)`.
+fn walk_one(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    s: &WalkSettings,
+    r: usize,
+    c: usize,
+    memo: Option<&Memo<'_>>,
+) -> (u32, Ending, u32, bool) {
+    let (rows, cols) = (field.rows(), field.cols());
+    let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
+    let start = Position::new(c as f64, r as f64);
+    let StepParams { alpha, beta, .. } = s.params;
+    let rules = &s.rules;
+    let z0 = match field.elevation(start) {
+        Ok(z) => z,
+        Err(_) => return (at(nearest_void(heights, start)), Ending::Void, 0, false),
+    };
+    if rules.stop_below.is_some_and(|b| z0 < b) {
+        return (at((r, c)), Ending::Below, 0, false);
+    }
+    let mut x = start;
+    let mut v = Vector::ZERO;
+    let mut still = 0usize;
+    let mut here = (r, c);
+    for step in 0..rules.max_steps {
+        let taken = step as u32 + 1;
+        let d = match s.kind {
+            AgentKind::Gd => walker::step(field, x, alpha),
+            AgentKind::Momentum => ball::step(field, x, &mut v, alpha, beta),
+            AgentKind::Nesterov => nesterov::step(field, x, &mut v, alpha, beta),
+        };
+        let d = match d {
+            Ok(d) => d,
+            Err(Obstacle::Outside) => {
+                return (at(nearest_cell(x, rows, cols)), Ending::Edge, taken, false)
+            }
+            Err(Obstacle::Void) => {
+                return (at(nearest_void(heights, x)), Ending::Void, taken, false)
+            }
+        };
+        if !d.is_finite() {
+            return (
+                at(nearest_cell(x, rows, cols)),
+                Ending::Diverged,
+                taken,
+                false,
+            );
+        }
+        let next = field.displace(x, d);
+        if !next.is_finite() {
+            return (
+                at(nearest_cell(x, rows, cols)),
+                Ending::Diverged,
+                taken,
+                false,
+            );
+        }
+        let z = match field.elevation(next) {
+            Ok(z) => z,
+            Err(Obstacle::Outside) => {
+                return (
+                    at(nearest_cell(next, rows, cols)),
+                    Ending::Edge,
+                    taken,
+                    false,
+                )
+            }
+            Err(Obstacle::Void) => {
+                return (at(nearest_void(heights, next)), Ending::Void, taken, false)
+            }
+        };
+        x = next;
+        if rules.stop_below.is_some_and(|b| z < b) {
+            return (at(nearest_cell(x, rows, cols)), Ending::Below, taken, false);
+        }
+        still = if d.norm() < rules.tolerance_m {
+            still + 1
+        } else {
+            0
+        };
+        if still >= rules.patience {
+            return (
+                at(nearest_cell(x, rows, cols)),
+                Ending::Converged,
+                taken,
+                false,
+            );
+        }
+        if let Some(m) = memo {
+            let cell = nearest_cell(x, rows, cols);
+            if cell != here {
+                here = cell;
+                let i = at(cell) as usize;
+                if m.end[i] != NO_START {
+                    return (m.end[i], Ending::from_u8(m.ending[i]), taken, true);
+                }
+            }
+        }
+    }
+    (
+        at(nearest_cell(x, rows, cols)),
+        Ending::MaxSteps,
+        rules.max_steps.min(u32::MAX as usize) as u32,
+        false,
+    )
+}
+
+/// Runs a walker from every `stride`-th cell (rows and columns) that is not
+/// void, in parallel, calling `progress(n)` as batches of `n` walkers finish.
+/// `cancel` stops the work early between batches (the result is then partial).
+pub fn walk_all(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    settings: &WalkSettings,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Walks {
+    let (rows, cols) = heights.dim();
+    let stride = settings.stride.max(1);
+    let mut starts: Vec<u32> = (0..rows)
+        .step_by(stride)
+        .flat_map(|r| (0..cols).step_by(stride).map(move |c| (r, c)))
+        .filter(|&(r, c)| !heights[[r, c]].is_nan())
+        .map(|(r, c)| (r * cols + c) as u32)
+        .collect();
+    let shortcut = settings.kind == AgentKind::Gd && !settings.exact;
+    if shortcut {
+        starts.par_sort_unstable_by_key(|&i| {
+            let z = heights[[i as usize / cols, i as usize % cols]];
+            (super::fill::order_key(z), i)
+        });
+    }
+    let mut walks = Walks {
+        end: vec![NO_START; rows * cols],
+        ending: vec![0; rows * cols],
+        starts: starts.len(),
+        steps: 0,
+        shortcuts: 0,
+    };
+    let batch = if shortcut {
+        (starts.len() / 512).max(1024)
+    } else {
+        16_384
+    };
+    for chunk in starts.chunks(batch) {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let results: Vec<(u32, Ending, u32, bool)> = {
+            let memo = Memo {
+                end: &walks.end,
+                ending: &walks.ending,
+            };
+            let memo = shortcut.then_some(&memo);
+            chunk
+                .par_iter()
+                .map(|&i| {
+                    let (r, c) = (i as usize / cols, i as usize % cols);
+                    walk_one(field, heights, settings, r, c, memo)
+                })
+                .collect()
+        };
+        for (&i, &(end, ending, steps, cut)) in chunk.iter().zip(&results) {
+            walks.end[i as usize] = end;
+            walks.ending[i as usize] = ending as u8;
+            walks.steps += steps as u64;
+            walks.shortcuts += cut as usize;
+        }
+        progress(chunk.len());
+    }
+    walks
+}

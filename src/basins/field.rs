@@ -53,6 +53,26 @@ impl<'a> GridField<'a> {
         self.cols
     }
 
+    /// The 8-neighbour of sample (`r`, `c`) with the steepest drop per
+    /// metre of ground distance, if any is strictly lower.
+    pub fn steepest_lower_neighbour(&self, r: usize, c: usize) -> Option<(usize, usize)> {
+        let z = self.heights[[r, c]] as f64;
+        let (dx, dy) = (self.metrics.dx[r], self.metrics.dy[r]);
+        let mut best: Option<((usize, usize), f64)> = None;
+        for &(dr, dc) in &super::fill::NEIGHBOURS {
+            let (nr, nc) = (r as isize + dr, c as isize + dc);
+            if nr < 0 || nc < 0 || nr as usize >= self.rows || nc as usize >= self.cols {
+                continue;
+            }
+            let zn = self.heights[[nr as usize, nc as usize]] as f64;
+            let drop = (z - zn) / (dx * dc as f64).hypot(dy * dr as f64);
+            if drop > 0.0 && !matches!(best, Some((_, b)) if b >= drop) {
+                best = Some(((nr as usize, nc as usize), drop));
+            }
+        }
+        best.map(|(cell, _)| cell)
+    }
+
     /// The top-left sample of the bilinear cell around `p` and the weights.
     #[inline]
     fn cell(&self, p: Position) -> Result<(usize, usize, f64, f64), Obstacle> {

@@ -50,11 +50,13 @@ pub struct BasinOptions {
     pub scheme: GradientScheme,
 }
 
-/// The slope (m/m) on which the agent's steady step, `α s / (1 - β)`
-/// metres, is twice its stop tolerance: the gentlest slope the fill leaves
-/// by default, so a walker on a filled flat keeps moving.
-pub fn default_min_slope(walk: &WalkSettings) -> f64 {
-    2.0 * walk.rules.tolerance_m * (1.0 - walk.params.beta) / walk.params.alpha
+/// The default minimum slope of the fill: 0, i.e. one `f32` ulp per cell,
+/// the paper's Priority-Flood+ε, which leaves the terrain as it is outside
+/// depressions. Walkers cross the nearly flat filled areas by stall
+/// resolution (see [`walk`]). A positive slope tilts flats so that gd
+/// walks them itself, at the price of raising long gentle valley floors.
+pub fn default_min_slope(_walk: &WalkSettings) -> f64 {
+    0.0
 }
 
 /// The outcome of [`compute`].
@@ -128,7 +130,11 @@ pub fn compute(
     let gradient = GradientGrid::compute(&surface, options.scheme);
     let field = GridField::new(&surface.heights, &gradient, &metrics);
     let walk_began = Instant::now();
-    let walks = walk_all(&field, &surface.heights, &options.walk, progress, cancel);
+    let settings = WalkSettings {
+        resolve_stalls: options.walk.resolve_stalls || options.fill,
+        ..options.walk
+    };
+    let walks = walk_all(&field, &surface.heights, &settings, progress, cancel);
     let walk_seconds = walk_began.elapsed().as_secs_f64();
     let basins = label(&walks, &surface.heights, &metrics, options.walk.stride);
     Ok(BasinRun {

@@ -21,6 +21,21 @@
 //! only earlier batches are consulted, the result does not depend on thread
 //! scheduling: it is deterministic.
 //!
+//! # Stalls on a filled surface
+//!
+//! Priority-Flood leaves every cell of a filled surface with a strictly
+//! lower neighbour, so it has no pits; yet gd on the bilinear
+//! central-difference gradient still stalls on it where the gradient is
+//! shorter than `tolerance / α`: on gentle filled slopes, and in one-cell
+//! channels running diagonally, where the east-west and north-south
+//! differences are taken across the channel's banks and cancel. With
+//! `resolve_stalls` (set by `--fill`), a walker that converges on a cell
+//! with a lower neighbour moves to the centre of the steepest one (drop per
+//! metre), at rest, and walks on; the moves are counted and reported
+//! (`stall_moves`). Divides are still drawn by the walkers, which on
+//! hillslopes never stall; the moves only carry them along valley floors
+//! the gradient cannot resolve. Without `--fill` stalls are sinks.
+//!
 //! With `exact = true`, or for the momentum agents (whose state includes a
 //! velocity, so the cell they enter says nothing about their fate), every
 //! start is simulated in full.
@@ -108,6 +123,10 @@ pub struct WalkSettings {
     pub stride: usize,
     /// Switch the gd shortcut off: simulate every start in full.
     pub exact: bool,
+    /// Resolve stalls on a filled surface: a walker that converges on a
+    /// cell with a strictly lower neighbour moves to the centre of the
+    /// steepest one (at rest) and walks on. See the module documentation.
+    pub resolve_stalls: bool,
 }
 
 /// Where every walker ended.
@@ -124,6 +143,8 @@ pub struct Walks {
     pub steps: u64,
     /// Walkers stopped early by the gd shortcut.
     pub shortcuts: usize,
+    /// Stalls resolved by a move to the steepest lower neighbour, summed over walkers.
+    pub stall_moves: u64,
 }
 
 /// The cell nearest to fractional position `p`, clamped into the grid.
@@ -167,7 +188,7 @@ fn walk_one(
     r: usize,
     c: usize,
     memo: Option<&Memo<'_>>,
-) -> (u32, Ending, u32, bool) {
+) -> (u32, Ending, u32, bool, u32) {
     let (rows, cols) = (field.rows(), field.cols());
     let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
     let start = Position::new(c as f64, r as f64);
@@ -175,17 +196,22 @@ fn walk_one(
     let rules = &s.rules;
     let z0 = match field.elevation(start) {
         Ok(z) => z,
-        Err(_) => return (at(nearest_void(heights, start)), Ending::Void, 0, false),
+        Err(_) => return (at(nearest_void(heights, start)), Ending::Void, 0, false, 0),
     };
     if rules.stop_below.is_some_and(|b| z0 < b) {
-        return (at((r, c)), Ending::Below, 0, false);
+        return (at((r, c)), Ending::Below, 0, false, 0);
     }
     let mut x = start;
     let mut v = Vector::ZERO;
     let mut still = 0usize;
     let mut here = (r, c);
-    for step in 0..rules.max_steps {
-        let taken = step as u32 + 1;
+    let mut moves = 0u32;
+    let mut last_stall_z = f64::INFINITY;
+    let mut d8_only = false;
+    let mut step = 0usize;
+    while step < rules.max_steps {
+        step += 1;
+        let taken = step as u32;
         let d = match s.kind {
             AgentKind::Gd => walker::step(field, x, alpha),
             AgentKind::Momentum => ball::step(field, x, &mut v, alpha, beta),
@@ -194,10 +220,22 @@ fn walk_one(
         let d = match d {
             Ok(d) => d,
             Err(Obstacle::Outside) => {
-                return (at(nearest_cell(x, rows, cols)), Ending::Edge, taken, false)
+                return (
+                    at(nearest_cell(x, rows, cols)),
+                    Ending::Edge,
+                    taken,
+                    false,
+                    moves,
+                )
             }
             Err(Obstacle::Void) => {
-                return (at(nearest_void(heights, x)), Ending::Void, taken, false)
+                return (
+                    at(nearest_void(heights, x)),
+                    Ending::Void,
+                    taken,
+                    false,
+                    moves,
+                )
             }
         };
         if !d.is_finite() {
@@ -206,6 +244,7 @@ fn walk_one(
                 Ending::Diverged,
                 taken,
                 false,
+                moves,
             );
         }
         let next = field.displace(x, d);
@@ -215,6 +254,7 @@ fn walk_one(
                 Ending::Diverged,
                 taken,
                 false,
+                moves,
             );
         }
         let z = match field.elevation(next) {
@@ -225,15 +265,28 @@ fn walk_one(
                     Ending::Edge,
                     taken,
                     false,
+                    moves,
                 )
             }
             Err(Obstacle::Void) => {
-                return (at(nearest_void(heights, next)), Ending::Void, taken, false)
+                return (
+                    at(nearest_void(heights, next)),
+                    Ending::Void,
+                    taken,
+                    false,
+                    moves,
+                )
             }
         };
         x = next;
         if rules.stop_below.is_some_and(|b| z < b) {
-            return (at(nearest_cell(x, rows, cols)), Ending::Below, taken, false);
+            return (
+                at(nearest_cell(x, rows, cols)),
+                Ending::Below,
+                taken,
+                false,
+                moves,
+            );
         }
         still = if d.norm() < rules.tolerance_m {
             still + 1
@@ -241,12 +294,57 @@ fn walk_one(
             0
         };
         if still >= rules.patience {
-            return (
-                at(nearest_cell(x, rows, cols)),
-                Ending::Converged,
-                taken,
-                false,
-            );
+            let mut cell = nearest_cell(x, rows, cols);
+            if !s.resolve_stalls {
+                return (at(cell), Ending::Converged, taken, false, moves);
+            }
+            // Stall resolution: D8 moves while the ground is too flat for
+            // the agent, for good once it stalls no lower than last time.
+            let z = heights[[cell.0, cell.1]] as f64;
+            d8_only |= z >= last_stall_z;
+            last_stall_z = z;
+            loop {
+                let Some(next_cell) = field.steepest_lower_neighbour(cell.0, cell.1) else {
+                    let on_edge =
+                        cell.0 == 0 || cell.1 == 0 || cell.0 + 1 == rows || cell.1 + 1 == cols;
+                    let ending = if on_edge {
+                        Ending::Edge
+                    } else {
+                        Ending::Converged
+                    };
+                    return (at(cell), ending, step as u32, false, moves);
+                };
+                cell = next_cell;
+                moves += 1;
+                step += 1;
+                if let Some(m) = memo {
+                    let i = at(cell) as usize;
+                    if m.end[i] != NO_START {
+                        return (
+                            m.end[i],
+                            Ending::from_u8(m.ending[i]),
+                            step as u32,
+                            true,
+                            moves,
+                        );
+                    }
+                }
+                if step >= rules.max_steps {
+                    return (at(cell), Ending::MaxSteps, step as u32, false, moves);
+                }
+                let centre = Position::new(cell.1 as f64, cell.0 as f64);
+                let steep = field
+                    .gradient(centre)
+                    .is_ok_and(|g| alpha * g.norm() >= rules.tolerance_m);
+                if steep && !d8_only {
+                    break;
+                }
+            }
+            x = Position::new(cell.1 as f64, cell.0 as f64);
+            here = cell;
+            v = Vector::ZERO;
+            still = 0;
+            continue;
         }
         if let Some(m) = memo {
             let cell = nearest_cell(x, rows, cols);
@@ -254,7 +352,7 @@ fn walk_one(
                 here = cell;
                 let i = at(cell) as usize;
                 if m.end[i] != NO_START {
-                    return (m.end[i], Ending::from_u8(m.ending[i]), taken, true);
+                    return (m.end[i], Ending::from_u8(m.ending[i]), taken, true, moves);
                 }
             }
         }
@@ -264,6 +362,7 @@ fn walk_one(
         Ending::MaxSteps,
         rules.max_steps.min(u32::MAX as usize) as u32,
         false,
+        moves,
     )
 }
 
@@ -298,6 +397,7 @@ pub fn walk_all(
         starts: starts.len(),
         steps: 0,
         shortcuts: 0,
+        stall_moves: 0,
     };
     let batch = if shortcut {
         (starts.len() / 512).max(1024)
@@ -308,7 +408,7 @@ pub fn walk_all(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let results: Vec<(u32, Ending, u32, bool)> = {
+        let results: Vec<(u32, Ending, u32, bool, u32)> = {
             let memo = Memo {
                 end: &walks.end,
                 ending: &walks.ending,
@@ -322,7 +422,8 @@ pub fn walk_all(
                 })
                 .collect()
         };
-        for (&i, &(end, ending, steps, cut)) in chunk.iter().zip(&results) {
+        for (&i, &(end, ending, steps, cut, moves)) in chunk.iter().zip(&results) {
+            walks.stall_moves += moves as u64;
             walks.end[i as usize] = end;
             walks.ending[i as usize] = ending as u8;
             walks.steps += steps as u64;

@@ -65,7 +65,7 @@ pub struct Args {
     #[arg(long)]
     fill: bool,
     /// Gentlest slope (m/m) the fill leaves on filled and flat ground
-    /// [default: 2·tolerance·(1-β)/α, 0.002 for the walker; 0 = one float ulp]
+    /// [default: 0, one float ulp per cell as in Priority-Flood+ε]
     #[arg(long, value_name = "S", requires = "fill")]
     min_slope: Option<f64>,
     /// Simulate every walker in full (no gd shortcut through known cells).
@@ -268,6 +268,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             rules,
             stride: args.stride,
             exact: args.exact,
+            resolve_stalls: false,
         },
         fill: args.fill,
         min_slope: args.min_slope,

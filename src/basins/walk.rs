@@ -180,6 +180,62 @@ struct Memo<'m> {
     ending: &'m [u8],
 }
 
+/// What a run of D8 moves led to.
+enum D8 {
+    /// The walk is over: `(end cell, ending, steps, shortcut taken)`.
+    Done(u32, Ending, u32, bool),
+    /// The ground is steep enough for the agent again at this cell.
+    Resume((usize, usize)),
+}
+
+/// D8 moves from `cell` (each counted as a step and a move): to the
+/// steepest lower neighbour, until a cell without one (an outlet), a cell
+/// the memo knows, the step budget, or, unless `d8_only`, a cell where the
+/// agent's step `α |∇h|` reaches the tolerance.
+#[allow(clippy::too_many_arguments)]
+fn d8_moves(
+    field: &GridField<'_>,
+    s: &WalkSettings,
+    mut cell: (usize, usize),
+    d8_only: bool,
+    memo: Option<&Memo<'_>>,
+    step: &mut usize,
+    moves: &mut u32,
+) -> D8 {
+    let (rows, cols) = (field.rows(), field.cols());
+    let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
+    loop {
+        let Some(next_cell) = field.steepest_lower_neighbour(cell.0, cell.1) else {
+            let on_edge = cell.0 == 0 || cell.1 == 0 || cell.0 + 1 == rows || cell.1 + 1 == cols;
+            let ending = if on_edge {
+                Ending::Edge
+            } else {
+                Ending::Converged
+            };
+            return D8::Done(at(cell), ending, *step as u32, false);
+        };
+        cell = next_cell;
+        *moves += 1;
+        *step += 1;
+        if let Some(m) = memo {
+            let i = at(cell) as usize;
+            if m.end[i] != NO_START {
+                return D8::Done(m.end[i], Ending::from_u8(m.ending[i]), *step as u32, true);
+            }
+        }
+        if *step >= s.rules.max_steps {
+            return D8::Done(at(cell), Ending::MaxSteps, *step as u32, false);
+        }
+        let centre = Position::new(cell.1 as f64, cell.0 as f64);
+        let steep = field
+            .gradient(centre)
+            .is_ok_and(|g| s.params.alpha * g.norm() >= s.rules.tolerance_m);
+        if steep && !d8_only {
+            return D8::Resume(cell);
+        }
+    }
+}
+
 /// One walker from the centre of cell (`r`, `c`): `(end cell, ending, steps, shortcut taken)`.
 fn walk_one(
     field: &GridField<'_>,
@@ -260,13 +316,17 @@ fn walk_one(
         let z = match field.elevation(next) {
             Ok(z) => z,
             Err(Obstacle::Outside) => {
-                return (
-                    at(nearest_cell(next, rows, cols)),
-                    Ending::Edge,
-                    taken,
-                    false,
-                    moves,
-                )
+                let cell = nearest_cell(next, rows, cols);
+                if s.resolve_stalls {
+                    // On a filled surface the edge cell drains on to the
+                    // lowest edge point the fill made its outlet.
+                    if let D8::Done(end, ending, steps, cut) =
+                        d8_moves(field, s, cell, true, memo, &mut step, &mut moves)
+                    {
+                        return (end, ending, steps, cut, moves);
+                    }
+                }
+                return (at(cell), Ending::Edge, taken, false, moves);
             }
             Err(Obstacle::Void) => {
                 return (
@@ -303,43 +363,10 @@ fn walk_one(
             let z = heights[[cell.0, cell.1]] as f64;
             d8_only |= z >= last_stall_z;
             last_stall_z = z;
-            loop {
-                let Some(next_cell) = field.steepest_lower_neighbour(cell.0, cell.1) else {
-                    let on_edge =
-                        cell.0 == 0 || cell.1 == 0 || cell.0 + 1 == rows || cell.1 + 1 == cols;
-                    let ending = if on_edge {
-                        Ending::Edge
-                    } else {
-                        Ending::Converged
-                    };
-                    return (at(cell), ending, step as u32, false, moves);
-                };
-                cell = next_cell;
-                moves += 1;
-                step += 1;
-                if let Some(m) = memo {
-                    let i = at(cell) as usize;
-                    if m.end[i] != NO_START {
-                        return (
-                            m.end[i],
-                            Ending::from_u8(m.ending[i]),
-                            step as u32,
-                            true,
-                            moves,
-                        );
-                    }
-                }
-                if step >= rules.max_steps {
-                    return (at(cell), Ending::MaxSteps, step as u32, false, moves);
-                }
-                let centre = Position::new(cell.1 as f64, cell.0 as f64);
-                let steep = field
-                    .gradient(centre)
-                    .is_ok_and(|g| alpha * g.norm() >= rules.tolerance_m);
-                if steep && !d8_only {
-                    break;
-                }
-            }
+            cell = match d8_moves(field, s, cell, d8_only, memo, &mut step, &mut moves) {
+                D8::Done(end, ending, steps, cut) => return (end, ending, steps, cut, moves),
+                D8::Resume(cell) => cell,
+            };
             x = Position::new(cell.1 as f64, cell.0 as f64);
             here = cell;
             v = Vector::ZERO;

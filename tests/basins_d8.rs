@@ -173,3 +173,25 @@ fn gd_basins_agree_with_d8_on_the_bundled_tiles() {
         assert!(share >= 0.95, "{name}: agreement {share}");
     }
 }
+
+/// How far the gd shortcut departs from full simulation: run with
+/// `cargo test --release --test basins_d8 -- --ignored --nocapture`.
+#[test]
+#[ignore = "full simulation of every walker: run with --release"]
+fn gd_shortcut_stays_close_to_exact() {
+    let dem = crop(&load("N52W007.hgt"), [-6.9, 52.55, -6.7, 52.7]).unwrap();
+    let (share_fast, _, fast) = compare(&dem, false);
+    let (share_exact, n, exact) = compare(&dem, true);
+    let metrics = RowMetrics::of(&exact.surface);
+    // The same one-to-one matching, exact basins playing the reference.
+    let (same, _) = agreement(&exact.basins.labels, &fast.basins.labels, &metrics, 0.0);
+    println!(
+        "crop: shortcut vs exact {:.2} % of cells; D8 agreement ({n} basins > 1 km²) {:.2} % exact, {:.2} % shortcut; steps {} exact, {} shortcut",
+        same * 100.0,
+        share_exact * 100.0,
+        share_fast * 100.0,
+        exact.walks.steps,
+        fast.walks.steps
+    );
+    assert!(same >= 0.95, "{same}");
+}

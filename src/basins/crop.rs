@@ -15,11 +15,17 @@ pub fn crop(dem: &Dem, bbox: [f64; 4]) -> Result<Dem> {
     }
     let t = &dem.transform;
     let (rows, cols) = (dem.rows() as f64, dem.cols() as f64);
-    // Sample (r, c) has its centre at origin + (index + 0.5) * cell.
-    let c0 = ((w - t.origin_x) / t.cell_x - 0.5).ceil().max(0.0);
-    let c1 = ((e - t.origin_x) / t.cell_x - 0.5).floor().min(cols - 1.0);
-    let r0 = ((t.origin_y - n) / t.cell_y - 0.5).ceil().max(0.0);
-    let r1 = ((t.origin_y - s) / t.cell_y - 0.5).floor().min(rows - 1.0);
+    // Sample (r, c) has its centre at origin + (index + 0.5) * cell; centres
+    // on the box's edges (within a billionth of a cell) are inside.
+    const SLACK: f64 = 1e-9;
+    let c0 = ((w - t.origin_x) / t.cell_x - 0.5 - SLACK).ceil().max(0.0);
+    let c1 = ((e - t.origin_x) / t.cell_x - 0.5 + SLACK)
+        .floor()
+        .min(cols - 1.0);
+    let r0 = ((t.origin_y - n) / t.cell_y - 0.5 - SLACK).ceil().max(0.0);
+    let r1 = ((t.origin_y - s) / t.cell_y - 0.5 + SLACK)
+        .floor()
+        .min(rows - 1.0);
     if !(c1 - c0 >= 1.0 && r1 - r0 >= 1.0) {
         let [bw, bs, be, bn] = dem.bounds();
         return Err(Error::param(format!(

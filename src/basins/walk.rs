@@ -435,6 +435,11 @@ pub fn walk_all(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
+        // Within a batch, raster order keeps neighbouring walkers (and the
+        // memory they read) together.
+        let mut chunk = chunk.to_vec();
+        chunk.sort_unstable();
+        let chunk = &chunk[..];
         let results: Vec<(u32, Ending, u32, bool, u32)> = {
             let memo = Memo {
                 end: &walks.end,

@@ -24,7 +24,7 @@ cargo build --release --quiet
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
-"$VENV/bin/pip" install -q "numpy<2" >/dev/null 2>&1 || echo "note: numpy did not install; the NumPy peer is skipped"
+"$VENV/bin/pip" install -q "numpy>=2.0.2,<2.4" >/dev/null 2>&1 || echo "note: numpy did not install; the NumPy peer is skipped"
 "$VENV/bin/pip" install -q pysheds >/dev/null 2>&1 || echo "note: pysheds did not install; the D8 peer is skipped"
 PY="$VENV/bin/python"
 

@@ -34,7 +34,12 @@
 //! metre), at rest, and walks on; the moves are counted and reported
 //! (`stall_moves`). Divides are still drawn by the walkers, which on
 //! hillslopes never stall; the moves only carry them along valley floors
-//! the gradient cannot resolve. Without `--fill` stalls are sinks.
+//! the gradient cannot resolve. A walker that stalls again no lower than
+//! its previous stall continues by D8 moves only, so no walker cycles.
+//! Likewise a walker that leaves the filled raster continues from its exit
+//! cell by D8 moves along the edge to the cell with no lower neighbour
+//! that the fill made the outlet. Without `--fill` stalls are sinks and an
+//! exit cell is its own outlet.
 //!
 //! With `exact = true`, or for the momentum agents (whose state includes a
 //! velocity, so the cell they enter says nothing about their fate), every

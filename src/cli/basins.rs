@@ -164,6 +164,7 @@ struct Report {
     starts: usize,
     steps: u64,
     shortcuts: usize,
+    stall_moves: u64,
     endings: BTreeMap<&'static str, usize>,
     seconds: f64,
     walk_seconds: f64,
@@ -238,6 +239,7 @@ fn report(args: &Args, run: &BasinRun, seconds: f64, outputs: Vec<PathBuf>) -> R
         starts: w.starts,
         steps: w.steps,
         shortcuts: w.shortcuts,
+        stall_moves: w.stall_moves,
         endings,
         seconds,
         walk_seconds: run.walk_seconds,
@@ -342,8 +344,8 @@ fn print_table(r: &Report) {
     let endings: Vec<String> = r.endings.iter().map(|(k, v)| format!("{k} {v}")).collect();
     println!("endings     {}", endings.join(", "));
     println!(
-        "steps       {} simulated ({} walkers stopped early by the shortcut)",
-        r.steps, r.shortcuts
+        "steps       {} simulated ({} walkers stopped early by the shortcut, {} stall moves)",
+        r.steps, r.shortcuts, r.stall_moves
     );
     println!(
         "time        {:.2} s in all, walk {:.2} s: {:.0} starts/s, {:.3e} steps/s on {} threads",

@@ -399,7 +399,7 @@ fn walk_one(
 }
 
 /// Runs a walker from every `stride`-th cell (rows and columns) that is not
-/// void, in parallel, calling `progress(n)` as batches of `n` walkers finish.
+/// void and not below `stop_below` (no walker is dropped into the sea), in parallel, calling `progress(n)` as batches of `n` walkers finish.
 /// `cancel` stops the work early between batches (the result is then partial).
 pub fn walk_all(
     field: &GridField<'_>,
@@ -413,7 +413,10 @@ pub fn walk_all(
     let mut starts: Vec<u32> = (0..rows)
         .step_by(stride)
         .flat_map(|r| (0..cols).step_by(stride).map(move |c| (r, c)))
-        .filter(|&(r, c)| !heights[[r, c]].is_nan())
+        .filter(|&(r, c)| {
+            let z = heights[[r, c]];
+            !z.is_nan() && !settings.rules.stop_below.is_some_and(|b| (z as f64) < b)
+        })
         .map(|(r, c)| (r * cols + c) as u32)
         .collect();
     let shortcut = settings.kind == AgentKind::Gd && !settings.exact;

@@ -42,8 +42,9 @@ pub struct Args {
     /// Stop each walker after this many steps.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STEPS)]
     max_steps: usize,
-    /// Walkers stop below this height in metres, and the fill treats such
-    /// cells as outlets (SRTM sets the sea to 0 m: try 0.5 on coastal tiles).
+    /// Walkers stop below this height in metres, none starts there, and the
+    /// fill treats such cells as outlets (SRTM sets the sea to 0 m: use 0.5
+    /// on coastal tiles, or the sea drains along filled flats to the edge).
     #[arg(long, value_name = "M", allow_negative_numbers = true)]
     stop_below: Option<f64>,
     /// A step shorter than this many metres counts as standing still.

@@ -73,6 +73,12 @@ impl<'a> GridField<'a> {
         best.map(|(cell, _)| cell)
     }
 
+    /// `true` when `p` lies within the sample centres (where heights interpolate).
+    #[inline]
+    pub fn is_inside(&self, p: Position) -> bool {
+        p.y >= 0.0 && p.x >= 0.0 && p.y <= (self.rows - 1) as f64 && p.x <= (self.cols - 1) as f64
+    }
+
     /// The top-left sample of the bilinear cell around `p` and the weights.
     #[inline]
     fn cell(&self, p: Position) -> Result<(usize, usize, f64, f64), Obstacle> {

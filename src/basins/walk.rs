@@ -267,6 +267,7 @@ fn walk_one(
     let mut still = 0usize;
     let mut here = (r, c);
     let mut moves = 0u32;
+    let tolerance_sq = rules.tolerance_m * rules.tolerance_m;
     let mut last_stall_z = f64::INFINITY;
     let mut d8_only = false;
     let mut step = 0usize;
@@ -318,7 +319,15 @@ fn walk_one(
                 moves,
             );
         }
-        let z = match field.elevation(next) {
+        // Without a sea level the height is only needed to detect leaving
+        // the grid or reaching a void; the next gradient detects a void at
+        // the same position, so inside the grid the lookup is skipped.
+        let needs_height = rules.stop_below.is_some() || !field.is_inside(next);
+        let z = match if needs_height {
+            field.elevation(next)
+        } else {
+            Ok(0.0)
+        } {
             Ok(z) => z,
             Err(Obstacle::Outside) => {
                 let cell = nearest_cell(next, rows, cols);
@@ -353,7 +362,8 @@ fn walk_one(
                 moves,
             );
         }
-        still = if d.norm() < rules.tolerance_m {
+        // |d| < tolerance, compared squared (no hypot in the hot loop).
+        still = if d.east * d.east + d.north * d.north < tolerance_sq {
             still + 1
         } else {
             0

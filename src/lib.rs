@@ -13,6 +13,7 @@
 //! - [`agents`]: the update rules, stop rules and tracks;
 //! - [`lab`]: the reference notes' experiments and their figures;
 //! - [`render`]: hillshades, colour relief and track maps as georeferenced PNGs;
+//! - [`basins`]: basins of attraction from a walker on every cell;
 //! - [`peaks`]: named summits to start from;
 //! - [`export`]: GeoJSON and GPX tracks, written atomically.
 //!
@@ -29,6 +30,7 @@
 
 pub mod agents;
 pub mod analytic;
+pub mod basins;
 pub mod dem;
 mod error;
 pub mod export;

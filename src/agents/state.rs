@@ -8,7 +8,7 @@ use crate::terrain::{Obstacle, Surface, Vector};
 /// velocity (metres per step) for the balls, running averages of the slope
 /// for the adaptive agents.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum AgentState {
+pub enum AgentState {
     /// The walker remembers nothing.
     Walker,
     /// Heavy-ball momentum: the velocity, metres per step east and north.
@@ -26,7 +26,7 @@ pub(crate) enum AgentState {
 impl AgentState {
     /// The state at the start of a descent; `v0` (metres per step) is the
     /// initial velocity of the balls, ignored by the other agents.
-    pub(crate) fn new(kind: AgentKind, v0: Vector) -> Self {
+    pub fn new(kind: AgentKind, v0: Vector) -> Self {
         match kind {
             AgentKind::Gd => AgentState::Walker,
             AgentKind::Momentum => AgentState::Ball(v0),
@@ -39,7 +39,7 @@ impl AgentState {
 
     /// One update at `x`: advances the memory and returns the displacement
     /// in metres east and north.
-    pub(crate) fn step<S: Surface + ?Sized>(
+    pub fn step<S: Surface + ?Sized>(
         &mut self,
         surface: &S,
         x: Position,

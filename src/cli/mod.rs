@@ -3,12 +3,14 @@
 //! Each subcommand lives in its own file with an `Args` struct (clap) and a
 //! `run` function; errors end as one line on stderr and exit code 2.
 
+mod basins;
 mod common;
 mod demo;
 mod drop;
 mod hillshade;
 mod info;
 mod lab;
+mod params;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +29,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Drainage basins: drop a walker on every cell and map where they end.
+    Basins(basins::Args),
     /// Tell the Mount Leinster story on the bundled tile: walker, ball and Nesterov ball.
     Demo(demo::Args),
     /// Drop agents on a peak or a point and write their tracks (GeoJSON, GPX).
@@ -46,6 +50,7 @@ pub fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let result = match &cli.command {
+        Command::Basins(args) => basins::run(args, &cli.global),
         Command::Demo(args) => demo::run(args, &cli.global),
         Command::Drop(args) => drop::run(args, &cli.global),
         Command::Info(args) => info::run(args, &cli.global),

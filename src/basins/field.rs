@@ -1,0 +1,195 @@
+//! The terrain as a lean [`Surface`] in sample-index coordinates.
+//!
+//! Whole-raster descent cannot afford [`crate::terrain::Terrain`]'s
+//! on-demand stencils and geodesic conversions for millions of walkers, so
+//! this surface samples a precomputed [`GradientGrid`] bilinearly, exactly
+//! the field `Terrain` interpolates, and moves in fractional sample indices:
+//! `x` is the column, `y` the row (growing southwards). A displacement of
+//! `d` metres becomes `d.east / dx` columns and `-d.north / dy` rows, with
+//! the row's cell size in metres ([`RowMetrics`]) interpolated linearly
+//! between rows. The agents' own update rules (`walker::step`,
+//! `ball::step`, `nesterov::step`) run on it unchanged.
+
+use ndarray::Array2;
+
+use crate::dem::{LonLat, Position};
+use crate::terrain::{GradientGrid, Obstacle, RowMetrics, Surface, Vector};
+
+/// A DEM's heights and gradients as a surface in sample-index coordinates.
+#[derive(Debug, Clone, Copy)]
+pub struct GridField<'a> {
+    heights: &'a Array2<f32>,
+    gradient: &'a GradientGrid,
+    metrics: &'a RowMetrics,
+    rows: usize,
+    cols: usize,
+}
+
+impl<'a> GridField<'a> {
+    /// A field over `heights` (metres) with its gradient grid and row sizes;
+    /// the grid must have at least 2 x 2 samples.
+    pub fn new(
+        heights: &'a Array2<f32>,
+        gradient: &'a GradientGrid,
+        metrics: &'a RowMetrics,
+    ) -> Self {
+        let (rows, cols) = heights.dim();
+        GridField {
+            heights,
+            gradient,
+            metrics,
+            rows,
+            cols,
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// The 8-neighbour of sample (`r`, `c`) with the steepest drop per
+    /// metre of ground distance, if any is strictly lower.
+    pub fn steepest_lower_neighbour(&self, r: usize, c: usize) -> Option<(usize, usize)> {
+        let z = self.heights[[r, c]] as f64;
+        let (dx, dy) = (self.metrics.dx[r], self.metrics.dy[r]);
+        let mut best: Option<((usize, usize), f64)> = None;
+        for &(dr, dc) in &super::fill::NEIGHBOURS {
+            let (nr, nc) = (r as isize + dr, c as isize + dc);
+            if nr < 0 || nc < 0 || nr as usize >= self.rows || nc as usize >= self.cols {
+                continue;
+            }
+            let zn = self.heights[[nr as usize, nc as usize]] as f64;
+            let drop = (z - zn) / (dx * dc as f64).hypot(dy * dr as f64);
+            if drop > 0.0 && !matches!(best, Some((_, b)) if b >= drop) {
+                best = Some(((nr as usize, nc as usize), drop));
+            }
+        }
+        best.map(|(cell, _)| cell)
+    }
+
+    /// `true` when `p` lies within the sample centres (where heights interpolate).
+    #[inline]
+    pub fn is_inside(&self, p: Position) -> bool {
+        p.y >= 0.0 && p.x >= 0.0 && p.y <= (self.rows - 1) as f64 && p.x <= (self.cols - 1) as f64
+    }
+
+    /// The top-left sample of the bilinear cell around `p` and the weights.
+    #[inline]
+    fn cell(&self, p: Position) -> Result<(usize, usize, f64, f64), Obstacle> {
+        let (r, c) = (p.y, p.x);
+        if !(r >= 0.0 && c >= 0.0 && r <= (self.rows - 1) as f64 && c <= (self.cols - 1) as f64) {
+            return Err(Obstacle::Outside);
+        }
+        let r0 = (r as usize).min(self.rows - 2);
+        let c0 = (c as usize).min(self.cols - 2);
+        Ok((r0, c0, r - r0 as f64, c - c0 as f64))
+    }
+
+    /// The cell size in metres `(east-west, north-south)` at fractional row `r`.
+    #[inline]
+    fn spacing(&self, r: f64) -> (f64, f64) {
+        let last = self.rows - 1;
+        let r = r.clamp(0.0, last as f64);
+        let r0 = (r as usize).min(last.saturating_sub(1));
+        let r1 = (r0 + 1).min(last);
+        let f = r - r0 as f64;
+        let m = self.metrics;
+        (
+            m.dx[r0] + f * (m.dx[r1] - m.dx[r0]),
+            m.dy[r0] + f * (m.dy[r1] - m.dy[r0]),
+        )
+    }
+}
+
+#[inline]
+fn bilinear(a: &Array2<f32>, r0: usize, c0: usize, fr: f64, fc: f64) -> f64 {
+    let v00 = a[[r0, c0]] as f64;
+    let v01 = a[[r0, c0 + 1]] as f64;
+    let v10 = a[[r0 + 1, c0]] as f64;
+    let v11 = a[[r0 + 1, c0 + 1]] as f64;
+    let top = (1.0 - fc) * v00 + fc * v01;
+    let bottom = (1.0 - fc) * v10 + fc * v11;
+    (1.0 - fr) * top + fr * bottom
+}
+
+impl Surface for GridField<'_> {
+    #[inline]
+    fn elevation(&self, p: Position) -> Result<f64, Obstacle> {
+        let (r0, c0, fr, fc) = self.cell(p)?;
+        let z = bilinear(self.heights, r0, c0, fr, fc);
+        if z.is_nan() {
+            Err(Obstacle::Void)
+        } else {
+            Ok(z)
+        }
+    }
+
+    #[inline]
+    fn gradient(&self, p: Position) -> Result<Vector, Obstacle> {
+        let (r0, c0, fr, fc) = self.cell(p)?;
+        let east = bilinear(&self.gradient.east, r0, c0, fr, fc);
+        let north = bilinear(&self.gradient.north, r0, c0, fr, fc);
+        if east.is_nan() || north.is_nan() {
+            Err(Obstacle::Void)
+        } else {
+            Ok(Vector::new(east, north))
+        }
+    }
+
+    #[inline]
+    fn displace(&self, p: Position, d: Vector) -> Position {
+        let (dx, dy) = self.spacing(p.y);
+        Position::new(p.x + d.east / dx, p.y - d.north / dy)
+    }
+
+    fn distance(&self, a: Position, b: Position) -> f64 {
+        let (dx, dy) = self.spacing((a.y + b.y) / 2.0);
+        ((b.x - a.x) * dx).hypot((b.y - a.y) * dy)
+    }
+
+    fn lon_lat(&self, _p: Position) -> Option<LonLat> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tilted plane z = 2·col + 3·row on 10 m x 20 m cells: slope east is
+    /// 2/10, north is -3/20 (rows run south), by hand.
+    #[test]
+    fn plane_gradient_and_displacement_in_metres() {
+        let heights = Array2::from_shape_fn((4, 5), |(r, c)| (2 * c + 3 * r) as f32);
+        let metrics = RowMetrics {
+            dx: vec![10.0; 4],
+            dy: vec![20.0; 4],
+        };
+        let gradient = GradientGrid {
+            east: Array2::from_elem((4, 5), 0.2),
+            north: Array2::from_elem((4, 5), -0.15),
+        };
+        let f = GridField::new(&heights, &gradient, &metrics);
+        let p = Position::new(1.25, 2.5);
+        let z = f.elevation(p).unwrap();
+        assert!((z - (2.0 * 1.25 + 3.0 * 2.5)).abs() < 1e-6);
+        let g = f.gradient(p).unwrap();
+        assert!((g.east - 0.2).abs() < 1e-7 && (g.north + 0.15).abs() < 1e-7);
+        let q = f.displace(p, Vector::new(5.0, 10.0));
+        assert!((q.x - 1.75).abs() < 1e-12 && (q.y - 2.0).abs() < 1e-12);
+        assert_eq!(
+            f.elevation(Position::new(4.01, 0.0)),
+            Err(Obstacle::Outside)
+        );
+        assert_eq!(
+            f.gradient(Position::new(-0.01, 0.0)),
+            Err(Obstacle::Outside)
+        );
+    }
+}

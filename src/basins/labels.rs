@@ -1,0 +1,276 @@
+//! From walkers' endings to numbered basins.
+//!
+//! Every cell a walker ended in is a node. Nodes are merged with a
+//! union-find:
+//!
+//! - sinks (converged, out of steps, diverged) within one cell of each other
+//!   (8-neighbours), since walkers settle at slightly different points of the
+//!   same pit;
+//! - sinks on the same flat (a connected region of exactly equal heights);
+//! - void outlets in the same connected void region.
+//!
+//! Edge and below-sea outlets are not merged: each outlet cell on the raster
+//! edge or on the coast drains its own basin, as in hydrology (merging
+//! neighbouring outlets would chain a whole coastline into one basin).
+//!
+//! Basin ids count from 1 in order of decreasing area; 0 means no walker
+//! started in the cell.
+
+use std::collections::{HashMap, VecDeque};
+
+use ndarray::Array2;
+
+use super::fill::NEIGHBOURS;
+use super::walk::{Ending, Walks, NO_START};
+use crate::terrain::RowMetrics;
+
+/// One basin of attraction.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Basin {
+    /// Id, from 1 (the largest).
+    pub id: u32,
+    /// Row of the basin's outlet: its lowest end cell.
+    pub outlet_row: usize,
+    /// Column of the outlet.
+    pub outlet_col: usize,
+    /// Height of the outlet in metres (`NaN` for a void outlet).
+    pub elevation: f64,
+    /// How the walkers that define the outlet ended.
+    pub ending: Ending,
+    /// Walkers that ended in the basin.
+    pub starts: usize,
+    /// Area in km², each start standing for `stride²` cells of its row's size.
+    pub area_km2: f64,
+}
+
+/// The basins of a raster.
+#[derive(Debug, Clone)]
+pub struct Basins {
+    /// Basin id of every cell, 0 where no walker started.
+    pub labels: Array2<u32>,
+    /// The basins, `basins[id - 1]`.
+    pub basins: Vec<Basin>,
+}
+
+/// A union-find over node indices (path halving, union by size).
+struct UnionFind {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+}
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
+    }
+
+    fn find(&mut self, mut a: u32) -> u32 {
+        while self.parent[a as usize] != a {
+            let p = self.parent[self.parent[a as usize] as usize];
+            self.parent[a as usize] = p;
+            a = p;
+        }
+        a
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (mut a, mut b) = (self.find(a), self.find(b));
+        if a == b {
+            return;
+        }
+        if self.size[a as usize] < self.size[b as usize] {
+            std::mem::swap(&mut a, &mut b);
+        }
+        self.parent[b as usize] = a;
+        self.size[a as usize] += self.size[b as usize];
+    }
+}
+
+/// Every cell 8-connected to `start` on which `same` holds, marking `seen`.
+fn region(
+    start: usize,
+    rows: usize,
+    cols: usize,
+    seen: &mut [bool],
+    same: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut queue = VecDeque::from([start]);
+    seen[start] = true;
+    while let Some(i) = queue.pop_front() {
+        out.push(i);
+        let (r, c) = ((i / cols) as isize, (i % cols) as isize);
+        for &(dr, dc) in &NEIGHBOURS {
+            let (nr, nc) = (r + dr, c + dc);
+            if nr < 0 || nc < 0 || nr as usize >= rows || nc as usize >= cols {
+                continue;
+            }
+            let j = nr as usize * cols + nc as usize;
+            if !seen[j] && same(j) {
+                seen[j] = true;
+                queue.push_back(j);
+            }
+        }
+    }
+    out
+}
+
+/// Numbers the basins of `walks` on `heights` (the surface the walkers
+/// descended), merging endings as the module describes.
+pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride: usize) -> Basins {
+    let (rows, cols) = heights.dim();
+    let h = heights.as_slice_memory_order();
+    let height = |i: usize| match h {
+        Some(s) => s[i],
+        None => heights[[i / cols, i % cols]],
+    };
+    // Nodes: every end cell, with whether any walker settled there as a sink.
+    let mut node_of: HashMap<u32, u32> = HashMap::new();
+    let mut cells: Vec<u32> = Vec::new();
+    let mut sink: Vec<bool> = Vec::new();
+    let mut ending: Vec<Ending> = Vec::new();
+    for (i, &end) in walks.end.iter().enumerate() {
+        if end == NO_START {
+            continue;
+        }
+        let e = Ending::from_u8(walks.ending[i]);
+        let n = *node_of.entry(end).or_insert_with(|| {
+            cells.push(end);
+            sink.push(false);
+            ending.push(e);
+            (cells.len() - 1) as u32
+        });
+        if e.is_sink() && !sink[n as usize] {
+            sink[n as usize] = true;
+            ending[n as usize] = e;
+        }
+    }
+    let mut uf = UnionFind::new(cells.len());
+    // Sinks within a cell of each other.
+    for (n, &cell) in cells.iter().enumerate() {
+        if !sink[n] {
+            continue;
+        }
+        let (r, c) = (
+            (cell as usize / cols) as isize,
+            (cell as usize % cols) as isize,
+        );
+        for &(dr, dc) in &NEIGHBOURS {
+            let (nr, nc) = (r + dr, c + dc);
+            if nr < 0 || nc < 0 || nr as usize >= rows || nc as usize >= cols {
+                continue;
+            }
+            let j = (nr as usize * cols + nc as usize) as u32;
+            if let Some(&m) = node_of.get(&j) {
+                if sink[m as usize] {
+                    uf.union(n as u32, m);
+                }
+            }
+        }
+    }
+    // Sinks on the same flat, void outlets in the same void.
+    let mut seen = vec![false; rows * cols];
+    for (n, &cell) in cells.iter().enumerate() {
+        let cell = cell as usize;
+        if seen[cell] {
+            continue;
+        }
+        let z = height(cell);
+        let members = if z.is_nan() {
+            region(cell, rows, cols, &mut seen, |j| height(j).is_nan())
+        } else if sink[n] {
+            region(cell, rows, cols, &mut seen, |j| height(j) == z)
+        } else {
+            continue;
+        };
+        for j in members {
+            if let Some(&m) = node_of.get(&(j as u32)) {
+                let joins = if z.is_nan() { true } else { sink[m as usize] };
+                if joins {
+                    uf.union(n as u32, m);
+                }
+            }
+        }
+    }
+    // Aggregate per root.
+    let cell_km2: Vec<f64> = (0..rows)
+        .map(|r| metrics.dx[r] * metrics.dy[r] * (stride * stride) as f64 / 1e6)
+        .collect();
+    let mut root_index: HashMap<u32, usize> = HashMap::new();
+    let mut basins: Vec<Basin> = Vec::new();
+    let mut outlet_rank: Vec<Option<f64>> = Vec::new();
+    for n in 0..cells.len() as u32 {
+        let root = uf.find(n);
+        let b = *root_index.entry(root).or_insert_with(|| {
+            basins.push(Basin {
+                id: 0,
+                outlet_row: 0,
+                outlet_col: 0,
+                elevation: f64::NAN,
+                ending: ending[n as usize],
+                starts: 0,
+                area_km2: 0.0,
+            });
+            outlet_rank.push(None);
+            basins.len() - 1
+        });
+        let cell = cells[n as usize] as usize;
+        let z = height(cell) as f64;
+        let rank = if z.is_nan() { f64::INFINITY } else { z };
+        if !matches!(outlet_rank[b], Some(best) if best <= rank) {
+            outlet_rank[b] = Some(rank);
+            basins[b].outlet_row = cell / cols;
+            basins[b].outlet_col = cell % cols;
+            basins[b].elevation = z;
+            basins[b].ending = ending[n as usize];
+        }
+    }
+    let mut node_basin = vec![0usize; cells.len()];
+    for n in 0..cells.len() {
+        node_basin[n] = root_index[&uf.find(n as u32)];
+    }
+    let mut start_basin = vec![usize::MAX; rows * cols];
+    for (i, &end) in walks.end.iter().enumerate() {
+        if end == NO_START {
+            continue;
+        }
+        let b = node_basin[node_of[&end] as usize];
+        start_basin[i] = b;
+        basins[b].starts += 1;
+        basins[b].area_km2 += cell_km2[i / cols];
+    }
+    // Ids by decreasing area, ties by outlet position.
+    let mut order: Vec<usize> = (0..basins.len()).collect();
+    order.sort_by(|&a, &b| {
+        basins[b].area_km2.total_cmp(&basins[a].area_km2).then(
+            (basins[a].outlet_row, basins[a].outlet_col)
+                .cmp(&(basins[b].outlet_row, basins[b].outlet_col)),
+        )
+    });
+    let mut id_of = vec![0u32; basins.len()];
+    for (k, &b) in order.iter().enumerate() {
+        id_of[b] = k as u32 + 1;
+    }
+    let labels = Array2::from_shape_fn((rows, cols), |(r, c)| {
+        let b = start_basin[r * cols + c];
+        if b == usize::MAX {
+            0
+        } else {
+            id_of[b]
+        }
+    });
+    let mut sorted: Vec<Basin> = order
+        .iter()
+        .map(|&b| Basin {
+            id: id_of[b],
+            ..basins[b].clone()
+        })
+        .collect();
+    sorted.sort_by_key(|b| b.id);
+    Basins {
+        labels,
+        basins: sorted,
+    }
+}

@@ -1,0 +1,150 @@
+//! Basins of attraction: a walker on every cell, and where they all end.
+//!
+//! [`compute`] drops an agent on every `stride`-th cell of a DEM, runs them
+//! all in parallel ([`walk`]), merges their endings into basins
+//! ([`labels`]) and returns the basin id of every cell. With
+//! [`BasinOptions::fill`] the DEM is first filled by Priority-Flood with a
+//! minimum drainage slope ([`fill`]), so every walker drains to the raster
+//! edge, a void or the sea, and the basins are drainage basins; without it
+//! they are the raw terrain's own pits.
+//!
+//! The results are written by [`geotiff`] (`basins.tif`), [`render`]
+//! (`basins.png` and its world file) and [`export`] (`sinks.geojson`,
+//! `basins.geojson`, whose polygons [`polygons`] traces).
+
+mod atomic;
+pub mod crop;
+pub mod export;
+pub mod field;
+pub mod fill;
+pub mod geotiff;
+pub mod labels;
+pub mod polygons;
+pub mod render;
+pub mod walk;
+
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+pub use atomic::write_atomic;
+pub use field::GridField;
+pub use fill::{priority_flood, FillStats};
+pub use labels::{label, Basin, Basins};
+pub use walk::{walk_all, Ending, WalkSettings, Walks, NO_START};
+
+use crate::dem::Dem;
+use crate::error::{Error, Result};
+use crate::terrain::{GradientGrid, GradientScheme, RowMetrics};
+
+/// Everything that defines a basins run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BasinOptions {
+    /// The agents and their stop rules.
+    pub walk: WalkSettings,
+    /// Fill depressions first (Priority-Flood with a minimum slope).
+    pub fill: bool,
+    /// Minimum drainage slope (m/m) the fill leaves; `None` for
+    /// [`default_min_slope`].
+    pub min_slope: Option<f64>,
+    /// The finite-difference stencil of the gradient grid.
+    pub scheme: GradientScheme,
+}
+
+/// The default minimum slope of the fill: 0, i.e. one `f32` ulp per cell,
+/// the paper's Priority-Flood+ε, which leaves the terrain as it is outside
+/// depressions. Walkers cross the nearly flat filled areas by stall
+/// resolution (see [`walk`]). A positive slope tilts flats so that gd
+/// walks them itself, at the price of raising long gentle valley floors.
+pub fn default_min_slope(_walk: &WalkSettings) -> f64 {
+    0.0
+}
+
+/// The outcome of [`compute`].
+#[derive(Debug, Clone)]
+pub struct BasinRun {
+    /// The surface the walkers descended (the DEM, filled if asked).
+    pub surface: Dem,
+    /// Its gradient grid (slope east and north, m/m).
+    pub gradient: GradientGrid,
+    /// Where each walker ended.
+    pub walks: Walks,
+    /// The basins and the id of every cell.
+    pub basins: Basins,
+    /// What the fill changed, if it ran.
+    pub fill: Option<FillStats>,
+    /// The minimum slope the fill used (m/m), if it ran.
+    pub min_slope: Option<f64>,
+    /// Wall-clock seconds of the walk alone.
+    pub walk_seconds: f64,
+    /// Wall-clock seconds of the whole computation (fill, gradient, walk, labels).
+    pub seconds: f64,
+}
+
+/// Runs the basins computation on `dem`; `progress(n)` is called as `n`
+/// more walkers finish, and setting `cancel` stops early.
+pub fn compute(
+    dem: &Dem,
+    options: &BasinOptions,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Result<BasinRun> {
+    let began = Instant::now();
+    options.walk.params.validate()?;
+    options.walk.rules.validate()?;
+    if options.walk.stride == 0 {
+        return Err(Error::param("--stride must be at least 1"));
+    }
+    if dem.rows() < 2 || dem.cols() < 2 {
+        return Err(Error::param(format!(
+            "the elevation grid has {} x {} samples; at least 2 x 2 are needed",
+            dem.rows(),
+            dem.cols()
+        )));
+    }
+    if (dem.rows() * dem.cols()) as u64 >= u32::MAX as u64 {
+        return Err(Error::param(
+            "the elevation grid has more than 4 294 967 294 samples; crop it with --bbox",
+        ));
+    }
+    let mut surface = dem.clone();
+    let metrics = RowMetrics::of(&surface);
+    let (fill, min_slope) = if options.fill {
+        let slope = options
+            .min_slope
+            .unwrap_or_else(|| default_min_slope(&options.walk));
+        if !(slope.is_finite() && slope >= 0.0) {
+            return Err(Error::param(format!(
+                "--min-slope {slope}: the fill's drainage slope must be zero or a positive number (m/m)"
+            )));
+        }
+        let stats = priority_flood(
+            &mut surface.heights,
+            &metrics,
+            slope,
+            options.walk.rules.stop_below,
+        );
+        (Some(stats), Some(slope))
+    } else {
+        (None, None)
+    };
+    let gradient = GradientGrid::compute(&surface, options.scheme);
+    let field = GridField::new(&surface.heights, &gradient, &metrics);
+    let walk_began = Instant::now();
+    let settings = WalkSettings {
+        resolve_stalls: options.walk.resolve_stalls || options.fill,
+        ..options.walk
+    };
+    let walks = walk_all(&field, &surface.heights, &settings, progress, cancel);
+    let walk_seconds = walk_began.elapsed().as_secs_f64();
+    let basins = label(&walks, &surface.heights, &metrics, options.walk.stride);
+    Ok(BasinRun {
+        surface,
+        gradient,
+        walks,
+        basins,
+        fill,
+        min_slope,
+        walk_seconds,
+        seconds: began.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,249 @@
+//! Tracing the outline of every basin as valid polygons.
+//!
+//! Each basin's outline follows the cell edges of the label grid. Every edge
+//! between a cell of the basin and a cell of another basin (or the outside)
+//! is directed so that the basin lies on its left; these edges chain into
+//! closed rings that run counter-clockwise round the basin and clockwise
+//! round its holes, as RFC 7946 asks (x east, y north).
+//!
+//! Where two cells of a basin touch only at a corner (a "pinch": the basin
+//! occupies two diagonally opposite cells of the four around a vertex), the
+//! tracer turns left, so the basin's cells are connected through edges only
+//! and the rings do not cross there. A ring that still visits a vertex twice
+//! (a basin wrapping round until its two ends meet at a corner) is split into
+//! two rings at that vertex; the clockwise piece then is a hole touching its
+//! shell at one point, which the OGC simple-features model allows. Holes go
+//! to the smallest shell that contains them.
+
+use std::collections::HashMap;
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+/// A ring of `[x, y]` vertices, closed (the first vertex repeated last).
+pub type Ring = Vec<[f64; 2]>;
+/// A polygon: its shell then its holes.
+pub type Polygon = Vec<Ring>;
+
+/// Directions of travel along cell edges: east, south, west, north, as
+/// (row step, column step).
+const STEP: [(i64, i64); 4] = [(0, 1), (1, 0), (0, -1), (-1, 0)];
+const EAST: u8 = 0;
+const SOUTH: u8 = 1;
+const WEST: u8 = 2;
+const NORTH: u8 = 3;
+
+/// The direction 90° anticlockwise of `d` (on a map, north up).
+fn left_of(d: u8) -> u8 {
+    (d + 3) % 4
+}
+
+/// The outline of every basin `1..=count` of `labels`, as polygons whose
+/// vertices are cell corners `(row, col)` (row 0 to the north) mapped
+/// through `to_xy`. Index `id - 1` of the result holds basin `id`; label 0
+/// gets no outline.
+pub fn trace(
+    labels: &Array2<u32>,
+    count: usize,
+    to_xy: &(dyn Fn(f64, f64) -> [f64; 2] + Sync),
+) -> Vec<Vec<Polygon>> {
+    let (rows, cols) = labels.dim();
+    let vcols = cols as u64 + 1;
+    let vertex = |r: usize, c: usize| r as u64 * vcols + c as u64;
+    let mut edges: Vec<Vec<(u64, u8)>> = vec![Vec::new(); count];
+    for r in 0..rows {
+        for c in 0..cols {
+            let l = labels[[r, c]];
+            if l == 0 || l as usize > count {
+                continue;
+            }
+            let e = &mut edges[l as usize - 1];
+            if r == 0 || labels[[r - 1, c]] != l {
+                e.push((vertex(r, c + 1), WEST));
+            }
+            if r + 1 == rows || labels[[r + 1, c]] != l {
+                e.push((vertex(r + 1, c), EAST));
+            }
+            if c == 0 || labels[[r, c - 1]] != l {
+                e.push((vertex(r, c), SOUTH));
+            }
+            if c + 1 == cols || labels[[r, c + 1]] != l {
+                e.push((vertex(r + 1, c + 1), NORTH));
+            }
+        }
+    }
+    edges.par_iter().map(|e| outline(e, vcols, to_xy)).collect()
+}
+
+/// The rings of one basin's directed edges, split, sorted into polygons.
+fn outline(
+    edges: &[(u64, u8)],
+    vcols: u64,
+    to_xy: &(dyn Fn(f64, f64) -> [f64; 2] + Sync),
+) -> Vec<Polygon> {
+    let mut unused: HashMap<u64, u8> = HashMap::with_capacity(edges.len());
+    for &(v, d) in edges {
+        *unused.entry(v).or_insert(0) |= 1 << d;
+    }
+    let step = |v: u64, d: u8| {
+        let (dr, dc) = STEP[d as usize];
+        let (r, c) = ((v / vcols) as i64 + dr, (v % vcols) as i64 + dc);
+        r as u64 * vcols + c as u64
+    };
+    let mut rings: Vec<Vec<u64>> = Vec::new();
+    for &(v0, d0) in edges {
+        if !has(unused.get(&v0), d0) {
+            continue;
+        }
+        let mut walk = vec![v0];
+        let (mut v, mut d) = (v0, d0);
+        loop {
+            if let Some(m) = unused.get_mut(&v) {
+                *m &= !(1 << d);
+            }
+            v = step(v, d);
+            let mask = unused.get(&v).copied().unwrap_or(0);
+            if mask == 0 {
+                break;
+            }
+            walk.push(v);
+            d = [left_of(d), d, left_of(left_of(left_of(d)))]
+                .into_iter()
+                .find(|&k| mask & (1 << k) != 0)
+                .unwrap_or(d);
+        }
+        rings.extend(split_at_repeats(&walk));
+    }
+    let rings: Vec<Vec<(f64, f64)>> = rings
+        .iter()
+        .map(|ring| {
+            drop_collinear(ring, vcols)
+                .into_iter()
+                .map(|v| ((v / vcols) as f64, (v % vcols) as f64))
+                .collect()
+        })
+        .collect();
+    // Signed area in (x = col, y = -row): positive is anticlockwise.
+    let area = |ring: &[(f64, f64)]| {
+        let n = ring.len();
+        (0..n)
+            .map(|i| {
+                let (r1, c1) = ring[i];
+                let (r2, c2) = ring[(i + 1) % n];
+                c1 * (-r2) - c2 * (-r1)
+            })
+            .sum::<f64>()
+            / 2.0
+    };
+    let mut shells: Vec<(usize, f64)> = Vec::new();
+    let mut holes: Vec<usize> = Vec::new();
+    for (i, ring) in rings.iter().enumerate() {
+        let a = area(ring);
+        if a > 0.0 {
+            shells.push((i, a));
+        } else {
+            holes.push(i);
+        }
+    }
+    let mut polygons: Vec<Vec<usize>> = shells.iter().map(|&(i, _)| vec![i]).collect();
+    for h in holes {
+        // A point a quarter cell to the left of the hole's first edge lies
+        // inside a cell of the basin, never on a cell edge.
+        let ring = &rings[h];
+        let (r1, c1) = ring[0];
+        let (r2, c2) = ring[1 % ring.len()];
+        let len = ((r2 - r1).powi(2) + (c2 - c1).powi(2)).sqrt().max(1e-12);
+        let (dr, dc) = ((r2 - r1) / len, (c2 - c1) / len);
+        let p = (r1 + dr * 0.5 - dc * 0.25, c1 + dc * 0.5 + dr * 0.25);
+        let owner = shells
+            .iter()
+            .enumerate()
+            .filter(|(_, &(s, _))| contains(&rings[s], p))
+            .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
+            .map(|(k, _)| k);
+        if let Some(k) = owner {
+            polygons[k].push(h);
+        }
+    }
+    polygons
+        .into_iter()
+        .map(|members| {
+            members
+                .into_iter()
+                .map(|i| {
+                    let ring = &rings[i];
+                    let mut out: Ring = ring.iter().map(|&(r, c)| to_xy(r, c)).collect();
+                    if let Some(&first) = out.first() {
+                        out.push(first);
+                    }
+                    out
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `true` when `mask` holds the direction `bit`.
+fn has(mask: Option<&u8>, bit: u8) -> bool {
+    matches!(mask, Some(m) if m & (1 << bit) != 0)
+}
+
+/// Splits a closed walk of vertices (first not repeated at the end) into
+/// rings that each visit every vertex once.
+fn split_at_repeats(walk: &[u64]) -> Vec<Vec<u64>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<u64> = Vec::with_capacity(walk.len());
+    let mut position: HashMap<u64, usize> = HashMap::new();
+    for &v in walk {
+        if let Some(&i) = position.get(&v) {
+            for u in &stack[i + 1..] {
+                position.remove(u);
+            }
+            out.push(stack[i..].to_vec());
+            stack.truncate(i + 1);
+        } else {
+            position.insert(v, stack.len());
+            stack.push(v);
+        }
+    }
+    if stack.len() >= 3 {
+        out.push(stack);
+    }
+    out.retain(|r| r.len() >= 3);
+    out
+}
+
+/// The ring without vertices in the middle of a straight run.
+fn drop_collinear(ring: &[u64], vcols: u64) -> Vec<u64> {
+    let n = ring.len();
+    let rc = |v: u64| ((v / vcols) as i64, (v % vcols) as i64);
+    (0..n)
+        .filter(|&i| {
+            let (a, b, c) = (
+                rc(ring[(i + n - 1) % n]),
+                rc(ring[i]),
+                rc(ring[(i + 1) % n]),
+            );
+            let cross = (b.0 - a.0) * (c.1 - b.1) - (b.1 - a.1) * (c.0 - b.0);
+            cross != 0
+        })
+        .map(|i| ring[i])
+        .collect()
+}
+
+/// Even-odd test of point `p` = (row, col) against a ring of (row, col) vertices.
+fn contains(ring: &[(f64, f64)], p: (f64, f64)) -> bool {
+    let n = ring.len();
+    let mut inside = false;
+    for i in 0..n {
+        let (r1, c1) = ring[i];
+        let (r2, c2) = ring[(i + 1) % n];
+        if (r1 > p.0) != (r2 > p.0) {
+            let c = c1 + (p.0 - r1) * (c2 - c1) / (r2 - r1);
+            if p.1 < c {
+                inside = !inside;
+            }
+        }
+    }
+    inside
+}

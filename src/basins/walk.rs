@@ -1,0 +1,480 @@
+//! Many walkers at once: the lean descent loop and the parallel driver.
+//!
+//! Each start runs the agent's own update rule ([`walker::step`],
+//! [`ball::step`], [`nesterov::step`]) on a [`GridField`] under the same
+//! [`StopRules`] as [`crate::agents::Agent::descend`] (tolerance and
+//! patience, edge, void, below, max-steps, divergence), in the same order,
+//! but records nothing except where the walker ended.
+//!
+//! # The gd shortcut, and what is exact
+//!
+//! With `exact = false` and the memoryless walker (`gd`), starts run in
+//! batches ordered by their height, lowest first. When a walker enters
+//! (its position rounds to) the centre cell of a start of an *earlier*
+//! batch, it stops and takes that start's ending. This is **approximate**:
+//! the walker is somewhere in that cell, not at its centre, so the two
+//! share a fate only if no drainage divide of the walker's flow passes
+//! between the two positions, and if the step budget and patience counter
+//! would not have ended the walk differently. Disagreements are therefore
+//! confined to cells within about one cell of a divide (measured against
+//! `exact = true` in the tests and reported in `docs/basins.md`). Because
+//! only earlier batches are consulted, the result does not depend on thread
+//! scheduling: it is deterministic.
+//!
+//! # Stalls on a filled surface
+//!
+//! Priority-Flood leaves every cell of a filled surface with a strictly
+//! lower neighbour, so it has no pits; yet gd on the bilinear
+//! central-difference gradient still stalls on it where the gradient is
+//! shorter than `tolerance / α`: on gentle filled slopes, and in one-cell
+//! channels running diagonally, where the east-west and north-south
+//! differences are taken across the channel's banks and cancel. With
+//! `resolve_stalls` (set by `--fill`), a walker that converges on a cell
+//! with a lower neighbour moves to the centre of the steepest one (drop per
+//! metre), at rest, and walks on; the moves are counted and reported
+//! (`stall_moves`). Divides are still drawn by the walkers, which on
+//! hillslopes never stall; the moves only carry them along valley floors
+//! the gradient cannot resolve. A walker that stalls again no lower than
+//! its previous stall continues by D8 moves only, so no walker cycles.
+//! Likewise a walker that leaves the filled raster continues from its exit
+//! cell by D8 moves along the edge to the cell with no lower neighbour
+//! that the fill made the outlet. Without `--fill` stalls are sinks and an
+//! exit cell is its own outlet.
+//!
+//! With `exact = true`, or for the momentum agents (whose state includes a
+//! velocity, so the cell they enter says nothing about their fate), every
+//! start is simulated in full.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use super::field::GridField;
+use crate::agents::{AgentKind, AgentState, StepParams, StopRules};
+use crate::dem::Position;
+use crate::terrain::{Obstacle, Surface, Vector};
+
+/// Marks a cell where no walker started.
+pub const NO_START: u32 = u32::MAX;
+
+/// How a walk ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[repr(u8)]
+pub enum Ending {
+    /// At rest in a pit or stalled on flat ground (tolerance and patience).
+    Converged = 0,
+    /// The step budget ran out; the walker's last cell counts as its sink.
+    MaxSteps = 1,
+    /// Left the raster; the edge cell where it left is its outlet.
+    Edge = 2,
+    /// Reached a void; the void is its outlet.
+    Void = 3,
+    /// Went below the `stop_below` height (the sea); that cell is its outlet.
+    Below = 4,
+    /// Position or velocity stopped being finite.
+    Diverged = 5,
+}
+
+impl Ending {
+    /// All endings, in `repr` order.
+    pub const ALL: [Ending; 6] = [
+        Ending::Converged,
+        Ending::MaxSteps,
+        Ending::Edge,
+        Ending::Void,
+        Ending::Below,
+        Ending::Diverged,
+    ];
+
+    /// The ending with this `repr` value.
+    pub fn from_u8(v: u8) -> Ending {
+        Ending::ALL[(v as usize).min(5)]
+    }
+
+    /// The name used in tables and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ending::Converged => "converged",
+            Ending::MaxSteps => "max-steps",
+            Ending::Edge => "edge",
+            Ending::Void => "void",
+            Ending::Below => "below",
+            Ending::Diverged => "diverged",
+        }
+    }
+
+    /// `true` for endings at a sink inside the raster (merged with sinks
+    /// within a cell and on the same flat); `false` for outlets.
+    pub fn is_sink(self) -> bool {
+        matches!(
+            self,
+            Ending::Converged | Ending::MaxSteps | Ending::Diverged
+        )
+    }
+}
+
+/// How to run the walkers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WalkSettings {
+    /// The agent.
+    pub kind: AgentKind,
+    /// Its step parameters (α in metres per unit slope, β).
+    pub params: StepParams,
+    /// When to stop.
+    pub rules: StopRules,
+    /// Start on every `stride`-th row and column (1 = every cell).
+    pub stride: usize,
+    /// Switch the gd shortcut off: simulate every start in full.
+    pub exact: bool,
+    /// Resolve stalls on a filled surface: a walker that converges on a
+    /// cell with a strictly lower neighbour moves to the centre of the
+    /// steepest one (at rest) and walks on. See the module documentation.
+    pub resolve_stalls: bool,
+}
+
+/// Where every walker ended.
+#[derive(Debug, Clone)]
+pub struct Walks {
+    /// Per cell (row-major): the index of the cell the walker started there
+    /// ended in, or [`NO_START`].
+    pub end: Vec<u32>,
+    /// Per cell: the [`Ending`] as `u8` (meaningless where `end` is `NO_START`).
+    pub ending: Vec<u8>,
+    /// Number of walkers.
+    pub starts: usize,
+    /// Steps simulated, summed over walkers (steps skipped by the shortcut not counted).
+    pub steps: u64,
+    /// Walkers stopped early by the gd shortcut.
+    pub shortcuts: usize,
+    /// Stalls resolved by a move to the steepest lower neighbour, summed over walkers.
+    pub stall_moves: u64,
+}
+
+/// The cell nearest to fractional position `p`, clamped into the grid.
+#[inline]
+fn nearest_cell(p: Position, rows: usize, cols: usize) -> (usize, usize) {
+    let r = (p.y + 0.5).floor().clamp(0.0, (rows - 1) as f64) as usize;
+    let c = (p.x + 0.5).floor().clamp(0.0, (cols - 1) as f64) as usize;
+    (r, c)
+}
+
+/// The void cell nearest to `p` within two cells (where a stencil that
+/// failed can reach), or the cell under `p` if none is found.
+fn nearest_void(heights: &Array2<f32>, p: Position) -> (usize, usize) {
+    let (rows, cols) = heights.dim();
+    let (r, c) = nearest_cell(p, rows, cols);
+    let mut best: Option<((usize, usize), f64)> = None;
+    for rr in r.saturating_sub(2)..(r + 3).min(rows) {
+        for cc in c.saturating_sub(2)..(c + 3).min(cols) {
+            if heights[[rr, cc]].is_nan() {
+                let d = (rr as f64 - p.y).hypot(cc as f64 - p.x);
+                if !matches!(best, Some((_, bd)) if bd <= d) {
+                    best = Some(((rr, cc), d));
+                }
+            }
+        }
+    }
+    best.map_or((r, c), |(cell, _)| cell)
+}
+
+/// The memo of earlier batches that the gd shortcut consults.
+struct Memo<'m> {
+    end: &'m [u32],
+    ending: &'m [u8],
+}
+
+/// What a run of D8 moves led to.
+enum D8 {
+    /// The walk is over: `(end cell, ending, steps, shortcut taken)`.
+    Done(u32, Ending, u32, bool),
+    /// The ground is steep enough for the agent again at this cell.
+    Resume((usize, usize)),
+}
+
+/// D8 moves from `cell` (each counted as a step and a move): to the
+/// steepest lower neighbour, until a cell without one (an outlet), a cell
+/// the memo knows, the step budget, or, unless `d8_only`, a cell where the
+/// agent's step `α |∇h|` reaches the tolerance.
+#[allow(clippy::too_many_arguments)]
+fn d8_moves(
+    field: &GridField<'_>,
+    s: &WalkSettings,
+    mut cell: (usize, usize),
+    d8_only: bool,
+    memo: Option<&Memo<'_>>,
+    step: &mut usize,
+    moves: &mut u32,
+) -> D8 {
+    let (rows, cols) = (field.rows(), field.cols());
+    let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
+    loop {
+        let Some(next_cell) = field.steepest_lower_neighbour(cell.0, cell.1) else {
+            let on_edge = cell.0 == 0 || cell.1 == 0 || cell.0 + 1 == rows || cell.1 + 1 == cols;
+            let ending = if on_edge {
+                Ending::Edge
+            } else {
+                Ending::Converged
+            };
+            return D8::Done(at(cell), ending, *step as u32, false);
+        };
+        cell = next_cell;
+        *moves += 1;
+        *step += 1;
+        if let Some(m) = memo {
+            let i = at(cell) as usize;
+            if m.end[i] != NO_START {
+                return D8::Done(m.end[i], Ending::from_u8(m.ending[i]), *step as u32, true);
+            }
+        }
+        if *step >= s.rules.max_steps {
+            return D8::Done(at(cell), Ending::MaxSteps, *step as u32, false);
+        }
+        let centre = Position::new(cell.1 as f64, cell.0 as f64);
+        let steep = field
+            .gradient(centre)
+            .is_ok_and(|g| s.params.alpha * g.norm() >= s.rules.tolerance_m);
+        if steep && !d8_only {
+            return D8::Resume(cell);
+        }
+    }
+}
+
+/// One walker from the centre of cell (`r`, `c`): `(end cell, ending, steps, shortcut taken)`.
+fn walk_one(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    s: &WalkSettings,
+    r: usize,
+    c: usize,
+    memo: Option<&Memo<'_>>,
+) -> (u32, Ending, u32, bool, u32) {
+    let (rows, cols) = (field.rows(), field.cols());
+    let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
+    let start = Position::new(c as f64, r as f64);
+    let rules = &s.rules;
+    let z0 = match field.elevation(start) {
+        Ok(z) => z,
+        Err(_) => return (at(nearest_void(heights, start)), Ending::Void, 0, false, 0),
+    };
+    if rules.stop_below.is_some_and(|b| z0 < b) {
+        return (at((r, c)), Ending::Below, 0, false, 0);
+    }
+    let mut x = start;
+    let mut state = AgentState::new(s.kind, Vector::ZERO);
+    let mut still = 0usize;
+    let mut here = (r, c);
+    let mut moves = 0u32;
+    let tolerance_sq = rules.tolerance_m * rules.tolerance_m;
+    let mut last_stall_z = f64::INFINITY;
+    let mut d8_only = false;
+    let mut step = 0usize;
+    while step < rules.max_steps {
+        step += 1;
+        let taken = step as u32;
+        let d = state.step(field, x, &s.params);
+        let d = match d {
+            Ok(d) => d,
+            Err(Obstacle::Outside) => {
+                return (
+                    at(nearest_cell(x, rows, cols)),
+                    Ending::Edge,
+                    taken,
+                    false,
+                    moves,
+                )
+            }
+            Err(Obstacle::Void) => {
+                return (
+                    at(nearest_void(heights, x)),
+                    Ending::Void,
+                    taken,
+                    false,
+                    moves,
+                )
+            }
+        };
+        if !d.is_finite() {
+            return (
+                at(nearest_cell(x, rows, cols)),
+                Ending::Diverged,
+                taken,
+                false,
+                moves,
+            );
+        }
+        let next = field.displace(x, d);
+        if !next.is_finite() {
+            return (
+                at(nearest_cell(x, rows, cols)),
+                Ending::Diverged,
+                taken,
+                false,
+                moves,
+            );
+        }
+        // Without a sea level the height is only needed to detect leaving
+        // the grid or reaching a void; the next gradient detects a void at
+        // the same position, so inside the grid the lookup is skipped.
+        let needs_height = rules.stop_below.is_some() || !field.is_inside(next);
+        let z = match if needs_height {
+            field.elevation(next)
+        } else {
+            Ok(0.0)
+        } {
+            Ok(z) => z,
+            Err(Obstacle::Outside) => {
+                let cell = nearest_cell(next, rows, cols);
+                if s.resolve_stalls {
+                    // On a filled surface the edge cell drains on to the
+                    // lowest edge point the fill made its outlet.
+                    if let D8::Done(end, ending, steps, cut) =
+                        d8_moves(field, s, cell, true, memo, &mut step, &mut moves)
+                    {
+                        return (end, ending, steps, cut, moves);
+                    }
+                }
+                return (at(cell), Ending::Edge, taken, false, moves);
+            }
+            Err(Obstacle::Void) => {
+                return (
+                    at(nearest_void(heights, next)),
+                    Ending::Void,
+                    taken,
+                    false,
+                    moves,
+                )
+            }
+        };
+        x = next;
+        if rules.stop_below.is_some_and(|b| z < b) {
+            return (
+                at(nearest_cell(x, rows, cols)),
+                Ending::Below,
+                taken,
+                false,
+                moves,
+            );
+        }
+        // |d| < tolerance, compared squared (no hypot in the hot loop).
+        still = if d.east * d.east + d.north * d.north < tolerance_sq {
+            still + 1
+        } else {
+            0
+        };
+        if still >= rules.patience {
+            let mut cell = nearest_cell(x, rows, cols);
+            if !s.resolve_stalls {
+                return (at(cell), Ending::Converged, taken, false, moves);
+            }
+            // Stall resolution: D8 moves while the ground is too flat for
+            // the agent, for good once it stalls no lower than last time.
+            let z = heights[[cell.0, cell.1]] as f64;
+            d8_only |= z >= last_stall_z;
+            last_stall_z = z;
+            cell = match d8_moves(field, s, cell, d8_only, memo, &mut step, &mut moves) {
+                D8::Done(end, ending, steps, cut) => return (end, ending, steps, cut, moves),
+                D8::Resume(cell) => cell,
+            };
+            x = Position::new(cell.1 as f64, cell.0 as f64);
+            here = cell;
+            state = AgentState::new(s.kind, Vector::ZERO);
+            still = 0;
+            continue;
+        }
+        if let Some(m) = memo {
+            let cell = nearest_cell(x, rows, cols);
+            if cell != here {
+                here = cell;
+                let i = at(cell) as usize;
+                if m.end[i] != NO_START {
+                    return (m.end[i], Ending::from_u8(m.ending[i]), taken, true, moves);
+                }
+            }
+        }
+    }
+    (
+        at(nearest_cell(x, rows, cols)),
+        Ending::MaxSteps,
+        rules.max_steps.min(u32::MAX as usize) as u32,
+        false,
+        moves,
+    )
+}
+
+/// Runs a walker from every `stride`-th cell (rows and columns) that is not
+/// void and not below `stop_below` (no walker is dropped into the sea), in parallel, calling `progress(n)` as batches of `n` walkers finish.
+/// `cancel` stops the work early between batches (the result is then partial).
+pub fn walk_all(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    settings: &WalkSettings,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Walks {
+    let (rows, cols) = heights.dim();
+    let stride = settings.stride.max(1);
+    let mut starts: Vec<u32> = (0..rows)
+        .step_by(stride)
+        .flat_map(|r| (0..cols).step_by(stride).map(move |c| (r, c)))
+        .filter(|&(r, c)| {
+            let z = heights[[r, c]];
+            !z.is_nan() && !settings.rules.stop_below.is_some_and(|b| (z as f64) < b)
+        })
+        .map(|(r, c)| (r * cols + c) as u32)
+        .collect();
+    let shortcut = settings.kind == AgentKind::Gd && !settings.exact;
+    if shortcut {
+        starts.par_sort_unstable_by_key(|&i| {
+            let z = heights[[i as usize / cols, i as usize % cols]];
+            (super::fill::order_key(z), i)
+        });
+    }
+    let mut walks = Walks {
+        end: vec![NO_START; rows * cols],
+        ending: vec![0; rows * cols],
+        starts: starts.len(),
+        steps: 0,
+        shortcuts: 0,
+        stall_moves: 0,
+    };
+    let batch = if shortcut {
+        (starts.len() / 512).max(1024)
+    } else {
+        16_384
+    };
+    for chunk in starts.chunks(batch) {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        // Within a batch, raster order keeps neighbouring walkers (and the
+        // memory they read) together.
+        let mut chunk = chunk.to_vec();
+        chunk.sort_unstable();
+        let chunk = &chunk[..];
+        let results: Vec<(u32, Ending, u32, bool, u32)> = {
+            let memo = Memo {
+                end: &walks.end,
+                ending: &walks.ending,
+            };
+            let memo = shortcut.then_some(&memo);
+            chunk
+                .par_iter()
+                .map(|&i| {
+                    let (r, c) = (i as usize / cols, i as usize % cols);
+                    walk_one(field, heights, settings, r, c, memo)
+                })
+                .collect()
+        };
+        for (&i, &(end, ending, steps, cut, moves)) in chunk.iter().zip(&results) {
+            walks.stall_moves += moves as u64;
+            walks.end[i as usize] = end;
+            walks.ending[i as usize] = ending as u8;
+            walks.steps += steps as u64;
+            walks.shortcuts += cut as usize;
+        }
+        progress(chunk.len());
+    }
+    walks
+}

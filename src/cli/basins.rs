@@ -1,0 +1,333 @@
+//! `downhill basins`: a walker on every cell, and the basins they drain to.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use super::common::{load_grid, print_json, DemArgs, Global};
+use super::params::ParamArgs;
+use downhill::agents::{AgentKind, StepParams, StopRules};
+use downhill::analytic::SurfaceArgs;
+use downhill::basins::{
+    self, export, geotiff, render, BasinOptions, BasinRun, Ending, WalkSettings,
+};
+
+/// Arguments of `downhill basins`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    dem: DemArgs,
+    #[command(flatten)]
+    surface: SurfaceArgs,
+    /// The agent dropped on every start.
+    #[arg(long, value_enum, default_value_t = AgentKind::Gd)]
+    agent: AgentKind,
+    #[command(flatten)]
+    params: ParamArgs,
+    /// Start a walker on every K-th row and column.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    stride: usize,
+    /// Only this box, W,S,E,N in the grid's units (degrees on SRTM tiles).
+    #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox, allow_hyphen_values = true)]
+    bbox: Option<[f64; 4]>,
+    /// Fill depressions first (Priority-Flood), so basins become drainage basins.
+    #[arg(long)]
+    fill: bool,
+    /// Gentlest slope (m/m) the fill leaves on filled and flat ground
+    /// [default: 0, one float ulp per cell as in Priority-Flood+ε]
+    #[arg(long, value_name = "S", requires = "fill")]
+    min_slope: Option<f64>,
+    /// Simulate every walker in full (no gd shortcut through known cells).
+    #[arg(long)]
+    exact: bool,
+    /// Write the outputs into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Parses `W,S,E,N`.
+fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("'{s}' is not four numbers W,S,E,N"))?;
+    match v[..] {
+        [w, s_, e, n] if v.iter().all(|x| x.is_finite()) => Ok([w, s_, e, n]),
+        _ => Err(format!("'{s}' is not four numbers W,S,E,N")),
+    }
+}
+
+impl Args {
+    fn params(&self) -> downhill::Result<StepParams> {
+        let agents = self.params.agents(&[self.agent])?;
+        Ok(agents[0].params)
+    }
+
+    fn rules(&self) -> downhill::Result<StopRules> {
+        self.params.rules()
+    }
+}
+
+/// One of the largest basins, as reported.
+#[derive(Debug, Serialize)]
+struct Largest {
+    id: u32,
+    area_km2: f64,
+    starts: usize,
+    /// Outlet position (grid units: degrees on SRTM tiles).
+    x: f64,
+    y: f64,
+    elevation: Option<f64>,
+    ending: &'static str,
+}
+
+/// How many basins fall in a range of areas.
+#[derive(Debug, Serialize)]
+struct SizeClass {
+    /// Lower bound, km² (inclusive).
+    min_km2: f64,
+    /// Upper bound, km² (exclusive; `null` for no bound).
+    max_km2: Option<f64>,
+    basins: usize,
+}
+
+/// What `basins --json` prints.
+#[derive(Debug, Serialize)]
+struct Report {
+    agent: AgentKind,
+    alpha: f64,
+    beta: f64,
+    fill: bool,
+    min_slope: Option<f64>,
+    fill_raised_cells: Option<usize>,
+    fill_max_raise_m: Option<f64>,
+    exact: bool,
+    stride: usize,
+    width: usize,
+    height: usize,
+    basins: usize,
+    starts: usize,
+    steps: u64,
+    shortcuts: usize,
+    stall_moves: u64,
+    endings: BTreeMap<&'static str, usize>,
+    seconds: f64,
+    walk_seconds: f64,
+    steps_per_second: f64,
+    starts_per_second: f64,
+    threads: usize,
+    sizes: Vec<SizeClass>,
+    largest: Vec<Largest>,
+    outputs: Vec<PathBuf>,
+}
+
+fn report(args: &Args, run: &BasinRun, seconds: f64, outputs: Vec<PathBuf>) -> Report {
+    let mut endings = BTreeMap::new();
+    for (i, &end) in run.walks.end.iter().enumerate() {
+        if end != basins::NO_START {
+            *endings
+                .entry(Ending::from_u8(run.walks.ending[i]).as_str())
+                .or_insert(0) += 1;
+        }
+    }
+    let bounds = [0.0, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0];
+    let sizes = (0..bounds.len())
+        .map(|k| {
+            let lo = bounds[k];
+            let hi = bounds.get(k + 1).copied();
+            SizeClass {
+                min_km2: lo,
+                max_km2: hi,
+                basins: run
+                    .basins
+                    .basins
+                    .iter()
+                    .filter(|b| b.area_km2 >= lo && b.area_km2 < hi.unwrap_or(f64::INFINITY))
+                    .count(),
+            }
+        })
+        .collect();
+    let largest = run
+        .basins
+        .basins
+        .iter()
+        .take(10)
+        .map(|b| {
+            let p = run
+                .surface
+                .sample_position(b.outlet_row as f64, b.outlet_col as f64);
+            Largest {
+                id: b.id,
+                area_km2: b.area_km2,
+                starts: b.starts,
+                x: p.x,
+                y: p.y,
+                elevation: b.elevation.is_finite().then_some(b.elevation),
+                ending: b.ending.as_str(),
+            }
+        })
+        .collect();
+    let w = &run.walks;
+    Report {
+        agent: args.agent,
+        alpha: args.params().map(|p| p.alpha).unwrap_or(f64::NAN),
+        beta: args.params().map(|p| p.beta).unwrap_or(f64::NAN),
+        fill: args.fill,
+        min_slope: run.min_slope,
+        fill_raised_cells: run.fill.map(|f| f.raised_cells),
+        fill_max_raise_m: run.fill.map(|f| f.max_raise_m),
+        exact: args.exact || args.agent.has_momentum(),
+        stride: args.stride,
+        width: run.surface.cols(),
+        height: run.surface.rows(),
+        basins: run.basins.basins.len(),
+        starts: w.starts,
+        steps: w.steps,
+        shortcuts: w.shortcuts,
+        stall_moves: w.stall_moves,
+        endings,
+        seconds,
+        walk_seconds: run.walk_seconds,
+        steps_per_second: w.steps as f64 / run.walk_seconds.max(1e-9),
+        starts_per_second: w.starts as f64 / run.walk_seconds.max(1e-9),
+        threads: rayon::current_num_threads(),
+        sizes,
+        largest,
+        outputs,
+    }
+}
+
+/// Runs `downhill basins`.
+pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
+    let began = Instant::now();
+    let params = args.params()?;
+    let rules = args.rules()?;
+    let mut dem = load_grid(&args.dem, &args.surface, global)?;
+    if let Some(bbox) = args.bbox {
+        dem = basins::crop::crop(&dem, bbox)?;
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
+    let options = BasinOptions {
+        walk: WalkSettings {
+            kind: args.agent,
+            params,
+            rules,
+            stride: args.stride,
+            exact: args.exact,
+            resolve_stalls: false,
+        },
+        fill: args.fill,
+        min_slope: args.min_slope,
+        scheme: args.params.gradient,
+    };
+    let stride = args.stride.max(1);
+    let total = dem.rows().div_ceil(stride) as u64 * dem.cols().div_ceil(stride) as u64;
+    let bar = if global.show_progress() {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} {wide_bar} {human_pos}/{human_len} starts  {per_sec}  ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("{} walkers", args.agent));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let cancel = AtomicBool::new(false);
+    let progress = |n: usize| bar.inc(n as u64);
+    let run = basins::compute(&dem, &options, &progress, &cancel)?;
+    bar.finish_and_clear();
+    let out = &args.out;
+    let tif = out.join("basins.tif");
+    geotiff::write_labels(
+        &tif,
+        &run.basins.labels,
+        &run.surface.transform,
+        &run.surface.crs,
+    )?;
+    let png = out.join("basins.png");
+    let shade = render::hillshade(&run.gradient);
+    render::write_png(&png, &run.basins.labels, &shade, &run.surface.transform)?;
+    let sinks = out.join("sinks.geojson");
+    export::write_sinks(&sinks, &run.basins, &run.surface)?;
+    let polys = out.join("basins.geojson");
+    export::write_basins(&polys, &run.basins, &run.surface)?;
+    let outputs = vec![tif, png.clone(), png.with_extension("pgw"), sinks, polys];
+    let r = report(args, &run, began.elapsed().as_secs_f64(), outputs);
+    if args.json {
+        return print_json(&r);
+    }
+    print_table(&r);
+    Ok(())
+}
+
+fn print_table(r: &Report) {
+    println!(
+        "agent       {} (α {} m per unit slope, β {})",
+        r.agent, r.alpha, r.beta
+    );
+    if r.fill {
+        println!(
+            "fill        Priority-Flood, min slope {:.3e} m/m: {} cells raised, at most {:.2} m",
+            r.min_slope.unwrap_or(0.0),
+            r.fill_raised_cells.unwrap_or(0),
+            r.fill_max_raise_m.unwrap_or(0.0)
+        );
+    }
+    println!(
+        "grid        {} x {} cells, every {} cell(s), {}",
+        r.width,
+        r.height,
+        r.stride,
+        if r.exact { "exact" } else { "gd shortcut on" }
+    );
+    println!("starts      {}", r.starts);
+    println!("basins      {}", r.basins);
+    let endings: Vec<String> = r.endings.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!("endings     {}", endings.join(", "));
+    println!(
+        "steps       {} simulated ({} walkers stopped early by the shortcut, {} stall moves)",
+        r.steps, r.shortcuts, r.stall_moves
+    );
+    println!(
+        "time        {:.2} s in all, walk {:.2} s: {:.0} starts/s, {:.3e} steps/s on {} threads",
+        r.seconds, r.walk_seconds, r.starts_per_second, r.steps_per_second, r.threads
+    );
+    println!("sizes       km²            basins");
+    for s in &r.sizes {
+        let range = match s.max_km2 {
+            Some(hi) => format!("{} - {}", s.min_km2, hi),
+            None => format!(">= {}", s.min_km2),
+        };
+        println!("            {range:<14} {}", s.basins);
+    }
+    println!("largest     id   area km²   starts  outlet (x, y, m)         ending");
+    for b in &r.largest {
+        println!(
+            "            {:<4} {:>9.2} {:>8}  {:.5}, {:.5}, {:>6}  {}",
+            b.id,
+            b.area_km2,
+            b.starts,
+            b.x,
+            b.y,
+            b.elevation
+                .map_or("void".to_string(), |z| format!("{z:.0}")),
+            b.ending
+        );
+    }
+    for o in &r.outputs {
+        println!("wrote       {}", o.display());
+    }
+}

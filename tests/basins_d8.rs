@@ -1,0 +1,197 @@
+//! The gd walkers' drainage basins against an independent D8 labelling.
+//!
+//! The oracle below is written from the textbook definition and shares no
+//! code with `downhill::basins` except the Priority-Flood fill (which
+//! `src/basins/fill.rs` tests against hand-built examples): each cell
+//! drains to the neighbour with the steepest drop per metre of ground
+//! distance; a cell with no lower neighbour is a terminal; a basin is every
+//! cell with the same terminal.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+
+use downhill::agents::{AgentKind, StepParams, StopRules};
+use downhill::basins::{self, crop::crop, BasinOptions, WalkSettings};
+use downhill::dem::{self, Dem, LoadOptions};
+use downhill::terrain::{GradientScheme, RowMetrics};
+use ndarray::Array2;
+
+/// D8 basin labels (terminal cell index + 1; 0 on voids).
+fn d8_labels(h: &Array2<f32>, m: &RowMetrics, sea_below: Option<f64>) -> Array2<u32> {
+    let (rows, cols) = h.dim();
+    let mut receiver = vec![usize::MAX; rows * cols];
+    for r in 0..rows {
+        for c in 0..cols {
+            let z = h[[r, c]];
+            if z.is_nan() || sea_below.is_some_and(|s| (z as f64) < s) {
+                continue;
+            }
+            let mut best = (0.0f64, usize::MAX);
+            for dr in -1i64..=1 {
+                for dc in -1i64..=1 {
+                    let (nr, nc) = (r as i64 + dr, c as i64 + dc);
+                    if (dr, dc) == (0, 0)
+                        || nr < 0
+                        || nc < 0
+                        || nr >= rows as i64
+                        || nc >= cols as i64
+                    {
+                        continue;
+                    }
+                    let zn = h[[nr as usize, nc as usize]];
+                    if zn.is_nan() {
+                        continue;
+                    }
+                    let dist = (m.dx[r] * dc as f64).hypot(m.dy[r] * dr as f64);
+                    let drop = (z as f64 - zn as f64) / dist;
+                    if drop > best.0 {
+                        best = (drop, nr as usize * cols + nc as usize);
+                    }
+                }
+            }
+            receiver[r * cols + c] = best.1;
+        }
+    }
+    let mut label = vec![0u32; rows * cols];
+    for start in 0..rows * cols {
+        if h[[start / cols, start % cols]].is_nan() || label[start] != 0 {
+            continue;
+        }
+        let mut path = vec![start];
+        let mut i = start;
+        let terminal = loop {
+            if label[i] != 0 {
+                break label[i];
+            }
+            let j = receiver[i];
+            if j == usize::MAX {
+                break i as u32 + 1;
+            }
+            path.push(j);
+            i = j;
+        };
+        for p in path {
+            label[p] = terminal;
+        }
+    }
+    Array2::from_shape_vec((rows, cols), label).unwrap()
+}
+
+/// Share of the cells of D8 basins larger than `min_km2` that fall in the
+/// walker basin matched to their D8 basin, basins matched one to one by
+/// largest overlap first (so one walker basin cannot claim two D8 basins).
+fn agreement(d8: &Array2<u32>, walk: &Array2<u32>, m: &RowMetrics, min_km2: f64) -> (f64, usize) {
+    let cols = d8.ncols();
+    let mut area: HashMap<u32, f64> = HashMap::new();
+    for ((r, _), &d) in d8.indexed_iter() {
+        *area.entry(d).or_default() += m.dx[r] * m.dy[r] / 1e6;
+    }
+    let big: HashMap<u32, f64> = area
+        .into_iter()
+        .filter(|&(d, a)| d != 0 && a > min_km2)
+        .collect();
+    let mut overlap: HashMap<(u32, u32), usize> = HashMap::new();
+    let mut total = 0usize;
+    for (i, (&d, &w)) in d8.iter().zip(walk.iter()).enumerate() {
+        let _ = i / cols;
+        if big.contains_key(&d) {
+            total += 1;
+            if w != 0 {
+                *overlap.entry((d, w)).or_default() += 1;
+            }
+        }
+    }
+    let mut pairs: Vec<((u32, u32), usize)> = overlap.into_iter().collect();
+    pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let (mut used_d, mut used_w) = (HashMap::new(), HashMap::new());
+    let mut matched = 0usize;
+    for ((d, w), n) in pairs {
+        if used_d.contains_key(&d) || used_w.contains_key(&w) {
+            continue;
+        }
+        used_d.insert(d, w);
+        used_w.insert(w, d);
+        matched += n;
+    }
+    (matched as f64 / total.max(1) as f64, big.len())
+}
+
+fn gd_options(exact: bool) -> BasinOptions {
+    BasinOptions {
+        walk: WalkSettings {
+            kind: AgentKind::Gd,
+            params: StepParams::default_for(AgentKind::Gd),
+            rules: StopRules::default(),
+            stride: 1,
+            exact,
+            resolve_stalls: false,
+        },
+        fill: true,
+        min_slope: None,
+        scheme: GradientScheme::Central,
+    }
+}
+
+/// Walker basins and D8 basins of the same filled surface, and their agreement.
+fn compare(dem: &Dem, exact: bool) -> (f64, usize, basins::BasinRun) {
+    let run = basins::compute(dem, &gd_options(exact), &|_| {}, &AtomicBool::new(false)).unwrap();
+    let metrics = RowMetrics::of(&run.surface);
+    let d8 = d8_labels(&run.surface.heights, &metrics, None);
+    let (share, n) = agreement(&d8, &run.basins.labels, &metrics, 1.0);
+    (share, n, run)
+}
+
+fn load(name: &str) -> Dem {
+    dem::open(format!("data/{name}").as_ref(), &LoadOptions::default()).unwrap()
+}
+
+/// A crop of the Blackstairs (Mount Leinster) small enough for a debug build.
+#[test]
+fn gd_basins_agree_with_d8_on_a_crop_of_n52w007() {
+    let dem = crop(&load("N52W007.hgt"), [-6.85, 52.58, -6.75, 52.65]).unwrap();
+    let (share, n, _) = compare(&dem, false);
+    println!(
+        "N52W007 crop: {n} D8 basins > 1 km², agreement {:.2} %",
+        share * 100.0
+    );
+    assert!(n >= 1);
+    assert!(share >= 0.95, "agreement {share}");
+}
+
+/// Every bundled tile in full: run with `cargo test --release --test basins_d8 -- --ignored --nocapture`.
+#[test]
+#[ignore = "full tiles: minutes in a debug build; run with --release"]
+fn gd_basins_agree_with_d8_on_the_bundled_tiles() {
+    for name in ["N52W007.hgt", "N43E006.hgt", "N43E007.hgt"] {
+        let (share, n, run) = compare(&load(name), false);
+        println!(
+            "{name}: {n} D8 basins > 1 km², agreement {:.2} %, {} walker basins, {:.1} s",
+            share * 100.0,
+            run.basins.basins.len(),
+            run.seconds
+        );
+        assert!(share >= 0.95, "{name}: agreement {share}");
+    }
+}
+
+/// How far the gd shortcut departs from full simulation: run with
+/// `cargo test --release --test basins_d8 -- --ignored --nocapture`.
+#[test]
+#[ignore = "full simulation of every walker: run with --release"]
+fn gd_shortcut_stays_close_to_exact() {
+    let dem = crop(&load("N52W007.hgt"), [-6.9, 52.55, -6.7, 52.7]).unwrap();
+    let (share_fast, _, fast) = compare(&dem, false);
+    let (share_exact, n, exact) = compare(&dem, true);
+    let metrics = RowMetrics::of(&exact.surface);
+    // The same one-to-one matching, exact basins playing the reference.
+    let (same, _) = agreement(&exact.basins.labels, &fast.basins.labels, &metrics, 0.0);
+    println!(
+        "crop: shortcut vs exact {:.2} % of cells; D8 agreement ({n} basins > 1 km²) {:.2} % exact, {:.2} % shortcut; steps {} exact, {} shortcut",
+        same * 100.0,
+        share_exact * 100.0,
+        share_fast * 100.0,
+        exact.walks.steps,
+        fast.walks.steps
+    );
+    assert!(same >= 0.95, "{same}");
+}

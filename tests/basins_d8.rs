@@ -120,7 +120,10 @@ fn gd_options(exact: bool) -> BasinOptions {
     BasinOptions {
         walk: WalkSettings {
             kind: AgentKind::Gd,
-            params: StepParams::default_for(AgentKind::Gd),
+            params: StepParams {
+                alpha: basins::DEFAULT_GD_ALPHA_M,
+                ..StepParams::default_for(AgentKind::Gd)
+            },
             rules: StopRules::default(),
             stride: 1,
             exact,

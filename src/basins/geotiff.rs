@@ -14,7 +14,6 @@ use ndarray::Array2;
 use tiff::encoder::{colortype::Gray32, Compression, DeflateLevel, TiffEncoder};
 use tiff::tags::Tag;
 
-use super::atomic::write_atomic;
 use crate::dem::{Crs, GeoTransform};
 use crate::error::{Error, Result};
 
@@ -96,16 +95,25 @@ fn encode<W: Write + Seek>(
     image.write_data(&data).map_err(|e| e.to_string())
 }
 
-/// Writes `labels` (row 0 north) placed by `transform` in `crs` to `path`
-/// atomically (a temporary file in the same directory, then a rename).
+/// The bytes of a GeoTIFF holding `labels` (row 0 north) placed by
+/// `transform` in `crs`.
+pub fn labels_geotiff(
+    labels: &Array2<u32>,
+    transform: &GeoTransform,
+    crs: &Crs,
+) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    encode(std::io::Cursor::new(&mut bytes), labels, transform, crs)
+        .map_err(|m| Error::param(format!("cannot encode the basins GeoTIFF: {m}")))?;
+    Ok(bytes)
+}
+
+/// Writes `labels` as a GeoTIFF to `path` atomically.
 pub fn write_labels(
     path: &Path,
     labels: &Array2<u32>,
     transform: &GeoTransform,
     crs: &Crs,
 ) -> Result<()> {
-    let mut bytes = Vec::new();
-    encode(std::io::Cursor::new(&mut bytes), labels, transform, crs)
-        .map_err(|m| Error::bad_file(path, format!("cannot encode the GeoTIFF: {m}")))?;
-    write_atomic(path, |out| out.write_all(&bytes))
+    crate::export::write_atomic(path, &labels_geotiff(labels, transform, crs)?)
 }

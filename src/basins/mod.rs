@@ -12,7 +12,6 @@
 //! (`basins.png` and its world file) and [`export`] (`sinks.geojson`,
 //! `basins.geojson`, whose polygons [`polygons`] traces).
 
-mod atomic;
 pub mod crop;
 pub mod export;
 pub mod field;
@@ -26,11 +25,10 @@ pub mod walk;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-pub use atomic::write_atomic;
 pub use field::GridField;
 pub use fill::{priority_flood, FillStats};
 pub use labels::{label, Basin, Basins};
-pub use walk::{walk_all, Ending, WalkSettings, Walks, NO_START};
+pub use walk::{walk_all, Ending, WalkSettings, Walks, DEFAULT_GD_ALPHA_M, NO_START};
 
 use crate::dem::Dem;
 use crate::error::{Error, Result};

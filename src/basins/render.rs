@@ -3,41 +3,30 @@
 //! One pixel per cell. The PNG gets a world file (`.pgw`: pixel size and the
 //! centre of the top-left pixel, in CRS units) so GIS tools place it.
 
-use std::path::Path;
-
-use image::{ImageFormat, Rgb, RgbImage};
+use image::{Rgb, RgbImage};
 use ndarray::Array2;
 
-use super::atomic::write_atomic;
+use crate::dem::Dem;
 use crate::dem::GeoTransform;
 use crate::error::{Error, Result};
-use crate::terrain::GradientGrid;
 
 /// Sun azimuth of the shading, degrees clockwise from north (north-west light).
 pub const SUN_AZIMUTH_DEG: f64 = 315.0;
 /// Sun altitude of the shading, degrees above the horizon.
 pub const SUN_ALTITUDE_DEG: f64 = 45.0;
 
-/// Lambertian hillshade in `0..=1` from a gradient grid (slope east and
-/// north, m/m), lit from [`SUN_AZIMUTH_DEG`] at [`SUN_ALTITUDE_DEG`]; voids
-/// are mid-grey (0.5).
-///
-/// Replacement point: when the shared `render` module's hillshade lands,
-/// this one function is the call to swap.
-pub fn hillshade(gradient: &GradientGrid) -> Array2<f32> {
-    let (az, alt) = (SUN_AZIMUTH_DEG.to_radians(), SUN_ALTITUDE_DEG.to_radians());
-    let sun = [az.sin() * alt.cos(), az.cos() * alt.cos(), alt.sin()];
-    ndarray::Zip::from(&gradient.east)
-        .and(&gradient.north)
-        .par_map_collect(|&p, &q| {
-            if p.is_nan() || q.is_nan() {
-                return 0.5;
-            }
-            let (p, q) = (p as f64, q as f64);
-            let norm = (1.0 + p * p + q * q).sqrt();
-            let lit = (-p * sun[0] - q * sun[1] + sun[2]) / norm;
-            lit.clamp(0.0, 1.0) as f32
-        })
+/// Shading in `0..=1` under the basins: the shared gdaldem-compatible
+/// hillshade (Horn, light from 315° at 45°), voids mid-grey.
+pub fn hillshade(dem: &Dem) -> Result<Array2<f32>> {
+    let grey = crate::render::hillshade(dem, &crate::render::ShadeOptions::default())?;
+    let (w, h) = grey.dimensions();
+    Ok(Array2::from_shape_fn(
+        (h as usize, w as usize),
+        |(r, c)| match grey.get_pixel(c as u32, r as u32)[0] {
+            0 => 0.5,
+            g => (g - 1) as f32 / 254.0,
+        },
+    ))
 }
 
 /// A distinct, stable colour for basin `id` (hues spread by the golden ratio).
@@ -94,39 +83,41 @@ pub fn world_file(transform: &GeoTransform) -> String {
     )
 }
 
-/// Writes `basins.png` at `path` and its world file beside it (`.pgw`).
-pub fn write_png(
-    path: &Path,
-    labels: &Array2<u32>,
-    shade: &Array2<f32>,
-    transform: &GeoTransform,
-) -> Result<()> {
+/// The bytes of `basins.png`.
+pub fn png(labels: &Array2<u32>, shade: &Array2<f32>) -> Result<Vec<u8>> {
+    let image = image::DynamicImage::ImageRgb8(picture(labels, shade));
     let mut png = Vec::new();
-    picture(labels, shade)
-        .write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png)
-        .map_err(|e| Error::bad_file(path, format!("cannot encode the PNG: {e}")))?;
-    write_atomic(path, |out| out.write_all(&png))?;
-    write_atomic(&path.with_extension("pgw"), |out| {
-        out.write_all(world_file(transform).as_bytes())
-    })
+    crate::render::encode_png(&image, &mut png).map_err(|e| Error::io("basins.png", e))?;
+    Ok(png)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A slope facing the sun at exactly its altitude angle is lit fully;
-    /// flat ground gets sin(altitude), as Lambert's law says.
+    /// Flat ground gets sin(altitude) as Lambert's law says (to one grey
+    /// level of the 8-bit hillshade); a void is mid-grey.
     #[test]
-    fn hillshade_follows_lamberts_law() {
-        let g = GradientGrid {
-            east: Array2::from_shape_vec((1, 2), vec![0.0, 1.0 / 2f32.sqrt()]).unwrap(),
-            north: Array2::from_shape_vec((1, 2), vec![0.0, -1.0 / 2f32.sqrt()]).unwrap(),
+    fn shading_follows_lamberts_law_on_flat_ground() {
+        let mut heights = Array2::from_elem((5, 5), 100.0f32);
+        heights[[4, 4]] = f32::NAN;
+        let dem = Dem {
+            heights,
+            transform: GeoTransform {
+                origin_x: 0.0,
+                origin_y: 0.0,
+                cell_x: 30.0,
+                cell_y: 30.0,
+            },
+            crs: crate::dem::Crs::Projected {
+                epsg: 32629,
+                proj: String::new(),
+            },
+            inputs: vec![],
         };
-        let s = hillshade(&g);
-        assert!((s[[0, 0]] as f64 - 45f64.to_radians().sin()).abs() < 1e-6);
-        // Rising to the south-east by 1 m/m: its normal points north-west at 45°.
-        assert!((s[[0, 1]] - 1.0).abs() < 1e-6);
+        let s = hillshade(&dem).unwrap();
+        assert!((s[[2, 2]] as f64 - 45f64.to_radians().sin()).abs() < 1.0 / 254.0);
+        assert_eq!(s[[4, 4]], 0.5);
     }
 
     #[test]

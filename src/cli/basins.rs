@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -16,6 +15,7 @@ use downhill::analytic::SurfaceArgs;
 use downhill::basins::{
     self, export, geotiff, render, BasinOptions, BasinRun, Ending, WalkSettings,
 };
+use downhill::export::OutputDir;
 
 /// Arguments of `downhill basins`.
 #[derive(Debug, clap::Args)]
@@ -48,6 +48,9 @@ pub struct Args {
     /// Write the outputs into this directory.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Replace files in DIR that downhill did not write.
+    #[arg(long)]
+    force: bool,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -68,8 +71,11 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
 
 impl Args {
     fn params(&self) -> downhill::Result<StepParams> {
-        let agents = self.params.agents(&[self.agent])?;
-        Ok(agents[0].params)
+        let mut params = self.params.agents(&[self.agent])?[0].params;
+        if self.agent == AgentKind::Gd && self.params.alpha.is_none() {
+            params.alpha = basins::DEFAULT_GD_ALPHA_M;
+        }
+        Ok(params)
     }
 
     fn rules(&self) -> downhill::Result<StopRules> {
@@ -206,6 +212,15 @@ fn report(args: &Args, run: &BasinRun, seconds: f64, outputs: Vec<PathBuf>) -> R
     }
 }
 
+/// The files `basins` writes.
+const OUTPUTS: [&str; 5] = [
+    "basins.tif",
+    "basins.png",
+    "basins.pgw",
+    "sinks.geojson",
+    "basins.geojson",
+];
+
 /// Runs `downhill basins`.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     let began = Instant::now();
@@ -215,8 +230,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     if let Some(bbox) = args.bbox {
         dem = basins::crop::crop(&dem, bbox)?;
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{}: cannot create the output directory", args.out.display()))?;
+    let mut out = OutputDir::create(&args.out, args.force)?;
+    out.check_writable(&OUTPUTS)?;
     let options = BasinOptions {
         walk: WalkSettings {
             kind: args.agent,
@@ -249,22 +264,25 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     let progress = |n: usize| bar.inc(n as u64);
     let run = basins::compute(&dem, &options, &progress, &cancel)?;
     bar.finish_and_clear();
-    let out = &args.out;
-    let tif = out.join("basins.tif");
-    geotiff::write_labels(
-        &tif,
-        &run.basins.labels,
-        &run.surface.transform,
-        &run.surface.crs,
-    )?;
-    let png = out.join("basins.png");
-    let shade = render::hillshade(&run.gradient);
-    render::write_png(&png, &run.basins.labels, &shade, &run.surface.transform)?;
-    let sinks = out.join("sinks.geojson");
-    export::write_sinks(&sinks, &run.basins, &run.surface)?;
-    let polys = out.join("basins.geojson");
-    export::write_basins(&polys, &run.basins, &run.surface)?;
-    let outputs = vec![tif, png.clone(), png.with_extension("pgw"), sinks, polys];
+    let surface = &run.surface;
+    let shade = render::hillshade(surface)?;
+    let files: [(&str, Vec<u8>); 5] = [
+        (
+            OUTPUTS[0],
+            geotiff::labels_geotiff(&run.basins.labels, &surface.transform, &surface.crs)?,
+        ),
+        (OUTPUTS[1], render::png(&run.basins.labels, &shade)?),
+        (
+            OUTPUTS[2],
+            render::world_file(&surface.transform).into_bytes(),
+        ),
+        (OUTPUTS[3], export::sinks_geojson(&run.basins, surface)?),
+        (OUTPUTS[4], export::basins_geojson(&run.basins, surface)?),
+    ];
+    let mut outputs = Vec::new();
+    for (name, bytes) in files {
+        outputs.push(out.write(name, &bytes)?);
+    }
     let r = report(args, &run, began.elapsed().as_secs_f64(), outputs);
     if args.json {
         return print_json(&r);

@@ -33,10 +33,26 @@ fn basins_writes_its_outputs_and_a_json_summary() {
         "basins.tif",
         "basins.png",
         "basins.pgw",
+        "basins.bounds.json",
         "sinks.geojson",
         "basins.geojson",
     ] {
         assert!(dir.path().join(f).is_file(), "{f} missing");
+    }
+    // The bounds are the outer cell edges: half a 3" sample outside the box's
+    // sample centres (52.60..52.63 N, -6.80..-6.76 W), as gdalinfo reports.
+    let b: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("basins.bounds.json")).unwrap(),
+    )
+    .unwrap();
+    let half = 0.5 / 1200.0;
+    for (key, want) in [
+        ("west", -6.80 - half),
+        ("east", -6.76 + half),
+        ("south", 52.60 - half),
+        ("north", 52.63 + half),
+    ] {
+        assert!((b[key].as_f64().unwrap() - want).abs() < 1e-9, "{key}: {b}");
     }
     let sinks: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("sinks.geojson")).unwrap())

@@ -213,10 +213,11 @@ fn report(args: &Args, run: &BasinRun, seconds: f64, outputs: Vec<PathBuf>) -> R
 }
 
 /// The files `basins` writes.
-const OUTPUTS: [&str; 5] = [
+const OUTPUTS: [&str; 6] = [
     "basins.tif",
     "basins.png",
     "basins.pgw",
+    "basins.bounds.json",
     "sinks.geojson",
     "basins.geojson",
 ];
@@ -266,7 +267,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let surface = &run.surface;
     let shade = render::hillshade(surface)?;
-    let files: [(&str, Vec<u8>); 5] = [
+    let bounds = surface.bounds();
+    let files: [(&str, Vec<u8>); 6] = [
         (
             OUTPUTS[0],
             geotiff::labels_geotiff(&run.basins.labels, &surface.transform, &surface.crs)?,
@@ -276,8 +278,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             OUTPUTS[2],
             render::world_file(&surface.transform).into_bytes(),
         ),
-        (OUTPUTS[3], export::sinks_geojson(&run.basins, surface)?),
-        (OUTPUTS[4], export::basins_geojson(&run.basins, surface)?),
+        (
+            OUTPUTS[3],
+            downhill::render::bounds_json(bounds, &surface.crs)?,
+        ),
+        (OUTPUTS[4], export::sinks_geojson(&run.basins, surface)?),
+        (OUTPUTS[5], export::basins_geojson(&run.basins, surface)?),
     ];
     let mut outputs = Vec::new();
     for (name, bytes) in files {

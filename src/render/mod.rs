@@ -16,4 +16,6 @@ mod write;
 pub use map::{map_bounds, render_map, track_map, Extent, MapOptions, RenderedMap};
 pub use shade::{hillshade, ShadeMode, ShadeOptions};
 pub use tint::{tint, HeightRange};
-pub use write::{encode_png, georeferenced_png, world_file, write_png_with_georef, Bounds};
+pub use write::{
+    bounds_json, encode_png, georeferenced_png, world_file, write_png_with_georef, Bounds,
+};

@@ -92,24 +92,28 @@ pub fn georeferenced_png(
     let mut png = Vec::new();
     encode_png(image, &mut png).map_err(|e| Error::io(png_name, e))?;
     let pgw = world_file(bounds_xy, image.width(), image.height());
-    let bounds = Bounds {
-        west: w,
-        south: s,
-        east: e,
-        north: n,
-        crs: crs.label(),
-    };
-    let json = serde_json::to_string_pretty(&bounds)
-        .map_err(|e| Error::param(format!("cannot serialise bounds: {e}")))?;
     let stem = png_name.strip_suffix(".png").unwrap_or(png_name);
     Ok(vec![
         (png_name.to_string(), png),
         (format!("{stem}.pgw"), pgw.into_bytes()),
-        (
-            format!("{stem}.bounds.json"),
-            format!("{json}\n").into_bytes(),
-        ),
+        (format!("{stem}.bounds.json"), bounds_json(bounds_xy, crs)?),
     ])
+}
+
+/// The text of `NAME.bounds.json`: `{"west", "south", "east", "north", "crs"}`
+/// of an image's outer edges, for Leaflet's imageOverlay or MapLibre.
+pub fn bounds_json(bounds_xy: [f64; 4], crs: &Crs) -> Result<Vec<u8>> {
+    let [west, south, east, north] = bounds_xy;
+    let bounds = Bounds {
+        west,
+        south,
+        east,
+        north,
+        crs: crs.label(),
+    };
+    let json = serde_json::to_string_pretty(&bounds)
+        .map_err(|e| Error::param(format!("cannot serialise bounds: {e}")))?;
+    Ok(format!("{json}\n").into_bytes())
 }
 
 /// Writes `image` to `path` as PNG with `NAME.pgw` and `NAME.bounds.json`

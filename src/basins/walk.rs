@@ -308,17 +308,8 @@ fn walk_one(
                 )
             }
         };
-        if !d.is_finite() {
-            return (
-                at(nearest_cell(x, rows, cols)),
-                Ending::Diverged,
-                taken,
-                false,
-                moves,
-            );
-        }
         let next = field.displace(x, d);
-        if !next.is_finite() {
+        if !d.is_finite() || !next.is_finite() {
             return (
                 at(nearest_cell(x, rows, cols)),
                 Ending::Diverged,

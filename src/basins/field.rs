@@ -9,6 +9,12 @@
 //! the row's cell size in metres ([`RowMetrics`]) interpolated linearly
 //! between rows. The agents' own update rules (`walker::step`,
 //! `ball::step`, `nesterov::step`) run on it unchanged.
+//!
+//! The hot path reads flat row-major slices: heights as they are, and the
+//! two slope components interleaved per sample, so one bilinear gradient
+//! touches two cache lines rather than four.
+
+use std::borrow::Cow;
 
 use ndarray::Array2;
 
@@ -16,11 +22,16 @@ use crate::dem::{LonLat, Position};
 use crate::terrain::{GradientGrid, Obstacle, RowMetrics, Surface, Vector};
 
 /// A DEM's heights and gradients as a surface in sample-index coordinates.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct GridField<'a> {
     heights: &'a Array2<f32>,
-    gradient: &'a GradientGrid,
+    /// `heights` row-major (borrowed when the array is in standard layout).
+    flat: Cow<'a, [f32]>,
+    /// Slope east and north (m/m) of each sample, row-major.
+    slopes: Vec<[f32; 2]>,
     metrics: &'a RowMetrics,
+    /// Length of a cell's diagonal on each row, metres.
+    diagonal: Vec<f64>,
     rows: usize,
     cols: usize,
 }
@@ -34,10 +45,28 @@ impl<'a> GridField<'a> {
         metrics: &'a RowMetrics,
     ) -> Self {
         let (rows, cols) = heights.dim();
+        let flat = match heights.as_slice() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(heights.iter().copied().collect()),
+        };
+        let slopes = gradient
+            .east
+            .iter()
+            .zip(gradient.north.iter())
+            .map(|(&e, &n)| [e, n])
+            .collect();
+        let diagonal = metrics
+            .dx
+            .iter()
+            .zip(&metrics.dy)
+            .map(|(dx, dy)| dx.hypot(*dy))
+            .collect();
         GridField {
             heights,
-            gradient,
+            flat,
+            slopes,
             metrics,
+            diagonal,
             rows,
             cols,
         }
@@ -58,6 +87,7 @@ impl<'a> GridField<'a> {
     pub fn steepest_lower_neighbour(&self, r: usize, c: usize) -> Option<(usize, usize)> {
         let z = self.heights[[r, c]] as f64;
         let (dx, dy) = (self.metrics.dx[r], self.metrics.dy[r]);
+        let diagonal = self.diagonal[r];
         let mut best: Option<((usize, usize), f64)> = None;
         for &(dr, dc) in &super::fill::NEIGHBOURS {
             let (nr, nc) = (r as isize + dr, c as isize + dc);
@@ -65,7 +95,12 @@ impl<'a> GridField<'a> {
                 continue;
             }
             let zn = self.heights[[nr as usize, nc as usize]] as f64;
-            let drop = (z - zn) / (dx * dc as f64).hypot(dy * dr as f64);
+            let distance = match (dr, dc) {
+                (0, _) => dx,
+                (_, 0) => dy,
+                _ => diagonal,
+            };
+            let drop = (z - zn) / distance;
             if drop > 0.0 && !matches!(best, Some((_, b)) if b >= drop) {
                 best = Some(((nr as usize, nc as usize), drop));
             }
@@ -79,16 +114,26 @@ impl<'a> GridField<'a> {
         p.y >= 0.0 && p.x >= 0.0 && p.y <= (self.rows - 1) as f64 && p.x <= (self.cols - 1) as f64
     }
 
-    /// The top-left sample of the bilinear cell around `p` and the weights.
+    /// The row-major index of the top-left sample of the bilinear cell
+    /// around `p`, and the weights (row, column).
     #[inline]
-    fn cell(&self, p: Position) -> Result<(usize, usize, f64, f64), Obstacle> {
+    fn cell(&self, p: Position) -> Result<(usize, f64, f64), Obstacle> {
         let (r, c) = (p.y, p.x);
         if !(r >= 0.0 && c >= 0.0 && r <= (self.rows - 1) as f64 && c <= (self.cols - 1) as f64) {
             return Err(Obstacle::Outside);
         }
         let r0 = (r as usize).min(self.rows - 2);
         let c0 = (c as usize).min(self.cols - 2);
-        Ok((r0, c0, r - r0 as f64, c - c0 as f64))
+        Ok((r0 * self.cols + c0, r - r0 as f64, c - c0 as f64))
+    }
+
+    /// The four samples of the bilinear cell at `i0`: top-left, top-right,
+    /// bottom-left, bottom-right.
+    #[inline]
+    fn quad<T: Copy>(&self, a: &[T], i0: usize) -> [T; 4] {
+        let top = &a[i0..i0 + 2];
+        let bottom = &a[i0 + self.cols..i0 + self.cols + 2];
+        [top[0], top[1], bottom[0], bottom[1]]
     }
 
     /// The cell size in metres `(east-west, north-south)` at fractional row `r`.
@@ -107,12 +152,11 @@ impl<'a> GridField<'a> {
     }
 }
 
+/// Bilinear interpolation of the quad `[v00, v01, v10, v11]` at row weight
+/// `fr` and column weight `fc`.
 #[inline]
-fn bilinear(a: &Array2<f32>, r0: usize, c0: usize, fr: f64, fc: f64) -> f64 {
-    let v00 = a[[r0, c0]] as f64;
-    let v01 = a[[r0, c0 + 1]] as f64;
-    let v10 = a[[r0 + 1, c0]] as f64;
-    let v11 = a[[r0 + 1, c0 + 1]] as f64;
+fn bilinear([v00, v01, v10, v11]: [f32; 4], fr: f64, fc: f64) -> f64 {
+    let (v00, v01, v10, v11) = (v00 as f64, v01 as f64, v10 as f64, v11 as f64);
     let top = (1.0 - fc) * v00 + fc * v01;
     let bottom = (1.0 - fc) * v10 + fc * v11;
     (1.0 - fr) * top + fr * bottom
@@ -121,8 +165,8 @@ fn bilinear(a: &Array2<f32>, r0: usize, c0: usize, fr: f64, fc: f64) -> f64 {
 impl Surface for GridField<'_> {
     #[inline]
     fn elevation(&self, p: Position) -> Result<f64, Obstacle> {
-        let (r0, c0, fr, fc) = self.cell(p)?;
-        let z = bilinear(self.heights, r0, c0, fr, fc);
+        let (i0, fr, fc) = self.cell(p)?;
+        let z = bilinear(self.quad(&self.flat, i0), fr, fc);
         if z.is_nan() {
             Err(Obstacle::Void)
         } else {
@@ -132,9 +176,10 @@ impl Surface for GridField<'_> {
 
     #[inline]
     fn gradient(&self, p: Position) -> Result<Vector, Obstacle> {
-        let (r0, c0, fr, fc) = self.cell(p)?;
-        let east = bilinear(&self.gradient.east, r0, c0, fr, fc);
-        let north = bilinear(&self.gradient.north, r0, c0, fr, fc);
+        let (i0, fr, fc) = self.cell(p)?;
+        let [a, b, c, d] = self.quad(&self.slopes, i0);
+        let east = bilinear([a[0], b[0], c[0], d[0]], fr, fc);
+        let north = bilinear([a[1], b[1], c[1], d[1]], fr, fc);
         if east.is_nan() || north.is_nan() {
             Err(Obstacle::Void)
         } else {

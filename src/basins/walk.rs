@@ -8,18 +8,21 @@
 //!
 //! # The gd shortcut, and what is exact
 //!
-//! With `exact = false` and the memoryless walker (`gd`), starts run in
-//! batches ordered by their height, lowest first. When a walker enters
-//! (its position rounds to) the centre cell of a start of an *earlier*
-//! batch, it stops and takes that start's ending. This is **approximate**:
-//! the walker is somewhere in that cell, not at its centre, so the two
-//! share a fate only if no drainage divide of the walker's flow passes
-//! between the two positions, and if the step budget and patience counter
-//! would not have ended the walk differently. Disagreements are therefore
-//! confined to cells within about one cell of a divide (measured against
-//! `exact = true` in the tests and reported in `docs/basins.md`). Because
-//! only earlier batches are consulted, the result does not depend on thread
-//! scheduling: it is deterministic.
+//! With `exact = false` and the memoryless walker (`gd`), starts are ordered
+//! by their height (ties by raster index). A walker that enters (its
+//! position rounds to) the centre cell of a *lower* start stops there and
+//! takes that start's ending, which is itself defined the same way; the
+//! recursion ends because every link goes strictly down the order. This is
+//! **approximate**: the walker is somewhere in that cell, not at its
+//! centre, so the two share a fate only if no drainage divide of the
+//! walker's flow passes between the two positions, and if the step budget
+//! and patience counter would not have ended the walk differently.
+//! Disagreements are therefore confined to cells within about one cell of a
+//! divide (measured against `exact = true` in `tests/basins_d8.rs` and
+//! reported in the README). The result is a function of the terrain and the
+//! settings alone: threads take starts lowest first, and a walker that
+//! needs the ending of a lower start nobody has finished yet computes it
+//! itself, so neither the thread count nor the scheduling changes it.
 //!
 //! # Stalls on a filled surface
 //!
@@ -58,7 +61,7 @@
 /// steep Provence tile.
 pub const DEFAULT_GD_ALPHA_M: f64 = 40.0;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -168,8 +171,10 @@ pub struct Walks {
 /// The cell nearest to fractional position `p`, clamped into the grid.
 #[inline]
 fn nearest_cell(p: Position, rows: usize, cols: usize) -> (usize, usize) {
-    let r = (p.y + 0.5).floor().clamp(0.0, (rows - 1) as f64) as usize;
-    let c = (p.x + 0.5).floor().clamp(0.0, (cols - 1) as f64) as usize;
+    // `as usize` truncates, which is `floor` for the non-negative values
+    // left by `max` (and saturates; NaN becomes 0); no libm call.
+    let r = ((p.y + 0.5).max(0.0) as usize).min(rows - 1);
+    let c = ((p.x + 0.5).max(0.0) as usize).min(cols - 1);
     (r, c)
 }
 
@@ -192,10 +197,88 @@ fn nearest_void(heights: &Array2<f32>, p: Position) -> (usize, usize) {
     best.map_or((r, c), |(cell, _)| cell)
 }
 
-/// The memo of earlier batches that the gd shortcut consults.
+/// What the gd shortcut consults: each start's place in the height order
+/// and the endings computed so far.
 struct Memo<'m> {
-    end: &'m [u32],
-    ending: &'m [u8],
+    /// Per cell: the start's rank in the height order, or [`NO_START`].
+    rank: &'m [u32],
+    /// Per cell: a packed ending once known (see [`pack`]), else 0.
+    known: &'m [AtomicU64],
+}
+
+/// The flag that marks a packed ending as known.
+const KNOWN: u64 = 1 << 63;
+
+/// Packs an end cell and its ending into one word (with [`KNOWN`] set).
+#[inline]
+fn pack(end: u32, ending: Ending) -> u64 {
+    KNOWN | (ending as u64) << 32 | end as u64
+}
+
+/// The end cell and ending of a packed word.
+#[inline]
+fn unpack(w: u64) -> (u32, Ending) {
+    (w as u32, Ending::from_u8((w >> 32) as u8))
+}
+
+/// What the memo says about cell `i` for the walker that started at rank
+/// `own`: nothing (not a lower start), its ending, or that it is a lower
+/// start whose ending nobody has computed yet.
+enum Lookup {
+    Unrelated,
+    Known(u32, Ending),
+    Pending(u32),
+}
+
+impl Memo<'_> {
+    /// Whether the lower starts at the four samples around `p` (the corners
+    /// of the bilinear cell whose gradients move the walker there) agree
+    /// with ending `end`: `Ok(true)` if every one known ends in `end`,
+    /// `Ok(false)` if one ends elsewhere (a divide passes near `p`), or
+    /// `Err(i)` for a lower start whose ending is not known yet.
+    fn corners_agree(
+        &self,
+        p: Position,
+        rows: usize,
+        cols: usize,
+        end: u32,
+        own: u32,
+    ) -> Result<bool, u32> {
+        let r0 = (p.y.max(0.0) as usize).min(rows - 2);
+        let c0 = (p.x.max(0.0) as usize).min(cols - 2);
+        for (r, c) in [(r0, c0), (r0, c0 + 1), (r0 + 1, c0), (r0 + 1, c0 + 1)] {
+            match self.lookup(r * cols + c, own) {
+                Lookup::Unrelated => {}
+                Lookup::Known(e, _) if e == end => {}
+                Lookup::Known(..) => return Ok(false),
+                Lookup::Pending(i) => return Err(i),
+            }
+        }
+        Ok(true)
+    }
+
+    #[inline]
+    fn lookup(&self, i: usize, own: u32) -> Lookup {
+        if self.rank[i] >= own {
+            return Lookup::Unrelated;
+        }
+        let w = self.known[i].load(Ordering::Acquire);
+        if w & KNOWN != 0 {
+            let (end, ending) = unpack(w);
+            Lookup::Known(end, ending)
+        } else {
+            Lookup::Pending(i as u32)
+        }
+    }
+}
+
+/// How one attempt at a walk ended.
+enum Attempt {
+    /// `(end cell, ending, steps, shortcut taken, stall moves)`.
+    Done(u32, Ending, u32, bool, u32),
+    /// It entered the cell of a lower start whose ending is not known yet;
+    /// `steps` were simulated before.
+    Blocked { cell: u32, steps: u32 },
 }
 
 /// What a run of D8 moves led to.
@@ -204,6 +287,15 @@ enum D8 {
     Done(u32, Ending, u32, bool),
     /// The ground is steep enough for the agent again at this cell.
     Resume((usize, usize)),
+    /// It entered a lower start whose ending is not known yet.
+    Blocked(u32),
+}
+
+/// The memo and the rank of the walker consulting it.
+#[derive(Clone, Copy)]
+struct Shortcut<'a, 'm> {
+    memo: &'a Memo<'m>,
+    own: u32,
 }
 
 /// D8 moves from `cell` (each counted as a step and a move): to the
@@ -216,7 +308,7 @@ fn d8_moves(
     s: &WalkSettings,
     mut cell: (usize, usize),
     d8_only: bool,
-    memo: Option<&Memo<'_>>,
+    shortcut: Option<Shortcut<'_, '_>>,
     step: &mut usize,
     moves: &mut u32,
 ) -> D8 {
@@ -235,10 +327,11 @@ fn d8_moves(
         cell = next_cell;
         *moves += 1;
         *step += 1;
-        if let Some(m) = memo {
-            let i = at(cell) as usize;
-            if m.end[i] != NO_START {
-                return D8::Done(m.end[i], Ending::from_u8(m.ending[i]), *step as u32, true);
+        if let Some(sc) = shortcut {
+            match sc.memo.lookup(at(cell) as usize, sc.own) {
+                Lookup::Unrelated => {}
+                Lookup::Known(end, ending) => return D8::Done(end, ending, *step as u32, true),
+                Lookup::Pending(i) => return D8::Blocked(i),
             }
         }
         if *step >= s.rules.max_steps {
@@ -254,25 +347,28 @@ fn d8_moves(
     }
 }
 
-/// One walker from the centre of cell (`r`, `c`): `(end cell, ending, steps, shortcut taken)`.
+/// One walker from the centre of cell (`r`, `c`), consulting the memo as
+/// the start of rank `shortcut.own` if given.
 fn walk_one(
     field: &GridField<'_>,
     heights: &Array2<f32>,
     s: &WalkSettings,
     r: usize,
     c: usize,
-    memo: Option<&Memo<'_>>,
-) -> (u32, Ending, u32, bool, u32) {
+    shortcut: Option<Shortcut<'_, '_>>,
+) -> Attempt {
     let (rows, cols) = (field.rows(), field.cols());
     let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
     let start = Position::new(c as f64, r as f64);
     let rules = &s.rules;
     let z0 = match field.elevation(start) {
         Ok(z) => z,
-        Err(_) => return (at(nearest_void(heights, start)), Ending::Void, 0, false, 0),
+        Err(_) => {
+            return Attempt::Done(at(nearest_void(heights, start)), Ending::Void, 0, false, 0)
+        }
     };
     if rules.stop_below.is_some_and(|b| z0 < b) {
-        return (at((r, c)), Ending::Below, 0, false, 0);
+        return Attempt::Done(at((r, c)), Ending::Below, 0, false, 0);
     }
     let mut x = start;
     let mut state = AgentState::new(s.kind, Vector::ZERO);
@@ -283,38 +379,27 @@ fn walk_one(
     let mut last_stall_z = f64::INFINITY;
     let mut d8_only = false;
     let mut step = 0usize;
+    let done = |end: u32, ending: Ending, steps: u32, moves: u32| {
+        Attempt::Done(end, ending, steps, false, moves)
+    };
     while step < rules.max_steps {
         step += 1;
         let taken = step as u32;
-        let d = state.step(field, x, &s.params);
-        let d = match d {
+        let d = match state.step(field, x, &s.params) {
             Ok(d) => d,
             Err(Obstacle::Outside) => {
-                return (
-                    at(nearest_cell(x, rows, cols)),
-                    Ending::Edge,
-                    taken,
-                    false,
-                    moves,
-                )
+                return done(at(nearest_cell(x, rows, cols)), Ending::Edge, taken, moves)
             }
             Err(Obstacle::Void) => {
-                return (
-                    at(nearest_void(heights, x)),
-                    Ending::Void,
-                    taken,
-                    false,
-                    moves,
-                )
+                return done(at(nearest_void(heights, x)), Ending::Void, taken, moves)
             }
         };
         let next = field.displace(x, d);
         if !d.is_finite() || !next.is_finite() {
-            return (
+            return done(
                 at(nearest_cell(x, rows, cols)),
                 Ending::Diverged,
                 taken,
-                false,
                 moves,
             );
         }
@@ -333,33 +418,28 @@ fn walk_one(
                 if s.resolve_stalls {
                     // On a filled surface the edge cell drains on to the
                     // lowest edge point the fill made its outlet.
-                    if let D8::Done(end, ending, steps, cut) =
-                        d8_moves(field, s, cell, true, memo, &mut step, &mut moves)
-                    {
-                        return (end, ending, steps, cut, moves);
+                    match d8_moves(field, s, cell, true, shortcut, &mut step, &mut moves) {
+                        D8::Done(end, ending, steps, cut) => {
+                            return Attempt::Done(end, ending, steps, cut, moves)
+                        }
+                        D8::Blocked(i) => {
+                            return Attempt::Blocked {
+                                cell: i,
+                                steps: step as u32,
+                            }
+                        }
+                        D8::Resume(_) => {}
                     }
                 }
-                return (at(cell), Ending::Edge, taken, false, moves);
+                return done(at(cell), Ending::Edge, taken, moves);
             }
             Err(Obstacle::Void) => {
-                return (
-                    at(nearest_void(heights, next)),
-                    Ending::Void,
-                    taken,
-                    false,
-                    moves,
-                )
+                return done(at(nearest_void(heights, next)), Ending::Void, taken, moves)
             }
         };
         x = next;
         if rules.stop_below.is_some_and(|b| z < b) {
-            return (
-                at(nearest_cell(x, rows, cols)),
-                Ending::Below,
-                taken,
-                false,
-                moves,
-            );
+            return done(at(nearest_cell(x, rows, cols)), Ending::Below, taken, moves);
         }
         // |d| < tolerance, compared squared (no hypot in the hot loop).
         still = if d.east * d.east + d.north * d.north < tolerance_sq {
@@ -370,15 +450,23 @@ fn walk_one(
         if still >= rules.patience {
             let mut cell = nearest_cell(x, rows, cols);
             if !s.resolve_stalls {
-                return (at(cell), Ending::Converged, taken, false, moves);
+                return done(at(cell), Ending::Converged, taken, moves);
             }
             // Stall resolution: D8 moves while the ground is too flat for
             // the agent, for good once it stalls no lower than last time.
             let z = heights[[cell.0, cell.1]] as f64;
             d8_only |= z >= last_stall_z;
             last_stall_z = z;
-            cell = match d8_moves(field, s, cell, d8_only, memo, &mut step, &mut moves) {
-                D8::Done(end, ending, steps, cut) => return (end, ending, steps, cut, moves),
+            cell = match d8_moves(field, s, cell, d8_only, shortcut, &mut step, &mut moves) {
+                D8::Done(end, ending, steps, cut) => {
+                    return Attempt::Done(end, ending, steps, cut, moves)
+                }
+                D8::Blocked(i) => {
+                    return Attempt::Blocked {
+                        cell: i,
+                        steps: step as u32,
+                    }
+                }
                 D8::Resume(cell) => cell,
             };
             x = Position::new(cell.1 as f64, cell.0 as f64);
@@ -387,29 +475,105 @@ fn walk_one(
             still = 0;
             continue;
         }
-        if let Some(m) = memo {
+        if let Some(sc) = shortcut {
             let cell = nearest_cell(x, rows, cols);
             if cell != here {
                 here = cell;
-                let i = at(cell) as usize;
-                if m.end[i] != NO_START {
-                    return (m.end[i], Ending::from_u8(m.ending[i]), taken, true, moves);
+                match sc.memo.lookup(at(cell) as usize, sc.own) {
+                    Lookup::Unrelated => {}
+                    Lookup::Known(end, ending) => {
+                        match sc.memo.corners_agree(x, rows, cols, end, sc.own) {
+                            Ok(true) => return Attempt::Done(end, ending, taken, true, moves),
+                            // A divide nearby: walk on and see.
+                            Ok(false) => {}
+                            Err(i) => {
+                                return Attempt::Blocked {
+                                    cell: i,
+                                    steps: taken,
+                                }
+                            }
+                        }
+                    }
+                    Lookup::Pending(i) => {
+                        return Attempt::Blocked {
+                            cell: i,
+                            steps: taken,
+                        }
+                    }
                 }
             }
         }
     }
-    (
+    done(
         at(nearest_cell(x, rows, cols)),
         Ending::MaxSteps,
         rules.max_steps.min(u32::MAX as usize) as u32,
-        false,
         moves,
     )
 }
 
+/// Work done by one thread (or one batch) of walkers.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    steps: u64,
+    shortcuts: usize,
+    stall_moves: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.steps += other.steps;
+        self.shortcuts += other.shortcuts;
+        self.stall_moves += other.stall_moves;
+    }
+}
+
+/// The ending of the start in cell `i` under the gd shortcut, computing
+/// first, on this thread, the endings of the lower starts it runs into that
+/// nobody has finished yet. Every pending link goes strictly down the
+/// height order, so this ends; a walk redone after such a detour counts its
+/// steps again (they were simulated).
+fn resolve(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    s: &WalkSettings,
+    memo: &Memo<'_>,
+    i: u32,
+    tally: &mut Tally,
+) {
+    let cols = field.cols();
+    let mut stack = vec![i];
+    while let Some(&top) = stack.last() {
+        let t = top as usize;
+        if memo.known[t].load(Ordering::Acquire) & KNOWN != 0 {
+            stack.pop();
+            continue;
+        }
+        let shortcut = Shortcut {
+            memo,
+            own: memo.rank[t],
+        };
+        match walk_one(field, heights, s, t / cols, t % cols, Some(shortcut)) {
+            Attempt::Done(end, ending, steps, cut, moves) => {
+                tally.steps += steps as u64;
+                tally.stall_moves += moves as u64;
+                tally.shortcuts += cut as usize;
+                memo.known[t].store(pack(end, ending), Ordering::Release);
+                stack.pop();
+            }
+            Attempt::Blocked { cell, steps } => {
+                tally.steps += steps as u64;
+                stack.push(cell);
+            }
+        }
+    }
+}
+
 /// Runs a walker from every `stride`-th cell (rows and columns) that is not
-/// void and not below `stop_below` (no walker is dropped into the sea), in parallel, calling `progress(n)` as batches of `n` walkers finish.
-/// `cancel` stops the work early between batches (the result is then partial).
+/// void and not below `stop_below` (no walker is dropped into the sea), in
+/// parallel, calling `progress(n)` as groups of `n` walkers finish.
+/// `cancel` stops the work early (the result is then partial: cells whose
+/// walker did not run keep [`NO_START`]).
 pub fn walk_all(
     field: &GridField<'_>,
     heights: &Array2<f32>,
@@ -428,13 +592,6 @@ pub fn walk_all(
         })
         .map(|(r, c)| (r * cols + c) as u32)
         .collect();
-    let shortcut = settings.kind == AgentKind::Gd && !settings.exact;
-    if shortcut {
-        starts.par_sort_unstable_by_key(|&i| {
-            let z = heights[[i as usize / cols, i as usize % cols]];
-            (super::fill::order_key(z), i)
-        });
-    }
     let mut walks = Walks {
         end: vec![NO_START; rows * cols],
         ending: vec![0; rows * cols],
@@ -443,42 +600,120 @@ pub fn walk_all(
         shortcuts: 0,
         stall_moves: 0,
     };
-    let batch = if shortcut {
-        (starts.len() / 512).max(1024)
+    let tally = if settings.kind == AgentKind::Gd && !settings.exact {
+        starts.par_sort_unstable_by_key(|&i| {
+            let z = heights[[i as usize / cols, i as usize % cols]];
+            (super::fill::order_key(z), i)
+        });
+        walk_with_shortcut(
+            field, heights, settings, &starts, &mut walks, progress, cancel,
+        )
     } else {
-        16_384
+        walk_in_full(
+            field, heights, settings, &starts, &mut walks, progress, cancel,
+        )
     };
-    for chunk in starts.chunks(batch) {
+    walks.steps = tally.steps;
+    walks.shortcuts = tally.shortcuts;
+    walks.stall_moves = tally.stall_moves;
+    walks
+}
+
+/// Every start simulated in full, in raster-ordered batches.
+fn walk_in_full(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    settings: &WalkSettings,
+    starts: &[u32],
+    walks: &mut Walks,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Tally {
+    let cols = field.cols();
+    let mut tally = Tally::default();
+    for chunk in starts.chunks(16_384) {
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        // Within a batch, raster order keeps neighbouring walkers (and the
-        // memory they read) together.
-        let mut chunk = chunk.to_vec();
-        chunk.sort_unstable();
-        let chunk = &chunk[..];
-        let results: Vec<(u32, Ending, u32, bool, u32)> = {
-            let memo = Memo {
-                end: &walks.end,
-                ending: &walks.ending,
-            };
-            let memo = shortcut.then_some(&memo);
-            chunk
-                .par_iter()
-                .map(|&i| {
-                    let (r, c) = (i as usize / cols, i as usize % cols);
-                    walk_one(field, heights, settings, r, c, memo)
-                })
-                .collect()
-        };
-        for (&i, &(end, ending, steps, cut, moves)) in chunk.iter().zip(&results) {
-            walks.stall_moves += moves as u64;
-            walks.end[i as usize] = end;
-            walks.ending[i as usize] = ending as u8;
-            walks.steps += steps as u64;
-            walks.shortcuts += cut as usize;
+        let results: Vec<Option<Attempt>> = chunk
+            .par_iter()
+            .map(|&i| {
+                // Checked per walker: a chunk of long walks can take a while.
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let (r, c) = (i as usize / cols, i as usize % cols);
+                Some(walk_one(field, heights, settings, r, c, None))
+            })
+            .collect();
+        for (&i, attempt) in chunk.iter().zip(&results) {
+            // Without a memo no walk can be blocked.
+            if let &Some(Attempt::Done(end, ending, steps, _, moves)) = attempt {
+                walks.end[i as usize] = end;
+                walks.ending[i as usize] = ending as u8;
+                tally.add(Tally {
+                    steps: steps as u64,
+                    shortcuts: 0,
+                    stall_moves: moves as u64,
+                });
+            }
         }
         progress(chunk.len());
     }
-    walks
+    tally
+}
+
+/// The gd shortcut: `starts` in height order, lowest first; every thread
+/// takes the next group of starts from a shared counter, so the starts in
+/// flight are always the lowest unfinished ones.
+fn walk_with_shortcut(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    settings: &WalkSettings,
+    starts: &[u32],
+    walks: &mut Walks,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Tally {
+    const GROUP: usize = 256;
+    let n = field.rows() * field.cols();
+    let mut rank = vec![NO_START; n];
+    for (k, &i) in starts.iter().enumerate() {
+        rank[i as usize] = k as u32;
+    }
+    let known: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(0)).collect();
+    let memo = Memo {
+        rank: &rank,
+        known: &known,
+    };
+    let next = AtomicUsize::new(0);
+    let groups = starts.len().div_ceil(GROUP);
+    let tallies: Vec<Tally> = rayon::broadcast(|_| {
+        let mut tally = Tally::default();
+        loop {
+            let g = next.fetch_add(1, Ordering::Relaxed);
+            if g >= groups || cancel.load(Ordering::Relaxed) {
+                break;
+            }
+            let group = &starts[g * GROUP..((g + 1) * GROUP).min(starts.len())];
+            for &i in group {
+                resolve(field, heights, settings, &memo, i, &mut tally);
+            }
+            progress(group.len());
+        }
+        tally
+    });
+    for (i, w) in known.iter().enumerate() {
+        let w = w.load(Ordering::Relaxed);
+        if w & KNOWN != 0 && rank[i] != NO_START {
+            let (end, ending) = unpack(w);
+            walks.end[i] = end;
+            walks.ending[i] = ending as u8;
+        }
+    }
+    let mut total = Tally::default();
+    for t in tallies {
+        total.add(t);
+    }
+    total
 }

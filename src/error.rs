@@ -37,6 +37,9 @@ pub enum Error {
     /// A peak name matched nothing in the gazetteer.
     #[error("{0}")]
     UnknownPeak(String),
+    /// The user interrupted the work (Ctrl-C) before it finished.
+    #[error("interrupted before the work finished; nothing was written")]
+    Interrupted,
 }
 
 impl Error {

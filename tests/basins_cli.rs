@@ -86,3 +86,62 @@ fn bad_parameters_are_one_line_errors_with_exit_code_2() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
     }
 }
+
+/// Ctrl-C while the walkers run: exit code 130, one line, no output file.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_walkers_and_writes_nothing() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // Millions of momentum walkers, each simulated in full: minutes of work.
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("downhill"))
+        .args([
+            "basins",
+            "--surface",
+            "sin(x/7)*cos(y/5) + x*y/10000",
+            "--extent=-500,-500,500,500",
+            "--resolution",
+            "1500",
+            "--agent",
+            "momentum",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The output directory is created once the surface is loaded and the
+    // interrupt handler is in place; the walk starts right after.
+    let began = Instant::now();
+    while !out.is_dir() {
+        assert!(
+            began.elapsed() < Duration::from_secs(120),
+            "the output directory never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let stopped = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        stopped.elapsed() < Duration::from_secs(60),
+        "the walkers did not stop promptly"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+}

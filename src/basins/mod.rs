@@ -22,7 +22,7 @@ pub mod polygons;
 pub mod render;
 pub mod walk;
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 pub use field::GridField;
@@ -79,7 +79,8 @@ pub struct BasinRun {
 }
 
 /// Runs the basins computation on `dem`; `progress(n)` is called as `n`
-/// more walkers finish, and setting `cancel` stops early.
+/// more walkers finish. Setting `cancel` stops the walkers early and makes
+/// this return [`Error::Interrupted`].
 pub fn compute(
     dem: &Dem,
     options: &BasinOptions,
@@ -133,6 +134,9 @@ pub fn compute(
         ..options.walk
     };
     let walks = walk_all(&field, &surface.heights, &settings, progress, cancel);
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
     let walk_seconds = walk_began.elapsed().as_secs_f64();
     let basins = label(&walks, &surface.heights, &metrics, options.walk.stride);
     Ok(BasinRun {

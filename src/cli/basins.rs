@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -222,9 +222,15 @@ const OUTPUTS: [&str; 6] = [
     "basins.geojson",
 ];
 
+/// Set by Ctrl-C while the walkers run; they stop and nothing is written.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
 /// Runs `downhill basins`.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     let began = Instant::now();
+    // Without a handler Ctrl-C still ends the process (before any output
+    // is renamed into place), so a failure to install one is not an error.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed));
     let params = args.params()?;
     let rules = args.rules()?;
     let mut dem = load_grid(&args.dem, &args.surface, global)?;
@@ -261,10 +267,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     } else {
         ProgressBar::hidden()
     };
-    let cancel = AtomicBool::new(false);
     let progress = |n: usize| bar.inc(n as u64);
-    let run = basins::compute(&dem, &options, &progress, &cancel)?;
+    let run = basins::compute(&dem, &options, &progress, &INTERRUPTED);
     bar.finish_and_clear();
+    let run = run?;
     let surface = &run.surface;
     let shade = render::hillshade(surface)?;
     let bounds = surface.bounds();

@@ -1,7 +1,8 @@
 //! Command-line interface: argument parsing and the subcommands.
 //!
 //! Each subcommand lives in its own file with an `Args` struct (clap) and a
-//! `run` function; errors end as one line on stderr and exit code 2.
+//! `run` function; errors end as one line on stderr and exit code 2 (130
+//! when Ctrl-C interrupted the work).
 
 mod basins;
 mod common;
@@ -62,7 +63,12 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let msg = format!("{e:#}").replace('\n', " ");
             eprintln!("downhill: error: {msg}");
-            ExitCode::from(2)
+            // 128 + SIGINT, as a shell reports a process Ctrl-C ended.
+            let interrupted = matches!(
+                e.downcast_ref::<downhill::Error>(),
+                Some(downhill::Error::Interrupted)
+            );
+            ExitCode::from(if interrupted { 130 } else { 2 })
         }
     }
 }

@@ -10,7 +10,8 @@
 #     (every 4th row and column on SRTM3: momentum starts run in full);
 #   - a vectorised NumPy gd walker (every 4th cell, stopped after the budget);
 #   - pysheds' Priority-Flood + D8 (fill, flats, directions, accumulation),
-#     if it installs offline into target/bench-venv.
+#     if it installs offline into target/bench-venv; timed twice in one
+#     process, the second (warm: numba's kernels compiled) compared against.
 # Rates are per CPU second (user + sys from /usr/bin/time), so they stay
 # comparable when other jobs share the machine; wall seconds and peak memory
 # (max RSS) are printed too.
@@ -80,6 +81,6 @@ for grid in ["srtm3", "srtm1"]:
                   f"x{rate['gd-'+grid][0]/max(sr,1e-9):.0f} starts/s")
         else:
             cells_per_s = p["cells"] / p["seconds"]
-            print(f"pysheds-d8-{grid}: {p['cells']} cells in {p['seconds']:.1f} s (1 core): {cells_per_s:.0f} cells/s; "
+            print(f"pysheds-d8-{grid}: {p['cells']} cells in {p['seconds']:.1f} s warm ({p['cold_seconds']:.1f} s cold, numba compiling) (1 core): {cells_per_s:.0f} cells/s; "
                   f"downhill gd --fill per core: x{rate['gd-'+grid][0]/cells_per_s:.2f} cells/s")
 PYEOF

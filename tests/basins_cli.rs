@@ -145,3 +145,46 @@ fn ctrl_c_stops_the_walkers_and_writes_nothing() {
         .collect();
     assert!(left.is_empty(), "files left behind: {left:?}");
 }
+
+/// A box of Wexford Harbour, most of it sea (SRTM's exact 0 m): a note
+/// suggests `--stop-below`, which then starts no walker on the sea.
+#[test]
+fn a_grid_that_is_mostly_sea_gets_a_note_and_stop_below_takes_the_sea_out() {
+    let run = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::cargo_bin("downhill")
+            .unwrap()
+            .args([
+                "basins",
+                "data/N52W007.hgt",
+                "--bbox=-6.45,52.30,-6.30,52.40",
+                "--fill",
+                "--json",
+            ])
+            .args(extra)
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (r, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (plain, note) = run(&[]);
+    assert!(
+        note.contains("exactly 0 m") && note.contains("--stop-below"),
+        "{note}"
+    );
+    let cells = plain["width"].as_u64().unwrap() * plain["height"].as_u64().unwrap();
+    assert_eq!(plain["starts"].as_u64().unwrap(), cells);
+    let (_, quiet) = run(&["--quiet"]);
+    assert!(quiet.is_empty(), "{quiet}");
+    let (sea, silent) = run(&["--stop-below", "0.5"]);
+    assert!(silent.is_empty(), "{silent}");
+    let starts = sea["starts"].as_u64().unwrap();
+    assert!(starts > 0 && starts * 2 < cells, "{starts} of {cells}");
+}

@@ -222,6 +222,21 @@ const OUTPUTS: [&str; 6] = [
     "basins.geojson",
 ];
 
+/// A hint when at least 1 % of the grid is exactly 0 m, as SRTM codes the
+/// sea, and no sea level was given.
+fn sea_note(dem: &downhill::dem::Dem) -> Option<String> {
+    let total = dem.heights.len();
+    let zeros = dem.heights.iter().filter(|&&z| z == 0.0).count();
+    (total > 0 && zeros * 100 >= total).then(|| {
+        format!(
+            "{zeros} cells ({:.0} %) are exactly 0 m, as SRTM codes the sea; without --stop-below \
+             walkers start there too and the sea drains to the raster edge in thin stripes of \
+             basins: --stop-below 0.5 makes it an outlet",
+            zeros as f64 * 100.0 / total as f64
+        )
+    })
+}
+
 /// Set by Ctrl-C while the walkers run; they stop and nothing is written.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -271,6 +286,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     let run = basins::compute(&dem, &options, &progress, &INTERRUPTED);
     bar.finish_and_clear();
     let run = run?;
+    if rules.stop_below.is_none() && !global.quiet {
+        if let Some(note) = sea_note(&dem) {
+            eprintln!("downhill: note: {note}");
+        }
+    }
     let surface = &run.surface;
     let shade = render::hillshade(surface)?;
     let bounds = surface.bounds();

@@ -109,14 +109,14 @@ impl<'a> GridField<'a> {
     }
 
     /// `true` when `p` lies within the sample centres (where heights interpolate).
-    #[inline]
+    #[inline(always)]
     pub fn is_inside(&self, p: Position) -> bool {
         p.y >= 0.0 && p.x >= 0.0 && p.y <= (self.rows - 1) as f64 && p.x <= (self.cols - 1) as f64
     }
 
     /// The row-major index of the top-left sample of the bilinear cell
     /// around `p`, and the weights (row, column).
-    #[inline]
+    #[inline(always)]
     fn cell(&self, p: Position) -> Result<(usize, f64, f64), Obstacle> {
         let (r, c) = (p.y, p.x);
         if !(r >= 0.0 && c >= 0.0 && r <= (self.rows - 1) as f64 && c <= (self.cols - 1) as f64) {
@@ -129,7 +129,7 @@ impl<'a> GridField<'a> {
 
     /// The four samples of the bilinear cell at `i0`: top-left, top-right,
     /// bottom-left, bottom-right.
-    #[inline]
+    #[inline(always)]
     fn quad<T: Copy>(&self, a: &[T], i0: usize) -> [T; 4] {
         let top = &a[i0..i0 + 2];
         let bottom = &a[i0 + self.cols..i0 + self.cols + 2];
@@ -137,7 +137,7 @@ impl<'a> GridField<'a> {
     }
 
     /// The cell size in metres `(east-west, north-south)` at fractional row `r`.
-    #[inline]
+    #[inline(always)]
     fn spacing(&self, r: f64) -> (f64, f64) {
         let last = self.rows - 1;
         let r = r.clamp(0.0, last as f64);
@@ -154,7 +154,7 @@ impl<'a> GridField<'a> {
 
 /// Bilinear interpolation of the quad `[v00, v01, v10, v11]` at row weight
 /// `fr` and column weight `fc`.
-#[inline]
+#[inline(always)]
 fn bilinear([v00, v01, v10, v11]: [f32; 4], fr: f64, fc: f64) -> f64 {
     let (v00, v01, v10, v11) = (v00 as f64, v01 as f64, v10 as f64, v11 as f64);
     let top = (1.0 - fc) * v00 + fc * v01;
@@ -163,7 +163,7 @@ fn bilinear([v00, v01, v10, v11]: [f32; 4], fr: f64, fc: f64) -> f64 {
 }
 
 impl Surface for GridField<'_> {
-    #[inline]
+    #[inline(always)]
     fn elevation(&self, p: Position) -> Result<f64, Obstacle> {
         let (i0, fr, fc) = self.cell(p)?;
         let z = bilinear(self.quad(&self.flat, i0), fr, fc);
@@ -174,7 +174,7 @@ impl Surface for GridField<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn gradient(&self, p: Position) -> Result<Vector, Obstacle> {
         let (i0, fr, fc) = self.cell(p)?;
         let [a, b, c, d] = self.quad(&self.slopes, i0);
@@ -187,7 +187,7 @@ impl Surface for GridField<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn displace(&self, p: Position, d: Vector) -> Position {
         let (dx, dy) = self.spacing(p.y);
         Position::new(p.x + d.east / dx, p.y - d.north / dy)

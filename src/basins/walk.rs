@@ -71,7 +71,7 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use super::field::GridField;
-use crate::agents::{AgentKind, AgentState, StepParams, StopRules};
+use crate::agents::{walker, AgentKind, AgentState, StepParams, StopRules};
 use crate::dem::Position;
 use crate::terrain::{Obstacle, Surface, Vector};
 
@@ -383,13 +383,21 @@ fn walk_one(
     let mut last_stall_z = f64::INFINITY;
     let mut d8_only = false;
     let mut step = 0usize;
+    let is_walker = matches!(state, AgentState::Walker);
     let done = |end: u32, ending: Ending, steps: u32, moves: u32| {
         Attempt::Done(end, ending, steps, false, moves)
     };
     while step < rules.max_steps {
         step += 1;
         let taken = step as u32;
-        let d = match state.step(field, x, &s.params) {
+        // The walker's rule called directly: the same `walker::step`
+        // `AgentState::step` dispatches to, inlined into this loop.
+        let d = if is_walker {
+            walker::step(field, x, s.params.alpha)
+        } else {
+            state.step(field, x, &s.params)
+        };
+        let d = match d {
             Ok(d) => d,
             Err(Obstacle::Outside) => {
                 return done(at(nearest_cell(x, rows, cols)), Ending::Edge, taken, moves)

@@ -613,10 +613,17 @@ pub fn walk_all(
         stall_moves: 0,
     };
     let tally = if settings.kind == AgentKind::Gd && !settings.exact {
-        starts.par_sort_unstable_by_key(|&i| {
-            let z = heights[[i as usize / cols, i as usize % cols]];
-            (super::fill::order_key(z), i)
-        });
+        // Sorted as one u64 per start, height key above the index: the
+        // same order as (key, index), without a height lookup per comparison.
+        let mut keyed: Vec<u64> = starts
+            .par_iter()
+            .map(|&i| {
+                let z = heights[[i as usize / cols, i as usize % cols]];
+                (super::fill::order_key(z) as u64) << 32 | i as u64
+            })
+            .collect();
+        keyed.par_sort_unstable();
+        starts = keyed.into_iter().map(|k| k as u32).collect();
         walk_with_shortcut(
             field, heights, settings, &starts, &mut walks, progress, cancel,
         )

@@ -6,6 +6,56 @@ use crate::dem::{LonLat, Position};
 use crate::error::{Error, Result};
 use crate::terrain::{Obstacle, Surface, Vector};
 
+/// `expr` with every number in scientific notation (`1e4`, `2.5E-3`)
+/// written out as a plain decimal (`10000`, `0.0025`), which `exmex` reads;
+/// it would otherwise take the `e` for a name. A digit run that is part of
+/// a name (`x2e3`) is left alone.
+fn plain_decimals(expr: &str) -> String {
+    let bytes = expr.as_bytes();
+    let mut out = String::with_capacity(expr.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let in_name = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        let starts_number = bytes[i].is_ascii_digit()
+            || (bytes[i] == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        if !starts_number || in_name {
+            let ch = expr[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8().max(1);
+            continue;
+        }
+        let mut j = i;
+        while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b'.') {
+            j += 1;
+        }
+        let mantissa_end = j;
+        if j < bytes.len() && (bytes[j] == b'e' || bytes[j] == b'E') {
+            let mut k = j + 1;
+            if k < bytes.len() && (bytes[k] == b'+' || bytes[k] == b'-') {
+                k += 1;
+            }
+            let digits = k;
+            while k < bytes.len() && bytes[k].is_ascii_digit() {
+                k += 1;
+            }
+            let ends_cleanly =
+                k == bytes.len() || !(bytes[k].is_ascii_alphanumeric() || bytes[k] == b'_');
+            if k > digits && ends_cleanly {
+                if let Ok(v) = expr[i..k].parse::<f64>() {
+                    if v.is_finite() {
+                        out.push_str(&format!("{v}"));
+                        i = k;
+                        continue;
+                    }
+                }
+            }
+        }
+        out.push_str(&expr[i..mantissa_end]);
+        i = mantissa_end;
+    }
+    out
+}
+
 /// The surface `z = f(x, y)` over a rectangle, with its exact gradient.
 ///
 /// Positions are planar: [`Surface::displace`] adds the step vector,
@@ -31,7 +81,7 @@ enum Axis {
 }
 
 impl AnalyticSurface {
-    /// Parses `expr`, a formula in `x` and `y` (e.g. `x^4 - 2*x^2 + y^2`;
+    /// Parses `expr`, a formula in `x` and `y` (e.g. `x^4 - 2*x^2 + 1e-3*y^2`;
     /// functions such as `sin`, `exp`, `ln`, `sqrt`, `abs` and the constants
     /// `PI` and `E` are understood), over `extent = [xmin, ymin, xmax, ymax]`.
     ///
@@ -61,7 +111,7 @@ impl AnalyticSurface {
     }
 
     fn parse_here(expr: &str, extent: [f64; 4]) -> Result<AnalyticSurface> {
-        let f = FlatEx::<f64>::parse(expr).map_err(|e| {
+        let f = FlatEx::<f64>::parse(&plain_decimals(expr)).map_err(|e| {
             Error::param(format!(
                 "--surface '{expr}': not a formula in x and y ({})",
                 e.msg()
@@ -222,6 +272,20 @@ mod tests {
         let fy = -x.sin() * y.sin() - 2.0 * y * x.powi(3) * (-r2).exp();
         let g = s.exact_gradient(Position::new(x, y));
         assert!((g.east - fx).abs() < 1e-12 && (g.north - fy).abs() < 1e-12);
+    }
+
+    #[test]
+    fn scientific_notation_is_read_as_numbers() {
+        // f = 1e4 x + 2.5E-3 y^2 + 3e+2: f_x = 10000, f_y = 0.005 y; f(1, 2) = 10300.01.
+        let s = AnalyticSurface::parse("1e4*x + 2.5E-3*y^2 + 3e+2", BOX).unwrap();
+        let g = s.exact_gradient(Position::new(1.0, 2.0));
+        assert!((g.east - 10_000.0).abs() < 1e-9, "{g:?}");
+        assert!((g.north - 0.01).abs() < 1e-12, "{g:?}");
+        assert!((s.value(Position::new(1.0, 2.0)) - 10_300.01).abs() < 1e-9);
+        assert_eq!(plain_decimals("x*1e-3 + .5e1 - E"), "x*0.001 + 5 - E");
+        assert_eq!(plain_decimals("exp(2e0*x) + x2e3"), "exp(2*x) + x2e3");
+        // Not scientific notation: left for exmex to judge.
+        assert_eq!(plain_decimals("3e + 1e9999"), "3e + 1e9999");
     }
 
     #[test]

@@ -133,7 +133,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             println!("{note}");
         }
     }
-    print!("{}", export::summaries_table(&outcome.summaries));
+    print!(
+        "{}",
+        export::summaries_table(&outcome.summaries, export::Units::Metres)
+    );
     println!();
     for s in &outcome.summaries {
         println!("{}", sentence(s));

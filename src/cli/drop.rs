@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::common::{parse_lat_lon, print_json, DemArgs, Global};
 pub use super::params::ParamArgs;
-use downhill::agents::{Agent, AgentKind, StopRules, Summary, Track};
+use downhill::agents::{Agent, AgentKind, StopReason, StopRules, Summary, Track};
 use downhill::analytic::{AnalyticSurface, SurfaceArgs};
 use downhill::dem::{Dem, LonLat, Position};
 use downhill::export::{self, OutputDir};
@@ -153,6 +153,10 @@ pub struct Outcome {
     pub start: Option<Start>,
     /// Files written.
     pub written: Vec<PathBuf>,
+    /// What the table's numbers measure.
+    pub units: export::Units,
+    /// Hints for people, shown after the table.
+    pub hints: Vec<String>,
 }
 
 impl TrackFormat {
@@ -302,6 +306,8 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         start_notes: vec![describe_start(&terrain, &start)],
         start: Some(start),
         written,
+        units: export::Units::Metres,
+        hints: Vec::new(),
     })
 }
 
@@ -357,12 +363,57 @@ fn execute_on_formula(
         .iter()
         .map(|p| format!("start: ({}, {}) on z = {}", p.x, p.y, surface.expression()))
         .collect();
+    let hints = first_step_hint(&tracks, surface).into_iter().collect();
     Ok(Outcome {
         summaries,
         start_notes,
         start: None,
         written,
+        units: export::Units::Formula,
+        hints,
     })
+}
+
+/// A hint when agents left a formula's extent on their very first step:
+/// their step `α |∇f|` is then out of scale with the extent, the usual
+/// mistake with the terrain defaults (α = 10 per unit slope) on a unit-sized
+/// formula. Suggests an α whose first step is a twentieth of the extent.
+fn first_step_hint(tracks: &[Track], surface: &AnalyticSurface) -> Option<String> {
+    let gone: Vec<&Track> = tracks
+        .iter()
+        .filter(|t| t.stop_reason == StopReason::Edge && t.points.len() <= 1)
+        .collect();
+    let first = gone.first()?;
+    let [x0, y0, x1, y1] = surface.extent();
+    let size = (x1 - x0).min(y1 - y0);
+    let slope = surface.exact_gradient(first.points[0].position).norm();
+    let mut names: Vec<&str> = gone.iter().map(|t| t.agent.name()).collect();
+    names.dedup();
+    let alpha = first.params.alpha;
+    let mut hint = format!(
+        "hint: {} left the extent on the first step (α·|∇f| = {} × {} = {} against an extent {} wide)",
+        names.join(", "),
+        format_sig(alpha),
+        format_sig(slope),
+        format_sig(alpha * slope),
+        format_sig(size)
+    );
+    if slope > 0.0 && size > 0.0 {
+        hint.push_str(&format!(
+            "; try --alpha {} (and for the balls --beta, or --dt)",
+            format_sig(0.05 * size / slope)
+        ));
+    }
+    Some(hint)
+}
+
+/// `v` to 2 significant digits, plainly.
+fn format_sig(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return v.to_string();
+    }
+    let decimals = (1 - v.abs().log10().floor() as i32).max(0) as usize;
+    format!("{v:.decimals$}")
 }
 
 /// The JSON array `drop --json` prints: one object per agent (and start).
@@ -418,7 +469,15 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
                 eprintln!("{note}");
             }
         }
-        print!("{}", export::summaries_table(&outcome.summaries));
+        print!(
+            "{}",
+            export::summaries_table(&outcome.summaries, outcome.units)
+        );
+    }
+    if !global.quiet {
+        for hint in &outcome.hints {
+            eprintln!("{hint}");
+        }
     }
     if !global.quiet {
         for p in &outcome.written {

@@ -2,8 +2,17 @@
 
 use crate::agents::Summary;
 
-/// Column headings; the text columns (agent, stop) are left-aligned, the
-/// numbers right-aligned.
+/// What the numbers of a table measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Units {
+    /// Terrain: elevations and lengths in metres.
+    Metres,
+    /// An analytic surface: heights and lengths in the formula's own units.
+    Formula,
+}
+
+/// Column headings on terrain; the text columns (agent, stop) are
+/// left-aligned, the numbers right-aligned.
 const HEADINGS: [&str; 7] = [
     "agent",
     "steps",
@@ -12,6 +21,11 @@ const HEADINGS: [&str; 7] = [
     "length",
     "descent (m)",
     "drop (m)",
+];
+
+/// Column headings on an analytic surface (no unit: the formula's own).
+const FORMULA_HEADINGS: [&str; 7] = [
+    "agent", "steps", "stop", "end z", "length", "descent", "drop",
 ];
 
 /// Which columns hold text (left-aligned).
@@ -23,32 +37,45 @@ const GAP: &str = "  ";
 /// An aligned plain-text table of `summaries`, one line per agent after a
 /// heading line, every line ending in a newline.
 ///
-/// Columns: agent, steps, stop reason, end elevation (metres, 1 decimal),
-/// path length (metres below 1 km, else kilometres with 2 decimals, unit
-/// shown), total descent and net drop (metres, 1 decimal).
-pub fn summaries_table(summaries: &[Summary]) -> String {
+/// Columns: agent, steps, stop reason, end elevation, path length, total
+/// descent and net drop. In [`Units::Metres`]: elevations and descents in
+/// metres with 1 decimal, lengths in metres below 1 km, else kilometres
+/// with 2 decimals, unit shown. In [`Units::Formula`]: plain numbers to 6
+/// significant digits, no unit.
+pub fn summaries_table(summaries: &[Summary], units: Units) -> String {
     let rows: Vec<[String; 7]> = summaries
         .iter()
         .map(|s| {
+            let number = |v: f64| match units {
+                Units::Metres => format!("{v:.1}"),
+                Units::Formula => plain_number(v),
+            };
             [
                 s.agent.name().to_owned(),
                 s.steps.to_string(),
                 s.stop_reason.as_str().to_owned(),
-                format!("{:.1}", s.end.elevation()),
-                length(s.length_m),
-                format!("{:.1}", s.descent_m),
-                format!("{:.1}", s.drop_m),
+                number(s.end.elevation()),
+                match units {
+                    Units::Metres => length(s.length_m),
+                    Units::Formula => plain_number(s.length_m),
+                },
+                number(s.descent_m),
+                number(s.drop_m),
             ]
         })
         .collect();
-    let mut widths = HEADINGS.map(|h| h.chars().count());
+    let headings = match units {
+        Units::Metres => HEADINGS,
+        Units::Formula => FORMULA_HEADINGS,
+    };
+    let mut widths = headings.map(|h| h.chars().count());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::new();
-    let headings = HEADINGS.map(str::to_owned);
+    let headings = headings.map(str::to_owned);
     for row in std::iter::once(&headings).chain(&rows) {
         let cells: Vec<String> = row
             .iter()
@@ -60,6 +87,40 @@ pub fn summaries_table(summaries: &[Summary]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `v` to 6 significant digits, without trailing zeros (`2.25`, `0.000125`),
+/// or in exponent form outside 1e-4..1e7 (`1.5e-9`).
+fn plain_number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let magnitude = v.abs();
+    if magnitude != 0.0 && !(1e-4..1e7).contains(&magnitude) {
+        let text = format!("{v:.5e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        return format!("{}e{exponent}", trim_zeros(mantissa));
+    }
+    let decimals = if magnitude == 0.0 {
+        0
+    } else {
+        (5 - magnitude.log10().floor() as i32).max(0) as usize
+    };
+    let text = trim_zeros(&format!("{v:.decimals$}"));
+    if text == "-0" {
+        "0".to_owned()
+    } else {
+        text
+    }
+}
+
+/// A decimal without the zeros (and point) that end its fraction.
+fn trim_zeros(text: &str) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
 /// A ground length with its unit: `850 m`, `12.34 km`.
@@ -111,10 +172,13 @@ mod tests {
 
     #[test]
     fn columns_line_up_and_lengths_carry_their_unit() {
-        let table = summaries_table(&[
-            summary(AgentKind::Gd, 7, StopReason::Converged, 850.0),
-            summary(AgentKind::Momentum, 123_456, StopReason::MaxSteps, 12_340.0),
-        ]);
+        let table = summaries_table(
+            &[
+                summary(AgentKind::Gd, 7, StopReason::Converged, 850.0),
+                summary(AgentKind::Momentum, 123_456, StopReason::MaxSteps, 12_340.0),
+            ],
+            Units::Metres,
+        );
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 3);
         for heading in HEADINGS {
@@ -139,7 +203,33 @@ mod tests {
     }
 
     #[test]
+    fn formula_tables_carry_no_metres_and_keep_small_numbers() {
+        let table = summaries_table(
+            &[summary(AgentKind::Gd, 7, StopReason::Converged, 0.000125)],
+            Units::Formula,
+        );
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(!table.contains("(m)") && !table.contains(" m ") && !table.contains("km"));
+        assert!(lines[0].contains("end z") && lines[0].contains("descent"));
+        // 60.25, 0.000125, 740.5 and 734.75 to 6 significant digits, by hand.
+        assert!(lines[1].contains(" 60.25 "), "{}", lines[1]);
+        assert!(lines[1].contains(" 0.000125 "), "{}", lines[1]);
+        assert!(lines[1].ends_with(" 740.5  734.75"), "{}", lines[1]);
+    }
+
+    #[test]
+    fn plain_numbers_by_hand() {
+        assert_eq!(plain_number(2.25), "2.25");
+        assert_eq!(plain_number(0.0), "0");
+        assert_eq!(plain_number(-0.0), "0");
+        assert_eq!(plain_number(1.0 / 3.0), "0.333333");
+        assert_eq!(plain_number(123456.7), "123457");
+        assert_eq!(plain_number(-1.5e-9), "-1.5e-9");
+        assert_eq!(plain_number(2.5e8), "2.5e8");
+    }
+
+    #[test]
     fn no_summaries_give_just_the_heading() {
-        assert_eq!(summaries_table(&[]).lines().count(), 1);
+        assert_eq!(summaries_table(&[], Units::Metres).lines().count(), 1);
     }
 }

@@ -238,3 +238,24 @@ fn gd_shortcut_is_the_same_on_one_and_on_three_threads() {
     assert_eq!(one.walks.ending, three.walks.ending);
     assert_eq!(one.basins.labels, three.basins.labels);
 }
+
+/// On a filled surface a walker whose step budget runs out finishes by D8
+/// moves, like a stalled one: with a budget of 3 steps every walker of the
+/// crop still reaches an outlet on the crop's edge, none ends at max-steps.
+#[test]
+fn out_of_budget_walkers_on_a_filled_surface_still_reach_the_edge() {
+    let dem = crop(&load("N52W007.hgt"), [-6.82, 52.60, -6.77, 52.64]).unwrap();
+    let mut options = gd_options(false);
+    options.walk.rules.max_steps = 3;
+    let run = basins::compute(&dem, &options, &|_| {}, &AtomicBool::new(false)).unwrap();
+    assert!(run.walks.starts > 1000);
+    let edge = basins::Ending::Edge as u8;
+    let not_edge = run.walks.ending.iter().filter(|&&e| e != edge).count();
+    assert_eq!(not_edge, 0, "{not_edge} walkers did not reach the edge");
+    // Their outlets are edge cells.
+    let (rows, cols) = dem.heights.dim();
+    for &end in &run.walks.end {
+        let (r, c) = (end as usize / cols, end as usize % cols);
+        assert!(r == 0 || c == 0 || r + 1 == rows || c + 1 == cols);
+    }
+}

@@ -42,7 +42,10 @@
 //! (`stall_moves`). Divides are still drawn by the walkers, which on
 //! hillslopes never stall; the moves only carry them along valley floors
 //! the gradient cannot resolve. A walker that stalls again no lower than
-//! its previous stall continues by D8 moves only, so no walker cycles.
+//! its previous stall continues by D8 moves only, so no walker cycles, and
+//! so does a walker whose step budget runs out (gd bouncing across a valley
+//! too sharp for its α); D8-only moves strictly descend, so they end
+//! without a budget.
 //! Likewise a walker that leaves the filled raster continues from its exit
 //! cell by D8 moves along the edge to the cell with no lower neighbour
 //! that the fill made the outlet. Without `--fill` stalls are sinks and an
@@ -304,7 +307,7 @@ struct Shortcut<'a, 'm> {
 
 /// D8 moves from `cell` (each counted as a step and a move): to the
 /// steepest lower neighbour, until a cell without one (an outlet), a cell
-/// the memo knows, the step budget, or, unless `d8_only`, a cell where the
+/// the memo knows, or, unless `d8_only`, the step budget or a cell where the
 /// agent's step `α |∇h|` reaches the tolerance.
 #[allow(clippy::too_many_arguments)]
 fn d8_moves(
@@ -338,7 +341,8 @@ fn d8_moves(
                 Lookup::Pending(i) => return D8::Blocked(i),
             }
         }
-        if *step >= s.rules.max_steps {
+        // D8-only moves strictly descend, so they end without a budget.
+        if !d8_only && *step >= s.rules.max_steps {
             return D8::Done(at(cell), Ending::MaxSteps, *step as u32, false);
         }
         let centre = Position::new(cell.1 as f64, cell.0 as f64);
@@ -516,8 +520,26 @@ fn walk_one(
             }
         }
     }
+    let cell = nearest_cell(x, rows, cols);
+    if s.resolve_stalls {
+        // Out of budget on a filled surface (gd bouncing across a valley too
+        // sharp for its α): the walker finishes by D8 moves, which strictly
+        // descend and so end without a budget.
+        match d8_moves(field, s, cell, true, shortcut, &mut step, &mut moves) {
+            D8::Done(end, ending, steps, cut) => {
+                return Attempt::Done(end, ending, steps, cut, moves)
+            }
+            D8::Blocked(i) => {
+                return Attempt::Blocked {
+                    cell: i,
+                    steps: step as u32,
+                }
+            }
+            D8::Resume(_) => {}
+        }
+    }
     done(
-        at(nearest_cell(x, rows, cols)),
+        at(cell),
         Ending::MaxSteps,
         rules.max_steps.min(u32::MAX as usize) as u32,
         moves,

@@ -292,14 +292,29 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         }
     }
     let surface = &run.surface;
-    let shade = render::hillshade(surface)?;
     let bounds = surface.bounds();
+    // The raster outputs and the vector outputs are encoded side by side.
+    let (rasters, vectors) = rayon::join(
+        || -> downhill::Result<(Vec<u8>, Vec<u8>)> {
+            let shade = render::hillshade(surface)?;
+            let (tif, png) = rayon::join(
+                || geotiff::labels_geotiff(&run.basins.labels, &surface.transform, &surface.crs),
+                || render::png(&run.basins.labels, &shade),
+            );
+            Ok((tif?, png?))
+        },
+        || {
+            rayon::join(
+                || export::sinks_geojson(&run.basins, surface),
+                || export::basins_geojson(&run.basins, surface),
+            )
+        },
+    );
+    let (tif, png) = rasters?;
+    let (sinks, polygons) = vectors;
     let files: [(&str, Vec<u8>); 6] = [
-        (
-            OUTPUTS[0],
-            geotiff::labels_geotiff(&run.basins.labels, &surface.transform, &surface.crs)?,
-        ),
-        (OUTPUTS[1], render::png(&run.basins.labels, &shade)?),
+        (OUTPUTS[0], tif),
+        (OUTPUTS[1], png),
         (
             OUTPUTS[2],
             render::world_file(&surface.transform).into_bytes(),
@@ -308,8 +323,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             OUTPUTS[3],
             downhill::render::bounds_json(bounds, &surface.crs)?,
         ),
-        (OUTPUTS[4], export::sinks_geojson(&run.basins, surface)?),
-        (OUTPUTS[5], export::basins_geojson(&run.basins, surface)?),
+        (OUTPUTS[4], sinks?),
+        (OUTPUTS[5], polygons?),
     ];
     let mut outputs = Vec::new();
     for (name, bytes) in files {

@@ -259,3 +259,29 @@ fn out_of_budget_walkers_on_a_filled_surface_still_reach_the_edge() {
         assert!(r == 0 || c == 0 || r + 1 == rows || c + 1 == cols);
     }
 }
+
+/// The shortcut without `--fill`, where walkers settle in the raw
+/// terrain's own pits: run with
+/// `cargo test --release --test basins_d8 -- --ignored --nocapture`.
+#[test]
+#[ignore = "full simulation of every walker: run with --release"]
+fn raw_gd_shortcut_stays_close_to_exact() {
+    let dem = crop(&load("N52W007.hgt"), [-6.9, 52.55, -6.7, 52.7]).unwrap();
+    let run = |exact: bool| {
+        let mut options = gd_options(exact);
+        options.fill = false;
+        basins::compute(&dem, &options, &|_| {}, &AtomicBool::new(false)).unwrap()
+    };
+    let (fast, exact) = (run(false), run(true));
+    let metrics = RowMetrics::of(&exact.surface);
+    let (same, _) = agreement(&exact.basins.labels, &fast.basins.labels, &metrics, 0.0);
+    println!(
+        "raw crop: shortcut vs exact {:.2} % of cells; basins {} exact, {} shortcut; steps {} exact, {} shortcut",
+        same * 100.0,
+        exact.basins.basins.len(),
+        fast.basins.basins.len(),
+        exact.walks.steps,
+        fast.walks.steps
+    );
+    assert!(same >= 0.98, "{same}");
+}

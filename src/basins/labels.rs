@@ -127,7 +127,9 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
         None => heights[[i / cols, i % cols]],
     };
     // Nodes: every end cell, with whether any walker settled there as a sink.
-    let mut node_of: HashMap<u32, u32> = HashMap::new();
+    // `node_of` is dense (one slot per cell, NO_NODE where no walk ended).
+    const NO_NODE: u32 = u32::MAX;
+    let mut node_of: Vec<u32> = vec![NO_NODE; rows * cols];
     let mut cells: Vec<u32> = Vec::new();
     let mut sink: Vec<bool> = Vec::new();
     let mut ending: Vec<Ending> = Vec::new();
@@ -136,12 +138,14 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
             continue;
         }
         let e = Ending::from_u8(walks.ending[i]);
-        let n = *node_of.entry(end).or_insert_with(|| {
+        let slot = &mut node_of[end as usize];
+        if *slot == NO_NODE {
             cells.push(end);
             sink.push(false);
             ending.push(e);
-            (cells.len() - 1) as u32
-        });
+            *slot = (cells.len() - 1) as u32;
+        }
+        let n = *slot;
         if e.is_sink() && !sink[n as usize] {
             sink[n as usize] = true;
             ending[n as usize] = e;
@@ -162,11 +166,9 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
             if nr < 0 || nc < 0 || nr as usize >= rows || nc as usize >= cols {
                 continue;
             }
-            let j = (nr as usize * cols + nc as usize) as u32;
-            if let Some(&m) = node_of.get(&j) {
-                if sink[m as usize] {
-                    uf.union(n as u32, m);
-                }
+            let m = node_of[nr as usize * cols + nc as usize];
+            if m != NO_NODE && sink[m as usize] {
+                uf.union(n as u32, m);
             }
         }
     }
@@ -186,11 +188,9 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
             continue;
         };
         for j in members {
-            if let Some(&m) = node_of.get(&(j as u32)) {
-                let joins = if z.is_nan() { true } else { sink[m as usize] };
-                if joins {
-                    uf.union(n as u32, m);
-                }
+            let m = node_of[j];
+            if m != NO_NODE && (z.is_nan() || sink[m as usize]) {
+                uf.union(n as u32, m);
             }
         }
     }
@@ -236,7 +236,7 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
         if end == NO_START {
             continue;
         }
-        let b = node_basin[node_of[&end] as usize];
+        let b = node_basin[node_of[end as usize] as usize];
         start_basin[i] = b;
         basins[b].starts += 1;
         basins[b].area_km2 += cell_km2[i / cols];

@@ -213,6 +213,22 @@ struct Memo<'m> {
     known: &'m [AtomicU64],
 }
 
+/// Whether two endings are one basin's for the corner check: the same end
+/// cell, or two sinks within one cell of each other (which
+/// [`super::labels`] merges into one basin).
+#[inline]
+fn same_sink(a: u32, a_ending: Ending, b: u32, b_ending: Ending, cols: usize) -> bool {
+    if a == b {
+        return true;
+    }
+    if !(a_ending.is_sink() && b_ending.is_sink()) {
+        return false;
+    }
+    let (ar, ac) = (a as usize / cols, a as usize % cols);
+    let (br, bc) = (b as usize / cols, b as usize % cols);
+    ar.abs_diff(br) <= 1 && ac.abs_diff(bc) <= 1
+}
+
 /// The flag that marks a packed ending as known.
 const KNOWN: u64 = 1 << 63;
 
@@ -249,6 +265,7 @@ impl Memo<'_> {
         rows: usize,
         cols: usize,
         end: u32,
+        end_ending: Ending,
         own: u32,
     ) -> Result<bool, u32> {
         let r0 = (p.y.max(0.0) as usize).min(rows - 2);
@@ -256,7 +273,7 @@ impl Memo<'_> {
         for (r, c) in [(r0, c0), (r0, c0 + 1), (r0 + 1, c0), (r0 + 1, c0 + 1)] {
             match self.lookup(r * cols + c, own) {
                 Lookup::Unrelated => {}
-                Lookup::Known(e, _) if e == end => {}
+                Lookup::Known(e, ending) if same_sink(e, ending, end, end_ending, cols) => {}
                 Lookup::Known(..) => return Ok(false),
                 Lookup::Pending(i) => return Err(i),
             }
@@ -498,7 +515,7 @@ fn walk_one(
                 match sc.memo.lookup(at(cell) as usize, sc.own) {
                     Lookup::Unrelated => {}
                     Lookup::Known(end, ending) => {
-                        match sc.memo.corners_agree(x, rows, cols, end, sc.own) {
+                        match sc.memo.corners_agree(x, rows, cols, end, ending, sc.own) {
                             Ok(true) => return Attempt::Done(end, ending, taken, true, moves),
                             // A divide nearby: walk on and see.
                             Ok(false) => {}
@@ -589,6 +606,14 @@ fn resolve(
         };
         match walk_one(field, heights, s, t / cols, t % cols, Some(shortcut)) {
             Attempt::Done(end, ending, steps, cut, moves) => {
+                if std::env::var_os("PROBE").is_some() {
+                    let b = (32 - steps.leading_zeros()) as usize;
+                    HIST[b].fetch_add(1, Ordering::Relaxed);
+                    HISTS[b].fetch_add(steps as u64, Ordering::Relaxed);
+                    if cut {
+                        HISTM[b].fetch_add(1, Ordering::Relaxed);
+                    }
+                }
                 tally.steps += steps as u64;
                 tally.stall_moves += moves as u64;
                 tally.shortcuts += cut as usize;
@@ -654,6 +679,18 @@ pub fn walk_all(
             field, heights, settings, &starts, &mut walks, progress, cancel,
         )
     };
+    if std::env::var_os("PROBE").is_some() {
+        for b in 0..33 {
+            let n = HIST[b].load(Ordering::Relaxed);
+            if n > 0 {
+                eprintln!(
+                    "steps<2^{b}: {n} walks ({} shortcut), {} steps",
+                    HISTM[b].load(Ordering::Relaxed),
+                    HISTS[b].load(Ordering::Relaxed)
+                );
+            }
+        }
+    }
     walks.steps = tally.steps;
     walks.shortcuts = tally.shortcuts;
     walks.stall_moves = tally.stall_moves;
@@ -758,3 +795,10 @@ fn walk_with_shortcut(
     }
     total
 }
+
+static HIST: [std::sync::atomic::AtomicU64; 33] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 33];
+static HISTS: [std::sync::atomic::AtomicU64; 33] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 33];
+static HISTM: [std::sync::atomic::AtomicU64; 33] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 33];

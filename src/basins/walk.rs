@@ -480,6 +480,19 @@ fn walk_one(
         } else {
             0
         };
+        if is_walker && d == Vector::ZERO && still < rules.patience {
+            // A memoryless walker that did not move sees the same gradient
+            // at the same place on every later step: the rest of its
+            // patience is taken at once (counted, as if simulated), or as
+            // much of it as the step budget allows.
+            let rest = (rules.patience - still).min(rules.max_steps - step);
+            step += rest;
+            still += rest;
+            if still < rules.patience {
+                break;
+            }
+        }
+        let taken = step as u32;
         if still >= rules.patience {
             let mut cell = nearest_cell(x, rows, cols);
             if !s.resolve_stalls {
@@ -802,3 +815,82 @@ static HISTS: [std::sync::atomic::AtomicU64; 33] =
     [const { std::sync::atomic::AtomicU64::new(0) }; 33];
 static HISTM: [std::sync::atomic::AtomicU64; 33] =
     [const { std::sync::atomic::AtomicU64::new(0) }; 33];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terrain::{GradientGrid, RowMetrics};
+
+    /// A 6 x 7 flat of 30 m cells with one 1 m step down to the east in
+    /// the last column.
+    fn flat_with_a_step() -> (Array2<f32>, GradientGrid, RowMetrics) {
+        let heights = Array2::from_shape_fn((6, 7), |(_, c)| if c == 6 { 99.0 } else { 100.0 });
+        let metrics = RowMetrics {
+            dx: vec![30.0; 6],
+            dy: vec![30.0; 6],
+        };
+        // Central differences by hand: only columns 5 and 6 feel the step.
+        let east = Array2::from_shape_fn((6, 7), |(_, c)| match c {
+            5 => -1.0 / 60.0,
+            6 => -1.0 / 30.0,
+            _ => 0.0,
+        });
+        let gradient = GradientGrid {
+            north: Array2::zeros((6, 7)),
+            east,
+        };
+        (heights, gradient, metrics)
+    }
+
+    fn settings(exact: bool, max_steps: usize) -> WalkSettings {
+        WalkSettings {
+            kind: AgentKind::Gd,
+            params: StepParams {
+                alpha: 10.0,
+                ..StepParams::default_for(AgentKind::Gd)
+            },
+            rules: StopRules {
+                max_steps,
+                ..StopRules::default()
+            },
+            stride: 1,
+            exact,
+            resolve_stalls: false,
+        }
+    }
+
+    /// On the flat the walker never moves: it converges where it started
+    /// after exactly `patience` steps (all counted), or runs out of a
+    /// smaller budget there.
+    #[test]
+    fn a_walker_on_a_flat_stands_for_its_patience() {
+        let (heights, gradient, metrics) = flat_with_a_step();
+        let field = GridField::new(&heights, &gradient, &metrics);
+        let patience = StopRules::default().patience;
+        for exact in [true, false] {
+            let s = settings(exact, 1000);
+            match walk_one(&field, &heights, &s, 2, 1, None) {
+                Attempt::Done(end, ending, steps, _, _) => {
+                    assert_eq!(end, 2 * 7 + 1);
+                    assert_eq!(ending, Ending::Converged);
+                    assert_eq!(steps as usize, patience);
+                }
+                Attempt::Blocked { .. } => panic!("no memo, no block"),
+            }
+        }
+        let s = settings(true, 5);
+        match walk_one(&field, &heights, &s, 2, 1, None) {
+            Attempt::Done(end, ending, steps, _, _) => {
+                assert_eq!((end, ending, steps), (2 * 7 + 1, Ending::MaxSteps, 5));
+            }
+            Attempt::Blocked { .. } => panic!("no memo, no block"),
+        }
+        // Next to the step the walker moves east and leaves the grid.
+        match walk_one(&field, &heights, &settings(true, 1000), 2, 5, None) {
+            Attempt::Done(end, ending, _, _, _) => {
+                assert_eq!((end, ending), (2 * 7 + 6, Ending::Edge));
+            }
+            Attempt::Blocked { .. } => panic!("no memo, no block"),
+        }
+    }
+}

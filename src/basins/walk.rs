@@ -14,7 +14,8 @@
 //! start's ending, which is itself defined the same way (the recursion ends
 //! because every link goes strictly down the order), provided the lower
 //! starts at the four corners of the bilinear cell it is in (the samples
-//! whose gradients move it) all end there too; where they do not, a divide
+//! whose gradients move it) all end there too (or in sinks within one cell
+//! of it, which labelling merges into one basin); where they do not, a divide
 //! passes close by and it walks on, checking again at the next cell it
 //! enters. Stall moves (below) take the ending of the cell they move to.
 //! This is **approximate**: the walker is somewhere in that cell, not at

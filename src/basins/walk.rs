@@ -1,7 +1,7 @@
 //! Many walkers at once: the lean descent loop and the parallel driver.
 //!
 //! Each start runs the agent's own update rule ([`walker::step`],
-//! [`ball::step`], [`nesterov::step`]) on a [`GridField`] under the same
+//! [`crate::agents::ball::step`], [`crate::agents::nesterov::step`]) on a [`GridField`] under the same
 //! [`StopRules`] as [`crate::agents::Agent::descend`] (tolerance and
 //! patience, edge, void, below, max-steps, divergence), in the same order,
 //! but records nothing except where the walker ended.

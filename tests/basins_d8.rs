@@ -116,12 +116,13 @@ fn agreement(d8: &Array2<u32>, walk: &Array2<u32>, m: &RowMetrics, min_km2: f64)
     (matched as f64 / total.max(1) as f64, big.len())
 }
 
-fn gd_options(exact: bool) -> BasinOptions {
+/// The options of `downhill basins --agent gd --fill` on `dem`.
+fn gd_options(dem: &Dem, exact: bool) -> BasinOptions {
     BasinOptions {
         walk: WalkSettings {
             kind: AgentKind::Gd,
             params: StepParams {
-                alpha: basins::DEFAULT_GD_ALPHA_M,
+                alpha: basins::default_gd_alpha(dem),
                 ..StepParams::default_for(AgentKind::Gd)
             },
             rules: StopRules::default(),
@@ -137,7 +138,13 @@ fn gd_options(exact: bool) -> BasinOptions {
 
 /// Walker basins and D8 basins of the same filled surface, and their agreement.
 fn compare(dem: &Dem, exact: bool) -> (f64, usize, basins::BasinRun) {
-    let run = basins::compute(dem, &gd_options(exact), &|_| {}, &AtomicBool::new(false)).unwrap();
+    let run = basins::compute(
+        dem,
+        &gd_options(dem, exact),
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
     let metrics = RowMetrics::of(&run.surface);
     let d8 = d8_labels(&run.surface.heights, &metrics, None);
     let (share, n) = agreement(&d8, &run.basins.labels, &metrics, 1.0);
@@ -228,7 +235,13 @@ fn gd_shortcut_is_the_same_on_one_and_on_three_threads() {
             .build()
             .unwrap();
         pool.install(|| {
-            basins::compute(&dem, &gd_options(false), &|_| {}, &AtomicBool::new(false)).unwrap()
+            basins::compute(
+                &dem,
+                &gd_options(&dem, false),
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap()
         })
     };
     let one = run_on(1);
@@ -245,7 +258,7 @@ fn gd_shortcut_is_the_same_on_one_and_on_three_threads() {
 #[test]
 fn out_of_budget_walkers_on_a_filled_surface_still_reach_the_edge() {
     let dem = crop(&load("N52W007.hgt"), [-6.82, 52.60, -6.77, 52.64]).unwrap();
-    let mut options = gd_options(false);
+    let mut options = gd_options(&dem, false);
     options.walk.rules.max_steps = 3;
     let run = basins::compute(&dem, &options, &|_| {}, &AtomicBool::new(false)).unwrap();
     assert!(run.walks.starts > 1000);
@@ -268,7 +281,7 @@ fn out_of_budget_walkers_on_a_filled_surface_still_reach_the_edge() {
 fn raw_gd_shortcut_stays_close_to_exact() {
     let dem = crop(&load("N52W007.hgt"), [-6.9, 52.55, -6.7, 52.7]).unwrap();
     let run = |exact: bool| {
-        let mut options = gd_options(exact);
+        let mut options = gd_options(&dem, exact);
         options.fill = false;
         basins::compute(&dem, &options, &|_| {}, &AtomicBool::new(false)).unwrap()
     };

@@ -28,7 +28,9 @@ use std::time::Instant;
 pub use field::GridField;
 pub use fill::{priority_flood, FillStats};
 pub use labels::{label, Basin, Basins};
-pub use walk::{walk_all, Ending, WalkSettings, Walks, DEFAULT_GD_ALPHA_M, NO_START};
+pub use walk::{
+    default_gd_alpha, walk_all, Ending, WalkSettings, Walks, DEFAULT_GD_ALPHA_CELLS, NO_START,
+};
 
 use crate::dem::Dem;
 use crate::error::{Error, Result};

@@ -56,18 +56,31 @@
 //! velocity, so the cell they enter says nothing about their fate), every
 //! start is simulated in full.
 
-/// Default step of the basins walker (`gd`), metres per unit slope.
+/// Default step of the basins walker (`gd`), in cells per unit slope: α is
+/// this many times the shorter side of a cell (at the grid's middle row),
+/// so a slope of 2/3 moves a walker one cell per step, at any resolution.
 ///
 /// A basin walker has to find which way each cell drains, not mimic a
 /// person's stride (the hill-walker of `drop` uses 10 m). Basins of gradient
 /// descent converge to those of the gradient flow as α shrinks, and they
-/// stay the same while steps are short against a cell: at 40 m per unit
-/// slope a step is 4 m on a 10 % slope and under half an SRTM3 cell up to
-/// a 70 % slope. Measured with `--fill` against the D8 oracle
-/// (`tests/basins_d8.rs`): the same agreement as α = 10 m on all three
-/// bundled tiles (97.3 %, 98.8 %, 99.0 %); α = 100 m lost 9.6 points on the
-/// steep Provence tile.
-pub const DEFAULT_GD_ALPHA_M: f64 = 40.0;
+/// stay the same while steps are short against a cell; tying α to the cell
+/// keeps that ratio on SRTM1 and SRTM3 alike, and gives a formula's grid an
+/// α in its own units. On the bundled SRTM3 tiles it is 86 m (N52W007) and
+/// 101 m (N43E006, N43E007). Measured with `--fill` against the D8 oracle
+/// (`tests/basins_d8.rs`), any α from 10 m to 120 m gives the same
+/// agreement there, and the shortcut's basins at 100 m match full
+/// simulation at 10 m on 99.5 % of the cells of a gentle and of a steep
+/// box, as at 40 m; larger steps only mean fewer of them.
+pub const DEFAULT_GD_ALPHA_CELLS: f64 = 1.5;
+
+/// The default α of the basins walker on `dem`, metres (or the grid's
+/// planar units) per unit slope: [`DEFAULT_GD_ALPHA_CELLS`] times the
+/// shorter side of a cell at the middle row.
+pub fn default_gd_alpha(dem: &crate::dem::Dem) -> f64 {
+    let middle = (dem.rows().saturating_sub(1)) as f64 / 2.0;
+    let (dx, dy) = dem.cell_size_m(middle);
+    DEFAULT_GD_ALPHA_CELLS * dx.min(dy)
+}
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -858,6 +871,32 @@ mod tests {
             exact,
             resolve_stalls: false,
         }
+    }
+
+    /// α is 1.5 cells: on a formula's grid in its own units, exactly; on
+    /// SRTM3 at 52.5° N the shorter side is the east-west one, 3" of
+    /// longitude = 92.77 m x cos 52.5° on a sphere of radius 6 371 km
+    /// (56.47 m, by hand), which WGS84's ellipsoid changes by under 0.5 %.
+    #[test]
+    fn the_default_alpha_is_one_and_a_half_cells() {
+        let surface =
+            crate::analytic::AnalyticSurface::parse("x^2 + y", [0.0, 0.0, 2.0, 4.0]).unwrap();
+        // 201 samples over 2 units across and 4 down: cells 0.01 x 0.02.
+        let grid = surface.to_dem(201);
+        assert!((default_gd_alpha(&grid) - 0.015).abs() < 1e-12);
+        let tile = crate::dem::open(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/N52W007.hgt")),
+            &crate::dem::LoadOptions::default(),
+        )
+        .unwrap();
+        let by_hand = 1.5 * 3.0 / 3600.0 * std::f64::consts::PI / 180.0
+            * 6_371_000.0
+            * 52.5f64.to_radians().cos();
+        let alpha = default_gd_alpha(&tile);
+        assert!(
+            (alpha / by_hand - 1.0).abs() < 0.005,
+            "{alpha} vs {by_hand}"
+        );
     }
 
     /// On the flat the walker never moves: it converges where it started

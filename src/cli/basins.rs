@@ -15,6 +15,7 @@ use downhill::analytic::SurfaceArgs;
 use downhill::basins::{
     self, export, geotiff, render, BasinOptions, BasinRun, Ending, WalkSettings,
 };
+use downhill::dem::Dem;
 use downhill::export::OutputDir;
 
 /// Arguments of `downhill basins`.
@@ -70,10 +71,12 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
 }
 
 impl Args {
-    fn params(&self) -> downhill::Result<StepParams> {
+    /// The agent's parameters; gd's α defaults to
+    /// [`basins::default_gd_alpha`] of the grid.
+    fn params(&self, dem: &Dem) -> downhill::Result<StepParams> {
         let mut params = self.params.agents(&[self.agent])?[0].params;
         if self.agent == AgentKind::Gd && self.params.alpha.is_none() {
-            params.alpha = basins::DEFAULT_GD_ALPHA_M;
+            params.alpha = basins::default_gd_alpha(dem);
         }
         Ok(params)
     }
@@ -136,7 +139,13 @@ struct Report {
     outputs: Vec<PathBuf>,
 }
 
-fn report(args: &Args, run: &BasinRun, seconds: f64, outputs: Vec<PathBuf>) -> Report {
+fn report(
+    args: &Args,
+    params: &StepParams,
+    run: &BasinRun,
+    seconds: f64,
+    outputs: Vec<PathBuf>,
+) -> Report {
     let mut endings = BTreeMap::new();
     for (i, &end) in run.walks.end.iter().enumerate() {
         if end != basins::NO_START {
@@ -185,8 +194,8 @@ fn report(args: &Args, run: &BasinRun, seconds: f64, outputs: Vec<PathBuf>) -> R
     let w = &run.walks;
     Report {
         agent: args.agent,
-        alpha: args.params().map(|p| p.alpha).unwrap_or(f64::NAN),
-        beta: args.params().map(|p| p.beta).unwrap_or(f64::NAN),
+        alpha: params.alpha,
+        beta: params.beta,
         fill: args.fill,
         min_slope: run.min_slope,
         fill_raised_cells: run.fill.map(|f| f.raised_cells),
@@ -224,7 +233,7 @@ const OUTPUTS: [&str; 6] = [
 
 /// A hint when at least 1 % of the grid is exactly 0 m, as SRTM codes the
 /// sea, and no sea level was given.
-fn sea_note(dem: &downhill::dem::Dem) -> Option<String> {
+fn sea_note(dem: &Dem) -> Option<String> {
     let total = dem.heights.len();
     let zeros = dem.heights.iter().filter(|&&z| z == 0.0).count();
     (total > 0 && zeros * 100 >= total).then(|| {
@@ -246,12 +255,14 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     // Without a handler Ctrl-C still ends the process (before any output
     // is renamed into place), so a failure to install one is not an error.
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::Relaxed));
-    let params = args.params()?;
+    // Parameters are checked before the grid is read, α fixed after.
+    args.params.agents(&[args.agent])?;
     let rules = args.rules()?;
     let mut dem = load_grid(&args.dem, &args.surface, global)?;
     if let Some(bbox) = args.bbox {
         dem = basins::crop::crop(&dem, bbox)?;
     }
+    let params = args.params(&dem)?;
     let mut out = OutputDir::create(&args.out, args.force)?;
     out.check_writable(&OUTPUTS)?;
     let options = BasinOptions {
@@ -330,7 +341,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     for (name, bytes) in files {
         outputs.push(out.write(name, &bytes)?);
     }
-    let r = report(args, &run, began.elapsed().as_secs_f64(), outputs);
+    let r = report(args, &params, &run, began.elapsed().as_secs_f64(), outputs);
     if args.json {
         return print_json(&r);
     }
@@ -338,10 +349,26 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `v` to 4 significant digits, without trailing zeros.
+fn significant(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return v.to_string();
+    }
+    let decimals = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
 fn print_table(r: &Report) {
     println!(
-        "agent       {} (α {} m per unit slope, β {})",
-        r.agent, r.alpha, r.beta
+        "agent       {} (α {} per unit slope, β {})",
+        r.agent,
+        significant(r.alpha),
+        significant(r.beta)
     );
     if r.fill {
         println!(

@@ -1,12 +1,13 @@
 //! `downhill basins` end to end on a small box of the bundled tile.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{assert_success, downhill};
 
 #[test]
 fn basins_writes_its_outputs_and_a_json_summary() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("downhill")
-        .unwrap()
+    let out = downhill()
         .args([
             "basins",
             "data/N52W007.hgt",
@@ -18,11 +19,7 @@ fn basins_writes_its_outputs_and_a_json_summary() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // The box holds the sample centres 52.60..52.63 N, -6.80..-6.76 W at 3":
     // 37 rows and 49 columns, every one a start.
@@ -74,8 +71,7 @@ fn bad_parameters_are_one_line_errors_with_exit_code_2() {
         vec!["--bbox=10,50,11,51"],
         vec!["--alpha=-1"],
     ] {
-        let out = Command::cargo_bin("downhill")
-            .unwrap()
+        let out = downhill()
             .args(["basins", "data/N52W007.hgt", "--out"])
             .arg(dir.path())
             .args(&args)
@@ -152,8 +148,7 @@ fn ctrl_c_stops_the_walkers_and_writes_nothing() {
 fn a_grid_that_is_mostly_sea_gets_a_note_and_stop_below_takes_the_sea_out() {
     let run = |extra: &[&str]| {
         let dir = tempfile::tempdir().unwrap();
-        let out = Command::cargo_bin("downhill")
-            .unwrap()
+        let out = downhill()
             .args([
                 "basins",
                 "data/N52W007.hgt",
@@ -166,11 +161,7 @@ fn a_grid_that_is_mostly_sea_gets_a_note_and_stop_below_takes_the_sea_out() {
             .arg(dir.path())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
         let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         (r, String::from_utf8_lossy(&out.stderr).into_owned())
     };

@@ -136,15 +136,23 @@ fn gd_options(dem: &Dem, exact: bool) -> BasinOptions {
     }
 }
 
+/// gd basins of `dem` (filled or raw), with the shortcut or `--exact`.
+fn run_gd(dem: &Dem, exact: bool, fill: bool) -> basins::BasinRun {
+    let mut options = gd_options(dem, exact);
+    options.fill = fill;
+    basins::compute(dem, &options, &|_| {}, &AtomicBool::new(false)).unwrap()
+}
+
+/// The share of cells in the same basin with the shortcut as in full
+/// simulation, by the same one-to-one matching, exact basins the reference.
+fn same_as_exact(fast: &basins::BasinRun, exact: &basins::BasinRun) -> f64 {
+    let metrics = RowMetrics::of(&exact.surface);
+    agreement(&exact.basins.labels, &fast.basins.labels, &metrics, 0.0).0
+}
+
 /// Walker basins and D8 basins of the same filled surface, and their agreement.
 fn compare(dem: &Dem, exact: bool) -> (f64, usize, basins::BasinRun) {
-    let run = basins::compute(
-        dem,
-        &gd_options(dem, exact),
-        &|_| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    let run = run_gd(dem, exact, true);
     let metrics = RowMetrics::of(&run.surface);
     let d8 = d8_labels(&run.surface.heights, &metrics, None);
     let (share, n) = agreement(&d8, &run.basins.labels, &metrics, 1.0);
@@ -192,9 +200,7 @@ fn gd_shortcut_stays_close_to_exact() {
     let dem = crop(&load("N52W007.hgt"), [-6.9, 52.55, -6.7, 52.7]).unwrap();
     let (share_fast, _, fast) = compare(&dem, false);
     let (share_exact, n, exact) = compare(&dem, true);
-    let metrics = RowMetrics::of(&exact.surface);
-    // The same one-to-one matching, exact basins playing the reference.
-    let (same, _) = agreement(&exact.basins.labels, &fast.basins.labels, &metrics, 0.0);
+    let same = same_as_exact(&fast, &exact);
     println!(
         "crop: shortcut vs exact {:.2} % of cells; D8 agreement ({n} basins > 1 km²) {:.2} % exact, {:.2} % shortcut; steps {} exact, {} shortcut",
         same * 100.0,
@@ -211,10 +217,8 @@ fn gd_shortcut_stays_close_to_exact() {
 #[test]
 fn gd_shortcut_matches_exact_on_a_small_crop() {
     let dem = crop(&load("N52W007.hgt"), [-6.82, 52.60, -6.77, 52.64]).unwrap();
-    let (_, _, fast) = compare(&dem, false);
-    let (_, _, exact) = compare(&dem, true);
-    let metrics = RowMetrics::of(&exact.surface);
-    let (same, _) = agreement(&exact.basins.labels, &fast.basins.labels, &metrics, 0.0);
+    let (fast, exact) = (run_gd(&dem, false, true), run_gd(&dem, true, true));
+    let same = same_as_exact(&fast, &exact);
     assert!(same >= 0.99, "shortcut vs exact: {same}");
     assert!(
         fast.walks.steps * 10 < exact.walks.steps,
@@ -234,15 +238,7 @@ fn gd_shortcut_is_the_same_on_one_and_on_three_threads() {
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| {
-            basins::compute(
-                &dem,
-                &gd_options(&dem, false),
-                &|_| {},
-                &AtomicBool::new(false),
-            )
-            .unwrap()
-        })
+        pool.install(|| run_gd(&dem, false, true))
     };
     let one = run_on(1);
     let three = run_on(3);
@@ -280,14 +276,8 @@ fn out_of_budget_walkers_on_a_filled_surface_still_reach_the_edge() {
 #[ignore = "full simulation of every walker: run with --release"]
 fn raw_gd_shortcut_stays_close_to_exact() {
     let dem = crop(&load("N52W007.hgt"), [-6.9, 52.55, -6.7, 52.7]).unwrap();
-    let run = |exact: bool| {
-        let mut options = gd_options(&dem, exact);
-        options.fill = false;
-        basins::compute(&dem, &options, &|_| {}, &AtomicBool::new(false)).unwrap()
-    };
-    let (fast, exact) = (run(false), run(true));
-    let metrics = RowMetrics::of(&exact.surface);
-    let (same, _) = agreement(&exact.basins.labels, &fast.basins.labels, &metrics, 0.0);
+    let (fast, exact) = (run_gd(&dem, false, false), run_gd(&dem, true, false));
+    let same = same_as_exact(&fast, &exact);
     println!(
         "raw crop: shortcut vs exact {:.2} % of cells; basins {} exact, {} shortcut; steps {} exact, {} shortcut",
         same * 100.0,

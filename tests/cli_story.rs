@@ -1,19 +1,14 @@
 //! The first slice end to end: info, drop on Mount Leinster, demo.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-fn downhill() -> Command {
-    Command::cargo_bin("downhill").unwrap()
-}
+use assert_cmd::Command;
+use common::{assert_success, downhill};
+use serde_json::Value;
 
 fn json_of(cmd: &mut Command) -> Value {
     let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -108,11 +103,7 @@ fn the_demo_tells_the_story_and_writes_valid_files() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("Mount Leinster") && text.contains("Barrow"),
@@ -196,11 +187,7 @@ fn hillshade_takes_an_analytic_surface_and_a_plane_shades_uniformly() {
         .arg(&png)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let img = image::open(&png).unwrap().to_luma8();
     assert_eq!(img.dimensions(), (51, 51));
     // Away from the four corners (gdaldem's edge rule), a plane has one grey level.

@@ -1,12 +1,13 @@
 //! `downhill drop --surface`: the summary in the formula's own units, and a
 //! hint when the step size is out of scale with the formula.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{assert_success, downhill};
 
 fn drop(extra: &[&str]) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("downhill")
-        .unwrap()
+    let out = downhill()
         .args([
             "drop",
             "--surface",
@@ -20,11 +21,7 @@ fn drop(extra: &[&str]) -> (String, String) {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     (
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),

@@ -24,8 +24,7 @@ use crate::terrain::{GradientGrid, Obstacle, RowMetrics, Surface, Vector};
 /// A DEM's heights and gradients as a surface in sample-index coordinates.
 #[derive(Debug, Clone)]
 pub struct GridField<'a> {
-    heights: &'a Array2<f32>,
-    /// `heights` row-major (borrowed when the array is in standard layout).
+    /// Heights (metres) row-major (borrowed when the array is in standard layout).
     flat: Cow<'a, [f32]>,
     /// Slope east and north (m/m) of each sample, row-major.
     slopes: Vec<[f32; 2]>,
@@ -62,7 +61,6 @@ impl<'a> GridField<'a> {
             .map(|(dx, dy)| dx.hypot(*dy))
             .collect();
         GridField {
-            heights,
             flat,
             slopes,
             metrics,
@@ -85,7 +83,7 @@ impl<'a> GridField<'a> {
     /// The 8-neighbour of sample (`r`, `c`) with the steepest drop per
     /// metre of ground distance, if any is strictly lower.
     pub fn steepest_lower_neighbour(&self, r: usize, c: usize) -> Option<(usize, usize)> {
-        let z = self.heights[[r, c]] as f64;
+        let z = self.flat[r * self.cols + c] as f64;
         let (dx, dy) = (self.metrics.dx[r], self.metrics.dy[r]);
         let diagonal = self.diagonal[r];
         let mut best: Option<((usize, usize), f64)> = None;
@@ -94,7 +92,7 @@ impl<'a> GridField<'a> {
             if nr < 0 || nc < 0 || nr as usize >= self.rows || nc as usize >= self.cols {
                 continue;
             }
-            let zn = self.heights[[nr as usize, nc as usize]] as f64;
+            let zn = self.flat[nr as usize * self.cols + nc as usize] as f64;
             let distance = match (dr, dc) {
                 (0, _) => dx,
                 (_, 0) => dy,
@@ -118,10 +116,10 @@ impl<'a> GridField<'a> {
     /// around `p`, and the weights (row, column).
     #[inline(always)]
     fn cell(&self, p: Position) -> Result<(usize, f64, f64), Obstacle> {
-        let (r, c) = (p.y, p.x);
-        if !(r >= 0.0 && c >= 0.0 && r <= (self.rows - 1) as f64 && c <= (self.cols - 1) as f64) {
+        if !self.is_inside(p) {
             return Err(Obstacle::Outside);
         }
+        let (r, c) = (p.y, p.x);
         let r0 = (r as usize).min(self.rows - 2);
         let c0 = (c as usize).min(self.cols - 2);
         Ok((r0 * self.cols + c0, r - r0 as f64, c - c0 as f64))

@@ -269,31 +269,37 @@ enum Lookup {
 }
 
 impl Memo<'_> {
-    /// Whether the lower starts at the four samples around `p` (the corners
-    /// of the bilinear cell whose gradients move the walker there) agree
-    /// with ending `end`: `Ok(true)` if every one known ends in `end`,
-    /// `Ok(false)` if one ends elsewhere (a divide passes near `p`), or
-    /// `Err(i)` for a lower start whose ending is not known yet.
-    fn corners_agree(
+    /// The ending a walker of rank `own` at `p`, in cell `i`, takes over:
+    /// `Ok(Some(..))` when cell `i` is a lower start with a known ending
+    /// and the lower starts at the four samples around `p` (the corners of
+    /// the bilinear cell whose gradients move the walker) agree with it;
+    /// `Ok(None)` when it must walk on (`i` is no lower start, or a corner
+    /// ends elsewhere: a divide passes near `p`); `Err(j)` for a lower
+    /// start `j` whose ending is not known yet.
+    fn take_over(
         &self,
+        i: usize,
         p: Position,
         rows: usize,
         cols: usize,
-        end: u32,
-        end_ending: Ending,
         own: u32,
-    ) -> Result<bool, u32> {
+    ) -> Result<Option<(u32, Ending)>, u32> {
+        let (end, end_ending) = match self.lookup(i, own) {
+            Lookup::Unrelated => return Ok(None),
+            Lookup::Pending(j) => return Err(j),
+            Lookup::Known(end, ending) => (end, ending),
+        };
         let r0 = (p.y.max(0.0) as usize).min(rows - 2);
         let c0 = (p.x.max(0.0) as usize).min(cols - 2);
         for (r, c) in [(r0, c0), (r0, c0 + 1), (r0 + 1, c0), (r0 + 1, c0 + 1)] {
             match self.lookup(r * cols + c, own) {
                 Lookup::Unrelated => {}
                 Lookup::Known(e, ending) if same_sink(e, ending, end, end_ending, cols) => {}
-                Lookup::Known(..) => return Ok(false),
-                Lookup::Pending(i) => return Err(i),
+                Lookup::Known(..) => return Ok(None),
+                Lookup::Pending(j) => return Err(j),
             }
         }
-        Ok(true)
+        Ok(Some((end, end_ending)))
     }
 
     #[inline]
@@ -328,6 +334,21 @@ enum D8 {
     Resume((usize, usize)),
     /// It entered a lower start whose ending is not known yet.
     Blocked(u32),
+}
+
+impl D8 {
+    /// The cell to walk on from, or how the walk ended (`step` and
+    /// `moves` as counted so far).
+    fn or_over(self, step: usize, moves: u32) -> Result<(usize, usize), Attempt> {
+        match self {
+            D8::Resume(cell) => Ok(cell),
+            D8::Done(end, ending, steps, cut) => Err(Attempt::Done(end, ending, steps, cut, moves)),
+            D8::Blocked(cell) => Err(Attempt::Blocked {
+                cell,
+                steps: step as u32,
+            }),
+        }
+    }
 }
 
 /// The memo and the rank of the walker consulting it.
@@ -466,17 +487,9 @@ fn walk_one(
                 if s.resolve_stalls {
                     // On a filled surface the edge cell drains on to the
                     // lowest edge point the fill made its outlet.
-                    match d8_moves(field, s, cell, true, shortcut, &mut step, &mut moves) {
-                        D8::Done(end, ending, steps, cut) => {
-                            return Attempt::Done(end, ending, steps, cut, moves)
-                        }
-                        D8::Blocked(i) => {
-                            return Attempt::Blocked {
-                                cell: i,
-                                steps: step as u32,
-                            }
-                        }
-                        D8::Resume(_) => {}
+                    let d8 = d8_moves(field, s, cell, true, shortcut, &mut step, &mut moves);
+                    if let Err(over) = d8.or_over(step, moves) {
+                        return over;
                     }
                 }
                 return done(at(cell), Ending::Edge, taken, moves);
@@ -518,17 +531,10 @@ fn walk_one(
             let z = heights[[cell.0, cell.1]] as f64;
             d8_only |= z >= last_stall_z;
             last_stall_z = z;
-            cell = match d8_moves(field, s, cell, d8_only, shortcut, &mut step, &mut moves) {
-                D8::Done(end, ending, steps, cut) => {
-                    return Attempt::Done(end, ending, steps, cut, moves)
-                }
-                D8::Blocked(i) => {
-                    return Attempt::Blocked {
-                        cell: i,
-                        steps: step as u32,
-                    }
-                }
-                D8::Resume(cell) => cell,
+            let d8 = d8_moves(field, s, cell, d8_only, shortcut, &mut step, &mut moves);
+            cell = match d8.or_over(step, moves) {
+                Ok(cell) => cell,
+                Err(over) => return over,
             };
             x = Position::new(cell.1 as f64, cell.0 as f64);
             here = cell;
@@ -540,22 +546,12 @@ fn walk_one(
             let cell = nearest_cell(x, rows, cols);
             if cell != here {
                 here = cell;
-                match sc.memo.lookup(at(cell) as usize, sc.own) {
-                    Lookup::Unrelated => {}
-                    Lookup::Known(end, ending) => {
-                        match sc.memo.corners_agree(x, rows, cols, end, ending, sc.own) {
-                            Ok(true) => return Attempt::Done(end, ending, taken, true, moves),
-                            // A divide nearby: walk on and see.
-                            Ok(false) => {}
-                            Err(i) => {
-                                return Attempt::Blocked {
-                                    cell: i,
-                                    steps: taken,
-                                }
-                            }
-                        }
+                match sc.memo.take_over(at(cell) as usize, x, rows, cols, sc.own) {
+                    Ok(Some((end, ending))) => {
+                        return Attempt::Done(end, ending, taken, true, moves)
                     }
-                    Lookup::Pending(i) => {
+                    Ok(None) => {}
+                    Err(i) => {
                         return Attempt::Blocked {
                             cell: i,
                             steps: taken,
@@ -570,17 +566,9 @@ fn walk_one(
         // Out of budget on a filled surface (gd bouncing across a valley too
         // sharp for its α): the walker finishes by D8 moves, which strictly
         // descend and so end without a budget.
-        match d8_moves(field, s, cell, true, shortcut, &mut step, &mut moves) {
-            D8::Done(end, ending, steps, cut) => {
-                return Attempt::Done(end, ending, steps, cut, moves)
-            }
-            D8::Blocked(i) => {
-                return Attempt::Blocked {
-                    cell: i,
-                    steps: step as u32,
-                }
-            }
-            D8::Resume(_) => {}
+        let d8 = d8_moves(field, s, cell, true, shortcut, &mut step, &mut moves);
+        if let Err(over) = d8.or_over(step, moves) {
+            return over;
         }
     }
     done(
@@ -618,10 +606,12 @@ fn resolve(
     s: &WalkSettings,
     memo: &Memo<'_>,
     i: u32,
+    stack: &mut Vec<u32>,
     tally: &mut Tally,
 ) {
     let cols = field.cols();
-    let mut stack = vec![i];
+    stack.clear();
+    stack.push(i);
     while let Some(&top) = stack.last() {
         let t = top as usize;
         if memo.known[t].load(Ordering::Acquire) & KNOWN != 0 {
@@ -634,14 +624,6 @@ fn resolve(
         };
         match walk_one(field, heights, s, t / cols, t % cols, Some(shortcut)) {
             Attempt::Done(end, ending, steps, cut, moves) => {
-                if std::env::var_os("PROBE").is_some() {
-                    let b = (32 - steps.leading_zeros()) as usize;
-                    HIST[b].fetch_add(1, Ordering::Relaxed);
-                    HISTS[b].fetch_add(steps as u64, Ordering::Relaxed);
-                    if cut {
-                        HISTM[b].fetch_add(1, Ordering::Relaxed);
-                    }
-                }
                 tally.steps += steps as u64;
                 tally.stall_moves += moves as u64;
                 tally.shortcuts += cut as usize;
@@ -707,18 +689,6 @@ pub fn walk_all(
             field, heights, settings, &starts, &mut walks, progress, cancel,
         )
     };
-    if std::env::var_os("PROBE").is_some() {
-        for b in 0..33 {
-            let n = HIST[b].load(Ordering::Relaxed);
-            if n > 0 {
-                eprintln!(
-                    "steps<2^{b}: {n} walks ({} shortcut), {} steps",
-                    HISTM[b].load(Ordering::Relaxed),
-                    HISTS[b].load(Ordering::Relaxed)
-                );
-            }
-        }
-    }
     walks.steps = tally.steps;
     walks.shortcuts = tally.shortcuts;
     walks.stall_moves = tally.stall_moves;
@@ -757,11 +727,8 @@ fn walk_in_full(
             if let &Some(Attempt::Done(end, ending, steps, _, moves)) = attempt {
                 walks.end[i as usize] = end;
                 walks.ending[i as usize] = ending as u8;
-                tally.add(Tally {
-                    steps: steps as u64,
-                    shortcuts: 0,
-                    stall_moves: moves as u64,
-                });
+                tally.steps += steps as u64;
+                tally.stall_moves += moves as u64;
             }
         }
         progress(chunk.len());
@@ -796,6 +763,8 @@ fn walk_with_shortcut(
     let groups = starts.len().div_ceil(GROUP);
     let tallies: Vec<Tally> = rayon::broadcast(|_| {
         let mut tally = Tally::default();
+        // One stack per thread, reused by every start it resolves.
+        let mut stack = Vec::new();
         loop {
             let g = next.fetch_add(1, Ordering::Relaxed);
             if g >= groups || cancel.load(Ordering::Relaxed) {
@@ -803,7 +772,7 @@ fn walk_with_shortcut(
             }
             let group = &starts[g * GROUP..((g + 1) * GROUP).min(starts.len())];
             for &i in group {
-                resolve(field, heights, settings, &memo, i, &mut tally);
+                resolve(field, heights, settings, &memo, i, &mut stack, &mut tally);
             }
             progress(group.len());
         }
@@ -811,7 +780,7 @@ fn walk_with_shortcut(
     });
     for (i, w) in known.iter().enumerate() {
         let w = w.load(Ordering::Relaxed);
-        if w & KNOWN != 0 && rank[i] != NO_START {
+        if w & KNOWN != 0 {
             let (end, ending) = unpack(w);
             walks.end[i] = end;
             walks.ending[i] = ending as u8;
@@ -823,13 +792,6 @@ fn walk_with_shortcut(
     }
     total
 }
-
-static HIST: [std::sync::atomic::AtomicU64; 33] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 33];
-static HISTS: [std::sync::atomic::AtomicU64; 33] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 33];
-static HISTM: [std::sync::atomic::AtomicU64; 33] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 33];
 
 #[cfg(test)]
 mod tests {

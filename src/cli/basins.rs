@@ -16,7 +16,7 @@ use downhill::basins::{
     self, export, geotiff, render, BasinOptions, BasinRun, Ending, WalkSettings,
 };
 use downhill::dem::Dem;
-use downhill::export::OutputDir;
+use downhill::export::{significant, OutputDir};
 
 /// Arguments of `downhill basins`.
 #[derive(Debug, clap::Args)]
@@ -349,26 +349,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `v` to 4 significant digits, without trailing zeros.
-fn significant(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return v.to_string();
-    }
-    let decimals = (3 - v.abs().log10().floor() as i32).max(0) as usize;
-    let text = format!("{v:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
-}
-
 fn print_table(r: &Report) {
     println!(
         "agent       {} (α {} per unit slope, β {})",
         r.agent,
-        significant(r.alpha),
-        significant(r.beta)
+        significant(r.alpha, 4),
+        significant(r.beta, 4)
     );
     if r.fill {
         println!(

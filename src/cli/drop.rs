@@ -390,30 +390,22 @@ fn first_step_hint(tracks: &[Track], surface: &AnalyticSurface) -> Option<String
     let mut names: Vec<&str> = gone.iter().map(|t| t.agent.name()).collect();
     names.dedup();
     let alpha = first.params.alpha;
+    let sig2 = |v: f64| export::significant(v, 2);
     let mut hint = format!(
         "hint: {} left the extent on the first step (α·|∇f| = {} × {} = {} against an extent {} wide)",
         names.join(", "),
-        format_sig(alpha),
-        format_sig(slope),
-        format_sig(alpha * slope),
-        format_sig(size)
+        sig2(alpha),
+        sig2(slope),
+        sig2(alpha * slope),
+        sig2(size)
     );
     if slope > 0.0 && size > 0.0 {
         hint.push_str(&format!(
             "; try --alpha {} (and for the balls --beta, or --dt)",
-            format_sig(0.05 * size / slope)
+            sig2(0.05 * size / slope)
         ));
     }
     Some(hint)
-}
-
-/// `v` to 2 significant digits, plainly.
-fn format_sig(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return v.to_string();
-    }
-    let decimals = (1 - v.abs().log10().floor() as i32).max(0) as usize;
-    format!("{v:.decimals$}")
 }
 
 /// The JSON array `drop --json` prints: one object per agent (and start).

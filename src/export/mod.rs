@@ -51,4 +51,4 @@ pub use coordinates::{COORDINATE_DECIMALS, ELEVATION_DECIMALS};
 pub use csv::{track_csv, CSV_HEADER};
 pub use geojson::{tracks_geojson, START_MARKER_COLOUR, STROKE_WIDTH_PX};
 pub use gpx::tracks_gpx;
-pub use table::{summaries_table, Units};
+pub use table::{significant, summaries_table, Units};

@@ -101,10 +101,19 @@ fn plain_number(v: f64) -> String {
         let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
         return format!("{}e{exponent}", trim_zeros(mantissa));
     }
-    let decimals = if magnitude == 0.0 {
+    significant(v, 6)
+}
+
+/// `v` as a plain decimal to `digits` significant digits, without the
+/// zeros that would end its fraction (`2.25`, `0.032`, `85.71`, `4`).
+pub fn significant(v: f64, digits: u32) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let decimals = if v == 0.0 {
         0
     } else {
-        (5 - magnitude.log10().floor() as i32).max(0) as usize
+        (digits as i32 - 1 - v.abs().log10().floor() as i32).max(0) as usize
     };
     let text = trim_zeros(&format!("{v:.decimals$}"));
     if text == "-0" {

@@ -156,3 +156,23 @@ fn info_on_a_missing_file() {
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("no/such/N00E000.hgt"), "{e}");
 }
+
+/// A reader that goes away (`downhill info ... | head -1`) ends the
+/// process quietly, without a panic on the closed pipe.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_pipe_is_no_panic() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("downhill"))
+        .args(["info", "data/N52W007.hgt"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the table is printed.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+}

@@ -176,3 +176,97 @@ fn a_closed_stdout_pipe_is_no_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
+
+/// Runs downhill with `args`, expecting a usage error: exit code 2 and one line on stderr.
+fn usage_refused(args: &[&str]) -> String {
+    let out = downhill().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "args {args:?}: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    stderr
+}
+
+#[test]
+fn a_missing_required_argument_is_named() {
+    let e = usage_refused(&["hillshade", TILE]);
+    assert!(
+        e.contains("not provided") && e.contains("--output"),
+        "the missing argument must be named: {e}"
+    );
+    assert!(e.contains("downhill hillshade --help"), "{e}");
+    let e = usage_refused(&["basins", TILE]);
+    assert!(e.contains("--out <DIR>"), "{e}");
+}
+
+#[test]
+fn an_unknown_agent_lists_the_valid_ones() {
+    for cmd in [
+        &[
+            "drop",
+            TILE,
+            "--peak",
+            "Mount Leinster",
+            "--agent",
+            "walker",
+        ][..],
+        &["basins", TILE, "--out", "unused", "--agent", "walker"][..],
+    ] {
+        let e = usage_refused(cmd);
+        assert!(e.contains("'walker'"), "{e}");
+        for agent in ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"] {
+            assert!(e.contains(agent), "{agent} missing from: {e}");
+        }
+    }
+}
+
+#[test]
+fn an_empty_file_of_any_name_is_reported_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["elevation.dat", "dem.tif", "tile"] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, b"").unwrap();
+        let out = downhill()
+            .args(["info", p.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(e.contains(name) && e.contains("empty"), "{e}");
+        assert!(!e.contains("not a format"), "{e}");
+    }
+}
+
+/// The options `downhill CMD --help` lists, as `--name`.
+fn options_of(cmd: &str) -> String {
+    let out = downhill().args([cmd, "--help"]).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn each_help_shows_only_its_own_options_with_true_defaults() {
+    let hillshade = options_of("hillshade");
+    for foreign in ["--start", "--v0", "tracks|full", "agents", "--agent"] {
+        assert!(!hillshade.contains(foreign), "hillshade lists {foreign}");
+    }
+    let info = options_of("info");
+    for foreign in ["agent", "--surface", "--start"] {
+        assert!(!info.contains(foreign), "info talks of {foreign}");
+    }
+    let basins = options_of("basins");
+    for foreign in ["--start", "--v0", "tracks|full"] {
+        assert!(!basins.contains(foreign), "basins lists {foreign}");
+    }
+    // basins' gd steps 1.5 cells by default, not drop's 10 m walker.
+    let alpha = basins
+        .split("--alpha")
+        .nth(1)
+        .and_then(|s| s.split("--beta").next())
+        .unwrap_or_default();
+    assert!(alpha.contains("1.5 cells"), "{alpha}");
+    assert!(!alpha.contains("walker 10"), "{alpha}");
+    let drop = options_of("drop");
+    for own in ["--start", "--v0", "--peak", "walker 10"] {
+        assert!(drop.contains(own), "drop lacks {own}");
+    }
+}

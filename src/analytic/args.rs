@@ -69,6 +69,43 @@ impl SurfaceArgs {
     }
 }
 
+/// Options that put a formula where a DEM would be in a raster command
+/// (`hillshade`, `basins`): no starts or velocities, and `--extent` is only
+/// the formula's box. Flatten into a command with `#[command(flatten)]`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FormulaArgs {
+    /// Use the analytic surface z = f(x, y) instead of a DEM, e.g. 'x^4 - 2*x^2 + y^2'
+    /// (planar coordinates).
+    #[arg(
+        long,
+        value_name = "EXPR",
+        requires = "extent",
+        allow_hyphen_values = true
+    )]
+    pub surface: Option<String>,
+    /// Extent XMIN,YMIN,XMAX,YMAX of the analytic --surface.
+    #[arg(long, value_name = "XMIN,YMIN,XMAX,YMAX", value_parser = parse_extent,
+          allow_hyphen_values = true, requires = "surface")]
+    pub extent: Option<[f64; 4]>,
+    /// Samples along each axis when the analytic surface is drawn as a raster.
+    #[arg(long, value_name = "R", default_value_t = DEFAULT_RESOLUTION,
+          value_parser = parse_resolution)]
+    pub resolution: usize,
+}
+
+impl FormulaArgs {
+    /// The analytic surface, if `--surface` was given.
+    pub fn analytic(&self) -> Result<Option<AnalyticSurface>> {
+        match (&self.surface, self.extent) {
+            (Some(expr), Some(extent)) => AnalyticSurface::parse(expr, extent).map(Some),
+            (Some(expr), None) => Err(crate::Error::param(format!(
+                "--surface '{expr}' needs --extent XMIN,YMIN,XMAX,YMAX"
+            ))),
+            (None, _) => Ok(None),
+        }
+    }
+}
+
 fn numbers(s: &str, n: usize, what: &str) -> std::result::Result<Vec<f64>, String> {
     let v: Vec<f64> = s
         .split(',')

@@ -12,7 +12,8 @@ mod surface;
 mod tracks;
 
 pub use args::{
-    parse_extent, parse_extent_arg, parse_xy, ExtentArg, SurfaceArgs, DEFAULT_RESOLUTION,
+    parse_extent, parse_extent_arg, parse_xy, ExtentArg, FormulaArgs, SurfaceArgs,
+    DEFAULT_RESOLUTION,
 };
 pub use surface::AnalyticSurface;
 pub use tracks::{refuse_geographic_export, tracks_json, write_tracks_json};

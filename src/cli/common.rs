@@ -118,7 +118,7 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 /// sampled on `--resolution` x `--resolution` points.
 pub fn load_grid(
     dem: &DemArgs,
-    surface: &downhill::analytic::SurfaceArgs,
+    surface: &downhill::analytic::FormulaArgs,
     global: &Global,
 ) -> anyhow::Result<Dem> {
     match surface.analytic()? {

@@ -6,16 +6,20 @@ use anyhow::Context;
 use image::DynamicImage;
 
 use super::common::{load_grid, DemArgs, Global};
-use downhill::analytic::SurfaceArgs;
+use downhill::analytic::FormulaArgs;
 use downhill::render::{self, HeightRange, ShadeMode, ShadeOptions};
 
 /// Arguments of `downhill hillshade`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("fill_voids", |a| a.help(
+    "Fill voids (nodata holes) by harmonic interpolation from their rims; \
+     without it they are nodata in the PNG (grey 0, transparent with --tint)"
+)))]
 pub struct Args {
     #[command(flatten)]
     dem: DemArgs,
     #[command(flatten)]
-    surface: SurfaceArgs,
+    surface: FormulaArgs,
     /// Output PNG; `NAME.pgw` and `NAME.bounds.json` are written beside it.
     #[arg(short, long, value_name = "OUT.png")]
     output: PathBuf,

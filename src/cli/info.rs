@@ -7,6 +7,10 @@ use downhill::dem::{Crs, Dem, InputInfo};
 
 /// Arguments of `downhill info`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("fill_voids", |a| a.help(
+    "Fill voids (nodata holes) by harmonic interpolation from their rims before \
+     reporting: heights and the void count are then those of the filled grid"
+)))]
 pub struct Args {
     #[command(flatten)]
     dem: DemArgs,

@@ -89,13 +89,60 @@ fn usage_error(e: clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         };
     }
-    let text = e.render().to_string();
-    let first = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("invalid arguments")
-        .trim_start_matches("error: ");
-    eprintln!("downhill: error: {first} (see 'downhill --help')");
+    eprintln!(
+        "downhill: error: {}",
+        one_line(&e.render().to_string(), subcommand_named().as_deref())
+    );
     ExitCode::from(2)
+}
+
+/// The first paragraph of a clap error as one line: clap puts the missing
+/// argument's name or the list of possible values on the lines after the
+/// first, and those are the part a user needs. The usage and "For more
+/// information" paragraphs are replaced by a pointer to the `--help` of
+/// `subcommand` (or of downhill).
+fn one_line(rendered: &str, subcommand: Option<&str>) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for line in rendered.lines().map(str::trim) {
+        if line.is_empty() {
+            if parts.is_empty() {
+                continue;
+            }
+            break;
+        }
+        parts.push(line.trim_start_matches("error: "));
+    }
+    let mut text = parts.join(" ");
+    if text.is_empty() {
+        text = "invalid arguments".into();
+    }
+    let help = match subcommand {
+        Some(name) => format!("downhill {name} --help"),
+        None => "downhill --help".into(),
+    };
+    format!("{text} (see '{help}')")
+}
+
+/// The subcommand named on the command line, if any.
+fn subcommand_named() -> Option<String> {
+    use clap::CommandFactory;
+    let names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    std::env::args().skip(1).find(|a| names.contains(a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_missing_argument_is_named() {
+        let rendered = "error: the following required arguments were not provided:\n  --out <DIR>\n\nUsage: downhill basins --out <DIR> [DEM]...\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            one_line(rendered, Some("basins")),
+            "the following required arguments were not provided: --out <DIR> (see 'downhill basins --help')"
+        );
+    }
 }

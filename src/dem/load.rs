@@ -121,6 +121,12 @@ pub(super) fn detect(path: &Path, options: &LoadOptions) -> Result<Reader> {
     if hgt::is_hgt_path(path) || options.origin.is_some() {
         return Ok(Reader::Hgt);
     }
+    if meta.len() == 0 {
+        return Err(Error::bad_file(
+            path,
+            "the file is empty (0 bytes): not an elevation file; was a download or copy cut short?",
+        ));
+    }
     if lower.ends_with(".zip") && zip_holds_hgt(path) {
         return Ok(Reader::Hgt);
     }

@@ -78,6 +78,9 @@ impl Agent {
         if rules.stop_below.is_some_and(|b| z0 < b) {
             return StopReason::Below;
         }
+        if surface.in_sea(start) {
+            return StopReason::Sea;
+        }
         let mut x = start;
         let mut state = AgentState::new(self.kind, v0);
         let mut still = 0usize;
@@ -104,6 +107,9 @@ impl Agent {
             });
             if rules.stop_below.is_some_and(|b| z < b) {
                 return StopReason::Below;
+            }
+            if surface.in_sea(x) {
+                return StopReason::Sea;
             }
             still = if d.norm() < rules.tolerance_m {
                 still + 1

@@ -11,6 +11,8 @@ pub enum StopReason {
     Converged,
     /// The elevation fell below the `--stop-below` threshold (a river, the sea).
     Below,
+    /// The agent reached the sea (see [`crate::dem::SeaMask`]).
+    Sea,
     /// The agent left the raster.
     Edge,
     /// The agent reached a void (nodata) sample.
@@ -27,6 +29,7 @@ impl StopReason {
         match self {
             StopReason::Converged => "converged",
             StopReason::Below => "below",
+            StopReason::Sea => "sea",
             StopReason::Edge => "edge",
             StopReason::Void => "void",
             StopReason::MaxSteps => "max-steps",

@@ -18,7 +18,7 @@ use std::borrow::Cow;
 
 use ndarray::Array2;
 
-use crate::dem::{LonLat, Position};
+use crate::dem::{LonLat, Position, SeaMask};
 use crate::terrain::{GradientGrid, Obstacle, RowMetrics, Surface, Vector};
 
 /// A DEM's heights and gradients as a surface in sample-index coordinates.
@@ -33,6 +33,8 @@ pub struct GridField<'a> {
     diagonal: Vec<f64>,
     rows: usize,
     cols: usize,
+    /// The sea walkers stop at, if any.
+    sea: Option<&'a SeaMask>,
 }
 
 impl<'a> GridField<'a> {
@@ -67,7 +69,26 @@ impl<'a> GridField<'a> {
             diagonal,
             rows,
             cols,
+            sea: None,
         }
+    }
+
+    /// The field with `sea` as the sea walkers stop at (ignored when its
+    /// size is not the grid's or it is empty).
+    pub fn with_sea(mut self, sea: &'a SeaMask) -> Self {
+        self.sea = (sea.dim() == (self.rows, self.cols) && !sea.is_empty()).then_some(sea);
+        self
+    }
+
+    /// The sea, if any.
+    pub fn sea(&self) -> Option<&'a SeaMask> {
+        self.sea
+    }
+
+    /// `true` when sample (`r`, `c`) is sea.
+    #[inline]
+    pub fn is_sea_sample(&self, r: usize, c: usize) -> bool {
+        self.sea.is_some_and(|s| s.is_sea_sample(r, c))
     }
 
     /// Number of rows.
@@ -198,6 +219,11 @@ impl Surface for GridField<'_> {
 
     fn lon_lat(&self, _p: Position) -> Option<LonLat> {
         None
+    }
+
+    #[inline]
+    fn in_sea(&self, p: Position) -> bool {
+        self.sea.is_some_and(|s| s.contains(p.y, p.x))
     }
 }
 

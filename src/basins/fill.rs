@@ -108,6 +108,19 @@ pub fn priority_flood(
     min_slope: f64,
     sea_below: Option<f64>,
 ) -> FillStats {
+    priority_flood_to_sea(heights, metrics, min_slope, sea_below, None)
+}
+
+/// [`priority_flood`] with the samples of `sea` as outlets too (they keep
+/// their heights), so the land drains to the coast rather than across the
+/// sea to the raster edge.
+pub fn priority_flood_to_sea(
+    heights: &mut Array2<f32>,
+    metrics: &RowMetrics,
+    min_slope: f64,
+    sea_below: Option<f64>,
+    sea: Option<&crate::dem::SeaMask>,
+) -> FillStats {
     let (rows, cols) = heights.dim();
     let mut closed = Array2::<bool>::from_elem((rows, cols), false);
     let mut open: BinaryHeap<Reverse<(u32, u64)>> = BinaryHeap::new();
@@ -117,6 +130,9 @@ pub fn priority_flood(
             return true;
         }
         if sea_below.is_some_and(|s| (h[[r, c]] as f64) < s) {
+            return true;
+        }
+        if sea.is_some_and(|s| s.is_sea_sample(r, c)) {
             return true;
         }
         NEIGHBOURS

@@ -26,13 +26,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 pub use field::GridField;
-pub use fill::{priority_flood, FillStats};
+pub use fill::{priority_flood, priority_flood_to_sea, FillStats};
 pub use labels::{label, Basin, Basins};
 pub use walk::{
     default_gd_alpha, walk_all, Ending, WalkSettings, Walks, DEFAULT_GD_ALPHA_CELLS, NO_START,
 };
 
-use crate::dem::Dem;
+use crate::dem::{Dem, SeaMask};
 use crate::error::{Error, Result};
 use crate::terrain::{GradientGrid, GradientScheme, RowMetrics};
 
@@ -89,6 +89,20 @@ pub fn compute(
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
 ) -> Result<BasinRun> {
+    compute_with_sea(dem, options, None, progress, cancel)
+}
+
+/// [`compute`] with a sea: no walker starts on a sea sample, walkers that
+/// reach the sea end there ([`Ending::Sea`], one outlet per sea sample
+/// reached), and the fill drains the land to the coast. `sea` must have
+/// the grid's size (otherwise it is ignored).
+pub fn compute_with_sea(
+    dem: &Dem,
+    options: &BasinOptions,
+    sea: Option<&SeaMask>,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Result<BasinRun> {
     let began = Instant::now();
     options.walk.params.validate()?;
     options.walk.rules.validate()?;
@@ -118,18 +132,22 @@ pub fn compute(
                 "--min-slope {slope}: the fill's drainage slope must be zero or a positive number (m/m)"
             )));
         }
-        let stats = priority_flood(
+        let stats = priority_flood_to_sea(
             &mut surface.heights,
             &metrics,
             slope,
             options.walk.rules.stop_below,
+            sea,
         );
         (Some(stats), Some(slope))
     } else {
         (None, None)
     };
     let gradient = GradientGrid::compute(&surface, options.scheme);
-    let field = GridField::new(&surface.heights, &gradient, &metrics);
+    let mut field = GridField::new(&surface.heights, &gradient, &metrics);
+    if let Some(sea) = sea {
+        field = field.with_sea(sea);
+    }
     let walk_began = Instant::now();
     let settings = WalkSettings {
         resolve_stalls: options.walk.resolve_stalls || options.fill,

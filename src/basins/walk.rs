@@ -113,22 +113,26 @@ pub enum Ending {
     Below = 4,
     /// Position or velocity stopped being finite.
     Diverged = 5,
+    /// Reached the sea (see [`crate::dem::SeaMask`]); the sea sample where
+    /// it arrived is its outlet.
+    Sea = 6,
 }
 
 impl Ending {
     /// All endings, in `repr` order.
-    pub const ALL: [Ending; 6] = [
+    pub const ALL: [Ending; 7] = [
         Ending::Converged,
         Ending::MaxSteps,
         Ending::Edge,
         Ending::Void,
         Ending::Below,
         Ending::Diverged,
+        Ending::Sea,
     ];
 
     /// The ending with this `repr` value.
     pub fn from_u8(v: u8) -> Ending {
-        Ending::ALL[(v as usize).min(5)]
+        Ending::ALL[(v as usize).min(Ending::ALL.len() - 1)]
     }
 
     /// The name used in tables and JSON.
@@ -140,6 +144,7 @@ impl Ending {
             Ending::Void => "void",
             Ending::Below => "below",
             Ending::Diverged => "diverged",
+            Ending::Sea => "sea",
         }
     }
 
@@ -387,6 +392,9 @@ fn d8_moves(
         cell = next_cell;
         *moves += 1;
         *step += 1;
+        if field.is_sea_sample(cell.0, cell.1) {
+            return D8::Done(at(cell), Ending::Sea, *step as u32, false);
+        }
         if let Some(sc) = shortcut {
             match sc.memo.lookup(at(cell) as usize, sc.own) {
                 Lookup::Unrelated => {}
@@ -501,6 +509,14 @@ fn walk_one(
         x = next;
         if rules.stop_below.is_some_and(|b| z < b) {
             return done(at(nearest_cell(x, rows, cols)), Ending::Below, taken, moves);
+        }
+        if let Some(sea) = field.sea() {
+            if sea.contains(x.y, x.x) {
+                let cell = sea
+                    .nearest_sea_sample(x.y, x.x)
+                    .unwrap_or_else(|| nearest_cell(x, rows, cols));
+                return done(at(cell), Ending::Sea, taken, moves);
+            }
         }
         // |d| < tolerance, compared squared (no hypot in the hot loop).
         still = if d.east * d.east + d.north * d.north < tolerance_sq {
@@ -639,7 +655,8 @@ fn resolve(
 }
 
 /// Runs a walker from every `stride`-th cell (rows and columns) that is not
-/// void and not below `stop_below` (no walker is dropped into the sea), in
+/// void, not below `stop_below` and not in the field's sea (no walker is
+/// dropped into the sea), in
 /// parallel, calling `progress(n)` as groups of `n` walkers finish.
 /// `cancel` stops the work early (the result is then partial: cells whose
 /// walker did not run keep [`NO_START`]).
@@ -657,7 +674,9 @@ pub fn walk_all(
         .flat_map(|r| (0..cols).step_by(stride).map(move |c| (r, c)))
         .filter(|&(r, c)| {
             let z = heights[[r, c]];
-            !z.is_nan() && !settings.rules.stop_below.is_some_and(|b| (z as f64) < b)
+            !z.is_nan()
+                && !settings.rules.stop_below.is_some_and(|b| (z as f64) < b)
+                && !field.is_sea_sample(r, c)
         })
         .map(|(r, c)| (r * cols + c) as u32)
         .collect();

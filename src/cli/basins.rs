@@ -8,7 +8,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::common::{load_grid, print_json, DemArgs, Global};
+use super::common::{load_grid, print_json, DemArgs, Global, SeaArgs};
 use super::params::ParamArgs;
 use downhill::agents::{AgentKind, StepParams, StopRules};
 use downhill::analytic::FormulaArgs;
@@ -39,6 +39,8 @@ pub struct Args {
     agent: AgentKind,
     #[command(flatten)]
     params: ParamArgs,
+    #[command(flatten)]
+    sea: SeaArgs,
     /// Start a walker on every K-th row and column.
     #[arg(long, value_name = "K", default_value_t = 1)]
     stride: usize,
@@ -247,9 +249,9 @@ fn sea_note(dem: &Dem) -> Option<String> {
     let zeros = dem.heights.iter().filter(|&&z| z == 0.0).count();
     (total > 0 && zeros * 100 >= total).then(|| {
         format!(
-            "{zeros} cells ({:.0} %) are exactly 0 m, as SRTM codes the sea; without --stop-below \
-             walkers start there too and the sea drains to the raster edge in thin stripes of \
-             basins: --stop-below 0.5 makes it an outlet",
+            "{zeros} cells ({:.0} %) are exactly 0 m, as SRTM codes the sea, but this grid is \
+             not an SRTM tile so no sea was assumed: walkers start there too and the sea drains \
+             to the raster edge in thin stripes of basins; --sea-level 0 makes it an outlet",
             zeros as f64 * 100.0 / total as f64
         )
     })
@@ -303,10 +305,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         ProgressBar::hidden()
     };
     let progress = |n: usize| bar.inc(n as u64);
-    let run = basins::compute(&dem, &options, &progress, &INTERRUPTED);
+    let sea = args.sea.mask(&dem)?;
+    let run = basins::compute_with_sea(&dem, &options, sea.as_ref(), &progress, &INTERRUPTED);
     bar.finish_and_clear();
     let run = run?;
-    if rules.stop_below.is_none() && !global.quiet {
+    if rules.stop_below.is_none() && sea.is_none() && !args.sea.no_sea && !global.quiet {
         if let Some(note) = sea_note(&dem) {
             eprintln!("downhill: note: {note}");
         }

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use downhill::dem::{self, Dem, LoadOptions};
+use downhill::dem::{self, Dem, LoadOptions, SeaLevel, SeaMask};
 
 /// Options that apply to every subcommand.
 #[derive(Debug, Clone, clap::Args)]
@@ -85,6 +85,48 @@ impl DemArgs {
         }
         Ok(loaded.dem)
     }
+}
+
+/// Where the sea is.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SeaArgs {
+    /// Samples at or below this height (metres) that connect to the raster
+    /// edge are sea [default on SRTM tiles: exactly 0 m connected to the
+    /// edge, as SRTM codes the sea; on other grids: no sea]
+    #[arg(
+        long,
+        value_name = "M",
+        allow_negative_numbers = true,
+        conflicts_with = "no_sea"
+    )]
+    pub sea_level: Option<f64>,
+    /// No sea: 0 m is land like any other height.
+    #[arg(long)]
+    pub no_sea: bool,
+}
+
+impl SeaArgs {
+    /// The sea of `dem`, or `None` when there is none or it was switched off.
+    pub fn mask(&self, dem: &Dem) -> anyhow::Result<Option<SeaMask>> {
+        if self.no_sea {
+            return Ok(None);
+        }
+        let level = match self.sea_level {
+            Some(m) if !m.is_finite() => {
+                anyhow::bail!("--sea-level {m}: give a height in metres")
+            }
+            Some(m) => SeaLevel::AtOrBelow(m),
+            None if is_srtm(dem) => SeaLevel::SrtmZero,
+            None => return Ok(None),
+        };
+        let sea = SeaMask::detect(&dem.heights, level);
+        Ok((!sea.is_empty()).then_some(sea))
+    }
+}
+
+/// `true` when every input of `dem` is an SRTM tile (which codes the sea as 0 m).
+fn is_srtm(dem: &Dem) -> bool {
+    !dem.inputs.is_empty() && dem.inputs.iter().all(|i| i.format.starts_with("SRTM"))
 }
 
 /// Parses `LAT,LON` in degrees.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::common::{DemArgs, Global};
+use super::common::{DemArgs, Global, SeaArgs};
 use super::drop::{self, ParamArgs, RunArgs};
 use downhill::agents::{
     AgentKind, Endpoint, StopReason, Summary, DEFAULT_MAX_STEPS, DEFAULT_PATIENCE,
@@ -81,6 +81,7 @@ fn sentence(s: &Summary) -> String {
     let how = match s.stop_reason {
         StopReason::Converged => "came to rest",
         StopReason::Below => "dropped below the threshold height",
+        StopReason::Sea => "reached the sea",
         StopReason::Edge => "left the map",
         StopReason::Void => "ran into a hole in the data",
         StopReason::MaxSteps => "was still moving when the step budget ran out",
@@ -125,6 +126,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             json: false,
             format: vec![],
         },
+        sea: SeaArgs::default(),
     };
     let outcome = drop::execute(&drop_args, global)?;
     println!("downhill demo: a hill-walker and two rolling balls dropped on Mount Leinster (Blackstairs Mountains, Ireland)\n");

@@ -6,7 +6,7 @@ use anyhow::Context;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
-use super::common::{parse_lat_lon, print_json, DemArgs, Global};
+use super::common::{parse_lat_lon, print_json, DemArgs, Global, SeaArgs};
 pub use super::params::ParamArgs;
 use downhill::agents::{Agent, AgentKind, StopReason, StopRules, Summary, Track};
 use downhill::analytic::{AnalyticSurface, SurfaceArgs};
@@ -25,6 +25,8 @@ pub struct Args {
     pub surface: SurfaceArgs,
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub sea: SeaArgs,
 }
 
 /// A track file format.
@@ -278,7 +280,11 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     };
     let dem = args.dem.load_for(global)?;
     let start = resolve_start(&args.run, &dem)?;
-    let terrain = Terrain::new(dem, args.run.params.gradient)?;
+    let sea = args.sea.mask(&dem)?;
+    let mut terrain = Terrain::new(dem, args.run.params.gradient)?;
+    if let Some(sea) = sea {
+        terrain = terrain.with_sea(sea);
+    }
     let dir = args.run.out.clone().unwrap_or_else(|| default_dir(&start));
     let mut out = OutputDir::create(&dir, args.run.force)?;
     let mut names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();

@@ -27,10 +27,12 @@ pub mod hgt;
 mod load;
 pub mod mosaic;
 pub mod projection;
+pub mod sea;
 mod voids;
 
 pub use georef::{Crs, GeoTransform, LonLat, Position};
 pub use grid::{Dem, DemStats, InputInfo};
 pub use load::{expand_inputs, load, open, open_all, LoadOptions, Loaded};
 pub use projection::Projection;
+pub use sea::{SeaLevel, SeaMask, MIN_SEA_SAMPLES};
 pub use voids::{fill_voids, FillReport, FILL_TOLERANCE_M, MAX_FILL_SAMPLES};

@@ -22,7 +22,7 @@ pub use vector::Vector;
 
 use std::sync::Arc;
 
-use crate::dem::{Dem, LonLat, Position};
+use crate::dem::{Dem, LonLat, Position, SeaMask};
 use crate::error::{Error, Result};
 
 /// Converts a projected `(x, y)` to WGS84 `(lon, lat)` in degrees.
@@ -34,6 +34,7 @@ pub struct Terrain {
     scheme: GradientScheme,
     metrics: RowMetrics,
     to_wgs84: Option<ToWgs84>,
+    sea: Option<Arc<SeaMask>>,
 }
 
 impl std::fmt::Debug for Terrain {
@@ -73,6 +74,7 @@ impl Terrain {
             scheme,
             metrics,
             to_wgs84,
+            sea: None,
         })
     }
 
@@ -80,6 +82,20 @@ impl Terrain {
     pub fn with_projection(mut self, to_wgs84: ToWgs84) -> Self {
         self.to_wgs84 = Some(to_wgs84);
         self
+    }
+
+    /// Makes the samples `sea` marks the sea: agents that reach it stop
+    /// there. A mask of another size than the grid, or an empty one, is
+    /// no sea.
+    pub fn with_sea(mut self, sea: SeaMask) -> Self {
+        let fits = sea.dim() == self.dem.heights.dim();
+        self.sea = (fits && !sea.is_empty()).then(|| Arc::new(sea));
+        self
+    }
+
+    /// The sea agents stop at, if any.
+    pub fn sea(&self) -> Option<&SeaMask> {
+        self.sea.as_deref()
     }
 
     /// The underlying grid.
@@ -167,6 +183,13 @@ impl Surface for Terrain {
         } else {
             (b.x - a.x).hypot(b.y - a.y)
         }
+    }
+
+    fn in_sea(&self, p: Position) -> bool {
+        self.sea.as_ref().is_some_and(|sea| {
+            let (r, c) = self.dem.sample_index(p);
+            sea.contains(r, c)
+        })
     }
 
     fn lon_lat(&self, p: Position) -> Option<LonLat> {

@@ -31,4 +31,10 @@ pub trait Surface: Sync {
 
     /// WGS84 longitude/latitude of `p`, if the surface is on the Earth.
     fn lon_lat(&self, p: Position) -> Option<LonLat>;
+
+    /// `true` when `p` lies in the sea (see [`crate::dem::SeaMask`]); a
+    /// surface without a sea never is.
+    fn in_sea(&self, _p: Position) -> bool {
+        false
+    }
 }

@@ -1,0 +1,251 @@
+//! The sea: which samples of a grid are open water at sea level.
+//!
+//! SRTM codes the sea as exactly 0 m (the water-body mask flattened it),
+//! but 0 m is also a legitimate land height, and land can lie below sea
+//! level (the Dead Sea shore at -430 m, Dutch polders at -6 m). The rule
+//! used here is therefore not "height 0" but connectivity:
+//!
+//! - a sample is sea when it is at sea level (exactly 0 m on SRTM, or at
+//!   or below a level the user gives) **and** connected to the raster edge
+//!   through other such samples (4-neighbours, so a one-cell diagonal dyke
+//!   keeps a polder dry);
+//! - a connected region of fewer than [`MIN_SEA_SAMPLES`] samples is not
+//!   sea: a few 0 m land samples that happen to touch the edge of a crop
+//!   are land;
+//! - voids (`NaN`) are never sea and do not connect sea regions; agents
+//!   stop at them with their own reason;
+//! - inland 0 m and below-sea-level land not connected to the edge (the
+//!   Dead Sea, a polder behind its dyke, an inland pit at 0 m) stays land.
+//!
+//! A sea that reaches the grid only through a void, or only diagonally, is
+//! missed (its samples stay land at 0 m, where agents converge as before).
+//!
+//! Between samples the sea is the set where the bilinear interpolation of
+//! the 0/1 mask is at least 1/2 ([`SeaMask::contains`]): a coast that runs
+//! smoothly between samples rather than along cell edges, used both by the
+//! agents that stop there and by the maps that draw it.
+
+use std::collections::VecDeque;
+
+use ndarray::Array2;
+
+/// The smallest edge-connected region of sea-level samples taken for sea.
+pub const MIN_SEA_SAMPLES: usize = 100;
+
+/// What counts as sea level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SeaLevel {
+    /// Exactly 0 m, as SRTM codes the sea.
+    SrtmZero,
+    /// At or below this many metres (for grids that code the sea otherwise).
+    AtOrBelow(f64),
+}
+
+impl SeaLevel {
+    fn holds(self, z: f32) -> bool {
+        match self {
+            SeaLevel::SrtmZero => z == 0.0,
+            SeaLevel::AtOrBelow(level) => (z as f64) <= level,
+        }
+    }
+}
+
+/// Which samples of a grid are sea.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeaMask {
+    sea: Array2<bool>,
+    samples: usize,
+}
+
+impl SeaMask {
+    /// Finds the sea in `heights` (metres, `NaN` voids) by the rule of the
+    /// module documentation.
+    pub fn detect(heights: &Array2<f32>, level: SeaLevel) -> SeaMask {
+        let (rows, cols) = heights.dim();
+        let mut sea = Array2::from_elem((rows, cols), false);
+        let mut seen = Array2::from_elem((rows, cols), false);
+        let mut samples = 0;
+        let at_level = |r: usize, c: usize| {
+            let z = heights[[r, c]];
+            !z.is_nan() && level.holds(z)
+        };
+        let edge = (0..cols)
+            .flat_map(|c| [(0, c), (rows.saturating_sub(1), c)])
+            .chain((0..rows).flat_map(|r| [(r, 0), (r, cols.saturating_sub(1))]));
+        let mut queue = VecDeque::new();
+        let mut region = Vec::new();
+        for seed in edge.collect::<Vec<_>>() {
+            if rows == 0 || cols == 0 || seen[seed] || !at_level(seed.0, seed.1) {
+                continue;
+            }
+            seen[seed] = true;
+            queue.push_back(seed);
+            region.clear();
+            while let Some((r, c)) = queue.pop_front() {
+                region.push((r, c));
+                let up = r.checked_sub(1).map(|r| (r, c));
+                let down = (r + 1 < rows).then_some((r + 1, c));
+                let left = c.checked_sub(1).map(|c| (r, c));
+                let right = (c + 1 < cols).then_some((r, c + 1));
+                for n in [up, down, left, right].into_iter().flatten() {
+                    if !seen[n] && at_level(n.0, n.1) {
+                        seen[n] = true;
+                        queue.push_back(n);
+                    }
+                }
+            }
+            if region.len() >= MIN_SEA_SAMPLES {
+                samples += region.len();
+                for &cell in &region {
+                    sea[cell] = true;
+                }
+            }
+        }
+        SeaMask { sea, samples }
+    }
+
+    /// A mask with no sea, `rows` x `cols`.
+    pub fn none(rows: usize, cols: usize) -> SeaMask {
+        SeaMask {
+            sea: Array2::from_elem((rows, cols), false),
+            samples: 0,
+        }
+    }
+
+    /// Number of sea samples.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    /// `true` when no sample is sea.
+    pub fn is_empty(&self) -> bool {
+        self.samples == 0
+    }
+
+    /// `(rows, cols)` of the mask.
+    pub fn dim(&self) -> (usize, usize) {
+        self.sea.dim()
+    }
+
+    /// `true` when sample (`r`, `c`) is sea (`false` outside the grid).
+    #[inline]
+    pub fn is_sea_sample(&self, r: usize, c: usize) -> bool {
+        self.sea.get([r, c]).copied().unwrap_or(false)
+    }
+
+    /// The bilinear interpolation of the 0/1 mask at fractional sample
+    /// index (`row`, `col`): 1 inside the sea, 0 on land, in between across
+    /// the coast; 0 outside the grid.
+    pub fn fraction(&self, row: f64, col: f64) -> f64 {
+        let (rows, cols) = self.sea.dim();
+        if self.samples == 0
+            || rows < 2
+            || cols < 2
+            || !(row >= 0.0 && col >= 0.0 && row <= (rows - 1) as f64 && col <= (cols - 1) as f64)
+        {
+            return 0.0;
+        }
+        let r0 = (row.floor() as usize).min(rows - 2);
+        let c0 = (col.floor() as usize).min(cols - 2);
+        let (fr, fc) = (row - r0 as f64, col - c0 as f64);
+        let v = |r: usize, c: usize| f64::from(u8::from(self.sea[[r, c]]));
+        let top = v(r0, c0) * (1.0 - fc) + v(r0, c0 + 1) * fc;
+        let bottom = v(r0 + 1, c0) * (1.0 - fc) + v(r0 + 1, c0 + 1) * fc;
+        top * (1.0 - fr) + bottom * fr
+    }
+
+    /// `true` when fractional sample index (`row`, `col`) lies in the sea:
+    /// the interpolated mask is at least 1/2 (see [`SeaMask::fraction`]).
+    #[inline]
+    pub fn contains(&self, row: f64, col: f64) -> bool {
+        self.fraction(row, col) >= 0.5
+    }
+
+    /// The sea sample nearest to fractional index (`row`, `col`) among the
+    /// four around it, for reporting where an agent reached the sea.
+    pub fn nearest_sea_sample(&self, row: f64, col: f64) -> Option<(usize, usize)> {
+        let (rows, cols) = self.sea.dim();
+        let r0 = row.floor().max(0.0) as usize;
+        let c0 = col.floor().max(0.0) as usize;
+        let mut best: Option<((usize, usize), f64)> = None;
+        for r in r0..(r0 + 2).min(rows) {
+            for c in c0..(c0 + 2).min(cols) {
+                if self.sea[[r, c]] {
+                    let d = (r as f64 - row).hypot(c as f64 - col);
+                    if best.is_none_or(|(_, bd)| d < bd) {
+                        best = Some(((r, c), d));
+                    }
+                }
+            }
+        }
+        best.map(|(cell, _)| cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 20 x 20 grid: land at 10 m, with the columns `c >= 14` at `sea_z`.
+    fn coast(sea_z: f32) -> Array2<f32> {
+        Array2::from_shape_fn((20, 20), |(_, c)| if c >= 14 { sea_z } else { 10.0 })
+    }
+
+    #[test]
+    fn zero_connected_to_the_edge_is_sea() {
+        let m = SeaMask::detect(&coast(0.0), SeaLevel::SrtmZero);
+        assert_eq!(m.samples(), 20 * 6);
+        assert!(m.is_sea_sample(5, 14) && !m.is_sea_sample(5, 13));
+        // The coast runs half-way between columns 13 and 14.
+        assert!(!m.contains(5.0, 13.49));
+        assert!(m.contains(5.0, 13.5));
+        assert!((m.fraction(5.0, 13.25) - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn inland_zero_and_below_sea_level_land_stay_land() {
+        let mut h = coast(0.0);
+        // An inland lake at exactly 0 m, 5 x 5, not touching the edge.
+        for r in 5..10 {
+            for c in 3..8 {
+                h[[r, c]] = 0.0;
+            }
+        }
+        // A "polder" below sea level behind a dyke, next to the sea.
+        for r in 12..16 {
+            h[[r, 12]] = -4.0;
+        }
+        let m = SeaMask::detect(&h, SeaLevel::SrtmZero);
+        assert_eq!(m.samples(), 20 * 6);
+        assert!(!m.is_sea_sample(7, 5));
+        assert!(!m.is_sea_sample(13, 12));
+    }
+
+    #[test]
+    fn a_small_zero_patch_at_the_edge_is_land_and_voids_do_not_conduct() {
+        let mut h = Array2::from_elem((30, 30), 50.0f32);
+        // 3 x 3 at the edge: too small.
+        for r in 0..3 {
+            for c in 0..3 {
+                h[[r, c]] = 0.0;
+            }
+        }
+        // A 10 x 10 block of 0 m cut off from the edge by a void column.
+        for r in 10..20 {
+            h[[r, 0]] = f32::NAN;
+            for c in 1..11 {
+                h[[r, c]] = 0.0;
+            }
+        }
+        let m = SeaMask::detect(&h, SeaLevel::SrtmZero);
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn a_level_takes_everything_at_or_below_it_connected_to_the_edge() {
+        let m = SeaMask::detect(&coast(-1.5), SeaLevel::AtOrBelow(-1.0));
+        assert_eq!(m.samples(), 120);
+        let m = SeaMask::detect(&coast(-1.5), SeaLevel::SrtmZero);
+        assert!(m.is_empty());
+    }
+}

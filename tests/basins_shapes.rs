@@ -1,5 +1,7 @@
 //! Basin outlines, the GeoTIFF and the analytic two-pit surface.
 
+mod common;
+
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
@@ -171,7 +173,9 @@ fn gdal(tool: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        println!("note: {tool} is not installed; skipping the GDAL check");
+        common::skipped(&format!(
+            "{tool} is not installed; the GDAL check did not run"
+        ));
     }
     ok
 }

@@ -98,3 +98,30 @@ fn info_of_a_utm_geotiff_shows_its_projection() {
         .expect("format")
         .starts_with("GeoTIFF"));
 }
+
+/// `info data/` names Ireland and Provence together: two groups of tiles
+/// 9 degrees apart. Refused with the groups listed, unless --mosaic-anyway.
+#[test]
+fn separate_groups_of_tiles_are_refused_unless_asked_for() {
+    let out = downhill().args(["info", "data/"]).output().expect("run");
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(e.contains("2 separate groups"), "{e}");
+    assert!(
+        e.contains("[N43E006.hgt, N43E007.hgt]") && e.contains("[N52W007.hgt]"),
+        "{e}"
+    );
+    assert!(e.contains("--mosaic-anyway"), "{e}");
+    let out = downhill()
+        .args(["info", "--json", "--mosaic-anyway", "data/"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // 7 W to 8 E and 43 N to 53 N at 3": 15 x 1200 + 1 by 10 x 1200 + 1.
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(18001), Some(12001))
+    );
+}

@@ -2,6 +2,8 @@
 //! geojson crate for GeoJSON, the gpx crate and quick-xml for GPX, and the
 //! file system for atomic writes.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -681,7 +683,7 @@ fn ogrinfo(args: &[&str]) -> Option<String> {
             Some(String::from_utf8_lossy(&out.stdout).into_owned())
         }
         Err(_) => {
-            eprintln!("note: ogrinfo (GDAL) not found; skipping the OGR cross-check");
+            common::skipped("ogrinfo (GDAL) is not installed; the OGR cross-check did not run");
             None
         }
     }

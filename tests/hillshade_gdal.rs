@@ -2,6 +2,8 @@
 //! on SRTM tiles warped to UTM (square 90 m pixels, so both tools agree on
 //! metres). Skipped, with a note, where gdal-bin is not installed.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,7 +16,7 @@ fn gdal_available() -> bool {
         .iter()
         .all(|t| Command::new(t).arg("--version").output().is_ok());
     if !ok {
-        eprintln!("note: gdal-bin is not installed; skipping the comparison with gdaldem");
+        common::skipped("gdal-bin is not installed; the comparison with gdaldem did not run");
     }
     ok
 }

@@ -2,6 +2,8 @@
 //! transparent, and how the picture is georeferenced, checked against GDAL's
 //! reading of the world file and against geodesic distances.
 
+mod common;
+
 use std::process::Command;
 
 use downhill::agents::{Agent, AgentKind, StopRules, Track};
@@ -58,7 +60,7 @@ fn tracks_are_drawn_in_their_stroke_colours_where_the_world_file_puts_them() {
     // Where GDAL says each track's last-but-a-few points lie, the pixel has
     // the agent's colour (the line is 3 px wide, so look within 1 px).
     let Ok(out) = Command::new("gdalinfo").arg("-json").arg(&png).output() else {
-        eprintln!("note: gdalinfo is not installed; skipping the georeferencing check");
+        common::skipped("gdalinfo is not installed; the georeferencing check did not run");
         return;
     };
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -36,6 +36,10 @@ pub struct DemArgs {
     /// without it agents stop at voids and maps leave them transparent.
     #[arg(long)]
     pub fill_voids: bool,
+    /// Join tiles that form separate groups (e.g. Ireland and Provence) into
+    /// one mosaic anyway, the space between them void; refused without it.
+    #[arg(long)]
+    pub mosaic_anyway: bool,
 }
 
 impl DemArgs {
@@ -43,6 +47,7 @@ impl DemArgs {
     pub fn options(&self) -> LoadOptions {
         LoadOptions {
             origin: self.origin,
+            mosaic_anyway: self.mosaic_anyway,
         }
     }
 

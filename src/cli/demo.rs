@@ -102,6 +102,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             dems: vec![bundled_tile()],
             origin: None,
             fill_voids: false,
+            mosaic_anyway: false,
         },
         surface: SurfaceArgs::default(),
         run: RunArgs {

@@ -19,6 +19,10 @@ pub struct LoadOptions {
     /// South-west corner `(lat, lon)` in degrees for an SRTM tile whose file
     /// name does not say it.
     pub origin: Option<(f64, f64)>,
+    /// Join tiles into one mosaic even when they form separate groups that
+    /// do not touch (the space between them becomes void); without it such
+    /// a set of tiles is refused (see [`super::mosaic`]).
+    pub mosaic_anyway: bool,
 }
 
 /// A loaded grid and the warnings met while building it (tiles that

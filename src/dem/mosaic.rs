@@ -10,6 +10,12 @@
 //! disagree by more than [`SHARED_EDGE_TOLERANCE_M`]. Parts of the rectangle no tile covers are
 //! voids.
 //!
+//! Tiles that fall into separate groups, none of whose tiles touches a
+//! tile of another group (Ireland and Provence named together, or a
+//! directory holding both), are refused with the groups listed: their
+//! mosaic would be mostly void and far larger than either. The caller can
+//! ask for it anyway ([`LoadOptions::mosaic_anyway`]).
+//!
 //! Memory: the output grid is allocated once, from the tiles' headers, and
 //! the tiles are then read and copied in one at a time, so the peak is the
 //! mosaic plus one decoded tile (a 3 x 3 SRTM1 mosaic: 467 MB + 78 MB).
@@ -52,6 +58,9 @@ pub(super) fn assemble(paths: &[PathBuf], options: &LoadOptions) -> Result<(Dem,
         return Ok((read_with(path, p.reader, options)?, Vec::new()));
     }
     check_compatible(&tiles)?;
+    if !options.mosaic_anyway {
+        refuse_separate_groups(&tiles)?;
+    }
     // North to south, then west to east.
     tiles.sort_by(|a, b| {
         b.1.transform
@@ -218,4 +227,120 @@ fn check_compatible(tiles: &[(PathBuf, Probe)]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The groups of tiles that touch or overlap each other (directly or
+/// through other tiles), as indices into `bounds` ([west, south, east,
+/// north] each, outer cell edges); tiles closer than `tolerance` count as
+/// touching. Groups are ordered by their first tile.
+pub fn touching_groups(bounds: &[[f64; 4]], tolerance: f64) -> Vec<Vec<usize>> {
+    let n = bounds.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            let (a, b) = (bounds[i], bounds[j]);
+            let touch = a[0] <= b[2] + tolerance
+                && b[0] <= a[2] + tolerance
+                && a[1] <= b[3] + tolerance
+                && b[1] <= a[3] + tolerance;
+            if touch {
+                let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+                parent[ri.max(rj)] = ri.min(rj);
+            }
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_of = vec![usize::MAX; n];
+    for i in 0..n {
+        let r = root(&mut parent, i);
+        if group_of[r] == usize::MAX {
+            group_of[r] = groups.len();
+            groups.push(Vec::new());
+        }
+        groups[group_of[r]].push(i);
+    }
+    groups
+}
+
+/// Refuses tiles that form more than one group of touching tiles.
+fn refuse_separate_groups(tiles: &[(PathBuf, Probe)]) -> Result<()> {
+    let bounds: Vec<[f64; 4]> = tiles
+        .iter()
+        .map(|(_, p)| p.transform.bounds(p.rows, p.cols))
+        .collect();
+    let cell = tiles[0].1.transform.cell_x.abs();
+    let groups = touching_groups(&bounds, cell / 2.0);
+    if groups.len() < 2 {
+        return Ok(());
+    }
+    let described: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let names: Vec<String> = g
+                .iter()
+                .map(|&i| {
+                    tiles[i].0.file_name().map_or_else(
+                        || tiles[i].0.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    )
+                })
+                .collect();
+            let w = g
+                .iter()
+                .map(|&i| bounds[i][0])
+                .fold(f64::INFINITY, f64::min);
+            let s = g
+                .iter()
+                .map(|&i| bounds[i][1])
+                .fold(f64::INFINITY, f64::min);
+            let e = g
+                .iter()
+                .map(|&i| bounds[i][2])
+                .fold(f64::NEG_INFINITY, f64::max);
+            let n = g
+                .iter()
+                .map(|&i| bounds[i][3])
+                .fold(f64::NEG_INFINITY, f64::max);
+            format!(
+                "[{}] (west {w:.2}, south {s:.2}, east {e:.2}, north {n:.2})",
+                names.join(", ")
+            )
+        })
+        .collect();
+    Err(Error::param(format!(
+        "the {} elevation files form {} separate groups that do not touch: {}; \
+         name the files of one group (or pass --mosaic-anyway to join them, the space between them void)",
+        tiles.len(),
+        groups.len(),
+        described.join(" and ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::touching_groups;
+
+    #[test]
+    fn tiles_group_by_touching() {
+        // Two neighbours sharing an edge column, one touching them only at a
+        // corner, and one far away.
+        let b = [
+            [0.0, 0.0, 1.0, 1.0],
+            [1.0, 0.0, 2.0, 1.0],
+            [2.0, 1.0, 3.0, 2.0],
+            [10.0, 10.0, 11.0, 11.0],
+        ];
+        assert_eq!(touching_groups(&b, 1e-3), vec![vec![0, 1, 2], vec![3]]);
+        // A gap of 0.5 is not touching, a gap within tolerance is.
+        let b = [[0.0, 0.0, 1.0, 1.0], [1.5, 0.0, 2.5, 1.0]];
+        assert_eq!(touching_groups(&b, 0.1).len(), 2);
+        assert_eq!(touching_groups(&b, 0.6).len(), 1);
+    }
 }

@@ -18,3 +18,13 @@ pub fn assert_success(out: &Output) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Reports a skipped test: `SKIPPED: <test>: <reason>` written straight to
+/// the process's stderr, so it shows even where the test harness captures
+/// the output of passing tests.
+pub fn skipped(reason: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {reason}");
+}

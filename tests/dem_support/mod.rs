@@ -12,7 +12,9 @@ pub fn have_tool(name: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("note: {name} is not installed; skipping this comparison (CI installs gdal-bin)");
+        skipped(&format!(
+            "{name} is not installed (CI installs gdal-bin); the comparison did not run"
+        ));
     }
     ok
 }
@@ -95,4 +97,14 @@ pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data")
         .join(name)
+}
+
+/// Reports a skipped test: `SKIPPED: <test>: <reason>` written straight to
+/// the process's stderr, so it shows even where the test harness captures
+/// the output of passing tests.
+pub fn skipped(reason: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {reason}");
 }

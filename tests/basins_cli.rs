@@ -179,3 +179,58 @@ fn a_grid_that_is_mostly_sea_starts_no_walker_on_the_sea() {
     let starts = below["starts"].as_u64().unwrap();
     assert!(starts > 0 && starts * 2 < cells, "{starts} of {cells}");
 }
+
+/// With `--stride 4` every start colours its 4 x 4 block: the middle of
+/// basins.png has no grey cells without a colour (a dot grid would leave
+/// 15 of 16 grey), and the picture is as wide as the ground is (a cell on
+/// N52W007 is about 0.61 times as wide as it is tall), georeferenced by
+/// its world file.
+#[test]
+fn a_stride_colours_whole_blocks_on_a_ground_shaped_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = downhill()
+        .args([
+            "-q",
+            "basins",
+            "data/N52W007.hgt",
+            "--bbox=-6.90,52.50,-6.70,52.70",
+            "--stride",
+            "4",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let img = image::open(dir.path().join("basins.png"))
+        .unwrap()
+        .to_rgba8();
+    let (w, h) = img.dimensions();
+    // 0.2° x 0.2° at 52.6° N: cos(52.6°) (1 - e² sin²) / (1 - e²) ≈ 0.609.
+    let ratio = w as f64 / h as f64;
+    assert!((ratio - 0.609).abs() < 0.01, "{w} x {h}");
+    let (mut grey, mut total) = (0, 0);
+    for y in h / 4..h * 3 / 4 {
+        for x in w / 4..w * 3 / 4 {
+            let [r, g, b, _] = img.get_pixel(x, y).0;
+            total += 1;
+            grey += usize::from(r == g && g == b && r > 70);
+        }
+    }
+    assert!(
+        grey * 100 < total,
+        "{grey} of {total} middle pixels are grey"
+    );
+    // The world file spans the bounds with w x h pixels.
+    let pgw: Vec<f64> = std::fs::read_to_string(dir.path().join("basins.pgw"))
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    let b: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("basins.bounds.json")).unwrap(),
+    )
+    .unwrap();
+    let (west, east) = (b["west"].as_f64().unwrap(), b["east"].as_f64().unwrap());
+    assert!((pgw[0] * w as f64 - (east - west)).abs() < 1e-9, "{pgw:?}");
+}

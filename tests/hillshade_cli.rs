@@ -28,7 +28,17 @@ fn corners(path: &std::path::Path) -> Option<[f64; 4]> {
 fn grey_and_tinted_pngs_land_where_gdal_puts_the_tile() {
     let dir = tempfile::tempdir().unwrap();
     let hgt = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/N52W007.hgt");
-    for (name, extra) in [("grey.png", vec![]), ("tint.png", vec!["--tint"])] {
+    // Square pixels on the ground at the middle row (52.5° N): a degree of
+    // longitude is N cos φ / M of a degree of latitude on the WGS84
+    // ellipsoid (N, M the prime-vertical and meridional radii), so the
+    // 1201 samples across shrink to 1201 cos φ (1 - e² sin² φ) / (1 - e²).
+    let (phi, e2) = (52.5f64.to_radians(), 0.006_694_379_990_14);
+    let ground_cols = 1201.0 * phi.cos() * (1.0 - e2 * phi.sin().powi(2)) / (1.0 - e2);
+    for (name, extra, per_sample) in [
+        ("grey.png", vec![], false),
+        ("tint.png", vec!["--tint"], false),
+        ("grey-gdaldem.png", vec!["--per-sample"], true),
+    ] {
         let png = dir.path().join(name);
         let status = Command::cargo_bin("downhill")
             .unwrap()
@@ -41,7 +51,16 @@ fn grey_and_tinted_pngs_land_where_gdal_puts_the_tile() {
             .unwrap();
         assert!(status.success());
         let img = image::open(&png).unwrap();
-        assert_eq!((img.width(), img.height()), (1201, 1201));
+        assert_eq!(img.height(), 1201);
+        if per_sample {
+            assert_eq!(img.width(), 1201);
+        } else {
+            assert!(
+                (img.width() as f64 - ground_cols).abs() <= 1.0,
+                "{name}: {} pixels across, {ground_cols:.1} expected",
+                img.width()
+            );
+        }
         let bounds: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(png.with_extension("bounds.json")).unwrap(),
         )

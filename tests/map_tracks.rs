@@ -143,6 +143,7 @@ fn voids_are_transparent_on_a_full_extent_map() {
         extent: Extent::Full,
         width_px: 600,
         title: None,
+        start_label: None,
     };
     let map = render_map(&terrain, &[], &options).unwrap();
     let (w, h) = (map.image.width() as f64, map.image.height() as f64);
@@ -153,5 +154,142 @@ fn voids_are_transparent_on_a_full_extent_map() {
     assert_eq!(
         map.image.get_pixel((0.8 * w) as u32, (0.5 * h) as u32).0[3],
         255
+    );
+}
+
+/// Fraction of the points of `t` (every 10th, away from the start and the
+/// markers) that have a pixel within 2 px in the agent's colour.
+fn visible_share(map: &image::RgbaImage, bounds: [f64; 4], t: &Track, all: &[Track]) -> f64 {
+    let [w, s, e, n] = bounds;
+    let to_px = |p: Position| {
+        (
+            (p.x - w) / (e - w) * map.width() as f64,
+            (n - p.y) / (n - s) * map.height() as f64,
+        )
+    };
+    let markers: Vec<(f64, f64)> = all
+        .iter()
+        .flat_map(|t| [t.points[0].position, t.points[t.points.len() - 1].position])
+        .map(to_px)
+        .collect();
+    let want = hex(t.agent.colour());
+    let (mut seen, mut total) = (0, 0);
+    for p in t.points.iter().step_by(10) {
+        let (x, y) = to_px(p.position);
+        if markers.iter().any(|m| (m.0 - x).hypot(m.1 - y) < 25.0) {
+            continue;
+        }
+        total += 1;
+        let found = (-2..=2)
+            .flat_map(|dy| (-2..=2).map(move |dx| (dx, dy)))
+            .any(|(dx, dy)| {
+                let (px, py) = ((x as i64 + dx) as u32, (y as i64 + dy) as u32);
+                px < map.width()
+                    && py < map.height()
+                    && (0..3).all(|k| (map.get_pixel(px, py).0[k] as i32 - want[k]).abs() <= 30)
+            });
+        seen += usize::from(found);
+    }
+    seen as f64 / total.max(1) as f64
+}
+
+/// On the demo's map the rolling ball and the Nesterov ball share most of
+/// their way down the valley; both must stay visible along it, and the
+/// start marker must be the GeoJSON start Point's colour.
+#[test]
+fn both_balls_stay_visible_and_the_start_has_the_geojson_colour() {
+    let (terrain, tracks) = leinster();
+    let options = MapOptions {
+        start_label: Some("Mount Leinster".into()),
+        ..MapOptions::default()
+    };
+    let map = render_map(&terrain, &tracks, &options).unwrap();
+    for t in &tracks {
+        let share = visible_share(&map.image, map.bounds_xy, t, &tracks);
+        assert!(
+            share > 0.8,
+            "{}: visible at {share:.2} of its points",
+            t.agent
+        );
+    }
+    // The start ring, 7.5 px (times the map's scale 1.4) around the start.
+    let [w, s, e, n] = map.bounds_xy;
+    let p = tracks[0].points[0].position;
+    let (x, y) = (
+        (p.x - w) / (e - w) * map.image.width() as f64,
+        (n - p.y) / (n - s) * map.image.height() as f64,
+    );
+    let want = hex(downhill::export::START_MARKER_COLOUR);
+    let ring = (0..360).step_by(10).filter(|a| {
+        let a = (*a as f64).to_radians();
+        let (px, py) = (x + 10.5 * a.cos(), y + 10.5 * a.sin());
+        let c = map.image.get_pixel(px as u32, py as u32).0;
+        (0..3).all(|k| (c[k] as i32 - want[k]).abs() <= 40)
+    });
+    assert!(ring.count() >= 30, "the start ring is not {:?}", want);
+    // The summit's name is written beside it (left or right): the map
+    // differs there from one drawn without it.
+    let unnamed = render_map(&terrain, &tracks, &MapOptions::default()).unwrap();
+    let differ = (-170..170i64)
+        .filter(|dx| dx.abs() > 15)
+        .flat_map(|dx| (-10..10i64).map(move |dy| (dx, dy)))
+        .filter(|&(dx, dy)| {
+            let (px, py) = ((x as i64 + dx) as u32, (y as i64 + dy) as u32);
+            px < map.image.width() && map.image.get_pixel(px, py) != unnamed.image.get_pixel(px, py)
+        })
+        .count();
+    assert!(
+        differ > 200,
+        "no name beside the start ({differ} pixels differ)"
+    );
+}
+
+/// Mont Agel's balls reach the sea: it is drawn in the sea colour, the
+/// coast has no cell-sized stair steps (no long straight runs along pixel
+/// rows or columns), and the map carries its north arrow and colour key.
+#[test]
+fn the_sea_is_drawn_with_a_smooth_coast() {
+    let path = format!("{}/data/N43E007.hgt", env!("CARGO_MANIFEST_DIR"));
+    let grid = dem::open(path.as_ref(), &dem::LoadOptions::default()).unwrap();
+    let sea = dem::SeaMask::detect(&grid.heights, dem::SeaLevel::SrtmZero);
+    let terrain = Terrain::new(grid, GradientScheme::Central)
+        .unwrap()
+        .with_sea(sea);
+    // Mont Agel's summit sample (43°46'36" N, 7°25'27" E, 1120 m).
+    let start = Position::new(7.0 + 509.0 / 1200.0, 43.0 + 932.0 / 1200.0);
+    let track = Agent::new(AgentKind::Momentum)
+        .descend(&terrain, start, Vector::ZERO, &StopRules::default())
+        .unwrap();
+    assert_eq!(track.stop_reason, downhill::agents::StopReason::Sea);
+    let map = render_map(&terrain, &[track], &MapOptions::default()).unwrap();
+    let sea_rgb = [148, 196, 230];
+    let is_sea = |x: u32, y: u32| {
+        let c = map.image.get_pixel(x, y).0;
+        (0..3).all(|k| (c[k] as i32 - sea_rgb[k]).abs() <= 6)
+    };
+    let (w, h) = (map.image.width(), map.image.height());
+    let sea_px = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| is_sea(x, y))
+        .count();
+    assert!(sea_px > (w * h / 20) as usize, "{sea_px} sea pixels");
+    // A stair-stepped coast of cells about 20 px wide would run straight
+    // along pixel columns for ~20 px at a time: look for the longest run of
+    // rows where the first sea pixel of the row sits in the same column.
+    let first_sea: Vec<Option<u32>> = (h / 2..h * 9 / 10)
+        .map(|y| (w / 4..w * 3 / 4).find(|&x| is_sea(x, y)))
+        .collect();
+    let mut longest = 0;
+    let mut run = 0;
+    for pair in first_sea.windows(2) {
+        run = match pair {
+            [Some(a), Some(b)] if a == b => run + 1,
+            _ => 0,
+        };
+        longest = longest.max(run);
+    }
+    assert!(
+        longest < 12,
+        "the coast runs straight down a pixel column for {longest} rows"
     );
 }

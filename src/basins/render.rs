@@ -1,13 +1,18 @@
 //! `basins.png`: every basin in its own colour over a hillshade, borders drawn.
 //!
-//! One pixel per cell. The PNG gets a world file (`.pgw`: pixel size and the
-//! centre of the top-left pixel, in CRS units) so GIS tools place it.
+//! [`picture`] is the plain one-pixel-per-cell picture. [`map`] draws the
+//! `basins.png` map: at the ground's aspect ratio (on geographic grids a
+//! cell is narrower than it is tall) and at least about 1200 pixels across,
+//! every start's block of `stride` x `stride` cells in its basin's colour,
+//! the sea with a smooth coast, a legend, a scale bar, a north arrow and a
+//! coordinate frame. The PNG gets a world file (`.pgw`) computed from its
+//! bounds and size, so GIS tools place it.
 
 use image::{Rgb, RgbImage};
 use ndarray::Array2;
 
-use crate::dem::Dem;
 use crate::dem::GeoTransform;
+use crate::dem::{Dem, SeaMask};
 use crate::error::{Error, Result};
 
 /// Sun azimuth of the shading, degrees clockwise from north (north-west light).
@@ -71,6 +76,164 @@ pub fn picture(labels: &Array2<u32>, shade: &Array2<f32>) -> RgbImage {
     })
 }
 
+/// The basins map drawn by [`map`], and its size in pixels.
+#[derive(Debug, Clone)]
+pub struct BasinsMap {
+    /// The PNG's bytes.
+    pub png: Vec<u8>,
+    /// Width, pixels.
+    pub width: u32,
+    /// Height, pixels.
+    pub height: u32,
+}
+
+/// The label of the start whose block holds cell (`r`, `c`): starts sit
+/// on every `stride`-th row and column from 0, and each colours the cells
+/// nearer to it than to any other start.
+fn block_label(labels: &Array2<u32>, stride: usize, r: usize, c: usize) -> u32 {
+    let (rows, cols) = labels.dim();
+    let s = stride.max(1);
+    let nearest = |i: usize, n: usize| ((i + s / 2) / s * s).min((n - 1) / s * s);
+    labels[[nearest(r, rows), nearest(c, cols)]]
+}
+
+/// Draws `basins.png` (see the module documentation): `labels` per cell
+/// (0: no start), `shade` in 0..=1 per cell, `dem` the surface (its size,
+/// cell metres and CRS), `stride` the starts' spacing, `sea` drawn if given.
+pub fn map(
+    labels: &Array2<u32>,
+    shade: &Array2<f32>,
+    dem: &Dem,
+    stride: usize,
+    sea: Option<&SeaMask>,
+    basins: usize,
+) -> Result<BasinsMap> {
+    use crate::render::decor;
+    use tiny_skia::Pixmap;
+    let (rows, cols) = labels.dim();
+    if rows < 2 || cols < 2 || shade.dim() != (rows, cols) {
+        return Err(Error::param("the basins map needs at least 2 x 2 cells"));
+    }
+    let (dx, dy) = dem.cell_size_m((rows - 1) as f64 / 2.0);
+    let (ground_w, ground_h) = (cols as f64 * dx, rows as f64 * dy);
+    // Pixels per cell along the rows: whole cells, at least ~1200 px across.
+    let k = (1200.0 / rows.max(cols) as f64).ceil().clamp(1.0, 8.0);
+    let height = (rows as f64 * k).round() as u32;
+    let width = ((height as f64 * ground_w / ground_h).round() as u32).max(1);
+    let (sx, sy) = (width as f64 / cols as f64, height as f64 / rows as f64);
+    // Label and fractional cell index of every pixel.
+    let at = |x: u32, y: u32| -> (f64, f64) {
+        ((y as f64 + 0.5) / sy - 0.5, (x as f64 + 0.5) / sx - 0.5)
+    };
+    let label_at = |x: u32, y: u32| {
+        let (r, c) = at(x, y);
+        let (r, c) = (
+            (r.round().max(0.0) as usize).min(rows - 1),
+            (c.round().max(0.0) as usize).min(cols - 1),
+        );
+        block_label(labels, stride, r, c)
+    };
+    let shade_at = |r: f64, c: f64| -> f64 {
+        let r = r.clamp(0.0, (rows - 1) as f64);
+        let c = c.clamp(0.0, (cols - 1) as f64);
+        let (r0, c0) = ((r as usize).min(rows - 2), (c as usize).min(cols - 2));
+        let (fr, fc) = (r - r0 as f64, c - c0 as f64);
+        let v = |r, c| shade[[r, c]] as f64;
+        (v(r0, c0) * (1.0 - fc) + v(r0, c0 + 1) * fc) * (1.0 - fr)
+            + (v(r0 + 1, c0) * (1.0 - fc) + v(r0 + 1, c0 + 1) * fc) * fr
+    };
+    let row_labels: Vec<u32> = (0..height)
+        .flat_map(|y| (0..width).map(move |x| (x, y)))
+        .map(|(x, y)| label_at(x, y))
+        .collect();
+    let mut pixmap =
+        Pixmap::new(width, height).ok_or_else(|| Error::param("the basins map is empty"))?;
+    let sharpness = sx.max(sy);
+    for (i, px) in pixmap.pixels_mut().iter_mut().enumerate() {
+        let (x, y) = ((i % width as usize) as u32, (i / width as usize) as u32);
+        let l = row_labels[i];
+        let (r, c) = at(x, y);
+        let s = 0.3 + 0.7 * shade_at(r, c);
+        let rgb = if l == 0 {
+            let g = (255.0 * (0.15 + 0.7 * s)) as u8;
+            [g, g, g]
+        } else {
+            let right = x + 1 < width && row_labels[i + 1] != l;
+            let below = y + 1 < height && row_labels[i + width as usize] != l;
+            let k = if right || below { 0.25 } else { s };
+            basin_colour(l).map(|v| (255.0 * v * k) as u8)
+        };
+        let mut colour =
+            tiny_skia::PremultipliedColorU8::from_rgba(rgb[0], rgb[1], rgb[2], 255).unwrap_or(*px);
+        if let Some(sea) = sea {
+            let f = sea.fraction(r, c);
+            if f > 0.0 {
+                let a = ((f - 0.5) * sharpness + 0.5).clamp(0.0, 1.0) as f32;
+                if a > 0.0 {
+                    colour = crate::render::text::blend(colour, decor::SEA_RGB, a);
+                }
+            }
+        }
+        *px = colour;
+    }
+    let scale = (width.max(height) as f32 / 1200.0).max(0.8);
+    let text = crate::render::text::Text::new(15.0 * scale)?;
+    legend(&mut pixmap, &text, scale, basins, stride, sea.is_some());
+    decor::scale_bar(&mut pixmap, ground_w / width as f64, &text, scale);
+    decor::north_arrow(&mut pixmap, &text, scale);
+    decor::coordinate_frame(&mut pixmap, dem.bounds(), &dem.crs, &text, scale);
+    let mut image = image::RgbaImage::new(width, height);
+    for (dst, src) in image.pixels_mut().zip(pixmap.pixels()) {
+        let c = src.demultiply();
+        dst.0 = [c.red(), c.green(), c.blue(), c.alpha()];
+    }
+    let mut png = Vec::new();
+    crate::render::encode_png(&image::DynamicImage::ImageRgba8(image), &mut png)
+        .map_err(|e| Error::io("basins.png", e))?;
+    Ok(BasinsMap { png, width, height })
+}
+
+/// What the colours of `basins.png` mean, in the top-left corner.
+fn legend(
+    map: &mut tiny_skia::Pixmap,
+    text: &crate::render::text::Text,
+    scale: f32,
+    basins: usize,
+    stride: usize,
+    sea: bool,
+) {
+    use crate::render::decor::{paint, panel, SEA_RGB};
+    let mut rows: Vec<([u8; 3], String)> = vec![
+        (
+            basin_colour(1).map(|v| (255.0 * v) as u8),
+            if stride > 1 {
+                format!("{basins} basins, one colour each; every {stride} x {stride} block coloured by its start")
+            } else {
+                format!("{basins} basins, one colour each")
+            },
+        ),
+        ([40, 40, 40], "dark lines: divides between basins".into()),
+        ([150, 150, 150], "grey: no walker started (void)".into()),
+    ];
+    if sea {
+        rows.push((SEA_RGB, "blue: the sea, an outlet".into()));
+    }
+    let line = text.line_height() * 1.35;
+    let pad = 10.0 * scale;
+    let swatch = 18.0 * scale;
+    let w = rows.iter().map(|(_, s)| text.width(s)).fold(0.0, f32::max) + swatch + 3.0 * pad;
+    let h = rows.len() as f32 * line + 2.0 * pad - (line - text.line_height());
+    let (x, y) = (12.0 * scale, 12.0 * scale);
+    panel(map, x, y, w, h);
+    for (i, (rgb, s)) in rows.iter().enumerate() {
+        let ty = y + pad + i as f32 * line;
+        if let Some(r) = tiny_skia::Rect::from_xywh(x + pad, ty, swatch, text.line_height()) {
+            map.fill_rect(r, &paint(*rgb, 255), tiny_skia::Transform::identity(), None);
+        }
+        text.draw(map, s, x + 2.0 * pad + swatch, ty, [20; 3]);
+    }
+}
+
 /// The world file text: pixel width, rotations, negative pixel height, and
 /// the centre of the top-left pixel, one per line.
 pub fn world_file(transform: &GeoTransform) -> String {
@@ -118,6 +281,23 @@ mod tests {
         let s = hillshade(&dem).unwrap();
         assert!((s[[2, 2]] as f64 - 45f64.to_radians().sin()).abs() < 1.0 / 254.0);
         assert_eq!(s[[4, 4]], 0.5);
+    }
+
+    /// With stride 3 on a 7 x 7 grid the starts sit on rows and columns 0,
+    /// 3 and 6; each cell takes the label of the nearest one.
+    #[test]
+    fn blocks_take_their_starts_label() {
+        let mut labels = Array2::zeros((7, 7));
+        for r in [0, 3, 6] {
+            for c in [0, 3, 6] {
+                labels[[r, c]] = (r * 10 + c + 1) as u32;
+            }
+        }
+        assert_eq!(block_label(&labels, 3, 1, 1), 1);
+        assert_eq!(block_label(&labels, 3, 2, 2), 34);
+        assert_eq!(block_label(&labels, 3, 4, 5), 37);
+        assert_eq!(block_label(&labels, 3, 6, 5), 67);
+        assert_eq!(block_label(&labels, 1, 4, 5), 0);
     }
 
     #[test]

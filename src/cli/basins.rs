@@ -318,11 +318,20 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     let bounds = surface.bounds();
     // The raster outputs and the vector outputs are encoded side by side.
     let (rasters, vectors) = rayon::join(
-        || -> downhill::Result<(Vec<u8>, Vec<u8>)> {
+        || -> downhill::Result<(Vec<u8>, render::BasinsMap)> {
             let shade = render::hillshade(surface)?;
             let (tif, png) = rayon::join(
                 || geotiff::labels_geotiff(&run.basins.labels, &surface.transform, &surface.crs),
-                || render::png(&run.basins.labels, &shade),
+                || {
+                    render::map(
+                        &run.basins.labels,
+                        &shade,
+                        surface,
+                        args.stride.max(1),
+                        sea.as_ref(),
+                        run.basins.basins.len(),
+                    )
+                },
             );
             Ok((tif?, png?))
         },
@@ -333,15 +342,15 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             )
         },
     );
-    let (tif, png) = rasters?;
+    let (tif, map) = rasters?;
     let (sinks, polygons) = vectors;
     let files: [(&str, Vec<u8>); 6] = [
         (OUTPUTS[0], tif),
-        (OUTPUTS[1], png),
         (
             OUTPUTS[2],
-            render::world_file(&surface.transform).into_bytes(),
+            downhill::render::world_file(bounds, map.width, map.height).into_bytes(),
         ),
+        (OUTPUTS[1], map.png),
         (
             OUTPUTS[3],
             downhill::render::bounds_json(bounds, &surface.crs)?,

@@ -212,6 +212,7 @@ fn map_files(
             Extent::Tracks { margin: 0.3 }
         },
         title: Some(format!("{} — {}", start.label, tiles.join(", "))),
+        start_label: start.peak.as_ref().map(|(peak, _)| peak.name.clone()),
         ..MapOptions::default()
     };
     let map = render::render_map(terrain, tracks, &options)?;

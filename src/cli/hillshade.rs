@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use image::DynamicImage;
 
-use super::common::{load_grid, DemArgs, Global};
+use super::common::{load_grid, DemArgs, Global, SeaArgs};
 use downhill::analytic::FormulaArgs;
 use downhill::render::{self, HeightRange, ShadeMode, ShadeOptions};
 
@@ -41,6 +41,14 @@ pub struct Args {
     /// Colour by height (hypsometric tints) under the shading: RGBA instead of grey.
     #[arg(long)]
     tint: bool,
+    #[command(flatten)]
+    sea: SeaArgs,
+    /// One pixel per sample, as gdaldem writes it. By default a geographic
+    /// grid is resampled east-west so that pixels are square on the ground
+    /// at its middle row (nearest sample for grey, so grey levels stay
+    /// gdaldem's; bilinear for --tint).
+    #[arg(long)]
+    per_sample: bool,
 }
 
 /// Runs `downhill hillshade`.
@@ -60,9 +68,26 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     };
     let shade = render::hillshade(&dem, &options)?;
     let image = if args.tint {
-        DynamicImage::ImageRgba8(render::tint(&dem, &shade, HeightRange::of(&dem)))
+        let range = HeightRange::of(&dem);
+        DynamicImage::ImageRgba8(match args.sea.mask(&dem)? {
+            Some(sea) => render::tint_with_sea(&dem, &shade, range, &sea),
+            None => render::tint(&dem, &shade, range),
+        })
     } else {
         DynamicImage::ImageLuma8(shade)
+    };
+    let image = if dem.crs.is_geographic() && !args.per_sample {
+        // Square pixels on the ground: a cell is dx wide and dy tall.
+        let (dx, dy) = dem.cell_size_m((dem.rows() as f64 - 1.0) / 2.0);
+        let width = ((dem.cols() as f64 * dx / dy).round() as u32).max(1);
+        let filter = if args.tint {
+            image::imageops::FilterType::Triangle
+        } else {
+            image::imageops::FilterType::Nearest
+        };
+        image.resize_exact(width, dem.rows() as u32, filter)
+    } else {
+        image
     };
     let written = render::write_png_with_georef(&args.output, &image, dem.bounds(), &dem.crs)
         .with_context(|| format!("cannot write {}", args.output.display()))?;

@@ -20,10 +20,13 @@
 //! A sea that reaches the grid only through a void, or only diagonally, is
 //! missed (its samples stay land at 0 m, where agents converge as before).
 //!
-//! Between samples the sea is the set where the bilinear interpolation of
-//! the 0/1 mask is at least 1/2 ([`SeaMask::contains`]): a coast that runs
-//! smoothly between samples rather than along cell edges, used both by the
-//! agents that stop there and by the maps that draw it.
+//! Between samples the sea is where the 0/1 mask, smoothed by a binomial
+//! 5-tap filter in each direction (a Gaussian of about one cell) and
+//! interpolated bilinearly, is at least 1/2 ([`SeaMask::contains`]). A
+//! straight coast stays half-way between its last land and first sea
+//! sample, while the cells' stair steps become a smooth curve; the same
+//! coast stops the agents and is drawn on the maps. (A one-cell spit of
+//! land into the sea is then mostly sea.)
 
 use std::collections::VecDeque;
 
@@ -54,7 +57,33 @@ impl SeaLevel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeaMask {
     sea: Array2<bool>,
+    /// The mask smoothed (see the module documentation), 0..=1.
+    smooth: Array2<f32>,
     samples: usize,
+}
+
+/// The 0/1 `mask` filtered by the binomial kernel (1 4 6 4 1) / 16 along
+/// rows and then columns, edges replicated.
+fn smoothed(mask: &Array2<bool>) -> Array2<f32> {
+    const K: [f32; 5] = [1.0 / 16.0, 4.0 / 16.0, 6.0 / 16.0, 4.0 / 16.0, 1.0 / 16.0];
+    let (rows, cols) = mask.dim();
+    let clamp = |i: isize, n: usize| i.clamp(0, n as isize - 1) as usize;
+    let across = Array2::from_shape_fn((rows, cols), |(r, c)| {
+        K.iter()
+            .enumerate()
+            .map(|(k, w)| {
+                w * f32::from(u8::from(
+                    mask[[r, clamp(c as isize + k as isize - 2, cols)]],
+                ))
+            })
+            .sum::<f32>()
+    });
+    Array2::from_shape_fn((rows, cols), |(r, c)| {
+        K.iter()
+            .enumerate()
+            .map(|(k, w)| w * across[[clamp(r as isize + k as isize - 2, rows), c]])
+            .sum::<f32>()
+    })
 }
 
 impl SeaMask {
@@ -101,13 +130,23 @@ impl SeaMask {
                 }
             }
         }
-        SeaMask { sea, samples }
+        let smooth = if samples > 0 {
+            smoothed(&sea)
+        } else {
+            Array2::zeros((rows, cols))
+        };
+        SeaMask {
+            sea,
+            smooth,
+            samples,
+        }
     }
 
     /// A mask with no sea, `rows` x `cols`.
     pub fn none(rows: usize, cols: usize) -> SeaMask {
         SeaMask {
             sea: Array2::from_elem((rows, cols), false),
+            smooth: Array2::zeros((rows, cols)),
             samples: 0,
         }
     }
@@ -133,9 +172,9 @@ impl SeaMask {
         self.sea.get([r, c]).copied().unwrap_or(false)
     }
 
-    /// The bilinear interpolation of the 0/1 mask at fractional sample
-    /// index (`row`, `col`): 1 inside the sea, 0 on land, in between across
-    /// the coast; 0 outside the grid.
+    /// The bilinear interpolation of the smoothed mask at fractional sample
+    /// index (`row`, `col`): 1 well inside the sea, 0 inland, in between
+    /// across the coast; 0 outside the grid.
     pub fn fraction(&self, row: f64, col: f64) -> f64 {
         let (rows, cols) = self.sea.dim();
         if self.samples == 0
@@ -148,14 +187,14 @@ impl SeaMask {
         let r0 = (row.floor() as usize).min(rows - 2);
         let c0 = (col.floor() as usize).min(cols - 2);
         let (fr, fc) = (row - r0 as f64, col - c0 as f64);
-        let v = |r: usize, c: usize| f64::from(u8::from(self.sea[[r, c]]));
+        let v = |r: usize, c: usize| f64::from(self.smooth[[r, c]]);
         let top = v(r0, c0) * (1.0 - fc) + v(r0, c0 + 1) * fc;
         let bottom = v(r0 + 1, c0) * (1.0 - fc) + v(r0 + 1, c0 + 1) * fc;
         top * (1.0 - fr) + bottom * fr
     }
 
     /// `true` when fractional sample index (`row`, `col`) lies in the sea:
-    /// the interpolated mask is at least 1/2 (see [`SeaMask::fraction`]).
+    /// the smoothed, interpolated mask is at least 1/2 (see [`SeaMask::fraction`]).
     #[inline]
     pub fn contains(&self, row: f64, col: f64) -> bool {
         self.fraction(row, col) >= 0.5
@@ -199,7 +238,27 @@ mod tests {
         // The coast runs half-way between columns 13 and 14.
         assert!(!m.contains(5.0, 13.49));
         assert!(m.contains(5.0, 13.5));
-        assert!((m.fraction(5.0, 13.25) - 0.25).abs() < 1e-12);
+        // Smoothed by (1 4 6 4 1) / 16: 5/16 at column 13, 11/16 at 14.
+        assert!((m.fraction(5.0, 13.0) - 5.0 / 16.0).abs() < 1e-6);
+        assert!((m.fraction(5.0, 14.0) - 11.0 / 16.0).abs() < 1e-6);
+        assert!((m.fraction(5.0, 13.25) - (5.0 + 1.5) / 16.0).abs() < 1e-6);
+    }
+
+    /// A coast of one-cell stair steps (the diagonal r + c = 20): its 1/2
+    /// level runs along the diagonal, off it by much less than the half
+    /// cell the raw steps stick out.
+    #[test]
+    fn a_stair_stepped_coast_is_drawn_smooth() {
+        let h = Array2::from_shape_fn((30, 30), |(r, c)| if r + c >= 20 { 0.0f32 } else { 9.0 });
+        let m = SeaMask::detect(&h, SeaLevel::SrtmZero);
+        // Along the line r + c = 19.5 (between the last land and first sea
+        // diagonals), sampled finely away from the grid's edges.
+        for k in 0..=40 {
+            let r = 6.0 + k as f64 * 0.2;
+            let c = 19.5 - r;
+            let f = m.fraction(r, c);
+            assert!((f - 0.5).abs() < 0.1, "({r}, {c}): {f}");
+        }
     }
 
     #[test]

@@ -4,19 +4,27 @@
 //! the east-west size of a cell is shrunk by the cosine of the latitude),
 //! tracks are anti-aliased lines in each agent's GeoJSON `stroke` colour
 //! ([`AgentKind::colour`](crate::agents::AgentKind::colour)) on a white
-//! halo, starts are hollow rings and ends filled dots.
+//! halo, each drawn narrower than the one before so that tracks running
+//! together all stay visible (and the Nesterov ball's dashed); the start
+//! is one hollow ring in the GeoJSON start marker's colour, named, and the
+//! ends are filled dots. The sea (when the terrain has one) is drawn with a
+//! smooth, anti-aliased coast at the picture's own resolution. A legend, a
+//! scale bar, a north arrow, an elevation colour key and a coordinate frame
+//! with ticks complete the map.
 
 use image::RgbaImage;
 use tiny_skia::{
-    FillRule, IntSize, LineCap, LineJoin, Paint, PathBuilder, Pixmap, PixmapPaint, Rect, Stroke,
+    FillRule, IntSize, LineCap, LineJoin, PathBuilder, Pixmap, PixmapPaint, Stroke, StrokeDash,
     Transform,
 };
 
-use super::text::Text;
+use super::decor::{self, halo_text, paint, SEA_RGB};
+use super::text::{blend, Text};
 use super::{hillshade, tint, HeightRange, ShadeOptions};
-use crate::agents::Track;
-use crate::dem::{Dem, GeoTransform};
+use crate::agents::{AgentKind, Track};
+use crate::dem::{Dem, GeoTransform, SeaMask};
 use crate::error::{Error, Result};
+use crate::export::START_MARKER_COLOUR;
 use crate::terrain::Terrain;
 
 /// Which part of the grid a map shows.
@@ -41,6 +49,8 @@ pub struct MapOptions {
     pub width_px: u32,
     /// A line of text above the legend, e.g. the start and the tile name.
     pub title: Option<String>,
+    /// A name written beside the start marker, e.g. the summit's.
+    pub start_label: Option<String>,
 }
 
 impl Default for MapOptions {
@@ -49,6 +59,7 @@ impl Default for MapOptions {
             extent: Extent::Tracks { margin: 0.3 },
             width_px: 1400,
             title: None,
+            start_label: None,
         }
     }
 }
@@ -149,15 +160,11 @@ fn parse_hex(s: &str) -> [u8; 3] {
     [(v >> 16) as u8, (v >> 8) as u8, v as u8]
 }
 
-fn paint(rgb: [u8; 3], alpha: u8) -> Paint<'static> {
-    let mut p = Paint::default();
-    p.set_color_rgba8(rgb[0], rgb[1], rgb[2], alpha);
-    p.anti_alias = true;
-    p
-}
-
-/// The relief of `window`, tinted and shaded, RGBA at one pixel per sample.
-fn relief(dem: &Dem, w: Window) -> Result<Pixmap> {
+/// The relief of `window`, tinted and shaded, RGBA at one pixel per
+/// sample, and the height range of its colours. With a `sea`, only sea
+/// samples are coloured as water: land at or below 0 m (a polder, a 0 m
+/// shore) takes the lowest land colour.
+fn relief(dem: &Dem, w: Window, sea: Option<&SeaMask>) -> Result<(Pixmap, HeightRange)> {
     // Shade with a one-sample border so the crop's edges see their real neighbours.
     let (pr0, pc0) = (w.r0.saturating_sub(1), w.c0.saturating_sub(1));
     let (pr1, pc1) = ((w.r1 + 1).min(dem.rows()), (w.c1 + 1).min(dem.cols()));
@@ -165,13 +172,47 @@ fn relief(dem: &Dem, w: Window) -> Result<Pixmap> {
     let inner = crop(dem, w.r0, w.r1, w.c0, w.c1);
     let range = HeightRange::of(&inner);
     let shade = hillshade(&padded, &ShadeOptions::default())?;
-    let full = tint(&padded, &shade, range);
+    let mut coloured = padded.clone();
+    if let Some(sea) = sea {
+        for ((r, c), h) in coloured.heights.indexed_iter_mut() {
+            let sea_here = sea.is_sea_sample(r + pr0, c + pc0);
+            if sea_here {
+                *h = 0.0;
+            } else if *h <= 0.0 {
+                *h = 0.01;
+            }
+        }
+    }
+    let full = tint(&coloured, &shade, range);
     let (dr, dc) = ((w.r0 - pr0) as u32, (w.c0 - pc0) as u32);
     let (cols, rows) = ((w.c1 - w.c0) as u32, (w.r1 - w.r0) as u32);
     let cut = image::imageops::crop_imm(&full, dc, dr, cols, rows).to_image();
     let size = IntSize::from_wh(cols, rows).ok_or_else(|| Error::param("empty map"))?;
     // Opaque or fully transparent pixels: already premultiplied.
-    Pixmap::from_vec(cut.into_raw(), size).ok_or_else(|| Error::param("empty map"))
+    let pixmap = Pixmap::from_vec(cut.into_raw(), size).ok_or_else(|| Error::param("empty map"))?;
+    Ok((pixmap, range))
+}
+
+/// Paints the sea over the relief at the picture's resolution: each pixel
+/// takes the sea colour in proportion to how far the bilinear sea mask at
+/// its centre lies past the coast (its 1/2 level), over about one pixel,
+/// so the coast is a smooth anti-aliased curve, not the cells' stair steps.
+fn paint_sea(map: &mut Pixmap, sea: &SeaMask, w: Window, sx: f64, sy: f64) {
+    let width = map.width() as usize;
+    let sharpness = sx.max(sy);
+    for (i, px) in map.pixels_mut().iter_mut().enumerate() {
+        let (x, y) = ((i % width) as f64, (i / width) as f64);
+        let c = w.c0 as f64 + (x + 0.5) / sx - 0.5;
+        let r = w.r0 as f64 + (y + 0.5) / sy - 0.5;
+        let f = sea.fraction(r, c);
+        if f <= 0.0 {
+            continue;
+        }
+        let a = ((f - 0.5) * sharpness + 0.5).clamp(0.0, 1.0) as f32;
+        if a > 0.0 {
+            *px = blend(*px, SEA_RGB, a);
+        }
+    }
 }
 
 /// The outer edges `[west, south, east, north]` (CRS units) of the map that
@@ -206,7 +247,7 @@ pub fn render_map(
     let dem = terrain.dem();
     let win = crop_window(dem, tracks, options.extent)?;
     let bounds_xy = map_bounds(terrain, tracks, options)?;
-    let base = relief(dem, win)?;
+    let (base, range) = relief(dem, win, terrain.sea())?;
     let (rows, cols) = (win.r1 - win.r0, win.c1 - win.c0);
     let (dx, dy) = dem.cell_size_m((win.r0 + win.r1) as f64 / 2.0);
     let (ground_w, ground_h) = (cols as f64 * dx, rows as f64 * dy);
@@ -225,6 +266,9 @@ pub fn render_map(
         Transform::from_scale(sx, sy),
         None,
     );
+    if let Some(sea) = terrain.sea() {
+        paint_sea(&mut map, sea, win, sx as f64, sy as f64);
+    }
     let [west, south, east, north] = bounds_xy;
     let to_px = |x: f64, y: f64| {
         (
@@ -233,12 +277,24 @@ pub fn render_map(
         )
     };
     let scale = (width as f32 / 1000.0).max(0.8);
-    for t in tracks {
-        draw_track(&mut map, t, &to_px, scale);
-    }
     let text = Text::new(15.0 * scale)?;
+    // All white halos first, then the lines widest first, so no halo
+    // hides a line drawn before it.
+    for halo in [true, false] {
+        for (i, t) in tracks.iter().enumerate() {
+            let style = track_style(i, tracks.len(), t.agent);
+            draw_track(&mut map, t, &to_px, scale, style, halo);
+        }
+    }
+    if let Some(p) = tracks.first().and_then(|t| t.points.first()) {
+        let (x, y) = to_px(p.position.x, p.position.y);
+        draw_start(&mut map, x, y, options.start_label.as_deref(), &text, scale);
+    }
     draw_legend(&mut map, tracks, options.title.as_deref(), &text, scale);
-    draw_scale_bar(&mut map, ground_w / width as f64, &text, scale);
+    decor::scale_bar(&mut map, ground_w / width as f64, &text, scale);
+    decor::north_arrow(&mut map, &text, scale);
+    decor::colour_key(&mut map, range, terrain.sea().is_some(), &text, scale);
+    decor::coordinate_frame(&mut map, bounds_xy, &dem.crs, &text, scale);
     let mut image = RgbaImage::new(width, height);
     for (dst, src) in image.pixels_mut().zip(map.pixels()) {
         let c = src.demultiply();
@@ -247,7 +303,52 @@ pub fn render_map(
     Ok(RenderedMap { image, bounds_xy })
 }
 
-fn draw_track(map: &mut Pixmap, t: &Track, to_px: &dyn Fn(f64, f64) -> (f32, f32), scale: f32) {
+/// How one track is stroked: its width in pixels (before the map's scale)
+/// and whether it is dashed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TrackStyle {
+    width: f32,
+    dashed: bool,
+}
+
+/// Track `i` of `n` is drawn narrower than the ones before it (the first
+/// 3 + 2.5 (n - 1) px wide, the last 3 px), so tracks running along the same
+/// valley all stay visible; the Nesterov ball, which usually shadows the
+/// rolling ball, is dashed as well.
+fn track_style(i: usize, n: usize, kind: AgentKind) -> TrackStyle {
+    TrackStyle {
+        width: 3.0 + 2.5 * (n.saturating_sub(1).saturating_sub(i)) as f32,
+        dashed: kind == AgentKind::Nesterov,
+    }
+}
+
+fn track_stroke(style: TrackStyle, extra: f32, scale: f32) -> Stroke {
+    let width = (style.width + extra) * scale;
+    Stroke {
+        width,
+        line_cap: if style.dashed {
+            LineCap::Butt
+        } else {
+            LineCap::Round
+        },
+        line_join: LineJoin::Round,
+        dash: if style.dashed && extra == 0.0 {
+            StrokeDash::new(vec![4.0 * width, 2.0 * width], 0.0)
+        } else {
+            None
+        },
+        ..Stroke::default()
+    }
+}
+
+fn draw_track(
+    map: &mut Pixmap,
+    t: &Track,
+    to_px: &dyn Fn(f64, f64) -> (f32, f32),
+    scale: f32,
+    style: TrackStyle,
+    halo: bool,
+) {
     let rgb = parse_hex(t.agent.colour());
     let mut pb = PathBuilder::new();
     let mut last = (f32::NAN, f32::NAN);
@@ -262,49 +363,21 @@ fn draw_track(map: &mut Pixmap, t: &Track, to_px: &dyn Fn(f64, f64) -> (f32, f32
         }
         last = (x, y);
     }
-    let stroke = |w: f32| Stroke {
-        width: w * scale,
-        line_cap: LineCap::Round,
-        line_join: LineJoin::Round,
-        ..Stroke::default()
-    };
     if let Some(path) = pb.finish() {
-        map.stroke_path(
-            &path,
-            &paint([255; 3], 210),
-            &stroke(6.0),
-            Transform::identity(),
-            None,
-        );
-        map.stroke_path(
-            &path,
-            &paint(rgb, 255),
-            &stroke(3.0),
-            Transform::identity(),
-            None,
-        );
+        let (colour, stroke) = if halo {
+            (paint([255; 3], 210), track_stroke(style, 3.0, scale))
+        } else {
+            (paint(rgb, 255), track_stroke(style, 0.0, scale))
+        };
+        map.stroke_path(&path, &colour, &stroke, Transform::identity(), None);
     }
-    let (Some(first), Some(end)) = (t.points.first(), t.points.last()) else {
+    if halo {
+        return;
+    }
+    let Some(end) = t.points.last() else {
         return;
     };
-    let (x0, y0) = to_px(first.position.x, first.position.y);
     let (x1, y1) = to_px(end.position.x, end.position.y);
-    if let Some(ring) = PathBuilder::from_circle(x0, y0, 6.5 * scale) {
-        map.fill_path(
-            &ring,
-            &paint([255; 3], 255),
-            FillRule::Winding,
-            Transform::identity(),
-            None,
-        );
-        map.stroke_path(
-            &ring,
-            &paint(rgb, 255),
-            &stroke(3.0),
-            Transform::identity(),
-            None,
-        );
-    }
     if let Some(dot) = PathBuilder::from_circle(x1, y1, 6.5 * scale) {
         map.fill_path(
             &dot,
@@ -313,139 +386,117 @@ fn draw_track(map: &mut Pixmap, t: &Track, to_px: &dyn Fn(f64, f64) -> (f32, f32
             Transform::identity(),
             None,
         );
-        map.stroke_path(
-            &dot,
-            &paint([255; 3], 255),
-            &stroke(2.0),
-            Transform::identity(),
-            None,
-        );
+        let s = Stroke {
+            width: 2.0 * scale,
+            ..Stroke::default()
+        };
+        map.stroke_path(&dot, &paint([255; 3], 255), &s, Transform::identity(), None);
     }
 }
 
-fn panel(map: &mut Pixmap, x: f32, y: f32, w: f32, h: f32) {
-    if let Some(r) = Rect::from_xywh(x, y, w, h) {
-        map.fill_rect(r, &paint([255; 3], 225), Transform::identity(), None);
-        let path = PathBuilder::from_rect(r);
+/// The start: a hollow ring in the GeoJSON start marker's colour, and its
+/// name beside it.
+fn draw_start(map: &mut Pixmap, x: f32, y: f32, label: Option<&str>, text: &Text, scale: f32) {
+    let rgb = parse_hex(START_MARKER_COLOUR);
+    if let Some(ring) = PathBuilder::from_circle(x, y, 7.5 * scale) {
+        map.fill_path(
+            &ring,
+            &paint([255; 3], 255),
+            FillRule::Winding,
+            Transform::identity(),
+            None,
+        );
         let s = Stroke {
-            width: 1.0,
+            width: 3.5 * scale,
             ..Stroke::default()
         };
-        map.stroke_path(&path, &paint([90; 3], 255), &s, Transform::identity(), None);
+        map.stroke_path(&ring, &paint(rgb, 255), &s, Transform::identity(), None);
+    }
+    if let Some(name) = label {
+        let tw = text.width(name);
+        let gap = 13.0 * scale;
+        // Right of the marker, or left of it near the right edge.
+        let tx = if x + gap + tw < map.width() as f32 - 90.0 * scale {
+            x + gap
+        } else {
+            x - gap - tw
+        };
+        halo_text(map, text, name, tx, y - text.line_height() / 2.0, [20; 3]);
     }
 }
 
 fn draw_legend(map: &mut Pixmap, tracks: &[Track], title: Option<&str>, text: &Text, scale: f32) {
     let line = text.line_height() * 1.35;
-    let swatch = 28.0 * scale;
+    let swatch = 34.0 * scale;
     let pad = 10.0 * scale;
-    let mut rows: Vec<(Option<[u8; 3]>, String)> = Vec::new();
+    let mut rows: Vec<(Option<(AgentKind, TrackStyle)>, String)> = Vec::new();
     if let Some(t) = title {
         rows.push((None, t.to_string()));
     }
-    for t in tracks {
+    for (i, t) in tracks.iter().enumerate() {
         let end = t.points.last().map_or(f64::NAN, |p| p.elevation);
         rows.push((
-            Some(parse_hex(t.agent.colour())),
+            Some((t.agent, track_style(i, tracks.len(), t.agent))),
             format!(
-                "{}: {} steps, ends at {:.0} m",
+                "{}: {} steps, ends at {:.0} m ({})",
                 t.agent.title(),
                 t.steps(),
-                end
+                end,
+                t.stop_reason
             ),
         ));
     }
-    rows.push((None, "○ start   ● end".to_string()));
+    let (start_key, end_key) = ("○ start", "   ● end");
     let text_w = rows
         .iter()
         .map(|(c, s)| text.width(s) + if c.is_some() { swatch + pad } else { 0.0 })
-        .fold(0.0, f32::max);
+        .fold(text.width(start_key) + text.width(end_key), f32::max);
     let (x, y) = (12.0 * scale, 12.0 * scale);
-    panel(
+    let n = rows.len() + 1;
+    decor::panel(
         map,
         x,
         y,
         text_w + 2.0 * pad,
-        rows.len() as f32 * line + 2.0 * pad - (line - text.line_height()),
+        n as f32 * line + 2.0 * pad - (line - text.line_height()),
     );
-    for (i, (colour, s)) in rows.iter().enumerate() {
+    for (i, (style, s)) in rows.iter().enumerate() {
         let ty = y + pad + i as f32 * line;
         let mut tx = x + pad;
-        if let Some(rgb) = colour {
+        if let Some((kind, style)) = style {
             let mid = ty + text.line_height() / 2.0;
             let mut pb = PathBuilder::new();
-            pb.move_to(tx, mid);
-            pb.line_to(tx + swatch, mid);
+            pb.move_to(tx + 2.0 * scale, mid);
+            pb.line_to(tx + swatch - 2.0 * scale, mid);
             if let Some(p) = pb.finish() {
-                let s = Stroke {
-                    width: 4.0 * scale,
-                    line_cap: LineCap::Round,
-                    ..Stroke::default()
+                // The swatch at the track's own width (capped to fit the row) and dash.
+                let capped = TrackStyle {
+                    width: style.width.min(text.line_height() / scale * 0.7),
+                    ..*style
                 };
-                map.stroke_path(&p, &paint(*rgb, 255), &s, Transform::identity(), None);
+                let stroke = track_stroke(capped, 0.0, scale);
+                let stroke = Stroke {
+                    dash: if capped.dashed {
+                        StrokeDash::new(vec![8.0 * scale, 4.0 * scale], 0.0)
+                    } else {
+                        None
+                    },
+                    ..stroke
+                };
+                let rgb = parse_hex(kind.colour());
+                map.stroke_path(&p, &paint(rgb, 255), &stroke, Transform::identity(), None);
             }
             tx += swatch + pad;
         }
         text.draw(map, s, tx, ty, [20, 20, 20]);
     }
-}
-
-/// The longest "nice" length (1, 2 or 5 times a power of ten metres) not above `max_m`.
-fn nice_length(max_m: f64) -> f64 {
-    let p = 10f64.powf(max_m.log10().floor());
-    [5.0, 2.0, 1.0]
-        .iter()
-        .map(|k| k * p)
-        .find(|&l| l <= max_m)
-        .unwrap_or(p)
-}
-
-fn draw_scale_bar(map: &mut Pixmap, metres_per_px: f64, text: &Text, scale: f32) {
-    let (w, h) = (map.width() as f32, map.height() as f32);
-    let _ = w;
-    let length_m = nice_length(metres_per_px * (w as f64 / 4.0));
-    let bar = (length_m / metres_per_px) as f32;
-    let label = if length_m >= 1000.0 {
-        format!("{} km", length_m / 1000.0)
-    } else {
-        format!("{length_m} m")
-    };
-    let pad = 10.0 * scale;
-    let thick = 7.0 * scale;
-    let panel_h = text.line_height() + thick + 3.0 * pad;
-    let (x, y) = (12.0 * scale, h - 12.0 * scale - panel_h);
-    let label_w = text.width(&label);
-    let zero_w = text.width("0");
-    panel(
+    let ty = y + pad + rows.len() as f32 * line;
+    text.draw(map, start_key, x + pad, ty, parse_hex(START_MARKER_COLOUR));
+    text.draw(
         map,
-        x,
-        y,
-        bar + (label_w + zero_w) / 2.0 + 2.0 * pad,
-        panel_h,
+        end_key,
+        x + pad + text.width(start_key),
+        ty,
+        [20, 20, 20],
     );
-    let (bx, by) = (
-        x + pad + zero_w / 2.0,
-        y + pad + text.line_height() + pad / 2.0,
-    );
-    // Two halves, black and white, outlined: the classic alternating bar.
-    for (k, rgb) in [(0.0, [20u8; 3]), (0.5, [255u8; 3])] {
-        if let Some(r) = Rect::from_xywh(bx + k * bar, by, bar / 2.0, thick) {
-            map.fill_rect(r, &paint(rgb, 255), Transform::identity(), None);
-        }
-    }
-    if let Some(r) = Rect::from_xywh(bx, by, bar, thick) {
-        let s = Stroke {
-            width: 1.5,
-            ..Stroke::default()
-        };
-        map.stroke_path(
-            &PathBuilder::from_rect(r),
-            &paint([20; 3], 255),
-            &s,
-            Transform::identity(),
-            None,
-        );
-    }
-    text.draw(map, "0", bx - text.width("0") / 2.0, y + pad, [20; 3]);
-    text.draw(map, &label, bx + bar - label_w / 2.0, y + pad, [20; 3]);
 }

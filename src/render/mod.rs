@@ -7,15 +7,16 @@
 //!   a legend and a scale bar;
 //! - [`write_png_with_georef`]: the PNG plus its world file and bounds.
 
+pub(crate) mod decor;
 mod map;
 mod shade;
-mod text;
+pub(crate) mod text;
 mod tint;
 mod write;
 
 pub use map::{map_bounds, render_map, track_map, Extent, MapOptions, RenderedMap};
 pub use shade::{hillshade, ShadeMode, ShadeOptions};
-pub use tint::{tint, HeightRange};
+pub use tint::{tint, tint_with_sea, HeightRange};
 pub use write::{
     bounds_json, encode_png, georeferenced_png, world_file, write_png_with_georef, Bounds,
 };

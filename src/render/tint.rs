@@ -110,3 +110,36 @@ fn light_factor(grey: u8, water: bool) -> f32 {
         0.35 + 0.92 * s
     }
 }
+
+/// [`tint`] with a known sea: only the samples of `sea` are water (land at
+/// or below 0 m takes the lowest land colour), and each pixel is blended
+/// towards the water colour by how far the smoothed sea mask at the sample
+/// lies past the coast, so the coast is anti-aliased rather than stepped.
+pub fn tint_with_sea(
+    dem: &Dem,
+    shade: &GrayImage,
+    range: HeightRange,
+    sea: &crate::dem::SeaMask,
+) -> RgbaImage {
+    let mut land = dem.clone();
+    for ((r, c), h) in land.heights.indexed_iter_mut() {
+        if sea.is_sea_sample(r, c) {
+            *h = 0.0;
+        } else if *h <= 0.0 {
+            *h = 0.01;
+        }
+    }
+    let mut out = tint(&land, shade, range);
+    let water = ramp(&WATER, 0.0).map(|v| v as u8);
+    let cols = out.width() as usize;
+    for (i, p) in out.pixels_mut().enumerate() {
+        let (r, c) = ((i / cols) as f64, (i % cols) as f64);
+        let a = sea.fraction(r, c).clamp(0.0, 1.0);
+        if a > 0.0 && p.0[3] > 0 {
+            for (v, w) in p.0.iter_mut().zip(water) {
+                *v = (w as f64 * a + *v as f64 * (1.0 - a)).round() as u8;
+            }
+        }
+    }
+    out
+}

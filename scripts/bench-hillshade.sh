@@ -47,7 +47,7 @@ for kind in srtm3 srtm1 utm90 utm-srtm1; do
     *) hgt="$WORK/$kind/N52W007.hgt"; scale=(-s 111120) ;;
   esac
   size=$(gdalinfo "$hgt" | awk '/^Size is/ {print $3 $4}' | tr ',' 'x')
-  dh=$(time_runs "$BIN" -q hillshade "$hgt" -o "$WORK/$kind/dh.png")
+  dh=$(time_runs "$BIN" -q hillshade "$hgt" -o "$WORK/$kind/dh.png" --per-sample)
   gd=$(time_runs gdaldem hillshade -q -compute_edges "${scale[@]}" -of GTiff "$hgt" "$WORK/$kind/gd.tif")
   agree=$(python3 - "$WORK/$kind/dh.png" "$WORK/$kind/gd.tif" <<'PY' 2>/dev/null || echo "n/a"
 import sys, subprocess

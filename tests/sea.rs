@@ -211,3 +211,29 @@ fn basins_on_the_wexford_coast_start_no_walker_in_the_sea() {
         no_sea["endings"]
     );
 }
+
+/// `info` counts the sea: on N43E007 it is most of the 0 m samples (read
+/// from the raw bytes), none with `--no-sea`.
+#[test]
+fn info_counts_the_sea() {
+    let zeros = std::fs::read("data/N43E007.hgt")
+        .unwrap()
+        .chunks_exact(2)
+        .filter(|b| i16::from_be_bytes([b[0], b[1]]) == 0)
+        .count();
+    let info = |extra: &[&str]| -> serde_json::Value {
+        let o = downhill()
+            .args(["info", "--json", "data/N43E007.hgt"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_success(&o);
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let sea = info(&[])["sea"].as_u64().unwrap() as usize;
+    assert!(
+        sea <= zeros && sea * 10 > zeros * 9,
+        "{sea} sea of {zeros} zeros"
+    );
+    assert_eq!(info(&["--no-sea"])["sea"], 0);
+}

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::common::{print_json, DemArgs, Global};
+use super::common::{print_json, DemArgs, Global, SeaArgs};
 use downhill::dem::{Crs, Dem, InputInfo};
 
 /// Arguments of `downhill info`.
@@ -14,6 +14,8 @@ use downhill::dem::{Crs, Dem, InputInfo};
 pub struct Args {
     #[command(flatten)]
     dem: DemArgs,
+    #[command(flatten)]
+    sea: SeaArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -31,6 +33,8 @@ struct Report {
     min: f64,
     max: f64,
     voids: usize,
+    /// Samples that are sea (SRTM: exactly 0 m connected to the edge; see --sea-level).
+    sea: usize,
     /// CRS label such as `EPSG:4326` or `EPSG:32629`.
     crs: String,
     /// PROJ.4 definition of a projected CRS.
@@ -40,7 +44,7 @@ struct Report {
     inputs: Vec<InputInfo>,
 }
 
-fn report(dem: &Dem) -> Report {
+fn report(dem: &Dem, sea: usize) -> Report {
     let stats = dem.stats();
     let (dx, dy) = dem.cell_size_m((dem.rows() as f64 - 1.0) / 2.0);
     Report {
@@ -51,6 +55,7 @@ fn report(dem: &Dem) -> Report {
         min: stats.min,
         max: stats.max,
         voids: stats.voids,
+        sea,
         crs: dem.crs.label(),
         proj: match &dem.crs {
             Crs::Projected { proj, .. } => Some(proj.clone()),
@@ -63,7 +68,8 @@ fn report(dem: &Dem) -> Report {
 /// Runs `downhill info`.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     let dem = args.dem.load_for(global)?;
-    let r = report(&dem);
+    let sea = args.sea.mask(&dem)?.map_or(0, |m| m.samples());
+    let r = report(&dem, sea);
     if args.json {
         return print_json(&r);
     }
@@ -83,6 +89,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     );
     println!("elevation   min {} m  max {} m", r.min, r.max);
     println!("voids       {}", r.voids);
+    println!("sea         {} samples", r.sea);
     let label = if r.inputs.len() > 1 {
         "tile       "
     } else {

@@ -237,3 +237,19 @@ fn info_counts_the_sea() {
     );
     assert_eq!(info(&["--no-sea"])["sea"], 0);
 }
+
+/// A start in the sea is refused in one line naming the problem.
+#[test]
+fn a_start_in_the_sea_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = downhill()
+        .args(["drop", "data/N52W007.hgt", "--at", "52.2,-6.1", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(e.contains("in the sea") && e.contains("--no-sea"), "{e}");
+    assert!(!dir.path().join("out").join("tracks.geojson").exists());
+}

@@ -286,6 +286,13 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     if let Some(sea) = sea {
         terrain = terrain.with_sea(sea);
     }
+    if terrain.in_sea(start.position) {
+        anyhow::bail!(
+            "the start {} lies in the sea (SRTM's 0 m connected to the edge of the grid); \
+             start on land, or pass --no-sea to treat 0 m as land",
+            start.label
+        );
+    }
     let dir = args.run.out.clone().unwrap_or_else(|| default_dir(&start));
     let mut out = OutputDir::create(&dir, args.run.force)?;
     let mut names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();

@@ -57,32 +57,45 @@ impl SeaLevel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeaMask {
     sea: Array2<bool>,
-    /// The mask smoothed (see the module documentation), 0..=1.
-    smooth: Array2<f32>,
+    /// The mask smoothed (see the module documentation) in 1/256ths, over
+    /// the sea's bounding box grown by 2 samples (zero outside it), so a
+    /// large grid with a little sea keeps a small array.
+    smooth: Array2<u16>,
+    /// Row and column of the grid where `smooth` starts.
+    offset: (usize, usize),
     samples: usize,
 }
 
 /// The 0/1 `mask` filtered by the binomial kernel (1 4 6 4 1) / 16 along
-/// rows and then columns, edges replicated.
-fn smoothed(mask: &Array2<bool>) -> Array2<f32> {
-    const K: [f32; 5] = [1.0 / 16.0, 4.0 / 16.0, 6.0 / 16.0, 4.0 / 16.0, 1.0 / 16.0];
+/// rows and then columns (edges replicated), in 1/256ths (exact), over
+/// rows `r0..r1` and columns `c0..c1`.
+fn smoothed(
+    mask: &Array2<bool>,
+    (r0, r1): (usize, usize),
+    (c0, c1): (usize, usize),
+) -> Array2<u16> {
+    const K: [u16; 5] = [1, 4, 6, 4, 1];
     let (rows, cols) = mask.dim();
     let clamp = |i: isize, n: usize| i.clamp(0, n as isize - 1) as usize;
-    let across = Array2::from_shape_fn((rows, cols), |(r, c)| {
+    // Rows r0 - 2 .. r1 + 2 (clamped) filtered along the rows, in 1/16ths.
+    let (a0, a1) = (r0.saturating_sub(2), (r1 + 2).min(rows));
+    let across = Array2::from_shape_fn((a1 - a0, c1 - c0), |(r, c)| {
         K.iter()
             .enumerate()
             .map(|(k, w)| {
-                w * f32::from(u8::from(
-                    mask[[r, clamp(c as isize + k as isize - 2, cols)]],
-                ))
+                let cc = clamp((c + c0) as isize + k as isize - 2, cols);
+                w * u16::from(mask[[r + a0, cc]])
             })
-            .sum::<f32>()
+            .sum::<u16>()
     });
-    Array2::from_shape_fn((rows, cols), |(r, c)| {
+    Array2::from_shape_fn((r1 - r0, c1 - c0), |(r, c)| {
         K.iter()
             .enumerate()
-            .map(|(k, w)| w * across[[clamp(r as isize + k as isize - 2, rows), c]])
-            .sum::<f32>()
+            .map(|(k, w)| {
+                let rr = clamp((r + r0) as isize + k as isize - 2, rows);
+                w * across[[rr - a0, c]]
+            })
+            .sum::<u16>()
     })
 }
 
@@ -103,6 +116,8 @@ impl SeaMask {
             .chain((0..rows).flat_map(|r| [(r, 0), (r, cols.saturating_sub(1))]));
         let mut queue = VecDeque::new();
         let mut region = Vec::new();
+        // The bounding box of the sea found.
+        let (mut r0, mut r1, mut c0, mut c1) = (usize::MAX, 0, usize::MAX, 0);
         for seed in edge.collect::<Vec<_>>() {
             if rows == 0 || cols == 0 || seen[seed] || !at_level(seed.0, seed.1) {
                 continue;
@@ -125,19 +140,25 @@ impl SeaMask {
             }
             if region.len() >= MIN_SEA_SAMPLES {
                 samples += region.len();
-                for &cell in &region {
-                    sea[cell] = true;
+                for &(r, c) in &region {
+                    sea[[r, c]] = true;
+                    (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(c), c1.max(c));
                 }
             }
         }
-        let smooth = if samples > 0 {
-            smoothed(&sea)
+        drop(seen);
+        // The sea's bounding box, grown by the filter's reach.
+        let (smooth, offset) = if samples > 0 {
+            let rr = (r0.saturating_sub(2), (r1 + 3).min(rows));
+            let cc = (c0.saturating_sub(2), (c1 + 3).min(cols));
+            (smoothed(&sea, rr, cc), (rr.0, cc.0))
         } else {
-            Array2::zeros((rows, cols))
+            (Array2::zeros((0, 0)), (0, 0))
         };
         SeaMask {
             sea,
             smooth,
+            offset,
             samples,
         }
     }
@@ -146,7 +167,8 @@ impl SeaMask {
     pub fn none(rows: usize, cols: usize) -> SeaMask {
         SeaMask {
             sea: Array2::from_elem((rows, cols), false),
-            smooth: Array2::zeros((rows, cols)),
+            smooth: Array2::zeros((0, 0)),
+            offset: (0, 0),
             samples: 0,
         }
     }
@@ -187,7 +209,12 @@ impl SeaMask {
         let r0 = (row.floor() as usize).min(rows - 2);
         let c0 = (col.floor() as usize).min(cols - 2);
         let (fr, fc) = (row - r0 as f64, col - c0 as f64);
-        let v = |r: usize, c: usize| f64::from(self.smooth[[r, c]]);
+        let v = |r: usize, c: usize| {
+            let (r, c) = (r.wrapping_sub(self.offset.0), c.wrapping_sub(self.offset.1));
+            self.smooth
+                .get([r, c])
+                .map_or(0.0, |&v| f64::from(v) / 256.0)
+        };
         let top = v(r0, c0) * (1.0 - fc) + v(r0, c0 + 1) * fc;
         let bottom = v(r0 + 1, c0) * (1.0 - fc) + v(r0 + 1, c0 + 1) * fc;
         top * (1.0 - fr) + bottom * fr

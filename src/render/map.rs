@@ -293,7 +293,11 @@ pub fn render_map(
     draw_legend(&mut map, tracks, options.title.as_deref(), &text, scale);
     decor::scale_bar(&mut map, ground_w / width as f64, &text, scale);
     decor::north_arrow(&mut map, &text, scale);
-    decor::colour_key(&mut map, range, terrain.sea().is_some(), &text, scale);
+    // The key shows the sea only when some of it is on the map.
+    let sea_in_view = terrain.sea().is_some_and(|sea| {
+        (win.r0..win.r1).any(|r| (win.c0..win.c1).any(|c| sea.is_sea_sample(r, c)))
+    });
+    decor::colour_key(&mut map, range, sea_in_view, &text, scale);
     decor::coordinate_frame(&mut map, bounds_xy, &dem.crs, &text, scale);
     let mut image = RgbaImage::new(width, height);
     for (dst, src) in image.pixels_mut().zip(map.pixels()) {

@@ -129,6 +129,7 @@ fn origin_places_a_tile_with_an_uninformative_name() {
         &p,
         &LoadOptions {
             origin: Some((52.0, -7.0)),
+            ..LoadOptions::default()
         },
     )
     .unwrap();

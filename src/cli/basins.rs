@@ -337,10 +337,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         (OUTPUTS[4], sinks?),
         (OUTPUTS[5], polygons?),
     ];
-    let mut outputs = Vec::new();
     for (name, bytes) in files {
-        outputs.push(out.write(name, &bytes)?);
+        out.write(name, &bytes)?;
     }
+    let outputs = out.commit()?;
     let r = report(args, &params, &run, began.elapsed().as_secs_f64(), outputs);
     if args.json {
         return print_json(&r);

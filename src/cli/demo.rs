@@ -101,6 +101,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             dems: vec![bundled_tile()],
             origin: None,
             fill_voids: false,
+            max_cells: None,
         },
         surface: SurfaceArgs::default(),
         run: RunArgs {

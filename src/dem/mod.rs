@@ -30,7 +30,7 @@ pub mod projection;
 mod voids;
 
 pub use georef::{Crs, GeoTransform, LonLat, Position};
-pub use grid::{Dem, DemStats, InputInfo};
+pub use grid::{Dem, DemStats, InputInfo, EDGE_TOLERANCE_CELLS};
 pub use load::{expand_inputs, load, open, open_all, LoadOptions, Loaded};
 pub use projection::Projection;
 pub use voids::{fill_voids, FillReport, FILL_TOLERANCE_M, MAX_FILL_SAMPLES};

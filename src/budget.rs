@@ -154,9 +154,18 @@ impl Budget {
         if fits(rows) && fits(cols) {
             return self.check_cells(rows as u64, cols as u64, what);
         }
+        let show = |v: f64| {
+            if v.abs() < 1e15 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.3e}")
+            }
+        };
         Err(Error::OverBudget(format!(
-            "{what} would hold {rows:.0} x {cols:.0} cells, more than the cell budget of {} ({}); \
+            "{what} would hold {} x {} cells, more than the cell budget of {} ({}); \
              its georeferencing is probably wrong",
+            show(rows),
+            show(cols),
             self.max_cells,
             describe_default(self.max_cells)
         )))
@@ -195,6 +204,13 @@ mod tests {
         // A product that overflows u64 is still a refusal, with real numbers.
         let msg = b.check_cells(u64::MAX, 3, "grid").unwrap_err().to_string();
         assert!(msg.contains(&format!("{} x 3 cells", u64::MAX)), "{msg}");
+        // Sizes past u64 or not finite are shown as they are, never wrapped.
+        let msg = b
+            .check_cells_f64(1e300, f64::INFINITY, "the mosaic")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("1.000e300 x inf cells"), "{msg}");
+        assert!(!msg.contains("18446744073709551615"), "{msg}");
     }
 
     #[test]

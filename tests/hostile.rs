@@ -220,7 +220,7 @@ fn a_300_byte_geotiff_claiming_a_million_squared_samples_is_refused() {
         &capped(&["info", "--max-cells", "1000000000000", s(&p)]),
         "1e6 x 1e6 raised",
     );
-    assert!(e.contains("file is") && e.contains("bytes"), "{e}");
+    assert!(e.contains("file's") && e.contains("bytes can hold"), "{e}");
 }
 
 #[test]
@@ -315,6 +315,29 @@ fn a_geotiff_tied_at_latitude_200_is_refused_not_written_into_bounds() {
     );
     let e = refused(&capped(&["info", s(&p)]), "longitude 400");
     assert!(e.contains("longitude"), "{e}");
+}
+
+#[test]
+fn a_mosaic_spanning_the_globe_in_tiny_cells_is_refused_with_real_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = [0u8; 8];
+    let a = write(
+        dir.path(),
+        "a.tif",
+        &tiff(geotiff_tags(2, 2, 1e-5, -179.0, 44.0, 3), &data),
+    );
+    let b = write(
+        dir.path(),
+        "b.tif",
+        &tiff(geotiff_tags(2, 2, 1e-5, 179.0, 44.0, 3), &data),
+    );
+    // 358 degrees of 1e-5-degree cells: 35.8 M columns. Whatever the
+    // reason given (budget, or tiles too far apart), the numbers are real.
+    let e = refused(
+        &capped(&["info", s(&a), s(&b), "--max-cells", "1000000"]),
+        "globe mosaic",
+    );
+    assert!(!e.contains("0.0 GiB"), "{e}");
 }
 
 // ---------------------------------------------------------------------------

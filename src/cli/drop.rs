@@ -43,7 +43,8 @@ pub enum TrackFormat {
 /// Where to start, which agents, and where the results go.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// Start at LAT,LON (degrees).
+    /// Start at LAT,LON (degrees: latitude -90..90, longitude -180..180); a
+    /// point on the edge of the data, within a thousandth of a cell, counts as inside.
     #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, conflicts_with = "peak", allow_hyphen_values = true)]
     pub at: Option<(f64, f64)>,
     /// Start on a named summit from the gazetteer (case and accents ignored).

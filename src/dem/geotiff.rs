@@ -174,8 +174,16 @@ fn check_claim<R: Read + Seek>(
         return Err(failed(
             path,
             format!(
-                "claims {rows} x {cols} samples ({needed} bytes of data) but the file is {len} bytes, \
-                 more than its compression can expand to; the file is truncated or damaged"
+                "claims {rows} x {cols} samples ({needed} bytes of data), more than the file's \
+                 {len} bytes can hold ({}); the file is truncated or damaged",
+                match compression {
+                    1 => "uncompressed, a file holds one byte of data per byte".to_string(),
+                    c => format!(
+                        "{} compression yields at most {} bytes of data per byte",
+                        compression_name(c).unwrap_or("its"),
+                        max_expansion(c)
+                    ),
+                }
             ),
         ));
     }

@@ -121,6 +121,16 @@ impl GeoTransform {
                 self.origin_x, self.origin_y, self.cell_x, self.cell_y
             ));
         }
+        // A cell must be distinguishable from its neighbour in f64 at this
+        // position (1e-12 of the coordinate: a tenth of a micrometre in
+        // degrees), or samples collapse onto one another.
+        let tiny = |cell: f64, at: f64| cell <= at.abs().max(1.0) * 1e-12;
+        if tiny(self.cell_x, self.origin_x) || tiny(self.cell_y, self.origin_y) {
+            return Err(format!(
+                "its cells ({} x {}) are too small to tell apart at ({}, {})",
+                self.cell_x, self.cell_y, self.origin_x, self.origin_y
+            ));
+        }
         let [west, south, east, north] = self.bounds(rows, cols);
         if ![west, south, east, north].iter().all(|v| v.is_finite()) {
             return Err(format!(

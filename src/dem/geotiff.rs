@@ -305,6 +305,12 @@ fn header<R: Read + Seek>(
     let (w, h) = d
         .dimensions()
         .map_err(|e| failed(path, format!("no image size ({e})")))?;
+    if w == 0 || h == 0 {
+        return Err(failed(
+            path,
+            format!("the image is {w} x {h} samples: it holds no elevation grid"),
+        ));
+    }
     let spp = tag_u16(path, d, Tag::SamplesPerPixel, 1)?;
     if spp != 1 {
         return Err(unsupported(

@@ -230,10 +230,11 @@ fn a_geotiff_claiming_the_largest_u32_sides_is_refused() {
     let p = write(
         dir.path(),
         "max.tif",
-        &tiff(geotiff_tags(n, n, 1e-12, 6.0, 44.0, 3), &[0u8; 8]),
+        // Cells of 1e-9 degrees: 4.3 degrees a side, on the Earth.
+        &tiff(geotiff_tags(n, n, 1e-9, 6.0, 44.0, 3), &[0u8; 8]),
     );
     let e = refused(&capped(&["info", s(&p)]), "2^32-1 squared");
-    assert!(e.contains("max.tif"), "{e}");
+    assert!(e.contains("max.tif") && e.contains("4294967295"), "{e}");
 }
 
 #[test]

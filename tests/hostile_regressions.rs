@@ -2,12 +2,15 @@
 //! library's in-memory readers (the same entry points the fuzz targets in
 //! `fuzz/` drive).
 //!
-//! The 30-minute fuzz runs of issue 12 (README, "Reliability") found no
-//! crash in the fixed readers; the crashes below are the ones the issue
-//! reported against the old readers, rebuilt here: a randomly mutated LZW
-//! GeoTIFF that aborted in the `tiff` crate's tag reading, and zips whose
-//! headers lie. Every input must end in `Ok` or a one-line error, without a
-//! panic (which fails the test) or an abort (which kills it).
+//! The crashes the issue reported against the old readers are rebuilt
+//! here: randomly mutated LZW (and tiled BigTIFF) GeoTIFFs, one of which
+//! aborted in the `tiff` crate's tag reading, zips whose headers lie, and
+//! the formulas that hung. The mutation test also found two holes in the
+//! new reader, fixed with it: an image of 0 rows was accepted, and so were
+//! cells so small (1e-300 degrees) that every sample fell on one
+//! coordinate. Every input must end in `Ok` or a one-line error, without a
+//! panic (which fails the test) or an abort (which kills it). What the
+//! fuzzers found is listed in the README ("Reliability", "Fuzzing").
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 # time), JOBS targets at a time, and prints executions and findings per
 # target.
 #
-#   scripts/fuzz.sh MINUTES [JOBS]        e.g. scripts/fuzz.sh 30 2
+#   scripts/fuzz.sh MINUTES [JOBS [TARGET...]]   e.g. scripts/fuzz.sh 30 2
 #
 # Needs the nightly toolchain (`rustup toolchain install nightly`) and
 # cargo-fuzz (`cargo install cargo-fuzz`). Targets (fuzz/fuzz_targets/):
@@ -17,9 +17,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MINUTES=${1:?usage: scripts/fuzz.sh MINUTES [JOBS]}
+MINUTES=${1:?usage: scripts/fuzz.sh MINUTES [JOBS [TARGET...]]}
 JOBS=${2:-2}
 TARGETS=(hgt_zip geotiff gazetteer_csv gazetteer_geojson formula)
+if [ $# -gt 2 ]; then
+  TARGETS=("${@:3}")
+fi
 SECONDS_EACH=$((MINUTES * 60))
 
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 2; }

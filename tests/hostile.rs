@@ -696,6 +696,34 @@ fn resolution_beyond_the_cell_budget_is_refused() {
     assert!(e.contains("1600 cells (40 x 40)"), "{e}");
 }
 
+#[test]
+fn every_reader_answers_to_the_cell_budget_and_stride_is_bounded() {
+    let e = refused(
+        &capped(&["info", TILE, "--max-cells", "1000000"]),
+        "SRTM3 over budget",
+    );
+    assert!(
+        e.contains("N52W007.hgt") && e.contains("1442401 cells (1201 x 1201)"),
+        "{e}"
+    );
+    let o = capped(&["info", TILE, "--max-cells", "1442401"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let e = refused(
+        &capped(&[
+            "basins",
+            TILE,
+            "--stride",
+            "99999999999999",
+            "--out",
+            s(&out),
+        ]),
+        "huge stride",
+    );
+    assert!(e.contains("--stride"), "{e}");
+}
+
 // ---------------------------------------------------------------------------
 // Edges.
 

@@ -30,8 +30,8 @@ pub struct Args {
     agent: AgentKind,
     #[command(flatten)]
     params: ParamArgs,
-    /// Start a walker on every K-th row and column.
-    #[arg(long, value_name = "K", default_value_t = 1)]
+    /// Start a walker on every K-th row and column, 1 to 65536.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = parse_stride)]
     stride: usize,
     /// Only this box, W,S,E,N in the grid's units (degrees on SRTM tiles).
     #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox, allow_hyphen_values = true)]
@@ -407,5 +407,15 @@ fn print_table(r: &Report) {
     }
     for o in &r.outputs {
         println!("wrote       {}", o.display());
+    }
+}
+
+/// Parses `--stride K`, 1 to 65536 (more than any grid's side needs).
+fn parse_stride(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(k) if (1..=65_536).contains(&k) => Ok(k),
+        _ => Err(format!(
+            "'{s}' is not a stride: give a whole number from 1 to 65536"
+        )),
     }
 }

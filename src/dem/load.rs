@@ -203,7 +203,14 @@ fn gdal_probe(path: &Path) -> Result<Probe> {
 /// Reads `path` with `reader`, voids left as `NaN`.
 pub(super) fn read_with(path: &Path, reader: Reader, options: &LoadOptions) -> Result<Dem> {
     match reader {
-        Reader::Hgt => hgt::read(path, options.origin),
+        Reader::Hgt => {
+            // Tiles have fixed sizes, but the budget is the user's: checked too.
+            let (_, n, _) = hgt::probe(path, options.origin)?;
+            options
+                .budget
+                .check_cells(n as u64, n as u64, &path.display().to_string())?;
+            hgt::read(path, options.origin)
+        }
         Reader::GeoTiff => match geotiff::read(path, &options.budget) {
             Ok(dem) => Ok(dem),
             #[cfg(feature = "gdal")]

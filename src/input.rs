@@ -77,7 +77,8 @@ fn kind_of_special(_meta: &std::fs::Metadata) -> &'static str {
 pub fn read_capped(path: &Path, max_bytes: u64, what: &str) -> Result<Vec<u8>> {
     let too_big = |size: String| {
         Error::OverBudget(format!(
-            "{}: {size}, more than the {max_bytes} bytes downhill reads as {what}",
+            "{}: {size}, more than the {max_bytes} bytes downhill reads as {what} \
+             (a fixed limit: split the input into smaller files)",
             path.display()
         ))
     };

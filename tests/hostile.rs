@@ -724,6 +724,53 @@ fn every_reader_answers_to_the_cell_budget_and_stride_is_bounded() {
     assert!(e.contains("--stride"), "{e}");
 }
 
+#[test]
+fn basins_on_random_heights_stop_at_the_work_budget_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // An SRTM3 tile of uniformly random plausible heights (xorshift, 0..3000 m).
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes: Vec<u8> = (0..1201 * 1201)
+        .flat_map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ((x % 3001) as i16).to_be_bytes()
+        })
+        .collect();
+    let tile = write(dir.path(), "N10E010.hgt", &bytes);
+    let out = dir.path().join("out");
+    let started = Instant::now();
+    let e = refused(
+        &capped(&[
+            "basins",
+            s(&tile),
+            "--max-total-steps",
+            "2000000",
+            "--out",
+            s(&out),
+        ]),
+        "random heights",
+    );
+    assert!(
+        e.contains("2000000 steps") && e.contains("--max-total-steps"),
+        "{e}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let written = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(written, 0, "a refused run wrote files");
+    // An ordinary run is not touched by the default budget.
+    let o = capped(&[
+        "-q",
+        "basins",
+        TILE,
+        "--fill",
+        "--bbox=-6.9,52.5,-6.7,52.7",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 // ---------------------------------------------------------------------------
 // Edges.
 

@@ -29,7 +29,8 @@ pub use field::GridField;
 pub use fill::{priority_flood, FillStats};
 pub use labels::{label, Basin, Basins};
 pub use walk::{
-    default_gd_alpha, walk_all, Ending, WalkSettings, Walks, DEFAULT_GD_ALPHA_CELLS, NO_START,
+    default_gd_alpha, walk_all, walk_all_within, Ending, StepBudget, WalkSettings, Walks,
+    DEFAULT_GD_ALPHA_CELLS, NO_START,
 };
 
 use crate::dem::Dem;
@@ -89,6 +90,20 @@ pub fn compute(
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
 ) -> Result<BasinRun> {
+    compute_within(dem, options, progress, cancel, None)
+}
+
+/// [`compute`] with a cap on the walkers' total steps: past
+/// `max_total_steps` the walkers stop and this returns
+/// [`Error::OverBudget`], naming the budget.
+pub fn compute_within(
+    dem: &Dem,
+    options: &BasinOptions,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+    max_total_steps: Option<u64>,
+) -> Result<BasinRun> {
+    let budget = StepBudget::new(max_total_steps);
     let began = Instant::now();
     options.walk.params.validate()?;
     options.walk.rules.validate()?;
@@ -135,9 +150,25 @@ pub fn compute(
         resolve_stalls: options.walk.resolve_stalls || options.fill,
         ..options.walk
     };
-    let walks = walk_all(&field, &surface.heights, &settings, progress, cancel);
+    let walks = walk_all_within(
+        &field,
+        &surface.heights,
+        &settings,
+        progress,
+        cancel,
+        &budget,
+    );
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
+    }
+    if budget.exceeded() {
+        return Err(Error::OverBudget(format!(
+            "the {} walkers took more than {} steps in all before finishing (the terrain keeps \
+             them wandering: random or very rough heights?); raise the work budget with \
+             --max-total-steps N, or start fewer walkers with --stride",
+            walks.starts,
+            budget.limit()
+        )));
     }
     let walk_seconds = walk_began.elapsed().as_secs_f64();
     let basins = label(&walks, &surface.heights, &metrics, options.walk.stride);

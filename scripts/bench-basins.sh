@@ -51,10 +51,10 @@ run() {
     echo "$name $wall $(echo "$user + $sys" | bc) $((rss / 1024))" >> "$OUT/times.txt"
 }
 : > "$OUT/times.txt"
-run gd-srtm3 ./target/release/downhill basins data/N52W007.hgt --agent gd --fill --out "$OUT/gd-srtm3" --json --quiet
-run momentum-srtm3 ./target/release/downhill basins data/N52W007.hgt --agent momentum --stride 4 --out "$OUT/momentum-srtm3" --json --quiet
-run gd-srtm1 ./target/release/downhill basins "$SRTM1" --agent gd --fill --out "$OUT/gd-srtm1" --json --quiet
-run momentum-srtm1 ./target/release/downhill basins "$SRTM1" --agent momentum --stride 12 --out "$OUT/momentum-srtm1" --json --quiet
+run gd-srtm3 ./target/release/downhill basins data/N52W007.hgt --agent gd --fill --out "$OUT/gd-srtm3" --max-total-steps 100000000000 --json --quiet
+run momentum-srtm3 ./target/release/downhill basins data/N52W007.hgt --agent momentum --stride 4 --out "$OUT/momentum-srtm3" --max-total-steps 100000000000 --json --quiet
+run gd-srtm1 ./target/release/downhill basins "$SRTM1" --agent gd --fill --out "$OUT/gd-srtm1" --max-total-steps 100000000000 --json --quiet
+run momentum-srtm1 ./target/release/downhill basins "$SRTM1" --agent momentum --stride 12 --out "$OUT/momentum-srtm1" --max-total-steps 100000000000 --json --quiet
 run peers-srtm3 "$PY" scripts/bench_basins_peers.py data/N52W007.hgt 52 4 "$BUDGET"
 run peers-srtm1 "$PY" scripts/bench_basins_peers.py "$SRTM1" 52 12 "$BUDGET"
 

@@ -37,6 +37,11 @@ pub enum Error {
     /// A peak name matched nothing in the gazetteer.
     #[error("{0}")]
     UnknownPeak(String),
+    /// A claim or a request exceeds one of the run's budgets (memory,
+    /// input size, formula size); the message names the budget and how to
+    /// raise it.
+    #[error("{0}")]
+    OverBudget(String),
     /// The user interrupted the work (Ctrl-C) before it finished.
     #[error("interrupted before the work finished; nothing was written")]
     Interrupted,

@@ -15,7 +15,8 @@
 //! - [`render`]: hillshades, colour relief and track maps as georeferenced PNGs;
 //! - [`basins`]: basins of attraction from a walker on every cell;
 //! - [`peaks`]: named summits to start from;
-//! - [`export`]: GeoJSON and GPX tracks, written atomically.
+//! - [`export`]: GeoJSON and GPX tracks, written atomically;
+//! - [`budget`] and [`input`]: the limits hostile inputs meet (cells, bytes, regular files).
 //!
 //! ```no_run
 //! use downhill::{agents::{Agent, AgentKind, StopRules}, dem, terrain::{Terrain, GradientScheme, Vector}};
@@ -31,9 +32,11 @@
 pub mod agents;
 pub mod analytic;
 pub mod basins;
+pub mod budget;
 pub mod dem;
 mod error;
 pub mod export;
+pub mod input;
 pub mod lab;
 pub mod peaks;
 pub mod render;

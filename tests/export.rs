@@ -618,12 +618,14 @@ fn output_dir_refuses_foreign_files_but_replaces_its_own() {
 
     let written = dir.write("tracks.gpx", b"v1").unwrap();
     assert_eq!(written, out.join("tracks.gpx"));
+    assert!(!written.exists(), "published before the commit");
+    assert_eq!(dir.commit().unwrap(), [out.join("tracks.gpx")]);
+    assert_eq!(std::fs::read(out.join("tracks.gpx")).unwrap(), b"v1");
 
     // A later run (a new OutputDir) may replace what downhill wrote...
     let mut again = OutputDir::create(&out, false).unwrap();
     again.check_writable(&["tracks.gpx"]).unwrap();
     again.write("tracks.gpx", b"v2").unwrap();
-    assert_eq!(std::fs::read(out.join("tracks.gpx")).unwrap(), b"v2");
 
     // ...but not a file it did not write; the refusal names the file and the way out.
     let before = entries(&out);
@@ -645,6 +647,8 @@ fn output_dir_refuses_foreign_files_but_replaces_its_own() {
         std::fs::read(out.join("notes.txt")).unwrap(),
         b"mine, not downhill's"
     );
+    again.commit().unwrap();
+    assert_eq!(std::fs::read(out.join("tracks.gpx")).unwrap(), b"v2");
     assert_eq!(
         entries(&out),
         [MANIFEST_NAME, "notes.txt", "tracks.gpx"],
@@ -655,6 +659,7 @@ fn output_dir_refuses_foreign_files_but_replaces_its_own() {
     let mut forced = OutputDir::create(&out, true).unwrap();
     forced.check_writable(&["notes.txt"]).unwrap();
     forced.write("notes.txt", b"replaced").unwrap();
+    forced.commit().unwrap();
     assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"replaced");
 }
 

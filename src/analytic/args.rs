@@ -9,6 +9,10 @@ use crate::terrain::Vector;
 /// rasterised (`hillshade`, `basins`).
 pub const DEFAULT_RESOLUTION: usize = 501;
 
+/// The largest `--resolution` parsed; the cell budget (`--max-cells`) is
+/// usually the tighter bound.
+pub const MAX_RESOLUTION: usize = 1 << 20;
+
 /// Options for descending a formula instead of a DEM; flatten into a
 /// command with `#[command(flatten)]`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -27,7 +31,8 @@ pub struct SurfaceArgs {
     #[arg(long, value_name = "XMIN,YMIN,XMAX,YMAX|tracks|full", value_parser = parse_extent_arg,
           allow_hyphen_values = true)]
     pub extent: Option<ExtentArg>,
-    /// Samples along each axis when the analytic surface is drawn as a raster.
+    /// Samples along each axis when the analytic surface is drawn as a raster
+    /// (2 or more; R x R must fit the --max-cells budget).
     #[arg(long, value_name = "R", default_value_t = DEFAULT_RESOLUTION,
           value_parser = parse_resolution)]
     pub resolution: usize,
@@ -162,9 +167,10 @@ fn parse_v0(s: &str) -> std::result::Result<Vector, String> {
 
 fn parse_resolution(s: &str) -> std::result::Result<usize, String> {
     match s.trim().parse::<usize>() {
-        Ok(n) if (2..=20_000).contains(&n) => Ok(n),
+        Ok(n) if (2..=MAX_RESOLUTION).contains(&n) => Ok(n),
         _ => Err(format!(
-            "'{s}' is not a resolution: give a whole number of samples from 2 to 20000"
+            "'{s}' is not a resolution: give a whole number of samples from 2 to {MAX_RESOLUTION} \
+             (R x R must also fit the --max-cells budget)"
         )),
     }
 }

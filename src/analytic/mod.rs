@@ -15,5 +15,8 @@ pub use args::{
     parse_extent, parse_extent_arg, parse_xy, ExtentArg, FormulaArgs, SurfaceArgs,
     DEFAULT_RESOLUTION,
 };
-pub use surface::AnalyticSurface;
+pub use surface::{
+    AnalyticSurface, MAX_DERIVATIVE_CHARS, MAX_FORMULA_CHARS, MAX_FORMULA_DEPTH,
+    MAX_FORMULA_OPERATIONS,
+};
 pub use tracks::{refuse_geographic_export, tracks_json, write_tracks_json};

@@ -88,8 +88,16 @@ impl AnalyticSurface {
     /// Fails with a message naming the problem if the expression does not
     /// parse, uses a variable other than `x` and `y`, or cannot be
     /// differentiated, or if the extent is empty or not finite.
+    ///
+    /// Formulas are bounded so that differentiating one takes at most a
+    /// fraction of a second and tens of megabytes: at most
+    /// [`MAX_FORMULA_CHARS`] characters, [`MAX_FORMULA_DEPTH`] levels of
+    /// parentheses, [`MAX_FORMULA_OPERATIONS`] operators and function calls,
+    /// and derivatives of at most [`MAX_DERIVATIVE_CHARS`] characters; a
+    /// larger formula is refused with [`Error::OverBudget`].
     pub fn parse(expr: &str, extent: [f64; 4]) -> Result<AnalyticSurface> {
         check_extent(extent)?;
+        check_size(expr)?;
         // exmex's symbolic differentiation recurses deeply (a few megabytes of
         // stack for a quartic in an unoptimised build), more than a test
         // thread's 2 MiB: run it on a thread with room to spare.
@@ -141,6 +149,15 @@ impl AnalyticSurface {
             })
         };
         let (df_dx, df_dy) = (partial(Axis::X)?, partial(Axis::Y)?);
+        for d in [&df_dx, &df_dy].into_iter().flatten() {
+            let size = d.unparse().len();
+            if size > MAX_DERIVATIVE_CHARS {
+                return Err(Error::OverBudget(format!(
+                    "--surface: the formula's derivative is {size} characters long, more than the \
+                     {MAX_DERIVATIVE_CHARS} downhill evaluates at every step; simplify the formula"
+                )));
+            }
+        }
         Ok(AnalyticSurface {
             expression: expr.trim().to_string(),
             extent,
@@ -188,6 +205,60 @@ impl AnalyticSurface {
             })
             .collect()
     }
+}
+
+/// The longest formula accepted, characters.
+pub const MAX_FORMULA_CHARS: usize = 1000;
+/// The deepest nesting of parentheses accepted.
+pub const MAX_FORMULA_DEPTH: usize = 32;
+/// The most operators (`+ - * / ^`) and function calls a formula may hold;
+/// symbolic differentiation grows with their square.
+pub const MAX_FORMULA_OPERATIONS: usize = 64;
+/// The longest derivative accepted, characters of its written form.
+pub const MAX_DERIVATIVE_CHARS: usize = 100_000;
+
+/// Refuses a formula over the size limits before it is parsed, naming the
+/// limit it passes.
+fn check_size(expr: &str) -> Result<()> {
+    let over = |what: String| {
+        Err(Error::OverBudget(format!(
+            "--surface: the formula {what}; downhill differentiates formulas of at most \
+             {MAX_FORMULA_CHARS} characters, {MAX_FORMULA_DEPTH} levels of parentheses and \
+             {MAX_FORMULA_OPERATIONS} operators and function calls (these limits are fixed)"
+        )))
+    };
+    let chars = expr.chars().count();
+    if chars > MAX_FORMULA_CHARS {
+        return over(format!("is {chars} characters long"));
+    }
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for c in expr.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_FORMULA_DEPTH {
+        return over(format!("nests parentheses {deepest} levels deep"));
+    }
+    let plain = plain_decimals(expr);
+    let operators = plain.chars().filter(|c| "+-*/^".contains(*c)).count();
+    let calls = plain
+        .as_bytes()
+        .windows(2)
+        .filter(|w| (w[0].is_ascii_alphanumeric() || w[0] == b'_') && w[1] == b'(')
+        .count();
+    if operators + calls > MAX_FORMULA_OPERATIONS {
+        return over(format!(
+            "holds {} operators and function calls",
+            operators + calls
+        ));
+    }
+    Ok(())
 }
 
 /// Stack of the thread that parses and differentiates a formula, bytes.

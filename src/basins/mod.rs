@@ -29,7 +29,8 @@ pub use field::GridField;
 pub use fill::{priority_flood, priority_flood_to_sea, FillStats};
 pub use labels::{label, Basin, Basins};
 pub use walk::{
-    default_gd_alpha, walk_all, Ending, WalkSettings, Walks, DEFAULT_GD_ALPHA_CELLS, NO_START,
+    default_gd_alpha, walk_all, walk_all_within, Ending, StepBudget, WalkSettings, Walks,
+    DEFAULT_GD_ALPHA_CELLS, NO_START,
 };
 
 use crate::dem::{Dem, SeaMask};
@@ -89,7 +90,7 @@ pub fn compute(
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
 ) -> Result<BasinRun> {
-    compute_with_sea(dem, options, None, progress, cancel)
+    compute_within(dem, options, None, progress, cancel, None)
 }
 
 /// [`compute`] with a sea: no walker starts on a sea sample, walkers that
@@ -103,6 +104,21 @@ pub fn compute_with_sea(
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
 ) -> Result<BasinRun> {
+    compute_within(dem, options, sea, progress, cancel, None)
+}
+
+/// [`compute_with_sea`] with a cap on the walkers' total steps: past
+/// `max_total_steps` the walkers stop and this returns
+/// [`Error::OverBudget`], naming the budget.
+pub fn compute_within(
+    dem: &Dem,
+    options: &BasinOptions,
+    sea: Option<&SeaMask>,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+    max_total_steps: Option<u64>,
+) -> Result<BasinRun> {
+    let budget = StepBudget::new(max_total_steps);
     let began = Instant::now();
     options.walk.params.validate()?;
     options.walk.rules.validate()?;
@@ -153,9 +169,25 @@ pub fn compute_with_sea(
         resolve_stalls: options.walk.resolve_stalls || options.fill,
         ..options.walk
     };
-    let walks = walk_all(&field, &surface.heights, &settings, progress, cancel);
+    let walks = walk_all_within(
+        &field,
+        &surface.heights,
+        &settings,
+        progress,
+        cancel,
+        &budget,
+    );
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
+    }
+    if budget.exceeded() {
+        return Err(Error::OverBudget(format!(
+            "the {} walkers took more than {} steps in all before finishing (the terrain keeps \
+             them wandering: random or very rough heights?); raise the work budget with \
+             --max-total-steps N, or start fewer walkers with --stride",
+            walks.starts,
+            budget.limit()
+        )));
     }
     let walk_seconds = walk_began.elapsed().as_secs_f64();
     let basins = label(&walks, &surface.heights, &metrics, options.walk.stride);

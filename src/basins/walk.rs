@@ -654,18 +654,77 @@ fn resolve(
     }
 }
 
-/// Runs a walker from every `stride`-th cell (rows and columns) that is not
-/// void, not below `stop_below` and not in the field's sea (no walker is
-/// dropped into the sea), in
-/// parallel, calling `progress(n)` as groups of `n` walkers finish.
-/// `cancel` stops the work early (the result is then partial: cells whose
-/// walker did not run keep [`NO_START`]).
+/// A cap on the walkers' total steps, shared by the threads: work on
+/// adversarial terrain (random heights) grows with the terrain as well as
+/// the grid, so it is bounded by steps, not only by starts.
+#[derive(Debug)]
+pub struct StepBudget {
+    limit: u64,
+    spent: AtomicU64,
+    exceeded: AtomicBool,
+}
+
+impl StepBudget {
+    /// A budget of `limit` steps in all (`None`: unlimited).
+    pub fn new(limit: Option<u64>) -> Self {
+        StepBudget {
+            limit: limit.unwrap_or(u64::MAX),
+            spent: AtomicU64::new(0),
+            exceeded: AtomicBool::new(false),
+        }
+    }
+
+    /// Records `steps` more; `false` once the total passes the limit.
+    fn spend(&self, steps: u64) -> bool {
+        let total = self.spent.fetch_add(steps, Ordering::Relaxed) + steps;
+        if total > self.limit {
+            self.exceeded.store(true, Ordering::Relaxed);
+        }
+        !self.exceeded()
+    }
+
+    /// `true` once the walkers have taken more steps than the limit.
+    pub fn exceeded(&self) -> bool {
+        self.exceeded.load(Ordering::Relaxed)
+    }
+
+    /// The limit, steps.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+}
+
+/// [`walk_all_within`] without a step budget.
 pub fn walk_all(
     field: &GridField<'_>,
     heights: &Array2<f32>,
     settings: &WalkSettings,
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
+) -> Walks {
+    walk_all_within(
+        field,
+        heights,
+        settings,
+        progress,
+        cancel,
+        &StepBudget::new(None),
+    )
+}
+
+/// Runs a walker from every `stride`-th cell (rows and columns) that is not
+/// void, not below `stop_below` and not in the field's sea (no walker is
+/// dropped into the sea), in
+/// parallel, calling `progress(n)` as groups of `n` walkers finish.
+/// `cancel` stops the work early, and so does passing `budget` (the result
+/// is then partial: cells whose walker did not run keep [`NO_START`]).
+pub fn walk_all_within(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    settings: &WalkSettings,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+    budget: &StepBudget,
 ) -> Walks {
     let (rows, cols) = heights.dim();
     let stride = settings.stride.max(1);
@@ -701,11 +760,11 @@ pub fn walk_all(
         keyed.par_sort_unstable();
         starts = keyed.into_iter().map(|k| k as u32).collect();
         walk_with_shortcut(
-            field, heights, settings, &starts, &mut walks, progress, cancel,
+            field, heights, settings, &starts, &mut walks, progress, cancel, budget,
         )
     } else {
         walk_in_full(
-            field, heights, settings, &starts, &mut walks, progress, cancel,
+            field, heights, settings, &starts, &mut walks, progress, cancel, budget,
         )
     };
     walks.steps = tally.steps;
@@ -715,6 +774,9 @@ pub fn walk_all(
 }
 
 /// Every start simulated in full, in raster-ordered batches.
+// The walk's inputs, its output and its two ways to stop: grouping them
+// in a struct would only rename the parameters.
+#[allow(clippy::too_many_arguments)]
 fn walk_in_full(
     field: &GridField<'_>,
     heights: &Array2<f32>,
@@ -723,13 +785,15 @@ fn walk_in_full(
     walks: &mut Walks,
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
+    budget: &StepBudget,
 ) -> Tally {
     let cols = field.cols();
     let mut tally = Tally::default();
     for chunk in starts.chunks(16_384) {
-        if cancel.load(Ordering::Relaxed) {
+        if cancel.load(Ordering::Relaxed) || budget.exceeded() {
             break;
         }
+        let before = tally.steps;
         let results: Vec<Option<Attempt>> = chunk
             .par_iter()
             .map(|&i| {
@@ -751,6 +815,9 @@ fn walk_in_full(
             }
         }
         progress(chunk.len());
+        if !budget.spend(tally.steps - before) {
+            break;
+        }
     }
     tally
 }
@@ -758,6 +825,7 @@ fn walk_in_full(
 /// The gd shortcut: `starts` in height order, lowest first; every thread
 /// takes the next group of starts from a shared counter, so the starts in
 /// flight are always the lowest unfinished ones.
+#[allow(clippy::too_many_arguments)]
 fn walk_with_shortcut(
     field: &GridField<'_>,
     heights: &Array2<f32>,
@@ -766,6 +834,7 @@ fn walk_with_shortcut(
     walks: &mut Walks,
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
+    budget: &StepBudget,
 ) -> Tally {
     const GROUP: usize = 256;
     let n = field.rows() * field.cols();
@@ -786,14 +855,18 @@ fn walk_with_shortcut(
         let mut stack = Vec::new();
         loop {
             let g = next.fetch_add(1, Ordering::Relaxed);
-            if g >= groups || cancel.load(Ordering::Relaxed) {
+            if g >= groups || cancel.load(Ordering::Relaxed) || budget.exceeded() {
                 break;
             }
             let group = &starts[g * GROUP..((g + 1) * GROUP).min(starts.len())];
+            let before = tally.steps;
             for &i in group {
                 resolve(field, heights, settings, &memo, i, &mut stack, &mut tally);
             }
             progress(group.len());
+            if !budget.spend(tally.steps - before) {
+                break;
+            }
         }
         tally
     });

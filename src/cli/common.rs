@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use downhill::budget::Budget;
 use downhill::dem::{self, Dem, LoadOptions, SeaLevel, SeaMask};
 
 /// Options that apply to every subcommand.
@@ -29,9 +30,15 @@ pub struct DemArgs {
     /// in the GDAL build) or directories of them; several form one mosaic.
     #[arg(value_name = "DEM")]
     pub dems: Vec<PathBuf>,
-    /// South-west corner LAT,LON (degrees) of an SRTM tile whose file name does not say it.
-    #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, allow_hyphen_values = true)]
+    /// South-west corner LAT,LON (degrees) of an SRTM tile whose file name
+    /// does not say it: latitude -90..89, longitude -180..179.
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_origin, allow_hyphen_values = true)]
     pub origin: Option<(f64, f64)>,
+    /// The most cells (rows x columns) a grid may have, checked before it is
+    /// read or sampled [default: half of this machine's memory at 64 bytes a
+    /// cell]; raise it for larger mosaics when the memory is there.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_cells: Option<u64>,
     /// Fill voids (nodata holes) by harmonic interpolation from their rims;
     /// without it agents stop at voids and maps leave them transparent.
     #[arg(long)]
@@ -48,7 +55,14 @@ impl DemArgs {
         LoadOptions {
             origin: self.origin,
             mosaic_anyway: self.mosaic_anyway,
+            budget: self.budget(),
         }
+    }
+
+    /// The memory budget: `--max-cells`, or the machine's default.
+    pub fn budget(&self) -> Budget {
+        self.max_cells
+            .map_or_else(Budget::default, Budget::with_max_cells)
     }
 
     /// Loads the named files into one grid, with a spinner on a terminal
@@ -134,15 +148,22 @@ fn is_srtm(dem: &Dem) -> bool {
     !dem.inputs.is_empty() && dem.inputs.iter().all(|i| i.format.starts_with("SRTM"))
 }
 
-/// Parses `LAT,LON` in degrees.
+/// Parses `LAT,LON` in degrees: latitude -90..90, longitude -180..180.
 pub fn parse_lat_lon(s: &str) -> Result<(f64, f64), String> {
     let (a, b) = parse_pair(s)?;
-    if !(-90.0..=90.0).contains(&a) || !(-180.0..=360.0).contains(&b) {
+    if !(-90.0..=90.0).contains(&a) || !(-180.0..=180.0).contains(&b) {
         return Err(format!(
-            "'{s}' is not LAT,LON in degrees (latitude -90..90 first, then longitude)"
+            "'{s}' is not LAT,LON in degrees (latitude -90..90 first, then longitude -180..180)"
         ));
     }
     Ok((a, b))
+}
+
+/// Parses `--origin LAT,LON`, the south-west corner of a one-degree tile.
+pub fn parse_origin(s: &str) -> Result<(f64, f64), String> {
+    let (lat, lon) = parse_pair(s)?;
+    downhill::dem::hgt::check_corner(lat, lon).map_err(|m| format!("'{s}': {m}"))?;
+    Ok((lat, lon))
 }
 
 /// Parses two comma-separated numbers.
@@ -173,6 +194,12 @@ pub fn load_grid(
             if !dem.dems.is_empty() {
                 anyhow::bail!("give either elevation files or --surface, not both");
             }
+            let r = surface.resolution as u64;
+            dem.budget().check_cells(
+                r,
+                r,
+                &format!("--resolution {r} (an {r} x {r} raster of the formula)"),
+            )?;
             Ok(formula.to_dem(surface.resolution))
         }
         None if dem.dems.is_empty() => anyhow::bail!(

@@ -103,6 +103,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             origin: None,
             fill_voids: false,
             mosaic_anyway: false,
+            max_cells: None,
         },
         surface: SurfaceArgs::default(),
         run: RunArgs {

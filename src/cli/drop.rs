@@ -45,7 +45,8 @@ pub enum TrackFormat {
 /// Where to start, which agents, and where the results go.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// Start at LAT,LON (degrees).
+    /// Start at LAT,LON (degrees: latitude -90..90, longitude -180..180); a
+    /// point on the edge of the data, within a thousandth of a cell, counts as inside.
     #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, conflicts_with = "peak", allow_hyphen_values = true)]
     pub at: Option<(f64, f64)>,
     /// Start on a named summit from the gazetteer (case and accents ignored).
@@ -54,7 +55,7 @@ pub struct RunArgs {
     /// Extra gazetteer: CSV (name,lat,lon[,elevation]) or GeoJSON Points with a `name`.
     #[arg(long, value_name = "FILE")]
     pub gazetteer: Vec<PathBuf>,
-    /// Move a peak's published position to the highest DEM sample within this many metres (0: no snapping).
+    /// Move a peak's published position to the highest DEM sample within this many metres, 0 to 10000 (0: no snapping).
     #[arg(long, value_name = "M", default_value_t = 250.0)]
     pub snap: f64,
     /// Agents to run, comma-separated.
@@ -90,13 +91,13 @@ pub struct Start {
 /// The grid position of a WGS84 point, refused when it lies outside the grid.
 fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Position> {
     let position = dem.position_of(ll)?;
-    if !dem.covers(position) {
+    let Some(position) = dem.clamp_inside(position) else {
         let [w, s, e, n] = dem.bounds();
         anyhow::bail!(
             "{what} {ll} lies outside the elevation data (bounds: west {w:.4}, south {s:.4}, east {e:.4}, north {n:.4}); \
              give a start inside them or load the tile that covers it"
         );
-    }
+    };
     Ok(position)
 }
 
@@ -125,24 +126,10 @@ fn resolve_start(run: &RunArgs, dem: &Dem) -> anyhow::Result<Start> {
     })
 }
 
-/// `downhill-out/<peak name or position>`, as a plain ASCII slug.
+/// `downhill-out/<peak name or position>`, as a plain ASCII slug that
+/// cannot be `.`, `..` or empty ([`peaks::slug`]).
 fn default_dir(start: &Start) -> PathBuf {
-    let slug: String = deunicode::deunicode(&start.label)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let slug = slug
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    PathBuf::from("downhill-out").join(slug)
+    PathBuf::from("downhill-out").join(peaks::slug(&start.label))
 }
 
 /// Everything a finished run produced.
@@ -252,13 +239,18 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     // Everything the user controls is checked before any work or any write.
     let agents = args.run.params.agents(&args.run.agent)?;
     let rules = args.run.params.rules()?;
-    if !(args.run.snap.is_finite() && args.run.snap >= 0.0) {
+    if !(args.run.snap.is_finite() && (0.0..=peaks::MAX_SNAP_M).contains(&args.run.snap)) {
         anyhow::bail!(
-            "--snap {}: give a distance in metres, 0 or more",
-            args.run.snap
+            "--snap {}: give a distance in metres from 0 to {}",
+            args.run.snap,
+            peaks::MAX_SNAP_M
         );
     }
     let v0 = args.surface.initial_velocity();
+    let tracks = agents.len() * args.surface.starts.len().max(1);
+    args.dem
+        .budget()
+        .check_track_points(rules.max_steps as u64, tracks as u64)?;
     let _ = global;
     if let Some(surface) = args.surface.analytic()? {
         return execute_on_formula(args, &agents, &rules, v0, &surface);
@@ -302,9 +294,8 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let tracks = descend_all(&agents, &terrain, &[start.position], v0, &rules)?;
     let summaries: Vec<Summary> = tracks.iter().map(|t| t.summary(&terrain)).collect();
     let files = encode(&formats, &tracks, &terrain, Some(start.label.as_str()))?;
-    let mut written = Vec::new();
     for (name, text) in files {
-        written.push(out.write(name, text.as_bytes())?);
+        out.write(name, text.as_bytes())?;
     }
     for (name, bytes) in map_files(
         &terrain,
@@ -313,8 +304,10 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         &args.dem,
         args.surface.full_extent(),
     )? {
-        written.push(out.write(&name, &bytes)?);
+        out.write(&name, &bytes)?;
     }
+    // Every product is ready: publish them together.
+    let written = out.commit()?;
     Ok(Outcome {
         summaries,
         start_notes: vec![describe_start(&terrain, &start)],
@@ -367,10 +360,10 @@ fn execute_on_formula(
     let tracks = descend_all(agents, surface, &args.surface.starts, v0, rules)?;
     let summaries: Vec<Summary> = tracks.iter().map(|t| t.summary(surface)).collect();
     let files = encode(&formats, &tracks, surface, None)?;
-    let mut written = Vec::new();
     for (name, text) in files {
-        written.push(out.write(name, text.as_bytes())?);
+        out.write(name, text.as_bytes())?;
     }
+    let written = out.commit()?;
     let start_notes = args
         .surface
         .starts

@@ -1,12 +1,13 @@
 //! `downhill hillshade`: a shaded-relief PNG of an elevation grid, georeferenced.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use image::DynamicImage;
 
 use super::common::{load_grid, DemArgs, Global, SeaArgs};
 use downhill::analytic::FormulaArgs;
+use downhill::export::OutputDir;
 use downhill::render::{self, HeightRange, ShadeMode, ShadeOptions};
 
 /// Arguments of `downhill hillshade`.
@@ -20,9 +21,13 @@ pub struct Args {
     dem: DemArgs,
     #[command(flatten)]
     surface: FormulaArgs,
-    /// Output PNG; `NAME.pgw` and `NAME.bounds.json` are written beside it.
+    /// Output PNG; `NAME.pgw` and `NAME.bounds.json` are written beside it
+    /// (its directory must exist).
     #[arg(short, long, value_name = "OUT.png")]
     output: PathBuf,
+    /// Replace existing files that downhill did not write.
+    #[arg(long)]
+    force: bool,
     /// Direction the light comes from, degrees clockwise from north.
     #[arg(long, default_value_t = 315.0, allow_negative_numbers = true)]
     azimuth: f64,
@@ -51,9 +56,43 @@ pub struct Args {
     per_sample: bool,
 }
 
+/// Splits `-o` into the directory to write into and the PNG's file name;
+/// a directory (`-o out/`, or an existing directory) is refused rather
+/// than replaced by a file of its name.
+fn output_parts(output: &Path) -> anyhow::Result<(PathBuf, String)> {
+    let text = output.to_string_lossy();
+    let names_directory = text.ends_with('/')
+        || text.ends_with(std::path::MAIN_SEPARATOR)
+        || output.is_dir()
+        || output.file_name().is_none();
+    if names_directory {
+        anyhow::bail!(
+            "-o {}: names a directory; give the PNG's file name, e.g. -o {}",
+            output.display(),
+            Path::new(text.trim_end_matches('/'))
+                .join("relief.png")
+                .display()
+        );
+    }
+    let name = output
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| anyhow::anyhow!("-o {}: the file name is not UTF-8", output.display()))?;
+    let dir = match output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok((dir, name.to_string()))
+}
+
 /// Runs `downhill hillshade`.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
+    // Where the files go is checked before the grid is read.
+    let (dir, name) = output_parts(&args.output)?;
+    let names = render::georeferenced_names(&name);
     let dem = load_grid(&args.dem, &args.surface, global)?;
+    let mut out = OutputDir::existing(&dir, args.force)?;
+    out.check_writable(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
     let options = ShadeOptions {
         azimuth_deg: args.azimuth,
         altitude_deg: args.altitude,
@@ -89,8 +128,12 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     } else {
         image
     };
-    let written = render::write_png_with_georef(&args.output, &image, dem.bounds(), &dem.crs)
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    for (file, bytes) in render::georeferenced_png(&name, &image, dem.bounds(), &dem.crs)
+        .with_context(|| format!("cannot write {}", args.output.display()))?
+    {
+        out.write(&file, &bytes)?;
+    }
+    let written = out.commit()?;
     if !global.quiet {
         for p in written {
             eprintln!("wrote {}", p.display());

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::common::Global;
+use downhill::export::OutputDir;
 use downhill::lab;
 
 /// Arguments of `downhill lab`.
@@ -17,6 +18,9 @@ pub struct Args {
     /// [default: data/N52W007.hgt, skipped with a note if absent].
     #[arg(long, value_name = "HGT")]
     tile: Option<PathBuf>,
+    /// Replace files in DIR that downhill did not write.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs `downhill lab`.
@@ -47,7 +51,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         None
     };
     let mut started = 0;
-    let found = lab::run_all(&args.out, tile.as_deref(), |name| {
+    let mut dir = OutputDir::create(&args.out, args.force)?;
+    let found = lab::run_all_into(&mut dir, tile.as_deref(), |name| {
         if let Some(b) = &bar {
             b.set_position(started);
             b.set_message(name.to_string());
@@ -57,7 +62,9 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    for f in found? {
+    let found = found?;
+    dir.commit()?;
+    for f in found {
         println!("{}: {}", f.experiment, f.figure.display());
         for line in &f.results {
             println!("  {line}");

@@ -22,7 +22,8 @@ pub struct ParamArgs {
     /// Friction of the physical ball in 1/s (β = 1 - friction·dt) [default: 0.01]
     #[arg(long, value_name = "G", allow_negative_numbers = true, conflicts_with_all = ["alpha", "beta"])]
     pub friction: Option<f64>,
-    /// Stop after this many steps.
+    /// Stop after this many steps; with `drop`, every step of every track
+    /// must fit the memory budget (256 bytes a step, see --max-cells).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_STEPS)]
     pub max_steps: usize,
     /// Stop once below this height in metres (a river, the sea).

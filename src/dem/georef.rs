@@ -43,6 +43,10 @@ impl Crs {
     }
 }
 
+/// The farthest a projected coordinate of a real grid can lie from its
+/// projection's origin, metres: the Earth's circumference, twice over.
+pub const MAX_PROJECTED_M: f64 = 8.0e7;
+
 /// A north-up affine geotransform (no rotation terms).
 ///
 /// Units are those of the [`Crs`]: degrees for geographic grids, metres for
@@ -96,6 +100,77 @@ impl GeoTransform {
             self.origin_x + cols as f64 * self.cell_x,
             self.origin_y,
         ]
+    }
+
+    /// Checks that a `rows` x `cols` grid placed by this transform lies on
+    /// the Earth: finite, positive cell sizes; on a geographic grid the
+    /// outer edges within latitude ±90° and longitude -180°..360° (grids in
+    /// the 0..360 convention wrap) and at most 360° wide; on a projected
+    /// grid within [`MAX_PROJECTED_M`] metres of the projection's origin.
+    /// Half a cell beyond those limits is tolerated (pixel-is-point grids
+    /// whose samples sit on the pole or the antimeridian). Returns a
+    /// sentence saying what is wrong.
+    pub fn check_on_earth(&self, rows: usize, cols: usize, crs: &Crs) -> Result<(), String> {
+        let finite = [self.origin_x, self.origin_y, self.cell_x, self.cell_y]
+            .iter()
+            .all(|v| v.is_finite());
+        if !finite || self.cell_x <= 0.0 || self.cell_y <= 0.0 {
+            return Err(format!(
+                "its georeferencing is not a north-up grid with positive, finite cell sizes \
+                 (origin {}, {}; cells {} x {})",
+                self.origin_x, self.origin_y, self.cell_x, self.cell_y
+            ));
+        }
+        // A cell must be distinguishable from its neighbour in f64 at this
+        // position (1e-12 of the coordinate: a tenth of a micrometre in
+        // degrees), or samples collapse onto one another.
+        let tiny = |cell: f64, at: f64| cell <= at.abs().max(1.0) * 1e-12;
+        if tiny(self.cell_x, self.origin_x) || tiny(self.cell_y, self.origin_y) {
+            return Err(format!(
+                "its cells ({} x {}) are too small to tell apart at ({}, {})",
+                self.cell_x, self.cell_y, self.origin_x, self.origin_y
+            ));
+        }
+        let [west, south, east, north] = self.bounds(rows, cols);
+        if ![west, south, east, north].iter().all(|v| v.is_finite()) {
+            return Err(format!(
+                "its georeferencing places {rows} x {cols} cells of {} x {} beyond any finite coordinate",
+                self.cell_x, self.cell_y
+            ));
+        }
+        let (tol_x, tol_y) = (self.cell_x / 2.0 + 1e-9, self.cell_y / 2.0 + 1e-9);
+        match crs {
+            Crs::Geographic => {
+                if south < -90.0 - tol_y || north > 90.0 + tol_y {
+                    return Err(format!(
+                        "its georeferencing puts it from latitude {south} to {north}, \
+                         beyond the poles (latitudes lie within -90..90)"
+                    ));
+                }
+                if west < -180.0 - tol_x
+                    || east > 360.0 + tol_x
+                    || east - west > 360.0 + 2.0 * tol_x
+                {
+                    return Err(format!(
+                        "its georeferencing puts it from longitude {west} to {east}, \
+                         which is not on the Earth (longitudes lie within -180..180, or 0..360)"
+                    ));
+                }
+            }
+            Crs::Projected { epsg, .. } => {
+                if [west, south, east, north]
+                    .iter()
+                    .any(|v| v.abs() > MAX_PROJECTED_M)
+                {
+                    return Err(format!(
+                        "its georeferencing puts it at x {west}..{east}, y {south}..{north} metres in EPSG:{epsg}, \
+                         farther from the projection's origin than the Earth reaches"
+                    ));
+                }
+            }
+            Crs::Planar => {}
+        }
+        Ok(())
     }
 
     /// GDAL's six-number form `[x0, dx, 0, y0, 0, -dy]`.

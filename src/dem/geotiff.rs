@@ -16,7 +16,6 @@
 //! Anything else (several bands, JPEG, rotated grids, user-defined CRSs)
 //! gets an [`ReadError::Unsupported`] error that points to the GDAL build.
 
-use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
@@ -27,6 +26,7 @@ use tiff::tags::Tag;
 use super::georef::{Crs, GeoTransform};
 use super::projection;
 use super::{Dem, InputInfo};
+use crate::budget::Budget;
 use crate::error::{Error, Result};
 
 /// `GTModelTypeGeoKey`: 1 = projected, 2 = geographic.
@@ -94,14 +94,38 @@ pub struct Header {
 
 /// Reads the header of the GeoTIFF at `path`.
 pub fn probe(path: &Path) -> Result<Header, ReadError> {
-    let mut decoder = open_decoder(path)?;
-    header(path, &mut decoder)
+    let (file, _) = crate::input::open_regular(path).map_err(ReadError::Failed)?;
+    let (mut decoder, bigtiff) = open_decoder(path, BufReader::new(file), &Budget::default())?;
+    header(path, &mut decoder, bigtiff)
 }
 
-/// Reads the GeoTIFF at `path` into a grid.
-pub fn read(path: &Path) -> Result<Dem, ReadError> {
-    let mut decoder = open_decoder(path)?;
-    let head = header(path, &mut decoder)?;
+/// Reads the GeoTIFF at `path` into a grid, refusing (before allocating)
+/// one whose size exceeds `budget` or is more than its file can hold.
+pub fn read(path: &Path, budget: &Budget) -> Result<Dem, ReadError> {
+    let (file, len) = crate::input::open_regular(path).map_err(ReadError::Failed)?;
+    read_from(path, BufReader::new(file), len, budget)
+}
+
+/// Reads a GeoTIFF held in memory; `path` names it in messages. The same
+/// checks as [`read`] apply (this is what the fuzz target drives).
+pub fn read_bytes(path: &Path, bytes: &[u8], budget: &Budget) -> Result<Dem, ReadError> {
+    read_from(
+        path,
+        std::io::Cursor::new(bytes),
+        bytes.len() as u64,
+        budget,
+    )
+}
+
+fn read_from<R: Read + Seek>(
+    path: &Path,
+    reader: R,
+    len: u64,
+    budget: &Budget,
+) -> Result<Dem, ReadError> {
+    let (mut decoder, bigtiff) = open_decoder(path, reader, budget)?;
+    let head = header(path, &mut decoder, bigtiff)?;
+    check_claim(path, &mut decoder, &head, len, budget)?;
     let heights = samples(path, &mut decoder, &head)?;
     Ok(Dem {
         heights,
@@ -116,6 +140,56 @@ pub fn read(path: &Path) -> Result<Dem, ReadError> {
     })
 }
 
+/// The most bytes of samples one byte of a file can decode to, by
+/// compression: DEFLATE tops out near 1032:1, LZW with 12-bit codes near
+/// 1300:1, PackBits at 64:1 (2 bytes for a run of 128). Generous, so no
+/// honest file is refused.
+fn max_expansion(compression: u16) -> u64 {
+    match compression {
+        1 => 1,
+        32773 => 64,
+        _ => 2048,
+    }
+}
+
+/// Refuses a header whose claimed size is over the cell budget, or more
+/// than the file's bytes could decode to, before anything is allocated.
+fn check_claim<R: Read + Seek>(
+    path: &Path,
+    d: &mut Decoder<R>,
+    head: &Header,
+    len: u64,
+    budget: &Budget,
+) -> Result<(), ReadError> {
+    let (rows, cols) = (head.rows as u64, head.cols as u64);
+    budget
+        .check_cells(rows, cols, &format!("{}", path.display()))
+        .map_err(ReadError::Failed)?;
+    let bits = tag_u16(path, d, Tag::BitsPerSample, 1)?.max(1) as u64;
+    let compression = tag_u16(path, d, Tag::Compression, 1)?;
+    let needed = rows * cols * bits.div_ceil(8);
+    // 64 KiB of slack: a tiny file may be all one value.
+    let most = len.saturating_mul(max_expansion(compression)) + (64 << 10);
+    if needed > most {
+        return Err(failed(
+            path,
+            format!(
+                "claims {rows} x {cols} samples ({needed} bytes of data), more than the file's \
+                 {len} bytes can hold ({}); the file is truncated or damaged",
+                match compression {
+                    1 => "uncompressed, a file holds one byte of data per byte".to_string(),
+                    c => format!(
+                        "{} compression yields at most {} bytes of data per byte",
+                        compression_name(c).unwrap_or("its"),
+                        max_expansion(c)
+                    ),
+                }
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn failed(path: &Path, msg: impl Into<String>) -> ReadError {
     ReadError::Failed(Error::bad_file(path, msg))
 }
@@ -124,10 +198,35 @@ fn unsupported(path: &Path, msg: impl std::fmt::Display) -> ReadError {
     ReadError::Unsupported(Error::bad_file(path, format!("{msg}; {GDAL_HINT}")))
 }
 
-fn open_decoder(path: &Path) -> Result<Decoder<BufReader<File>>, ReadError> {
-    let file = File::open(path).map_err(|e| ReadError::Failed(Error::io(path, e)))?;
-    Decoder::new(BufReader::new(file))
-        .map(|d| d.with_limits(Limits::unlimited()))
+/// Decoder limits: tags and chunks are bounded so that no claim in a
+/// header can make the `tiff` crate allocate more than the budget allows.
+fn limits(budget: &Budget) -> Limits {
+    let mut limits = Limits::default();
+    // One decoded chunk: at most the whole budget as f64, within 16 MiB..1 GiB.
+    let chunk = budget.max_cells.saturating_mul(8).clamp(16 << 20, 1 << 30);
+    limits.decoding_buffer_size = chunk as usize;
+    limits.intermediate_buffer_size = chunk as usize;
+    // Tags (strip offsets of a big striped file included) up to 64 MiB.
+    limits.ifd_value_size = 64 << 20;
+    limits
+}
+
+/// The decoder of a TIFF stream, and whether it is a BigTIFF.
+fn open_decoder<R: Read + Seek>(
+    path: &Path,
+    mut reader: R,
+    budget: &Budget,
+) -> Result<(Decoder<R>, bool), ReadError> {
+    let mut magic = [0u8; 4];
+    let n = reader
+        .read(&mut magic)
+        .and_then(|n| reader.rewind().map(|_| n))
+        .map_err(|e| ReadError::Failed(Error::io(path, e)))?;
+    if !has_tiff_signature(&magic[..n]) {
+        return Err(failed(path, "not a TIFF file (no TIFF signature)"));
+    }
+    Decoder::new(reader)
+        .map(|d| (d.with_limits(limits(budget)), is_bigtiff(&magic)))
         .map_err(|e| match e {
             tiff::TiffError::UnsupportedError(u) => {
                 unsupported(path, format!("unsupported TIFF ({u})"))
@@ -198,10 +297,20 @@ fn tag_f64s<R: Read + Seek>(
     }
 }
 
-fn header<R: Read + Seek>(path: &Path, d: &mut Decoder<R>) -> Result<Header, ReadError> {
+fn header<R: Read + Seek>(
+    path: &Path,
+    d: &mut Decoder<R>,
+    bigtiff: bool,
+) -> Result<Header, ReadError> {
     let (w, h) = d
         .dimensions()
         .map_err(|e| failed(path, format!("no image size ({e})")))?;
+    if w == 0 || h == 0 {
+        return Err(failed(
+            path,
+            format!("the image is {w} x {h} samples: it holds no elevation grid"),
+        ));
+    }
     let spp = tag_u16(path, d, Tag::SamplesPerPixel, 1)?;
     if spp != 1 {
         return Err(unsupported(
@@ -223,7 +332,7 @@ fn header<R: Read + Seek>(path: &Path, d: &mut Decoder<R>) -> Result<Header, Rea
         ChunkType::Strip => "striped",
         ChunkType::Tile => "tiled",
     };
-    let bigtiff = if is_bigtiff(path)? { ", BigTIFF" } else { "" };
+    let bigtiff = if bigtiff { ", BigTIFF" } else { "" };
     let format = format!("GeoTIFF ({type_name}, {compression_label}, {layout}{bigtiff})");
 
     let keys = geokeys(path, d)?;
@@ -240,6 +349,9 @@ fn header<R: Read + Seek>(path: &Path, d: &mut Decoder<R>) -> Result<Header, Rea
         transform.origin_x -= transform.cell_x / 2.0;
         transform.origin_y += transform.cell_y / 2.0;
     }
+    transform
+        .check_on_earth(h as usize, w as usize, &crs)
+        .map_err(|m| failed(path, m))?;
     let nodata =
         match d.find_tag(Tag::GdalNodata) {
             Ok(None) => None,
@@ -273,12 +385,9 @@ fn parse_nodata(text: &str) -> Option<f64> {
     }
 }
 
-fn is_bigtiff(path: &Path) -> Result<bool, ReadError> {
-    let mut magic = [0u8; 4];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .map_err(|e| ReadError::Failed(Error::io(path, e)))?;
-    Ok(magic[2..] == [b'+', 0] || magic[2..] == [0, b'+'])
+/// `true` for the BigTIFF signature (`II+\0`, `MM\0+`).
+fn is_bigtiff(magic: &[u8]) -> bool {
+    matches!(magic.get(2..4), Some([b'+', 0]) | Some([0, b'+']))
 }
 
 /// The short-valued GeoKeys `(id, value)` of the GeoKeyDirectoryTag.

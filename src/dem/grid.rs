@@ -32,6 +32,10 @@ pub struct Dem {
     pub inputs: Vec<InputInfo>,
 }
 
+/// How far outside the outermost sample centres a position may lie and
+/// still count as on the grid, in cells (moved onto the edge).
+pub const EDGE_TOLERANCE_CELLS: f64 = 1e-3;
+
 /// Summary statistics of a grid's heights.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct DemStats {
@@ -94,10 +98,43 @@ impl Dem {
     }
 
     /// `true` when `p` lies within the extent of the sample centres, where
-    /// heights can be interpolated.
+    /// heights can be interpolated, edges included, with a tolerance of
+    /// [`EDGE_TOLERANCE_CELLS`] (a corner sample given in degrees may come
+    /// out a hair outside after rounding).
     pub fn covers(&self, p: Position) -> bool {
+        self.clamp_inside(p).is_some()
+    }
+
+    /// `p` moved onto the extent of the sample centres when it lies at most
+    /// [`EDGE_TOLERANCE_CELLS`] outside (and unchanged inside); `None`
+    /// when it lies farther out or is not finite.
+    pub fn clamp_inside(&self, p: Position) -> Option<Position> {
+        if !p.is_finite() || self.rows() == 0 || self.cols() == 0 {
+            return None;
+        }
         let (r, c) = self.sample_index(p);
-        r >= 0.0 && c >= 0.0 && r <= (self.rows() - 1) as f64 && c <= (self.cols() - 1) as f64
+        let (last_r, last_c) = ((self.rows() - 1) as f64, (self.cols() - 1) as f64);
+        let t = EDGE_TOLERANCE_CELLS;
+        let inside = |v: f64, last: f64| v >= -t && v <= last + t;
+        if !(inside(r, last_r) && inside(c, last_c)) {
+            return None;
+        }
+        if (0.0..=last_r).contains(&r) && (0.0..=last_c).contains(&c) {
+            return Some(p);
+        }
+        // A hair inside the edge, so the way back to indices, which rounds,
+        // cannot land outside again.
+        let inward = |v: f64, last: f64| {
+            if (0.0..=last).contains(&v) {
+                v
+            } else {
+                v.clamp(1e-9, last - 1e-9)
+            }
+        };
+        let (x, y) = self
+            .transform
+            .sample_to_xy(inward(r, last_r), inward(c, last_c));
+        Some(Position::new(x, y))
     }
 
     /// Minimum, maximum and void count, in one pass.

@@ -73,20 +73,32 @@ pub fn is_hgt_path(path: &Path) -> bool {
 /// Reads an SRTM tile (`.hgt`, or a `.zip` holding one `.hgt`).
 ///
 /// `origin` gives the south-west corner `(lat, lon)` in degrees when the
-/// file name is not a tile name.
+/// file name is not a tile name. Only regular files are read, and never
+/// more bytes than an SRTM1 tile holds, whatever a zip header claims.
 pub fn read(path: &Path, origin: Option<(f64, f64)>) -> Result<Dem> {
     let (lat0, lon0) = corner(path, origin)?;
-    let bytes = read_bytes(path)?;
+    let (file, len) = crate::input::open_regular(path)?;
+    let bytes = tile_bytes(path, std::io::BufReader::new(file), len)?;
     decode(path, &bytes, lat0, lon0)
+}
+
+/// Reads a tile held in memory (raw, or zipped when `path` ends in
+/// `.zip`); `path` names it in messages and gives its corner unless
+/// `origin` does. The same checks as [`read`] apply (this is what the fuzz
+/// target drives).
+pub fn read_bytes(path: &Path, bytes: &[u8], origin: Option<(f64, f64)>) -> Result<Dem> {
+    let (lat0, lon0) = corner(path, origin)?;
+    let raw = tile_bytes(path, std::io::Cursor::new(bytes), bytes.len() as u64)?;
+    decode(path, &raw, lat0, lon0)
 }
 
 /// The geometry of an SRTM tile from its name and size, without reading its
 /// samples: `(transform, samples per side, format)`.
 pub fn probe(path: &Path, origin: Option<(f64, f64)>) -> Result<(GeoTransform, usize, String)> {
     let (lat0, lon0) = corner(path, origin)?;
+    let (file, file_len) = crate::input::open_regular(path)?;
     let len = if is_zip(path) {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut archive = zip::ZipArchive::new(file)
+        let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
             .map_err(|e| Error::bad_file(path, format!("not a readable zip archive ({e})")))?;
         let entry = hgt_entry(path, &archive)?;
         let size = archive
@@ -95,24 +107,42 @@ pub fn probe(path: &Path, origin: Option<(f64, f64)>) -> Result<(GeoTransform, u
                 Error::bad_file(path, format!("cannot open {entry} in the archive ({e})"))
             })?
             .size();
-        size as usize
+        size
     } else {
-        std::fs::metadata(path)
-            .map_err(|e| Error::io(path, e))?
-            .len() as usize
+        file_len
     };
     let n = side(path, len)?;
     Ok((tile_transform(n, lat0, lon0), n, format_name(path)))
 }
 
+/// The south-west corner `(lat, lon)` of the tile, from `origin` or the
+/// file name, checked to be a whole tile on the Earth.
 fn corner(path: &Path, origin: Option<(f64, f64)>) -> Result<(f64, f64)> {
-    origin.or_else(|| corner_from_name(path)).ok_or_else(|| {
+    let (lat, lon) = origin.or_else(|| corner_from_name(path)).ok_or_else(|| {
         Error::bad_file(
             path,
             "the file name is not an SRTM tile name like N52W007.hgt, so its position is unknown; \
              give its south-west corner with --origin LAT,LON",
         )
-    })
+    })?;
+    check_corner(lat, lon).map_err(|m| Error::bad_file(path, m))?;
+    Ok((lat, lon))
+}
+
+/// Checks that (`lat`, `lon`) in degrees is the south-west corner of a
+/// one-degree tile on the Earth: latitude -90..=89, longitude -180..=179.
+pub fn check_corner(lat: f64, lon: f64) -> std::result::Result<(), String> {
+    if !(lat.is_finite() && (-90.0..=89.0).contains(&lat)) {
+        return Err(format!(
+            "a tile's south-west corner lies at latitude -90..89 (its north edge at most 90), not {lat}"
+        ));
+    }
+    if !(lon.is_finite() && (-180.0..=179.0).contains(&lon)) {
+        return Err(format!(
+            "a tile's south-west corner lies at longitude -180..179 (its east edge at most 180), not {lon}"
+        ));
+    }
+    Ok(())
 }
 
 fn is_zip(path: &Path) -> bool {
@@ -134,8 +164,8 @@ fn tile_transform(n: usize, lat0: f64, lon0: f64) -> GeoTransform {
 }
 
 /// Samples per side of a tile of `len` bytes, or an error naming the sizes expected.
-fn side(path: &Path, len: usize) -> Result<usize> {
-    match SIDES.iter().find(|(n, _)| n * n * 2 == len) {
+fn side(path: &Path, len: u64) -> Result<usize> {
+    match SIDES.iter().find(|(n, _)| (n * n * 2) as u64 == len) {
         Some(&(n, _)) => Ok(n),
         None => {
             let detail = if len == 0 {
@@ -173,34 +203,61 @@ fn hgt_entry<R: Read + std::io::Seek>(path: &Path, archive: &zip::ZipArchive<R>)
     }
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+/// The largest tile, bytes: SRTM1, 3601 x 3601 samples of 2 bytes.
+const MAX_TILE_BYTES: u64 = 3601 * 3601 * 2;
+
+/// The raw samples of a tile from a `len`-byte source: the bytes themselves,
+/// or the one `.hgt` entry of a zip archive. Sizes are checked before
+/// reading, and a zip entry is inflated no further than the largest tile,
+/// whatever its header claims.
+fn tile_bytes<R: Read + std::io::Seek>(path: &Path, source: R, len: u64) -> Result<Vec<u8>> {
     if !is_zip(path) {
-        return std::fs::read(path).map_err(|e| Error::io(path, e));
+        side(path, len)?;
+        let mut bytes = Vec::with_capacity(len as usize);
+        source
+            .take(len)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(path, e))?;
+        return Ok(bytes);
     }
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut archive = zip::ZipArchive::new(file)
+    let mut archive = zip::ZipArchive::new(source)
         .map_err(|e| Error::bad_file(path, format!("not a readable zip archive ({e})")))?;
     let entry = hgt_entry(path, &archive)?;
-    let mut f = archive
+    let f = archive
         .by_name(&entry)
         .map_err(|e| Error::bad_file(path, format!("cannot open {entry} in the archive ({e})")))?;
     let declared = f.size();
-    let max = (3601 * 3601 * 2) as u64;
-    if declared > max {
+    if declared > MAX_TILE_BYTES {
         return Err(Error::bad_file(
             path,
-            format!("{entry} in the archive is {declared} bytes, larger than any SRTM tile"),
+            format!("{entry} in the archive claims {declared} bytes, more than any SRTM tile ({MAX_TILE_BYTES})"),
         ));
     }
+    side(path, declared)?;
     let mut bytes = Vec::with_capacity(declared as usize);
-    f.read_to_end(&mut bytes)
+    // The header may lie: inflate at most one byte past the claim.
+    f.take(declared + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| Error::bad_file(path, format!("{entry} in the archive is damaged ({e})")))?;
+    let got = bytes.len() as u64;
+    if got > declared {
+        return Err(Error::bad_file(
+            path,
+            format!("{entry} in the archive inflates to more than the {declared} bytes its header claims; the archive is damaged"),
+        ));
+    }
+    if got < declared {
+        return Err(Error::bad_file(
+            path,
+            format!("{entry} in the archive inflates to {got} bytes, fewer than the {declared} its header claims; the archive is damaged"),
+        ));
+    }
     Ok(bytes)
 }
 
 /// Decodes the raw bytes of a tile whose south-west corner is (`lat0`, `lon0`).
 pub fn decode(path: &Path, bytes: &[u8], lat0: f64, lon0: f64) -> Result<Dem> {
-    let n = side(path, bytes.len())?;
+    let n = side(path, bytes.len() as u64)?;
     // Rows decode in parallel: an SRTM1 tile is 13 M samples.
     let mut heights = vec![0f32; n * n];
     let checks: Vec<(usize, Option<(usize, i16)>)> = heights

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use super::georef::{Crs, GeoTransform};
 use super::voids::{fill_voids, MAX_FILL_SAMPLES};
 use super::{geotiff, hgt, mosaic, Dem};
+use crate::budget::Budget;
 use crate::error::{Error, Result};
 
 /// Options that apply when reading elevation files.
@@ -23,6 +24,9 @@ pub struct LoadOptions {
     /// do not touch (the space between them becomes void); without it such
     /// a set of tiles is refused (see [`super::mosaic`]).
     pub mosaic_anyway: bool,
+    /// The most cells a grid (one file or the mosaic) may have; checked
+    /// against every header before samples are read.
+    pub budget: Budget,
 }
 
 /// A loaded grid and the warnings met while building it (tiles that
@@ -114,10 +118,10 @@ pub(super) fn detect(path: &Path, options: &LoadOptions) -> Result<Reader> {
             "is a directory; name the elevation files in it",
         ));
     }
+    // Devices and FIFOs are refused before a byte is read from them.
+    let (mut file, _) = crate::input::open_regular(path)?;
     let mut magic = [0u8; 4];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut magic))
-        .map_err(|e| Error::io(path, e))?;
+    let n = file.read(&mut magic).map_err(|e| Error::io(path, e))?;
     if geotiff::has_tiff_signature(&magic[..n]) {
         return Ok(Reader::GeoTiff);
     }
@@ -209,15 +213,30 @@ fn gdal_probe(path: &Path) -> Result<Probe> {
 /// Reads `path` with `reader`, voids left as `NaN`.
 pub(super) fn read_with(path: &Path, reader: Reader, options: &LoadOptions) -> Result<Dem> {
     match reader {
-        Reader::Hgt => hgt::read(path, options.origin),
-        Reader::GeoTiff => match geotiff::read(path) {
+        Reader::Hgt => {
+            // Tiles have fixed sizes, but the budget is the user's: checked too.
+            let (_, n, _) = hgt::probe(path, options.origin)?;
+            options
+                .budget
+                .check_cells(n as u64, n as u64, &path.display().to_string())?;
+            hgt::read(path, options.origin)
+        }
+        Reader::GeoTiff => match geotiff::read(path, &options.budget) {
             Ok(dem) => Ok(dem),
             #[cfg(feature = "gdal")]
             Err(geotiff::ReadError::Unsupported(_)) => super::gdal::read(path),
             Err(e) => Err(e.into()),
         },
         #[cfg(feature = "gdal")]
-        Reader::Gdal => super::gdal::read(path),
+        Reader::Gdal => {
+            let p = gdal_probe(path)?;
+            options.budget.check_cells(
+                p.rows as u64,
+                p.cols as u64,
+                &path.display().to_string(),
+            )?;
+            super::gdal::read(path)
+        }
     }
 }
 

@@ -84,16 +84,19 @@ pub(super) fn assemble(paths: &[PathBuf], options: &LoadOptions) -> Result<(Dem,
         .iter()
         .map(|b| b[3])
         .fold(f64::NEG_INFINITY, f64::max);
-    let cols = ((east - west) / cell_x).round() as usize;
-    let rows = ((north - south) / cell_y).round() as usize;
-    if rows.saturating_mul(cols) > MAX_MOSAIC_SAMPLES {
+    let (cols_f, rows_f) = (
+        ((east - west) / cell_x).round(),
+        ((north - south) / cell_y).round(),
+    );
+    let what = format!("the mosaic of {} tiles", tiles.len());
+    options.budget.check_cells_f64(rows_f, cols_f, &what)?;
+    if rows_f * cols_f > MAX_MOSAIC_SAMPLES as f64 {
         return Err(Error::param(format!(
-            "the {} tiles span {rows} x {cols} samples ({:.1} GiB), more than downhill joins ({} samples); name fewer or closer tiles",
-            tiles.len(),
-            (rows * cols * 4) as f64 / (1u64 << 30) as f64,
-            MAX_MOSAIC_SAMPLES
+            "{what} would span {rows_f:.0} x {cols_f:.0} samples ({:.1} GiB), more than downhill joins ({MAX_MOSAIC_SAMPLES} samples); name fewer or closer tiles",
+            rows_f * cols_f * 4.0 / (1u64 << 30) as f64,
         )));
     }
+    let (rows, cols) = (rows_f as usize, cols_f as usize);
     let transform = GeoTransform {
         origin_x: west,
         origin_y: north,

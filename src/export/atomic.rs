@@ -26,15 +26,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut temp = temp_file_in(dir).map_err(|e| Error::io(path, e))?;
     temp.write_all(bytes).map_err(|e| Error::io(path, e))?;
     temp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    temp.persist(path)
+        .map_err(|e| Error::io(path, without_temp_path(e.error)))?;
     sync_directory(dir);
     Ok(())
 }
 
 /// A temporary file in `dir`, named so that a leftover is recognisable.
+///
+/// Its errors do not name the temporary (the `tempfile` crate appends its
+/// path, a name the user never chose): the caller names the real target.
 fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    temp_file_named_in(dir).map_err(without_temp_path)
+}
+
+/// The operating system's error inside one that `tempfile` wrapped with the
+/// temporary's path.
+fn without_temp_path(e: std::io::Error) -> std::io::Error {
+    let os = e
+        .get_ref()
+        .and_then(|inner| inner.source())
+        .and_then(|source| source.downcast_ref::<std::io::Error>())
+        .and_then(std::io::Error::raw_os_error)
+        .or_else(|| e.raw_os_error());
+    match os {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None if e.get_ref().is_some() => std::io::Error::from(e.kind()),
+        None => e,
+    }
+}
+
+fn temp_file_named_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".downhill-").suffix(".tmp");
+    builder.prefix(TEMP_PREFIX).suffix(TEMP_SUFFIX);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -57,21 +81,45 @@ fn sync_directory(dir: &Path) {
     let _ = dir;
 }
 
-/// An output directory (`--out DIR`) that downhill writes into.
+/// The prefix and suffix of every temporary file downhill creates.
+const TEMP_PREFIX: &str = ".downhill-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// An output directory (`--out DIR`) that downhill writes a run's files into.
 ///
-/// downhill records every file it writes in [`MANIFEST_NAME`]; a file listed
-/// there may be replaced by a later run, any other existing file is left
-/// alone unless `force` is set.
-#[derive(Debug, Clone)]
+/// The contract, for every command that writes:
+///
+/// - **No clobbering.** downhill records every file it writes in
+///   [`MANIFEST_NAME`]; a file listed there may be replaced by a later run,
+///   any other existing file is left alone unless `force` is set.
+/// - **One run at a time.** The directory is locked (an advisory `flock`
+///   on the directory itself) from [`OutputDir::create`] until the
+///   `OutputDir` is dropped; a second run into the same directory waits
+///   there, before it has read or written anything.
+/// - **Published together.** [`OutputDir::write`] only stages a file (a
+///   complete, flushed temporary beside its target); [`OutputDir::commit`]
+///   renames every staged file into place in one final step, after every
+///   product is ready. A run that fails or is dropped before committing
+///   leaves the directory as it found it.
+/// - **No debris.** Temporaries left by killed runs (`.downhill-*.tmp`) are
+///   removed when the next run takes the lock: while it holds the lock no
+///   other live run can own them.
+#[derive(Debug)]
 pub struct OutputDir {
     path: PathBuf,
     force: bool,
     written: BTreeSet<String>,
+    staged: Vec<(String, tempfile::TempPath)>,
+    /// Held open for the lock; released when dropped.
+    _lock: std::fs::File,
+    /// Stale temporaries removed when the lock was taken.
+    cleaned: usize,
 }
 
 impl OutputDir {
     /// Opens `path` as an output directory, creating it (and its parents) if
-    /// needed. With `force`, existing files may be replaced even if downhill
+    /// needed, and locks it for this run (waiting while another run holds
+    /// it). With `force`, existing files may be replaced even if downhill
     /// did not write them.
     ///
     /// Fails if `path` exists and is not a directory, cannot be created, or
@@ -84,6 +132,27 @@ impl OutputDir {
             ));
         }
         std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
+        Self::open(path, force)
+    }
+
+    /// Opens the existing directory `path` (for `-o DIR/NAME`, whose
+    /// directory the user names and downhill does not create) and locks it
+    /// as [`OutputDir::create`] does.
+    pub fn existing(path: &Path, force: bool) -> Result<OutputDir> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => Self::open(path, force),
+            Ok(_) => Err(Error::bad_file(path, "is not a directory")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::bad_file(
+                path,
+                "the directory does not exist; create it first or write elsewhere",
+            )),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    fn open(path: &Path, force: bool) -> Result<OutputDir> {
+        let lock = lock_directory(path)?;
+        let cleaned = remove_stale_temporaries(path);
         let manifest = path.join(MANIFEST_NAME);
         let written = match std::fs::read_to_string(&manifest) {
             Ok(text) => text
@@ -99,12 +168,21 @@ impl OutputDir {
             path: path.to_path_buf(),
             force,
             written,
+            staged: Vec::new(),
+            _lock: lock,
+            cleaned,
         })
     }
 
     /// The directory.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How many stale temporaries of killed runs were removed when the
+    /// directory was opened.
+    pub fn stale_removed(&self) -> usize {
+        self.cleaned
     }
 
     /// Checks, before anything is computed or written, that every file in
@@ -120,24 +198,60 @@ impl OutputDir {
         Ok(())
     }
 
-    /// Writes `bytes` atomically to the file `name` in this directory and
-    /// returns its path. Refuses, naming the file, to replace an existing
-    /// file downhill did not write, unless `force`.
+    /// Stages `bytes` as the file `name` in this directory: checks the name
+    /// (refusing, naming the file, to replace an existing file downhill did
+    /// not write, unless `force`), writes a complete, flushed temporary
+    /// beside it, and returns the path the file will have once
+    /// [`OutputDir::commit`] publishes it. Staging a name again replaces the
+    /// earlier bytes.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
         let target = self.check_one(name)?;
-        // Recorded first: a crash between the two writes leaves a manifest
+        let mut temp = temp_file_in(&self.path).map_err(|e| Error::io(&target, e))?;
+        temp.write_all(bytes).map_err(|e| Error::io(&target, e))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(&target, e))?;
+        let temp = temp.into_temp_path();
+        self.staged.retain(|(n, _)| n != name);
+        self.staged.push((name.to_owned(), temp));
+        Ok(target)
+    }
+
+    /// Publishes every staged file: records the names in the manifest, then
+    /// renames each temporary over its target, and returns the paths
+    /// written, in the order they were staged.
+    ///
+    /// Nothing is renamed before every file of the run has been staged, and
+    /// the lock keeps other runs out until the last rename, so files of two
+    /// runs never mix.
+    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut names = self.written.clone();
+        for (name, _) in &staged {
+            self.check_one(name)?;
+            names.insert(name.clone());
+        }
+        // Recorded first: a crash between the two steps leaves a manifest
         // entry for a file that may be missing, which is harmless, rather
         // than a file of ours that a later run would refuse to replace.
-        if self.written.insert(name.to_owned()) {
+        if names != self.written {
             let mut list = String::new();
-            for n in &self.written {
+            for n in &names {
                 list.push_str(n);
                 list.push('\n');
             }
             write_atomic(&self.path.join(MANIFEST_NAME), list.as_bytes())?;
+            self.written = names;
         }
-        write_atomic(&target, bytes)?;
-        Ok(target)
+        let mut paths = Vec::with_capacity(staged.len());
+        for (name, temp) in staged {
+            let target = self.path.join(&name);
+            temp.persist(&target)
+                .map_err(|e| Error::io(&target, without_temp_path(e.error)))?;
+            paths.push(target);
+        }
+        sync_directory(&self.path);
+        Ok(paths)
     }
 
     /// Validates `name` and returns the path it would be written to.
@@ -146,6 +260,7 @@ impl OutputDir {
             && name != "."
             && name != ".."
             && name != MANIFEST_NAME
+            && !(name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX))
             && !name.contains(['/', '\\', '\n', '\r'])
             && Path::new(name).file_name() == Some(std::ffi::OsStr::new(name));
         if !plain {
@@ -177,6 +292,52 @@ impl OutputDir {
     }
 }
 
+/// Takes the run's exclusive advisory lock on the directory `path`,
+/// waiting while another run holds it.
+fn lock_directory(path: &Path) -> Result<std::fs::File> {
+    use fs4::fs_std::FileExt;
+    #[cfg(unix)]
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    // Elsewhere a directory cannot be opened as a file: lock a file in it.
+    #[cfg(not(unix))]
+    let file = {
+        let lock = path.join(".downhill-lock");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|e| Error::io(&lock, e))?
+    };
+    FileExt::lock_exclusive(&file).map_err(|e| {
+        Error::io(
+            path,
+            std::io::Error::new(e.kind(), format!("cannot lock the output directory ({e})")),
+        )
+    })?;
+    Ok(file)
+}
+
+/// Removes `.downhill-*.tmp` files in `dir` (left by killed runs; the
+/// caller holds the directory's lock, so no live run owns them) and returns
+/// how many. Best effort: one that cannot be removed is left.
+fn remove_stale_temporaries(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(TEMP_PREFIX)
+                && name.ends_with(TEMP_SUFFIX)
+                && e.file_type().is_ok_and(|t| t.is_file())
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +362,8 @@ mod tests {
         dir.write("b.gpx", b"1").unwrap();
         dir.write("a.geojson", b"2").unwrap();
         dir.write("b.gpx", b"3").unwrap();
+        dir.commit().unwrap();
+        assert_eq!(std::fs::read(tmp.path().join("b.gpx")).unwrap(), b"3");
         let manifest = std::fs::read_to_string(tmp.path().join(MANIFEST_NAME)).unwrap();
         let mut names: Vec<&str> = manifest.lines().collect();
         names.sort_unstable();

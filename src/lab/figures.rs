@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::contour;
-use super::png::{hex, ramp, write_png, DrawResult, FONT};
+use super::png::{hex, ramp, render_png as write_png, DrawResult, FONT};
 use super::{least_squares, leinster, quartic, saddle};
 use crate::agents::{AgentKind, Track};
 use crate::analytic::AnalyticSurface;
@@ -27,7 +27,7 @@ fn legend_line(c: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
 }
 
 /// Distance to x* per iteration for gradient descent and heavy ball, log scale.
-pub fn least_squares(path: &Path, outcome: &least_squares::Outcome) -> Result<()> {
+pub fn least_squares(path: &Path, outcome: &least_squares::Outcome) -> Result<Vec<u8>> {
     write_png(path, (1000, 650), |root| {
         root.fill(&WHITE)?;
         let all = outcome.gradient_descent.iter().chain(&outcome.heavy_ball);
@@ -93,7 +93,7 @@ pub fn least_squares(path: &Path, outcome: &least_squares::Outcome) -> Result<()
 }
 
 /// The ball's path over the quartic, and x per iteration settling at 9/4.
-pub fn quartic(path: &Path, surface: &AnalyticSurface, track: &Track) -> Result<()> {
+pub fn quartic(path: &Path, surface: &AnalyticSurface, track: &Track) -> Result<Vec<u8>> {
     write_png(path, (1500, 620), |root| {
         root.fill(&WHITE)?;
         let (left, right) = root.split_horizontally(750);
@@ -219,7 +219,7 @@ pub fn saddle(
     surface: &AnalyticSurface,
     momentum: &[saddle::Run],
     nesterov: &[saddle::Run],
-) -> Result<()> {
+) -> Result<Vec<u8>> {
     let runs = momentum.iter().chain(nesterov);
     let mut b = [-1.5f64, -1.5, 1.5, 1.5];
     for p in runs.flat_map(|r| r.track.points.iter()) {
@@ -369,7 +369,7 @@ fn saddle_panel(
 
 /// The walker's and the ball's tracks from Mount Leinster over the
 /// terrain (left) and their elevation profiles (right).
-pub fn leinster(path: &Path, outcome: &leinster::Outcome) -> Result<()> {
+pub fn leinster(path: &Path, outcome: &leinster::Outcome) -> Result<Vec<u8>> {
     let t = &outcome.terrain;
     let mut b = [
         f64::INFINITY,

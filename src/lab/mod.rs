@@ -23,6 +23,7 @@ pub mod saddle;
 use crate::agents::{Agent, AgentKind, StepParams, StopRules, Track};
 use crate::dem::Position;
 use crate::error::{Error, Result};
+use crate::export::OutputDir;
 use crate::terrain::{Surface, Vector};
 
 /// Stop rules that let an agent run exactly `n` iterations: no tolerance
@@ -81,20 +82,41 @@ pub struct Finding {
 pub const EXPERIMENTS: [&str; 4] = ["least-squares", "quartic", "saddle", "leinster"];
 
 /// Runs every experiment and writes its figure into `out` (created if
-/// needed). `tile` is the SRTM tile for the Mount Leinster run (`None`
+/// needed) through an [`OutputDir`]: published together at the end, never
+/// replacing a file downhill did not write. `tile` is the SRTM tile for the Mount Leinster run (`None`
 /// skips it); `progress` is told the name of each experiment as it starts.
 pub fn run_all(
     out: &std::path::Path,
     tile: Option<&std::path::Path>,
+    progress: impl FnMut(&str),
+) -> Result<Vec<Finding>> {
+    let mut dir = OutputDir::create(out, false)?;
+    let found = run_all_into(&mut dir, tile, progress)?;
+    dir.commit()?;
+    Ok(found)
+}
+
+/// [`run_all`] into an open output directory: every figure is staged in
+/// `dir`, published when the caller commits it (after the last
+/// experiment), and refused up front if it would replace a file downhill
+/// did not write (unless `dir` was opened with `force`).
+pub fn run_all_into(
+    dir: &mut OutputDir,
+    tile: Option<&std::path::Path>,
     mut progress: impl FnMut(&str),
 ) -> Result<Vec<Finding>> {
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let mut names = vec!["least-squares.png", "quartic.png", "saddle.png"];
+    if tile.is_some() {
+        names.push("leinster.png");
+    }
+    dir.check_writable(&names)?;
+    let out = dir.path().to_path_buf();
     let mut found = Vec::new();
 
     progress(EXPERIMENTS[0]);
     let ls = least_squares::Problem::notes().run();
     let figure = out.join("least-squares.png");
-    figures::least_squares(&figure, &ls)?;
+    dir.write("least-squares.png", &figures::least_squares(&figure, &ls)?)?;
     let last = |d: &[f64]| d.last().copied().unwrap_or(f64::NAN);
     found.push(Finding {
         experiment: EXPERIMENTS[0],
@@ -115,7 +137,7 @@ pub fn run_all(
     let q_surface = quartic::surface()?;
     let q = quartic::run(&q_surface)?;
     let figure = out.join("quartic.png");
-    figures::quartic(&figure, &q_surface, &q)?;
+    dir.write("quartic.png", &figures::quartic(&figure, &q_surface, &q)?)?;
     let end = q.points.last().map_or(f64::NAN, |p| p.position.x);
     found.push(Finding {
         experiment: EXPERIMENTS[1],
@@ -132,7 +154,7 @@ pub fn run_all(
     let m = saddle::run(&s_surface, AgentKind::Momentum)?;
     let n = saddle::run(&s_surface, AgentKind::Nesterov)?;
     let figure = out.join("saddle.png");
-    figures::saddle(&figure, &s_surface, &m, &n)?;
+    dir.write("saddle.png", &figures::saddle(&figure, &s_surface, &m, &n)?)?;
     let results = m
         .iter()
         .map(|r| (AgentKind::Momentum, r))
@@ -161,7 +183,7 @@ pub fn run_all(
         progress(EXPERIMENTS[3]);
         let o = leinster::run(tile)?;
         let figure = out.join("leinster.png");
-        figures::leinster(&figure, &o)?;
+        dir.write("leinster.png", &figures::leinster(&figure, &o)?)?;
         let results = o
             .tracks
             .iter()

@@ -1,6 +1,5 @@
-//! Drawing figures into memory and writing them as PNG files atomically.
+//! Drawing figures into memory and encoding them as PNG.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -33,13 +32,14 @@ fn register_font() -> Result<()> {
     }
 }
 
-/// Draws a `width` x `height` figure with `draw` and writes it to `path` as a
-/// PNG, atomically (a temporary file in the same directory, then a rename).
-pub(crate) fn write_png(
+/// Draws a `width` x `height` figure with `draw` and returns it encoded as
+/// PNG; `path` (where it will be written, through
+/// [`crate::export::OutputDir`]) names it in messages.
+pub(crate) fn render_png(
     path: &Path,
     (width, height): (u32, u32),
     draw: impl FnOnce(DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> DrawResult,
-) -> Result<()> {
+) -> Result<Vec<u8>> {
     register_font()?;
     let mut pixels = vec![0u8; width as usize * height as usize * 3];
     {
@@ -52,15 +52,7 @@ pub(crate) fn write_png(
     image
         .write_to(&mut encoded, image::ImageFormat::Png)
         .map_err(|e| Error::bad_file(path, format!("cannot encode the PNG: {e}")))?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, e))?;
-    tmp.write_all(encoded.get_ref())
-        .map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    Ok(encoded.into_inner())
 }
 
 /// An `#rrggbb` colour (as [`crate::agents::AgentKind::colour`] gives), grey if malformed.

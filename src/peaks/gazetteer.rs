@@ -11,6 +11,10 @@ use crate::error::{Error, Result};
 /// The bundled gazetteer, `data/peaks.csv`.
 const BUNDLED: &str = include_str!("../../data/peaks.csv");
 
+/// The largest gazetteer file read, bytes (64 MiB: about a million peaks
+/// as CSV; parsed GeoJSON takes several times its size in memory).
+pub const MAX_GAZETTEER_BYTES: u64 = 64 << 20;
+
 /// A named summit as published.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Peak {
@@ -44,8 +48,13 @@ impl Gazetteer {
     /// Reads a user's gazetteer: CSV (`name,lat,lon[,elevation]`, header
     /// optional) or GeoJSON (Point features with a `name` property), told
     /// apart by the extension (`.geojson`/`.json`) or a leading `{`.
+    ///
+    /// Only a regular file of at most [`MAX_GAZETTEER_BYTES`] is read, or
+    /// standard input when `path` is `-`.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::input::read_capped(path, MAX_GAZETTEER_BYTES, "a gazetteer")?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| Error::bad_file(path, format!("is not UTF-8 text ({e})")))?;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -135,7 +144,9 @@ impl Gazetteer {
             .collect()
     }
 
-    fn from_csv(text: &str, path: &Path) -> Result<Self> {
+    /// Parses CSV gazetteer text (`name,lat,lon[,elevation[,country[,source]]]`
+    /// rows, or columns named by a header row); `path` names it in messages.
+    pub fn from_csv(text: &str, path: &Path) -> Result<Self> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -172,7 +183,9 @@ impl Gazetteer {
         Ok(g)
     }
 
-    fn from_geojson(text: &str, path: &Path) -> Result<Self> {
+    /// Parses GeoJSON gazetteer text (Point features with a `name`
+    /// property); `path` names it in messages.
+    pub fn from_geojson(text: &str, path: &Path) -> Result<Self> {
         let gj: geojson::GeoJson = text
             .parse()
             .map_err(|e| Error::bad_file(path, format!("not valid GeoJSON ({e})")))?;

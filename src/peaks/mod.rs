@@ -10,6 +10,6 @@ mod gazetteer;
 mod name;
 mod snap;
 
-pub use gazetteer::{Gazetteer, Peak};
-pub use name::normalise;
-pub use snap::{snap_to_summit, Snapped};
+pub use gazetteer::{Gazetteer, Peak, MAX_GAZETTEER_BYTES};
+pub use name::{normalise, slug, MAX_SLUG_CHARS};
+pub use snap::{snap_to_summit, Snapped, MAX_SNAP_M};

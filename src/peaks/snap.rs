@@ -6,6 +6,10 @@ use crate::dem::{Dem, Position};
 use crate::error::{Error, Result};
 use crate::terrain::{GradientScheme, Surface, Terrain};
 
+/// The farthest a start may be snapped, metres (10 km): published summit
+/// positions are off by metres to hundreds of metres, never more.
+pub const MAX_SNAP_M: f64 = 10_000.0;
+
 /// A start moved to the DEM's summit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Snapped {
@@ -27,18 +31,18 @@ pub struct Snapped {
 /// spacing, so the rule is the same on geographic and projected grids.
 /// If no sample lies within the radius, the nearest sample is taken.
 pub fn snap_to_summit(dem: &Dem, at: Position, radius_m: f64) -> Result<Snapped> {
-    if !(radius_m.is_finite() && radius_m >= 0.0) {
+    if !(radius_m.is_finite() && (0.0..=MAX_SNAP_M).contains(&radius_m)) {
         return Err(Error::param(format!(
-            "--snap {radius_m}: give a distance in metres, 0 or more"
+            "--snap {radius_m}: give a distance in metres from 0 to {MAX_SNAP_M}"
         )));
     }
-    if !dem.covers(at) {
+    let Some(at) = dem.clamp_inside(at) else {
         let [w, s, e, n] = dem.bounds();
         return Err(Error::BadStart(format!(
             "({}, {}) lies outside the elevation data (bounds: west {w:.4}, south {s:.4}, east {e:.4}, north {n:.4})",
             at.x, at.y
         )));
-    }
+    };
     if radius_m == 0.0 {
         let terrain = Terrain::new(dem.clone(), GradientScheme::Central)?;
         let elevation = terrain.elevation(at).map_err(|_| {
@@ -56,13 +60,20 @@ pub fn snap_to_summit(dem: &Dem, at: Position, radius_m: f64) -> Result<Snapped>
     }
     let (r, c) = dem.sample_index(at);
     let (dx, dy) = dem.cell_size_m(r);
-    let reach_r = (radius_m / dy).ceil() as isize + 1;
-    let reach_c = (radius_m / dx).ceil() as isize + 1;
-    let (r0, c0) = (r.round() as isize, c.round() as isize);
+    // The search window, in samples, clipped to the grid: its cost is
+    // bounded by the grid's size, whatever the radius and the cell size.
+    let (rows, cols) = (dem.rows() as f64, dem.cols() as f64);
+    let window = |centre: f64, reach: f64, n: f64| {
+        let lo = (centre - reach - 1.0).floor().clamp(0.0, n - 1.0) as isize;
+        let hi = (centre + reach + 1.0).ceil().clamp(0.0, n - 1.0) as isize;
+        (lo, hi)
+    };
+    let (r_lo, r_hi) = window(r, radius_m / dy, rows);
+    let (c_lo, c_hi) = window(c, radius_m / dx, cols);
     let mut best: Option<(f32, f64, isize, isize)> = None;
     let mut nearest: Option<(f64, isize, isize)> = None;
-    for rr in (r0 - reach_r)..=(r0 + reach_r) {
-        for cc in (c0 - reach_c)..=(c0 + reach_c) {
+    for rr in r_lo..=r_hi {
+        for cc in c_lo..=c_hi {
             let Some(h) = dem.height(rr, cc) else {
                 continue;
             };

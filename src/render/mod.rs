@@ -18,5 +18,6 @@ pub use map::{map_bounds, render_map, track_map, Extent, MapOptions, RenderedMap
 pub use shade::{hillshade, ShadeMode, ShadeOptions};
 pub use tint::{tint, tint_with_sea, HeightRange};
 pub use write::{
-    bounds_json, encode_png, georeferenced_png, world_file, write_png_with_georef, Bounds,
+    bounds_json, encode_png, georeferenced_names, georeferenced_png, world_file,
+    write_png_with_georef, Bounds,
 };

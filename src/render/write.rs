@@ -92,12 +92,23 @@ pub fn georeferenced_png(
     let mut png = Vec::new();
     encode_png(image, &mut png).map_err(|e| Error::io(png_name, e))?;
     let pgw = world_file(bounds_xy, image.width(), image.height());
-    let stem = png_name.strip_suffix(".png").unwrap_or(png_name);
+    let [png_file, pgw_file, bounds_file] = georeferenced_names(png_name);
     Ok(vec![
-        (png_name.to_string(), png),
-        (format!("{stem}.pgw"), pgw.into_bytes()),
-        (format!("{stem}.bounds.json"), bounds_json(bounds_xy, crs)?),
+        (png_file, png),
+        (pgw_file, pgw.into_bytes()),
+        (bounds_file, bounds_json(bounds_xy, crs)?),
     ])
+}
+
+/// The names of the three files [`georeferenced_png`] makes for
+/// `png_name`: the PNG, `NAME.pgw` and `NAME.bounds.json`.
+pub fn georeferenced_names(png_name: &str) -> [String; 3] {
+    let stem = png_name.strip_suffix(".png").unwrap_or(png_name);
+    [
+        png_name.to_string(),
+        format!("{stem}.pgw"),
+        format!("{stem}.bounds.json"),
+    ]
 }
 
 /// The text of `NAME.bounds.json`: `{"west", "south", "east", "north", "crs"}`

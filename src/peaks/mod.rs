@@ -11,6 +11,7 @@
 //! col, parent and isolation ([`summits`] defines them), and
 //! [`name_summits`] names them from a gazetteer.
 
+mod files;
 mod gazetteer;
 mod isolation;
 mod name;
@@ -20,6 +21,7 @@ pub mod prominence;
 mod snap;
 pub mod summits;
 
+pub use files::{summits_csv, summits_geojson, SUMMITS_CSV_HEADER};
 pub use gazetteer::{Gazetteer, Peak};
 pub use name::normalise;
 pub use naming::name_summits;

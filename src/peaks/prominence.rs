@@ -63,8 +63,9 @@ pub struct SweepCol {
     pub parent: usize,
 }
 
-/// The visiting order: non-void sample indices from the highest down, row-major within a height.
-fn descending_order(heights: &[f32]) -> Vec<u32> {
+/// The visiting order: non-void sample indices from the highest down,
+/// row-major within a height; and where each height's run ends in it.
+fn descending_order(heights: &[f32]) -> (Vec<u32>, Vec<usize>) {
     let integer = heights
         .iter()
         .all(|&h| h.is_nan() || (h.fract() == 0.0 && (-32768.0..=32767.0).contains(&h)));
@@ -81,6 +82,9 @@ fn descending_order(heights: &[f32]) -> Vec<u32> {
             counts[i] += counts[i - 1];
         }
         let total = counts[65536] as usize;
+        let mut ends: Vec<usize> = counts[1..].iter().map(|&c| c as usize).collect();
+        ends.dedup();
+        ends.retain(|&e| e > 0);
         let mut order = vec![0u32; total];
         for (i, &h) in heights.iter().enumerate() {
             if !h.is_nan() {
@@ -89,7 +93,7 @@ fn descending_order(heights: &[f32]) -> Vec<u32> {
                 counts[b] += 1;
             }
         }
-        order
+        (order, ends)
     } else {
         use rayon::prelude::*;
         // Map the float's bits to an unsigned key with the same order, then
@@ -106,13 +110,34 @@ fn descending_order(heights: &[f32]) -> Vec<u32> {
             })
             .collect();
         keys.par_sort_unstable();
-        keys.into_iter().map(|k| k as u32).collect()
+        let mut ends: Vec<usize> = (1..keys.len())
+            .filter(|&k| keys[k] >> 32 != keys[k - 1] >> 32)
+            .collect();
+        if !keys.is_empty() {
+            ends.push(keys.len());
+        }
+        (indices_of(keys), ends)
     }
+}
+
+/// A sample in the sweep: its height (metres, `NaN` for a void) and its
+/// union-find parent ([`UNVISITED`] before its level is visited).
+#[derive(Clone, Copy)]
+struct Cell {
+    h: f32,
+    parent: u32,
+}
+
+/// The sample indices of sorted keys.
+fn indices_of(keys: Vec<u64>) -> Vec<u32> {
+    keys.into_iter().map(|k| k as u32).collect()
 }
 
 /// Union-find over sample indices, with the summit each region holds.
 struct Regions {
-    parent: Vec<u32>,
+    /// Each sample's height and union-find parent side by side, so that
+    /// looking at a neighbour costs one memory access, not two.
+    cells: Vec<Cell>,
     /// Size of each root's set (union by size).
     size: Vec<u32>,
     /// Summit index held by each root.
@@ -122,10 +147,10 @@ struct Regions {
 impl Regions {
     fn find(&mut self, mut i: u32) -> u32 {
         // Path halving.
-        while self.parent[i as usize] != i {
-            let p = self.parent[i as usize];
-            let gp = self.parent[p as usize];
-            self.parent[i as usize] = gp;
+        while self.cells[i as usize].parent != i {
+            let p = self.cells[i as usize].parent;
+            let gp = self.cells[p as usize].parent;
+            self.cells[i as usize].parent = gp;
             i = gp;
         }
         i
@@ -142,7 +167,7 @@ impl Regions {
         } else {
             (b, a)
         };
-        self.parent[small as usize] = big;
+        self.cells[small as usize].parent = big;
         self.size[big as usize] += self.size[small as usize];
         self.summit[big as usize] = summit;
         big
@@ -177,70 +202,82 @@ pub fn sweep(heights: &Array2<f32>) -> Result<Vec<SweepSummit>, String> {
             &flat_heights
         }
     };
-    let order = descending_order(h);
+    let (order, run_ends) = descending_order(h);
     let mut regions = Regions {
-        parent: vec![UNVISITED; n],
+        cells: h
+            .iter()
+            .map(|&h| Cell {
+                h,
+                parent: UNVISITED,
+            })
+            .collect(),
         size: vec![1; n],
         summit: vec![0; n],
     };
     let mut summits: Vec<SweepSummit> = Vec::new();
     let mut state: Vec<RegionState> = Vec::new();
 
-    let neighbours = |i: usize| -> [Option<usize>; 8] {
+    // Offsets of the 8 neighbours of an interior sample.
+    let w = cols as isize;
+    let offsets = [-w - 1, -w, -w + 1, -1, 1, w - 1, w, w + 1];
+    // The neighbours of sample `i` into `out`; returns how many, and
+    // whether `i` lies on the raster's border.
+    let neighbours = |i: usize, out: &mut [usize; 8]| -> (usize, bool) {
         let (r, c) = (i / cols, i % cols);
-        let mut out = [None; 8];
+        if r > 0 && c > 0 && r + 1 < rows && c + 1 < cols {
+            for (o, off) in out.iter_mut().zip(offsets) {
+                *o = (i as isize + off) as usize;
+            }
+            return (8, false);
+        }
         let mut k = 0;
         for dr in [-1isize, 0, 1] {
             for dc in [-1isize, 0, 1] {
-                if dr == 0 && dc == 0 {
-                    continue;
-                }
                 let (rr, cc) = (r as isize + dr, c as isize + dc);
-                if rr >= 0 && cc >= 0 && (rr as usize) < rows && (cc as usize) < cols {
-                    out[k] = Some(rr as usize * cols + cc as usize);
+                if (dr != 0 || dc != 0)
+                    && rr >= 0
+                    && cc >= 0
+                    && (rr as usize) < rows
+                    && (cc as usize) < cols
+                {
+                    out[k] = rr as usize * cols + cc as usize;
+                    k += 1;
                 }
-                k += 1;
             }
         }
-        out
+        (k, true)
     };
+    let mut around = [0usize; 8];
 
     let mut flat: Vec<u32> = Vec::new();
     // Higher regions met by the current flat: (root, a flat sample next to it).
     let mut higher: Vec<(u32, u32)> = Vec::new();
     let mut start = 0;
-    while start < order.len() {
+    for end in run_ends {
         let level = h[order[start] as usize];
-        let mut end = start;
-        while end < order.len() && h[order[end] as usize] == level {
-            end += 1;
-        }
         for &seed in &order[start..end] {
-            if regions.parent[seed as usize] != UNVISITED {
+            if regions.cells[seed as usize].parent != UNVISITED {
                 continue;
             }
             // Collect the flat of `seed` breadth-first, visiting it.
             flat.clear();
             higher.clear();
-            regions.parent[seed as usize] = seed;
+            regions.cells[seed as usize].parent = seed;
             flat.push(seed);
             let mut on_edge = false;
             let mut next = 0;
             while next < flat.len() {
                 let i = flat[next] as usize;
                 next += 1;
-                let mut edge_here = false;
-                for nb in neighbours(i) {
-                    let Some(j) = nb else {
-                        edge_here = true;
-                        continue;
-                    };
-                    let hj = h[j];
+                let (count, mut edge_here) = neighbours(i, &mut around);
+                for &j in &around[..count] {
+                    let cell = regions.cells[j];
+                    let hj = cell.h;
                     if hj.is_nan() {
                         edge_here = true;
                     } else if hj == level {
-                        if regions.parent[j] == UNVISITED {
-                            regions.parent[j] = j as u32;
+                        if cell.parent == UNVISITED {
+                            regions.cells[j].parent = j as u32;
                             flat.push(j as u32);
                         }
                     } else if hj > level {
@@ -254,7 +291,7 @@ pub fn sweep(heights: &Array2<f32>) -> Result<Vec<SweepSummit>, String> {
             }
             // Make the flat one set rooted at the seed.
             for &i in &flat[1..] {
-                regions.parent[i as usize] = seed;
+                regions.cells[i as usize].parent = seed;
             }
             regions.size[seed as usize] = flat.len() as u32;
 
@@ -382,10 +419,12 @@ mod tests {
     #[test]
     fn float_heights_sort_like_integers() {
         let h = array![[0.5f32, -3.25, 7.75], [-0.0, 0.0, 1e-3]];
-        let order = descending_order(h.as_slice().unwrap());
+        let (order, ends) = descending_order(h.as_slice().unwrap());
         assert_eq!(order, vec![2, 0, 5, 3, 4, 1]);
+        assert_eq!(ends, vec![1, 2, 3, 5, 6]);
         let h = array![[3.0f32, -2.0, 7.0], [f32::NAN, 0.0, 3.0]];
-        let order = descending_order(h.as_slice().unwrap());
+        let (order, ends) = descending_order(h.as_slice().unwrap());
         assert_eq!(order, vec![2, 0, 5, 4, 1]);
+        assert_eq!(ends, vec![1, 3, 4, 5]);
     }
 }

@@ -44,12 +44,16 @@ PY
 fi
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-time_runs() { # command... ; prints the median wall time in seconds
+# command... ; prints the median wall time and the median CPU time (user +
+# system, all threads) in seconds: on a machine others load, CPU time says
+# what the work costs and wall time what it took.
+time_runs() {
+  local t="$WORK/time"
   for _ in $(seq "$RUNS"); do
-    local t0 t1
-    t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
-  done | median
+    /usr/bin/time -f "%e %U %S" -o "$t" "$@" >/dev/null 2>&1
+    cat "$t"
+  done >"$WORK/times"
+  echo "$(awk '{print $1}' "$WORK/times" | median) $(awk '{print $2 + $3}' "$WORK/times" | median)"
 }
 
 tile1="$WORK/srtm1/N52W007.hgt"
@@ -61,10 +65,16 @@ peaks3=$(time_runs "$BIN" -q peaks data/N52W007.hgt)
 count1=$("$BIN" -q peaks "$tile1" | tail -n +2 | wc -l)
 count1_all=$("$BIN" -q peaks "$tile1" --min-prominence 0 | tail -n +2 | wc -l)
 count3=$("$BIN" -q peaks data/N52W007.hgt | tail -n +2 | wc -l)
-printf "%-44s %8s %9s\n" command seconds summits
-printf "%-44s %8.3f %9s\n" "peaks SRTM1 (--min-prominence 30, default)" "$peaks1" "$count1"
-printf "%-44s %8.3f %9s\n" "peaks SRTM1 --min-prominence 0" "$peaks1_all" "$count1_all"
-printf "%-44s %8.3f %9s\n" "info SRTM1 (read the file only)" "$info1" "-"
-printf "%-44s %8.3f %9s\n" "peaks SRTM3 (1201 x 1201)" "$peaks3" "$count3"
-echo "ratio peaks SRTM1 / info SRTM1: $(echo "$peaks1 / $info1" | bc -l | cut -c1-5)"
-echo "ratio peaks SRTM1 / peaks SRTM3: $(echo "$peaks1 / $peaks3" | bc -l | cut -c1-5)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-44s %8s %8s %9s\n" command "wall s" "CPU s" summits
+row() { printf "%-44s %8.3f %8.3f %9s\n" "$1" $2 "$3"; }
+row "peaks SRTM1 (--min-prominence 30, default)" "$peaks1" "$count1"
+row "peaks SRTM1 --min-prominence 0" "$peaks1_all" "$count1_all"
+row "info SRTM1 (read the file only)" "$info1" "-"
+row "peaks SRTM3 (1201 x 1201)" "$peaks3" "$count3"
+ratio() { echo "$1 / $2" | bc -l | cut -c1-5; }
+set -- $peaks1; p1w=$1; p1c=$2
+set -- $info1; i1w=$1; i1c=$2
+set -- $peaks3; p3w=$1; p3c=$2
+echo "ratio peaks SRTM1 / info SRTM1:  wall $(ratio "$p1w" "$i1w"), CPU $(ratio "$p1c" "$i1c")"
+echo "ratio peaks SRTM1 / peaks SRTM3: wall $(ratio "$p1w" "$p3w"), CPU $(ratio "$p1c" "$p3c")"

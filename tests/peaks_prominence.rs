@@ -85,9 +85,10 @@ struct Reference {
     col: Option<f32>,
     prominence: f64,
     /// Whether the ground above the col reached from the summit touches the
-    /// edge (first), and whether it does with the flats at the col's height
-    /// next to it (second): the sweep's answer lies between the two, as it
-    /// may join such flats before the col.
+    /// edge (first), and whether anything joined to the summit at or above
+    /// the col's height does, apart from the ground around higher summits
+    /// (second): the sweep's answer lies between the two, as at the col's
+    /// own height it may join flats and lower regions before the key col.
     edge_at_col: (bool, bool),
 }
 
@@ -150,16 +151,24 @@ fn reference_summits(d: &Dem) -> Vec<Reference> {
             let (prominence, edge_at_col) = match col {
                 Some(t) => {
                     let above = flood(h, &flats[f], |v| v > t);
-                    // With the flats at the col's height next to that ground.
-                    let (rows, cols) = h.dim();
-                    let seeds: Vec<(usize, usize)> = above
-                        .iter()
-                        .flat_map(|&(r, c)| neighbours(r, c, rows, cols).into_iter().flatten())
-                        .filter(|&p| h[p] == t)
-                        .collect();
-                    let col_flats = flood(h, &seeds, |v| v == t);
                     let lower = above.iter().any(|&p| at_edge(h, p));
-                    let upper = lower || col_flats.iter().any(|&p| at_edge(h, p));
+                    // At most: everything joined to the summit at or above the
+                    // col's height, less the ground around higher summits.
+                    let reach = flood(h, &flats[f], |v| v >= t);
+                    let mut upper = reach.iter().any(|&p| h[p] == t && at_edge(h, p));
+                    let mut done = Array2::from_elem(h.dim(), false);
+                    for &p in reach.iter().filter(|&&p| h[p] > t) {
+                        if done[p] {
+                            continue;
+                        }
+                        let part = flood(h, &[p], |v| v > t);
+                        for &q in &part {
+                            done[q] = true;
+                        }
+                        if !part.iter().any(|&q| is_higher(q)) {
+                            upper |= part.iter().any(|&q| at_edge(h, q));
+                        }
+                    }
                     let edge = (lower, upper);
                     (e as f64 - t as f64, edge)
                 }
@@ -417,4 +426,58 @@ fn mount_leinster_against_the_published_prominence() {
         "{}",
         leinster.prominence_m
     );
+}
+
+#[test]
+fn names_go_to_the_nearest_summit_once_and_maps_can_list_them() {
+    use downhill::peaks::{name_summits, named_summits_within, Gazetteer, Peak};
+    // Two hills 20 columns apart (about 430 m at 46° N with 1" cells).
+    let mut h = Array2::from_elem((11, 41), 1.0f32);
+    h[[5, 10]] = 50.0;
+    h[[5, 30]] = 40.0;
+    let d = dem(h);
+    let mut s = find_summits(
+        &d,
+        &SummitOptions {
+            min_prominence_m: 0.0,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.len(), 2);
+    let at = |row: f64, col: f64, name: &str| {
+        let p = d.sample_position(row, col);
+        Peak {
+            name: name.into(),
+            lat: p.y,
+            lon: p.x,
+            elevation: None,
+            country: None,
+            source: None,
+        }
+    };
+    let mut g = Gazetteer::default();
+    // Both near the west hill; the nearer names it, the other is left over
+    // (the east hill is beyond the snap distance from it).
+    g.push(at(5.0, 12.0, "Far West"));
+    g.push(at(5.0, 10.5, "West Hill"));
+    g.push(at(5.0, 31.0, "East Hill"));
+    g.push(at(5.0, 40.0, "Nowhere"));
+    let named = name_summits(&mut s, &g, 100.0).unwrap();
+    assert_eq!(named, 2);
+    let name_at = |col: usize| {
+        s.iter()
+            .find(|m| m.summit.col == col)
+            .and_then(|m| m.name.clone())
+    };
+    assert_eq!(name_at(10).as_deref(), Some("West Hill"));
+    assert_eq!(name_at(30).as_deref(), Some("East Hill"));
+    // A map of the western half lists only the west hill.
+    let [w, south, _, n] = d.bounds();
+    let mid = d.sample_position(5.0, 20.0).x;
+    let west: Vec<&str> = named_summits_within(&s, [w, south, mid, n])
+        .iter()
+        .filter_map(|m| m.name.as_deref())
+        .collect();
+    assert_eq!(west, ["West Hill"]);
+    assert!(name_summits(&mut s, &g, -1.0).is_err());
 }

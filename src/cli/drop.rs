@@ -51,7 +51,8 @@ pub struct RunArgs {
     /// (as `downhill peaks` numbers them).
     #[arg(long, value_name = "NAME")]
     pub peak: Option<String>,
-    /// Extra gazetteer: CSV (name,lat,lon[,elevation]) or GeoJSON Points with a `name`.
+    /// Extra gazetteer: CSV (name,lat,lon[,elevation]), GeoJSON Points with a `name`,
+    /// or OpenStreetMap `.osm` / `.osm.pbf` (natural=peak and natural=volcano nodes).
     #[arg(long, value_name = "FILE")]
     pub gazetteer: Vec<PathBuf>,
     /// Move a peak's published position to the highest DEM sample within this many metres (0: no snapping).

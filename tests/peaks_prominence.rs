@@ -481,3 +481,36 @@ fn names_go_to_the_nearest_summit_once_and_maps_can_list_them() {
     assert_eq!(west, ["West Hill"]);
     assert!(name_summits(&mut s, &g, -1.0).is_err());
 }
+
+#[test]
+fn a_projected_grid_gets_longitudes_latitudes_and_ground_isolation() {
+    // UTM zone 29N, 30 m cells near its central meridian (9° W), where the
+    // grid's metres are the ground's to within 0.04 %.
+    let crs = dem::projection::projected_crs(32629).unwrap();
+    let mut h = Array2::from_elem((21, 41), 100.0f32);
+    h[[10, 10]] = 300.0;
+    h[[10, 30]] = 250.0; // 20 cells = 600 m east of the higher hill
+    h[[10, 20]] = 150.0;
+    let d = Dem {
+        heights: h,
+        transform: GeoTransform::from_first_sample(500_000.0, 5_800_000.0, 30.0, 30.0),
+        crs,
+        inputs: vec![],
+    };
+    let s = find_summits(
+        &d,
+        &SummitOptions {
+            min_prominence_m: 0.0,
+        },
+    )
+    .unwrap();
+    assert_eq!(s.len(), 3);
+    let lower = s.iter().find(|m| m.summit.col == 30).unwrap();
+    let iso = lower.isolation_m.unwrap();
+    assert!((iso - 600.0).abs() < 0.5, "{iso}");
+    // Easting 500 000 m is the central meridian, 9° W; 5 800 000 m N is about 52.3° N.
+    let top = &s[0];
+    assert!((top.summit.lon - -9.0).abs() < 0.01, "{}", top.summit.lon);
+    assert!((top.summit.lat - 52.34).abs() < 0.05, "{}", top.summit.lat);
+    assert_eq!(lower.prominence_m, 150.0);
+}

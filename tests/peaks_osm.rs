@@ -142,7 +142,7 @@ fn pbf_made_by_osmium_reads_as_the_xml_does() {
 #[test]
 fn garbage_gets_a_clear_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[u8]); 6] = [
+    let cases: [(&str, &[u8]); 7] = [
         (
             "noise.osm.pbf",
             &[0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8],
@@ -157,6 +157,10 @@ fn garbage_gets_a_clear_error_naming_the_file() {
         (
             "badlat.osm",
             b"<osm><node id=\"1\" lat=\"north\" lon=\"-6.5\"/></osm>",
+        ),
+        (
+            "cut.osm",
+            b"<osm><node id=\"1\" lat=\"52.5\" lon=\"-6.5\"><tag k=\"natural\" v=\"peak\"/>",
         ),
     ];
     for (name, bytes) in cases {

@@ -308,6 +308,8 @@ pub fn read_xml_from<R: BufRead>(input: R, path: &Path, bounds: &LonLatBox) -> R
     let mut buf = Vec::new();
     let mut found = Found::default();
     let mut seen_root = false;
+    // Elements opened and not yet closed.
+    let mut depth = 0usize;
     // The node being read: its place, and its tags (owned: the buffer is reused).
     let mut current: Option<(Node, Vec<(String, String)>)> = None;
     let bad = |reader: &quick_xml::Reader<R>, what: String| {
@@ -334,9 +336,13 @@ pub fn read_xml_from<R: BufRead>(input: R, path: &Path, bounds: &LonLatBox) -> R
             .read_event_into(&mut buf)
             .map_err(|e| bad(&reader, e.to_string()))?;
         let (start, empty) = match &event {
-            Event::Start(e) => (Some(e.clone()), false),
+            Event::Start(e) => {
+                depth += 1;
+                (Some(e.clone()), false)
+            }
             Event::Empty(e) => (Some(e.clone()), true),
             Event::End(e) => {
+                depth = depth.saturating_sub(1);
                 if e.name().as_ref() == b"node" {
                     if let Some((node, tags)) = current.take() {
                         finish_node(node, &tags, path, bounds, &mut found);
@@ -420,6 +426,12 @@ pub fn read_xml_from<R: BufRead>(input: R, path: &Path, bounds: &LonLatBox) -> R
         return Err(Error::bad_file(
             path,
             "is not an OpenStreetMap file: it holds no <osm> element",
+        ));
+    }
+    if depth > 0 {
+        return Err(Error::bad_file(
+            path,
+            "ends before its elements are closed: the file is cut short",
         ));
     }
     Ok(found.finish())

@@ -202,8 +202,10 @@ impl SummitChoice {
 /// The DEM's five most prominent summits, each ready to paste as `--peak` or `--at`.
 fn summits_hint(summits: &[peaks::Summit]) -> String {
     if summits.is_empty() {
-        return "The elevation data holds no summit with a prominence of 30 m or more; start with --at LAT,LON"
-            .into();
+        return format!(
+            "The elevation data holds no summit with a prominence of {DEFAULT_MIN_PROMINENCE_M} m or more; \
+             start with --at LAT,LON"
+        );
     }
     let list: Vec<String> = summits
         .iter()

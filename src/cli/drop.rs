@@ -12,7 +12,7 @@ use downhill::agents::{Agent, AgentKind, StopReason, StopRules, Summary, Track};
 use downhill::analytic::{AnalyticSurface, SurfaceArgs};
 use downhill::dem::{Dem, LonLat, Position};
 use downhill::export::{self, OutputDir};
-use downhill::peaks::{self, Gazetteer};
+use downhill::peaks::{self, DEFAULT_MIN_PROMINENCE_M};
 use downhill::render::{self, Extent, MapOptions};
 use downhill::terrain::{Surface, Terrain, Vector};
 
@@ -49,10 +49,13 @@ pub struct RunArgs {
     /// point on the edge of the data, within a thousandth of a cell, counts as inside.
     #[arg(long, value_name = "LAT,LON", value_parser = parse_lat_lon, conflicts_with = "peak", allow_hyphen_values = true)]
     pub at: Option<(f64, f64)>,
-    /// Start on a named summit from the gazetteer (case and accents ignored).
+    /// Start on a named summit from the gazetteer (case and accents ignored),
+    /// on the DEM's `highest` summit, or on its N-th most prominent, '#N'
+    /// (as `downhill peaks` numbers them).
     #[arg(long, value_name = "NAME")]
     pub peak: Option<String>,
-    /// Extra gazetteer: CSV (name,lat,lon[,elevation]) or GeoJSON Points with a `name`.
+    /// Extra gazetteer: CSV (name,lat,lon[,elevation]), GeoJSON Points with a `name`,
+    /// or OpenStreetMap `.osm` / `.osm.pbf` (natural=peak and natural=volcano nodes).
     #[arg(long, value_name = "FILE")]
     pub gazetteer: Vec<PathBuf>,
     /// Move a peak's published position to the highest DEM sample within this many metres, 0 to 10000 (0: no snapping).
@@ -86,6 +89,8 @@ pub struct Start {
     pub label: String,
     /// For a peak: its record, and how far snapping moved the start (metres).
     pub peak: Option<(peaks::Peak, f64)>,
+    /// For `--peak highest` or `--peak '#N'`: the DEM's summit.
+    pub summit: Option<peaks::Summit>,
 }
 
 /// The grid position of a WGS84 point, refused when it lies outside the grid.
@@ -101,29 +106,130 @@ fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Position> 
     Ok(position)
 }
 
-fn resolve_start(run: &RunArgs, dem: &Dem) -> anyhow::Result<Start> {
+fn resolve_start(run: &RunArgs, dem: &Dem, global: &Global) -> anyhow::Result<Start> {
     if let Some((lat, lon)) = run.at {
         let position = grid_position(dem, LonLat::new(lon, lat), "the start")?;
         return Ok(Start {
             position,
             label: LonLat::new(lon, lat).to_string(),
             peak: None,
+            summit: None,
         });
     }
     let name = run.peak.as_deref().unwrap_or_default();
-    let mut gazetteer = Gazetteer::bundled()?;
-    for file in &run.gazetteer {
-        gazetteer.extend(Gazetteer::from_file(file)?);
+    let gazetteer = super::peaks::gazetteer_for(&run.gazetteer, dem, run.snap)?;
+    let summits =
+        || super::peaks::named_summits(dem, DEFAULT_MIN_PROMINENCE_M, &gazetteer, run.snap, global);
+    if let Some(choice) = SummitChoice::parse(name)? {
+        let summit = choice.pick(summits()?)?;
+        return Ok(Start {
+            position: summit.summit.position,
+            label: summit.label(),
+            peak: None,
+            summit: Some(summit),
+        });
     }
-    let peak = gazetteer.find(name)?.clone();
-    let published = grid_position(dem, LonLat::new(peak.lon, peak.lat), &peak.name)?;
+    let peak = match gazetteer.find(name) {
+        Ok(p) => p.clone(),
+        Err(_) => {
+            let close = gazetteer.closest(name, 5);
+            let close = if close.is_empty() {
+                String::new()
+            } else {
+                format!(" (closest names: {})", close.join(", "))
+            };
+            anyhow::bail!(
+                "no peak called '{name}' in the gazetteer{close}. {}",
+                summits_hint(&summits()?)
+            );
+        }
+    };
+    let published = grid_position(dem, LonLat::new(peak.lon, peak.lat), &peak.name)
+        .map_err(|e| anyhow::anyhow!("{e}. {}", summits_hint(&summits().unwrap_or_default())))?;
     let snapped = peaks::snap_to_summit(dem, published, run.snap)
         .map_err(|e| anyhow::anyhow!("{}: {e}", peak.name))?;
     Ok(Start {
         position: snapped.position,
         label: peak.name.clone(),
         peak: Some((peak, snapped.offset_m)),
+        summit: None,
     })
+}
+
+/// `--peak highest` or `--peak '#N'`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SummitChoice {
+    Highest,
+    Rank(usize),
+}
+
+impl SummitChoice {
+    /// The choice `name` asks for, `None` for a plain name.
+    fn parse(name: &str) -> anyhow::Result<Option<SummitChoice>> {
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("highest") {
+            return Ok(Some(SummitChoice::Highest));
+        }
+        let Some(n) = name.strip_prefix('#') else {
+            return Ok(None);
+        };
+        match n.trim().parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(Some(SummitChoice::Rank(n))),
+            _ => anyhow::bail!(
+                "--peak '{name}': after # give a summit's rank by prominence, 1 or more (see downhill peaks DEM)"
+            ),
+        }
+    }
+
+    fn pick(self, summits: Vec<peaks::Summit>) -> anyhow::Result<peaks::Summit> {
+        let count = summits.len();
+        let picked = match self {
+            SummitChoice::Highest => summits.into_iter().min_by(|a, b| {
+                b.summit
+                    .elevation_m
+                    .total_cmp(&a.summit.elevation_m)
+                    .then(a.rank.cmp(&b.rank))
+            }),
+            SummitChoice::Rank(n) => summits.into_iter().nth(n - 1),
+        };
+        picked.ok_or_else(|| match self {
+            SummitChoice::Highest => anyhow::anyhow!("the elevation data holds no summit (every sample is void?)"),
+            SummitChoice::Rank(n) => anyhow::anyhow!(
+                "--peak '#{n}': the elevation data has {count} summits with at least {DEFAULT_MIN_PROMINENCE_M} m of \
+                 prominence; choose '#1' to '#{count}' (downhill peaks DEM lists them)"
+            ),
+        })
+    }
+}
+
+/// The DEM's five most prominent summits, each ready to paste as `--peak` or `--at`.
+fn summits_hint(summits: &[peaks::Summit]) -> String {
+    if summits.is_empty() {
+        return format!(
+            "The elevation data holds no summit with a prominence of {DEFAULT_MIN_PROMINENCE_M} m or more; \
+             start with --at LAT,LON"
+        );
+    }
+    let list: Vec<String> = summits
+        .iter()
+        .take(5)
+        .map(|s| {
+            let m = &s.summit;
+            let name = s
+                .name
+                .as_deref()
+                .map_or(String::new(), |n| format!("{n}, "));
+            format!(
+                "--peak '#{}' ({name}{:.0} m, prominence {:.0} m) or --at {:.5},{:.5}",
+                s.rank, m.elevation_m, s.prominence_m, m.lat, m.lon
+            )
+        })
+        .collect();
+    format!(
+        "The most prominent summits of this elevation data: {}. Name more summits with --gazetteer FILE \
+         (CSV name,lat,lon; GeoJSON; or an OpenStreetMap .osm or .osm.pbf extract); downhill peaks DEM lists them all",
+        list.join("; ")
+    )
 }
 
 /// `downhill-out/<peak name or position>`, as a plain ASCII slug that
@@ -251,7 +357,6 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     args.dem
         .budget()
         .check_track_points(rules.max_steps as u64, tracks as u64)?;
-    let _ = global;
     if let Some(surface) = args.surface.analytic()? {
         return execute_on_formula(args, &agents, &rules, v0, &surface);
     }
@@ -272,7 +377,7 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         args.run.format.clone()
     };
     let dem = args.dem.load_for(global)?;
-    let start = resolve_start(&args.run, &dem)?;
+    let start = resolve_start(&args.run, &dem, global)?;
     let sea = args.sea.mask(&dem)?;
     let mut terrain = Terrain::new(dem, args.run.params.gradient)?;
     if let Some(sea) = sea {
@@ -443,6 +548,16 @@ pub fn describe_start(terrain: &Terrain, start: &Start) -> String {
     let at = terrain
         .lon_lat(p)
         .map_or(format!("({}, {})", p.x, p.y), |ll| ll.to_string());
+    if let Some(s) = &start.summit {
+        let name = s
+            .name
+            .as_deref()
+            .map_or(String::new(), |n| format!(" ({n})"));
+        return format!(
+            "start: summit #{}{name} at {at}, {z:.0} m, prominence {:.0} m",
+            s.rank, s.prominence_m
+        );
+    }
     match &start.peak {
         Some((peak, offset)) => {
             let published = peak

@@ -12,6 +12,7 @@ mod hillshade;
 mod info;
 mod lab;
 mod params;
+mod peaks;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     Info(info::Args),
     /// Reproduce the reference notes' optimiser experiments, one PNG figure each.
     Lab(lab::Args),
+    /// Every summit of a DEM with its prominence, key col, parent and isolation, named from gazetteers.
+    Peaks(peaks::Args),
     /// Shaded relief of an elevation grid as a georeferenced PNG (gdaldem's grey levels).
     Hillshade(hillshade::Args),
 }
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Info(args) => info::run(args, &cli.global),
         Command::Lab(args) => lab::run(args, &cli.global),
         Command::Hillshade(args) => hillshade::run(args, &cli.global),
+        Command::Peaks(args) => peaks::run(args, &cli.global),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::normalise;
+use super::osm::{self, LonLatBox};
 use crate::error::{Error, Result};
 
 /// The bundled gazetteer, `data/peaks.csv`.
@@ -47,11 +48,42 @@ impl Gazetteer {
 
     /// Reads a user's gazetteer: CSV (`name,lat,lon[,elevation]`, header
     /// optional) or GeoJSON (Point features with a `name` property), told
-    /// apart by the extension (`.geojson`/`.json`) or a leading `{`.
+    /// apart by the extension (`.geojson`/`.json`) or a leading `{`; or
+    /// OpenStreetMap (`.osm`, `.osm.pbf`), see [`Gazetteer::from_file_within`].
     ///
-    /// Only a regular file of at most [`MAX_GAZETTEER_BYTES`] is read, or
-    /// standard input when `path` is `-`.
+    /// Only a regular file is read, CSV and GeoJSON of at most
+    /// [`MAX_GAZETTEER_BYTES`] (or standard input when `path` is `-`).
     pub fn from_file(path: &Path) -> Result<Self> {
+        Self::from_file_within(path, &LonLatBox::WORLD)
+    }
+
+    /// As [`Gazetteer::from_file`]; from an OpenStreetMap file (`.osm`,
+    /// `.osm.xml`, `.osm.pbf`) only the named `natural=peak` and
+    /// `natural=volcano` nodes inside `bounds` are read, streaming (see
+    /// [`super::osm`]). Same-named summits of one file are all kept.
+    pub fn from_file_within(path: &Path, bounds: &LonLatBox) -> Result<Self> {
+        if osm::is_osm_file(path) {
+            let found = osm::read_osm(path, bounds)?;
+            if found.peaks.is_empty() {
+                let outside = if found.outside > 0 {
+                    format!(" ({} lie outside it)", found.outside)
+                } else {
+                    String::new()
+                };
+                return Err(Error::bad_file(
+                    path,
+                    format!(
+                        "holds no named natural=peak or natural=volcano node within {bounds}{outside}; \
+                         is it the extract for this area?"
+                    ),
+                ));
+            }
+            let mut g = Gazetteer::default();
+            for p in found.peaks {
+                g.push(p);
+            }
+            return Ok(g);
+        }
         let bytes = crate::input::read_capped(path, MAX_GAZETTEER_BYTES, "a gazetteer")?;
         let text = String::from_utf8(bytes)
             .map_err(|e| Error::bad_file(path, format!("is not UTF-8 text ({e})")))?;
@@ -94,10 +126,24 @@ impl Gazetteer {
         }
     }
 
-    /// Adds every summit of `other`, its entries replacing same-named ones here.
+    /// Adds a summit, keeping any of the same name (lookups by name find the first).
+    pub fn push(&mut self, peak: Peak) {
+        self.index
+            .entry(normalise(&peak.name))
+            .or_insert(self.peaks.len());
+        self.peaks.push(peak);
+    }
+
+    /// Adds every summit of `other`, its entries replacing same-named ones
+    /// here; same-named entries within `other` are all kept.
     pub fn extend(&mut self, other: Gazetteer) {
+        let mut seen = std::collections::HashSet::new();
         for p in other.peaks {
-            self.insert(p);
+            if seen.insert(normalise(&p.name)) {
+                self.insert(p);
+            } else {
+                self.push(p);
+            }
         }
     }
 

@@ -15,7 +15,8 @@
 //! - [`render`]: hillshades, colour relief and track maps as georeferenced PNGs;
 //! - [`basins`]: basins of attraction from a walker on every cell;
 //! - [`peaks`]: named summits to start from;
-//! - [`export`]: GeoJSON and GPX tracks, written atomically.
+//! - [`export`]: GeoJSON and GPX tracks, written atomically;
+//! - [`viewer`]: one self-contained `index.html` to explore a run in a browser, offline.
 //!
 //! ```no_run
 //! use downhill::{agents::{Agent, AgentKind, StopRules}, dem, terrain::{Terrain, GradientScheme, Vector}};
@@ -38,5 +39,6 @@ pub mod lab;
 pub mod peaks;
 pub mod render;
 pub mod terrain;
+pub mod viewer;
 
 pub use error::{Error, Result};

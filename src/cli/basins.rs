@@ -15,8 +15,9 @@ use downhill::analytic::SurfaceArgs;
 use downhill::basins::{
     self, export, geotiff, render, BasinOptions, BasinRun, Ending, WalkSettings,
 };
-use downhill::dem::Dem;
+use downhill::dem::{Crs, Dem};
 use downhill::export::{significant, OutputDir};
+use downhill::viewer;
 
 /// Arguments of `downhill basins`.
 #[derive(Debug, clap::Args)]
@@ -55,6 +56,9 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Do not write index.html, the offline map viewer (written for runs on a DEM).
+    #[arg(long)]
+    no_html: bool,
 }
 
 /// Parses `W,S,E,N`.
@@ -246,6 +250,20 @@ fn sea_note(dem: &Dem) -> Option<String> {
     })
 }
 
+/// The input files' names, for the viewer's title.
+fn grid_name(dem: &Dem) -> String {
+    let names: Vec<String> = dem
+        .inputs
+        .iter()
+        .filter_map(|i| i.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    if names.is_empty() {
+        "the grid".into()
+    } else {
+        names.join(", ")
+    }
+}
+
 /// Set by Ctrl-C while the walkers run; they stop and nothing is written.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -264,7 +282,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     }
     let params = args.params(&dem)?;
     let mut out = OutputDir::create(&args.out, args.force)?;
-    out.check_writable(&OUTPUTS)?;
+    // A formula has no place on the Earth, so no map page.
+    let html = !args.no_html && !matches!(dem.crs, Crs::Planar);
+    let mut names = OUTPUTS.to_vec();
+    if html {
+        names.push(viewer::PAGE_NAME);
+    }
+    out.check_writable(&names)?;
     let options = BasinOptions {
         walk: WalkSettings {
             kind: args.agent,
@@ -337,9 +361,27 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         (OUTPUTS[4], sinks?),
         (OUTPUTS[5], polygons?),
     ];
+    let page = if html {
+        let title = format!("Basins of {} walkers — {}", args.agent, grid_name(&dem));
+        let page = viewer::basins_page(
+            &dem,
+            surface,
+            &run.basins,
+            &files[5].1,
+            &files[1].1,
+            viewer::MAX_EMBEDDED_GEOJSON_BYTES,
+            &title,
+        )?;
+        Some(page.to_html()?)
+    } else {
+        None
+    };
     let mut outputs = Vec::new();
     for (name, bytes) in files {
         outputs.push(out.write(name, &bytes)?);
+    }
+    if let Some(page) = page {
+        outputs.push(out.write(viewer::PAGE_NAME, page.as_bytes())?);
     }
     let r = report(args, &params, &run, began.elapsed().as_secs_f64(), outputs);
     if args.json {

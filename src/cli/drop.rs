@@ -15,6 +15,7 @@ use downhill::export::{self, OutputDir};
 use downhill::peaks::{self, Gazetteer};
 use downhill::render::{self, Extent, MapOptions};
 use downhill::terrain::{Surface, Terrain, Vector};
+use downhill::viewer;
 
 /// Arguments of `downhill drop`.
 #[derive(Debug, Clone, clap::Args)]
@@ -72,6 +73,9 @@ pub struct RunArgs {
     /// Track files to write [default: geojson,gpx on a DEM; csv,json on a --surface].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub format: Vec<TrackFormat>,
+    /// Do not write index.html, the offline map viewer (written for runs on a DEM).
+    #[arg(long)]
+    pub no_html: bool,
 }
 
 /// The start of a run: where, and how it was chosen.
@@ -190,36 +194,41 @@ fn descend_all<S: Surface + ?Sized>(
 /// The files of the track map.
 const MAP_FILES: [&str; 3] = ["map.png", "map.pgw", "map.bounds.json"];
 
-/// Draws `map.png` (tinted relief, tracks, legend, scale bar) and its georeferencing.
-fn map_files(
-    terrain: &Terrain,
-    tracks: &[Track],
-    start: &Start,
-    dem: &DemArgs,
-    full: bool,
-) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+/// Files as `(name, bytes)`.
+type NamedFiles = Vec<(String, Vec<u8>)>;
+
+/// The title of the map and the viewer: the start and the tiles.
+fn map_title(start: &Start, dem: &DemArgs) -> String {
     let tiles: Vec<String> = dem
         .dems
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
+    format!("{} — {}", start.label, tiles.join(", "))
+}
+
+/// Draws `map.png` (tinted relief, tracks, legend, scale bar) and its
+/// georeferencing; also returns the map's bounds (CRS units) for the viewer.
+fn map_files(
+    terrain: &Terrain,
+    tracks: &[Track],
+    title: String,
+    full: bool,
+) -> anyhow::Result<(NamedFiles, [f64; 4])> {
     let options = MapOptions {
         extent: if full {
             Extent::Full
         } else {
             Extent::Tracks { margin: 0.3 }
         },
-        title: Some(format!("{} — {}", start.label, tiles.join(", "))),
+        title: Some(title),
         ..MapOptions::default()
     };
     let map = render::render_map(terrain, tracks, &options)?;
+    let bounds = map.bounds_xy;
     let image = image::DynamicImage::ImageRgba8(map.image);
-    Ok(render::georeferenced_png(
-        MAP_FILES[0],
-        &image,
-        map.bounds_xy,
-        &terrain.dem().crs,
-    )?)
+    let files = render::georeferenced_png(MAP_FILES[0], &image, bounds, &terrain.dem().crs)?;
+    Ok((files, bounds))
 }
 
 /// Serialises the tracks in each requested format.
@@ -283,6 +292,9 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let mut out = OutputDir::create(&dir, args.run.force)?;
     let mut names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
     names.extend(MAP_FILES);
+    if !args.run.no_html {
+        names.push(viewer::PAGE_NAME);
+    }
     out.check_writable(&names)?;
 
     let tracks = descend_all(&agents, &terrain, &[start.position], v0, &rules)?;
@@ -292,14 +304,14 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     for (name, text) in files {
         written.push(out.write(name, text.as_bytes())?);
     }
-    for (name, bytes) in map_files(
-        &terrain,
-        &tracks,
-        &start,
-        &args.dem,
-        args.surface.full_extent(),
-    )? {
+    let title = map_title(&start, &args.dem);
+    let (map, bounds) = map_files(&terrain, &tracks, title.clone(), args.surface.full_extent())?;
+    for (name, bytes) in map {
         written.push(out.write(&name, &bytes)?);
+    }
+    if !args.run.no_html {
+        let page = viewer::tracks_page(&terrain, &tracks, bounds, &title)?;
+        written.push(out.write(viewer::PAGE_NAME, page.to_html()?.as_bytes())?);
     }
     Ok(Outcome {
         summaries,

@@ -1,0 +1,510 @@
+//! The map viewer in a real browser: Debian's headless Chromium driven over
+//! WebDriver (chromedriver on a free loopback port, `fantoccini`).
+//!
+//! The demo's `index.html` is opened from `file://` and checked against
+//! `tracks.geojson`, read independently: three track paths in the SVG
+//! layer, three profile lines, no console message of level SEVERE (CSP
+//! violations included), no resource fetched from anywhere but `data:`
+//! URIs, the legend's switches, hover linking profile and map, and a real
+//! mouse click on each track opening its popup with the track's end
+//! elevation. A page of summits (the data a `peaks` run hands the viewer)
+//! is checked the same way. A screenshot of the demo is saved as
+//! `target/viewer-screenshots/demo.png`.
+//!
+//! Without `chromium` and `chromedriver` on the PATH the tests print
+//! "SKIPPED: ..." and return (`.ci/run` installs them).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::prelude::*;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// A program on the PATH.
+fn which(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for n in names {
+            let p = dir.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// chromedriver, ended when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The browser's console messages (chromedriver's Selenium log endpoint).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// A headless Chromium session, or `None` (after printing SKIPPED) when
+/// the browser or its driver is not installed.
+async fn browser(profile: &Path) -> Option<(Driver, Client)> {
+    let Some(chromium) = which(&["chromium", "chromium-browser", "google-chrome"]) else {
+        eprintln!("SKIPPED: viewer browser test: no chromium on the PATH (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let Some(chromedriver) = which(&["chromedriver"]) else {
+        eprintln!("SKIPPED: viewer browser test: no chromedriver on the PATH (apt-get install chromium-driver)");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    let driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let mut caps = Capabilities::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,1000",
+                // Belt and braces: a request that got past the page's policy would fail here.
+                "--proxy-server=http://127.0.0.1:9",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+    let url = format!("http://127.0.0.1:{port}");
+    let began = Instant::now();
+    loop {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return Some((driver, client)),
+            Err(e) if began.elapsed() < Duration::from_secs(20) => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot start a Chromium session through chromedriver: {e}"),
+        }
+    }
+}
+
+/// Opens `page` and waits until the viewer says it is ready; returns the
+/// milliseconds from navigation to ready, as the page measured them.
+async fn open(client: &Client, page: &Path) -> f64 {
+    let url = url::Url::from_file_path(page).expect("an absolute path");
+    client.goto(url.as_str()).await.expect("the page opens");
+    let began = Instant::now();
+    loop {
+        let ready = client
+            .execute("return window.downhillReadyMs || null;", vec![])
+            .await
+            .expect("script runs");
+        if let Some(ms) = ready.as_f64() {
+            return ms;
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "the viewer never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn js(client: &Client, script: &str) -> Value {
+    client.execute(script, vec![]).await.expect(script)
+}
+
+/// Console messages of level SEVERE since the last call.
+async fn severe_messages(client: &Client) -> Vec<String> {
+    let log = client
+        .issue_cmd(BrowserLog)
+        .await
+        .expect("chromedriver returns the browser log");
+    log.as_array()
+        .expect("the log is an array")
+        .iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .map(|e| e["message"].to_string())
+        .collect()
+}
+
+/// Every resource the page loaded that is not a data: URI.
+async fn outside_requests(client: &Client) -> Vec<String> {
+    let names = js(
+        client,
+        "return performance.getEntriesByType('resource').map(e => e.name)",
+    )
+    .await;
+    names
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|n| n.as_str())
+        .filter(|n| !n.starts_with("data:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A true mouse click at viewport pixel (`x`, `y`).
+async fn click_at(client: &Client, x: f64, y: f64) {
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x,
+            y,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client.perform_actions(mouse).await.expect("click");
+    client.release_actions().await.expect("release");
+}
+
+/// Moves the mouse to viewport pixel (`x`, `y`).
+async fn hover_at(client: &Client, x: f64, y: f64) {
+    let mouse = MouseActions::new("mouse".into()).then(PointerAction::MoveTo {
+        duration: None,
+        x,
+        y,
+    });
+    client.perform_actions(mouse).await.expect("move");
+}
+
+/// A viewport pixel (whole numbers) on the SVG path matched by `selector`
+/// where that path is the topmost element, trying points from the middle
+/// of the path outwards; `null` if there is none.
+const POINT_ON_PATH: &str = r#"
+const p = document.querySelector(arguments[0]);
+if (!p) return null;
+const len = p.getTotalLength(), m = p.getScreenCTM();
+for (let k = 0; k <= 400; k++) {
+  const f = 0.5 + (k % 2 ? 1 : -1) * Math.ceil(k / 2) / 800;
+  const q = p.getPointAtLength(len * f).matrixTransform(m);
+  const x = Math.round(q.x), y = Math.round(q.y);
+  if (document.elementFromPoint(x, y) === p) return [x, y];
+}
+return null;
+"#;
+
+async fn point_on(client: &Client, selector: &str) -> Option<(f64, f64)> {
+    let v = client
+        .execute(POINT_ON_PATH, vec![json!(selector)])
+        .await
+        .expect("point search runs");
+    let a = v.as_array()?;
+    Some((a[0].as_f64()?, a[1].as_f64()?))
+}
+
+/// The end elevation of each agent's LineString in tracks.geojson.
+fn end_elevations(geojson: &Path) -> Vec<(String, f64)> {
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(geojson).unwrap()).unwrap();
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["geometry"]["type"] == "LineString")
+        .map(|f| {
+            let coords = f["geometry"]["coordinates"].as_array().unwrap();
+            let last = coords.last().unwrap();
+            (
+                f["properties"]["agent"].as_str().unwrap().to_string(),
+                last[2].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target/tmp has a parent")
+        .join("viewer-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_demo_page_works_offline_in_headless_chromium() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((_driver, client)) = browser(&tmp.path().join("profile")).await else {
+        return;
+    };
+    let out = tmp.path().join("demo");
+    Command::cargo_bin("downhill")
+        .unwrap()
+        .args(["-q", "demo", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let page = out.join("index.html");
+    let size = std::fs::metadata(&page).unwrap().len();
+    eprintln!("demo index.html: {size} bytes");
+    assert!(size < 3_000_000, "the demo page is {size} bytes");
+    let ends = end_elevations(&out.join("tracks.geojson"));
+    assert_eq!(ends.len(), 3, "{ends:?}");
+
+    let ready_ms = open(&client, &page).await;
+    eprintln!("viewer ready {ready_ms:.0} ms after navigation (headless Chromium, debug test run)");
+
+    // Three track paths in Leaflet's SVG layer, three profile lines.
+    let paths = js(
+        &client,
+        "return document.querySelectorAll('.leaflet-overlay-pane svg path.downhill-track').length",
+    )
+    .await;
+    assert_eq!(paths, json!(3));
+    let lines = js(
+        &client,
+        "return [...document.querySelectorAll('#profile svg path.downhill-profile-line')]\
+         .map(p => [p.dataset.agent, p.getTotalLength() > 10])",
+    )
+    .await;
+    let mut agents: Vec<String> = ends.iter().map(|(a, _)| a.clone()).collect();
+    agents.sort();
+    let mut drawn: Vec<String> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            assert_eq!(l[1], json!(true), "a profile line has no length: {l}");
+            l[0].as_str().unwrap().to_string()
+        })
+        .collect();
+    drawn.sort();
+    assert_eq!(drawn, agents);
+    // The relief is an inline picture, loaded and placed.
+    let relief = js(
+        &client,
+        "const i = document.querySelector('img.downhill-relief'); \
+         return i && i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/png')",
+    )
+    .await;
+    assert_eq!(relief, json!(true));
+
+    // Each track alone (the legend switches the others off), clicked for real.
+    for (agent, end) in &ends {
+        for (other, _) in &ends {
+            if other != agent {
+                let sel = format!("input.downhill-toggle-track[data-agent='{other}']");
+                client
+                    .find(Locator::Css(&sel))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+            }
+        }
+        let visible = js(
+            &client,
+            "return document.querySelectorAll('path.downhill-track').length",
+        )
+        .await;
+        assert_eq!(
+            visible,
+            json!(1),
+            "the legend did not hide the other tracks"
+        );
+        let (x, y) = point_on(&client, &format!("path.downhill-track-{agent}"))
+            .await
+            .unwrap_or_else(|| panic!("no clickable point on the {agent} track"));
+        click_at(&client, x, y).await;
+        let popup = js(
+            &client,
+            "const p = document.querySelector('.leaflet-popup-content .downhill-popup'); \
+             return p ? [p.dataset.agent, p.querySelector('.end-elevation').textContent] : null",
+        )
+        .await;
+        let shown_agent = popup[0].as_str().expect("a popup opened");
+        assert_eq!(shown_agent, agent);
+        let text = popup[1].as_str().unwrap();
+        let shown: f64 = text
+            .trim_end_matches(" m")
+            .replace(',', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("'{text}' is not a height"));
+        assert!(
+            (shown - end).abs() <= 0.05 + 1e-9,
+            "{agent}: the popup says {shown} m, tracks.geojson ends at {end} m"
+        );
+        js(&client, "window.downhillViewer.map.closePopup(); return 0").await;
+        for (other, _) in &ends {
+            if other != agent {
+                let sel = format!("input.downhill-toggle-track[data-agent='{other}']");
+                client
+                    .find(Locator::Css(&sel))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    // Hovering a profile line puts the hover marker on the map, on that
+    // track's point at that distance.
+    let (agent, _) = &ends[1];
+    let (x, y) = point_on(
+        &client,
+        &format!("#profile path.downhill-profile-line[data-agent='{agent}']"),
+    )
+    .await
+    .expect("a point on the profile line");
+    hover_at(&client, x, y).await;
+    let linked = js(
+        &client,
+        "const m = document.querySelector('path.downhill-hover-marker'); \
+         const t = document.querySelector('#profile text.readout'); \
+         return [!!m, t ? t.getAttribute('visibility') : null, t ? t.textContent : '']",
+    )
+    .await;
+    assert_eq!(
+        linked[0],
+        json!(true),
+        "no hover marker on the map: {linked}"
+    );
+    assert_eq!(linked[1], json!("visible"));
+    // The other way round: hovering the track on the map shows the profile dot.
+    hover_at(&client, 5.0, 5.0).await;
+    let (x, y) = point_on(&client, &format!("path.downhill-track-{agent}"))
+        .await
+        .expect("a point on the track");
+    hover_at(&client, x, y).await;
+    let dot = js(
+        &client,
+        "return document.querySelector('#profile circle.profile-dot').getAttribute('visibility')",
+    )
+    .await;
+    assert_eq!(dot, json!("visible"));
+    // The cursor readout names a height from the embedded grid.
+    let readout = js(
+        &client,
+        "return document.getElementById('downhill-cursor').textContent",
+    )
+    .await;
+    assert!(readout.as_str().unwrap_or("").ends_with(" m"), "{readout}");
+
+    // Leave a popup open for the screenshot.
+    let (x, y) = point_on(&client, "path.downhill-track-momentum")
+        .await
+        .expect("a point on the momentum track");
+    click_at(&client, x, y).await;
+    let shot = client.screenshot().await.expect("screenshot");
+    let file = screenshot_dir().join("demo.png");
+    std::fs::write(&file, shot).unwrap();
+    eprintln!("screenshot: {}", file.display());
+
+    let severe = severe_messages(&client).await;
+    assert!(severe.is_empty(), "console errors: {severe:#?}");
+    let outside = outside_requests(&client).await;
+    assert!(
+        outside.is_empty(),
+        "requests outside the page: {outside:#?}"
+    );
+    client.close().await.unwrap();
+}
+
+/// A page of summits, the data the `peaks` command hands the viewer:
+/// one marker per summit, its popup with the elevation and prominence.
+#[tokio::test(flavor = "current_thread")]
+async fn a_summits_page_shows_every_summit_with_its_prominence() {
+    use downhill::viewer::{Page, Summit};
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((_driver, client)) = browser(&tmp.path().join("profile")).await else {
+        return;
+    };
+    let mut page = Page::new("Summits <test>");
+    page.attribution = "made-up summits".into();
+    let summits = [
+        ("Mount Leinster", 52.6178, -6.7797, 794.0, 707.0),
+        ("Blackstairs", 52.5510, -6.8059, 735.0, 315.0),
+        ("Croaghaun", 52.6370, -6.7370, 403.0, 63.0),
+    ];
+    for (name, lat, lon, z, p) in summits {
+        page.summits.push(Summit {
+            name: name.into(),
+            lon,
+            lat,
+            elevation_m: z,
+            prominence_m: Some(p),
+        });
+    }
+    let file = tmp.path().join("index.html");
+    std::fs::write(&file, page.to_html().unwrap()).unwrap();
+    open(&client, &file).await;
+    let count = js(
+        &client,
+        "return document.querySelectorAll('.leaflet-marker-pane .downhill-summit').length",
+    )
+    .await;
+    assert_eq!(count, json!(3));
+    let icon = client
+        .find(Locator::Css(".downhill-summit[title='Blackstairs']"))
+        .await
+        .expect("the Blackstairs marker");
+    icon.click().await.unwrap();
+    let popup = js(
+        &client,
+        "return document.querySelector('.leaflet-popup-content').textContent",
+    )
+    .await;
+    let text = popup.as_str().unwrap();
+    assert!(
+        text.contains("Blackstairs") && text.contains("735 m") && text.contains("315 m"),
+        "{text}"
+    );
+    let profile_shown = js(
+        &client,
+        "return getComputedStyle(document.getElementById('profile-panel')).display",
+    )
+    .await;
+    assert_eq!(profile_shown, json!("none"), "no tracks, so no profile");
+    let severe = severe_messages(&client).await;
+    assert!(severe.is_empty(), "console errors: {severe:#?}");
+    assert!(outside_requests(&client).await.is_empty());
+    client.close().await.unwrap();
+}

@@ -428,15 +428,34 @@ async fn the_demo_page_works_offline_in_headless_chromium() {
     .await;
     assert!(readout.as_str().unwrap_or("").ends_with(" m"), "{readout}");
 
-    // Leave a popup open for the screenshot.
+    // Screenshots: the whole run with the profile hovered, then a popup.
+    js(
+        &client,
+        "window.downhillViewer.map.closePopup(); window.downhillViewer.showAll(); return 0",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (x, y) = point_on(
+        &client,
+        "#profile path.downhill-profile-line[data-agent='momentum']",
+    )
+    .await
+    .expect("a point on the ball's profile");
+    hover_at(&client, x, y).await;
+    let dir = screenshot_dir();
+    std::fs::write(dir.join("demo.png"), client.screenshot().await.unwrap()).unwrap();
     let (x, y) = point_on(&client, "path.downhill-track-momentum")
         .await
         .expect("a point on the momentum track");
     click_at(&client, x, y).await;
-    let shot = client.screenshot().await.expect("screenshot");
-    let file = screenshot_dir().join("demo.png");
-    std::fs::write(&file, shot).unwrap();
-    eprintln!("screenshot: {}", file.display());
+    // Past the popup's fade-in.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    std::fs::write(
+        dir.join("demo-popup.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    eprintln!("screenshots: {}/demo.png, demo-popup.png", dir.display());
 
     let severe = severe_messages(&client).await;
     assert!(severe.is_empty(), "console errors: {severe:#?}");

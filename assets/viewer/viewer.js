@@ -20,12 +20,8 @@
       minimumFractionDigits: digits, maximumFractionDigits: digits
     });
   }
-  function sig(v) {
-    if (v === 0) return '0';
-    var a = Math.abs(v);
-    var d = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : Math.min(6, 2 - Math.floor(Math.log10(a)));
-    return fmt(v, d);
-  }
+  // Four significant digits, trailing zeros dropped (0.01, 2.45, 0.995).
+  function sig(v) { return String(Number(Number(v).toPrecision(4))); }
   function km(m) { return m >= 1000 ? fmt(m / 1000, 2) + ' km' : fmt(m, 0) + ' m'; }
   function latLonText(lat, lon) {
     return fmt(Math.abs(lat), 5) + '° ' + (lat >= 0 ? 'N' : 'S') + ', ' +
@@ -63,7 +59,7 @@
   function boundsOf(b) { return L.latLngBounds([b.south, b.west], [b.north, b.east]); }
 
   map.attributionControl.addAttribution(esc(data.attribution || ''));
-  map.attributionControl.addAttribution('relief, tracks and basins: ' + esc(data.generator || 'downhill'));
+  map.attributionControl.addAttribution('drawn by ' + esc(data.generator || 'downhill'));
   L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(map);
 
   var overlays = [];  // {label, layer, on} for the layer switches
@@ -446,8 +442,25 @@
     clearTimeout(redraw);
     redraw = setTimeout(function () { drawProfile(); map.invalidateSize(); }, 150);
   });
-  if (fit) map.fitBounds(fit, { padding: [16, 16] }); else map.setView([0, 0], 2);
-  window.downhillViewer = { map: map, tracks: tracks, heightAt: heightAt };
+  var trackFit = null;
+  tracks.forEach(function (tr) {
+    var b = tr.line.getBounds();
+    trackFit = trackFit ? trackFit.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+  });
+  var initialView = trackFit || fit;
+  // The map's size is measured now that the profile below it is drawn;
+  // the legend's width is kept clear on the right.
+  function showAll() {
+    map.invalidateSize();
+    var legendWidth = document.getElementById('downhill-legend').offsetWidth;
+    if (initialView) {
+      map.fitBounds(initialView, { paddingTopLeft: [60, 30], paddingBottomRight: [legendWidth + 30, 60] });
+    } else {
+      map.setView([0, 0], 2);
+    }
+  }
+  showAll();
+  window.downhillViewer = { map: map, tracks: tracks, heightAt: heightAt, showAll: showAll };
   window.downhillReadyMs = performance.now();
   document.documentElement.setAttribute('data-ready', '1');
 }());

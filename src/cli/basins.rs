@@ -250,20 +250,6 @@ fn sea_note(dem: &Dem) -> Option<String> {
     })
 }
 
-/// The input files' names, for the viewer's title.
-fn grid_name(dem: &Dem) -> String {
-    let names: Vec<String> = dem
-        .inputs
-        .iter()
-        .filter_map(|i| i.path.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    if names.is_empty() {
-        "the grid".into()
-    } else {
-        names.join(", ")
-    }
-}
-
 /// Set by Ctrl-C while the walkers run; they stop and nothing is written.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -362,7 +348,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         (OUTPUTS[5], polygons?),
     ];
     let page = if html {
-        let title = format!("Basins of {} walkers — {}", args.agent, grid_name(&dem));
+        let title = format!(
+            "Basins of {} walkers — {}",
+            args.agent,
+            viewer::input_names(&dem)
+        );
         let page = viewer::basins_page(
             &dem,
             surface,

@@ -194,41 +194,36 @@ fn descend_all<S: Surface + ?Sized>(
 /// The files of the track map.
 const MAP_FILES: [&str; 3] = ["map.png", "map.pgw", "map.bounds.json"];
 
-/// Files as `(name, bytes)`.
-type NamedFiles = Vec<(String, Vec<u8>)>;
-
-/// The title of the map and the viewer: the start and the tiles.
-fn map_title(start: &Start, dem: &DemArgs) -> String {
+/// Draws `map.png` (tinted relief, tracks, legend, scale bar) and its georeferencing.
+fn map_files(
+    terrain: &Terrain,
+    tracks: &[Track],
+    start: &Start,
+    dem: &DemArgs,
+    full: bool,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let tiles: Vec<String> = dem
         .dems
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
-    format!("{} — {}", start.label, tiles.join(", "))
-}
-
-/// Draws `map.png` (tinted relief, tracks, legend, scale bar) and its
-/// georeferencing; also returns the map's bounds (CRS units) for the viewer.
-fn map_files(
-    terrain: &Terrain,
-    tracks: &[Track],
-    title: String,
-    full: bool,
-) -> anyhow::Result<(NamedFiles, [f64; 4])> {
     let options = MapOptions {
         extent: if full {
             Extent::Full
         } else {
             Extent::Tracks { margin: 0.3 }
         },
-        title: Some(title),
+        title: Some(format!("{} — {}", start.label, tiles.join(", "))),
         ..MapOptions::default()
     };
     let map = render::render_map(terrain, tracks, &options)?;
-    let bounds = map.bounds_xy;
     let image = image::DynamicImage::ImageRgba8(map.image);
-    let files = render::georeferenced_png(MAP_FILES[0], &image, bounds, &terrain.dem().crs)?;
-    Ok((files, bounds))
+    Ok(render::georeferenced_png(
+        MAP_FILES[0],
+        &image,
+        map.bounds_xy,
+        &terrain.dem().crs,
+    )?)
 }
 
 /// Serialises the tracks in each requested format.
@@ -304,13 +299,18 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     for (name, text) in files {
         written.push(out.write(name, text.as_bytes())?);
     }
-    let title = map_title(&start, &args.dem);
-    let (map, bounds) = map_files(&terrain, &tracks, title.clone(), args.surface.full_extent())?;
-    for (name, bytes) in map {
+    for (name, bytes) in map_files(
+        &terrain,
+        &tracks,
+        &start,
+        &args.dem,
+        args.surface.full_extent(),
+    )? {
         written.push(out.write(&name, &bytes)?);
     }
     if !args.run.no_html {
-        let page = viewer::tracks_page(&terrain, &tracks, bounds, &title)?;
+        let full = args.surface.full_extent();
+        let page = viewer::tracks_page(&terrain, &tracks, full, &start.label)?;
         written.push(out.write(viewer::PAGE_NAME, page.to_html()?.as_bytes())?);
     }
     Ok(Outcome {

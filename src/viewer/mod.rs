@@ -53,7 +53,10 @@ pub use basins::{hex_colour, BasinLayer, Sink, MAX_EMBEDDED_GEOJSON_BYTES};
 pub use heights::{HeightGrid, MAX_HEIGHT_GRID_SIDE};
 pub use html::CONTENT_SECURITY_POLICY;
 pub use overlay::{ImageOverlay, LatLonBounds, Sampling, MAX_OVERLAY_SIDE_PX};
-pub use runs::{attribution, basin_colours, basins_page, relief, sinks, tracks_page};
+pub use runs::{
+    attribution, basin_colours, basins_page, input_names, relief, sinks, tracks_page,
+    TRACKS_PAGE_MARGIN,
+};
 pub use summits::Summit;
 pub use tracks::{TrackLayer, MAX_PROFILE_POINTS};
 

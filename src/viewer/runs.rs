@@ -4,7 +4,7 @@ use crate::agents::Track;
 use crate::basins::Basins;
 use crate::dem::{Dem, Projection};
 use crate::error::{Error, Result};
-use crate::render::{hillshade, tint, HeightRange, ShadeOptions};
+use crate::render::{hillshade, map_bounds, tint, Extent, HeightRange, MapOptions, ShadeOptions};
 use crate::terrain::Terrain;
 
 use super::basins::{hex_colour, BasinLayer, Sink};
@@ -67,17 +67,50 @@ pub fn relief(dem: &Dem, bounds_xy: [f64; 4], max_side_px: u32) -> Result<ImageO
     )
 }
 
-/// The page of a `drop` or `demo` run: the relief of the map's window
-/// `bounds_xy` (the bounds of `map.png`, CRS units), the cursor's heights
-/// there, and every track.
+/// How far the relief of a tracks page reaches beyond the tracks: their
+/// bounding box grown on every side by this fraction of its larger side
+/// (`map.png` uses 0.3), so there is terrain to pan over around them.
+pub const TRACKS_PAGE_MARGIN: f64 = 1.0;
+
+/// The names of the files `dem` was read from, comma-separated ("the grid"
+/// when it has none, e.g. a formula).
+pub fn input_names(dem: &Dem) -> String {
+    let names: Vec<String> = dem
+        .inputs
+        .iter()
+        .filter_map(|i| i.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    if names.is_empty() {
+        "the grid".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The page of a `drop` or `demo` run from the start called `start_label`:
+/// every track, over the relief of the whole grid (`full_extent`) or of
+/// the tracks with a margin of [`TRACKS_PAGE_MARGIN`], with the cursor's
+/// heights there.
 pub fn tracks_page(
     terrain: &Terrain,
     tracks: &[Track],
-    bounds_xy: [f64; 4],
-    title: &str,
+    full_extent: bool,
+    start_label: &str,
 ) -> Result<Page> {
     let dem = terrain.dem();
-    let mut page = Page::new(title);
+    let extent = if full_extent {
+        Extent::Full
+    } else {
+        Extent::Tracks {
+            margin: TRACKS_PAGE_MARGIN,
+        }
+    };
+    let options = MapOptions {
+        extent,
+        ..MapOptions::default()
+    };
+    let bounds_xy = map_bounds(terrain, tracks, &options)?;
+    let mut page = Page::new(format!("{start_label} — {}", input_names(dem)));
     page.attribution = attribution(dem);
     page.relief = Some(relief(dem, bounds_xy, MAX_OVERLAY_SIDE_PX)?);
     page.heights = Some(HeightGrid::of(dem, bounds_xy, MAX_HEIGHT_GRID_SIDE)?);

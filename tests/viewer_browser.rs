@@ -527,3 +527,220 @@ async fn a_summits_page_shows_every_summit_with_its_prominence() {
     assert!(outside_requests(&client).await.is_empty());
     client.close().await.unwrap();
 }
+
+/// The polygons of `basins.geojson` as (id, geometry), read with the
+/// `geojson` and `geo` crates.
+fn basin_polygons(path: &Path) -> Vec<(u64, geo::Geometry<f64>)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let fc: geojson::FeatureCollection = text.parse().unwrap();
+    fc.features
+        .into_iter()
+        .map(|f| {
+            let id = f.properties.as_ref().unwrap()["id"].as_u64().unwrap();
+            let g: geo::Geometry<f64> = f.geometry.unwrap().value.try_into().unwrap();
+            (id, g)
+        })
+        .collect()
+}
+
+/// A `basins` run's page: every outline and sink drawn, and hovering
+/// names the basin that `basins.geojson` (tested independently with `geo`)
+/// has under the pointer.
+#[tokio::test(flavor = "current_thread")]
+async fn the_basins_page_names_the_basin_under_the_pointer() {
+    use geo::Contains;
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((_driver, client)) = browser(&tmp.path().join("profile")).await else {
+        return;
+    };
+    let out = tmp.path().join("basins");
+    let tile = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/N52W007.hgt");
+    Command::cargo_bin("downhill")
+        .unwrap()
+        .arg("-q")
+        .arg("basins")
+        .arg(&tile)
+        .args(["--bbox=-6.86,52.57,-6.74,52.65", "--fill", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let polygons = basin_polygons(&out.join("basins.geojson"));
+    let sinks: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("sinks.geojson")).unwrap()).unwrap();
+    let sink_count = sinks["features"].as_array().unwrap().len();
+    let ready_ms = open(&client, &out.join("index.html")).await;
+    eprintln!("basins viewer ready {ready_ms:.0} ms after navigation");
+    let labels = js(
+        &client,
+        "return [...document.querySelectorAll('#downhill-legend label')].map(l => l.textContent)",
+    )
+    .await;
+    let labels: Vec<&str> = labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    assert!(
+        labels.contains(&format!("Basins ({})", polygons.len()).as_str()),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&format!("Sinks ({sink_count})").as_str()),
+        "{labels:?}"
+    );
+    // Points across the map: the tooltip names the basin holding the point.
+    let mut checked = 0;
+    for (fx, fy) in [(0.5, 0.5), (0.3, 0.4), (0.6, 0.7), (0.45, 0.25)] {
+        let at = js(
+            &client,
+            &format!(
+                "const r = document.getElementById('map').getBoundingClientRect(); \
+                 const x = Math.round(r.left + r.width * {fx}), y = Math.round(r.top + r.height * {fy}); \
+                 const ll = window.downhillViewer.map.containerPointToLatLng([x - r.left, y - r.top]); \
+                 return [x, y, ll.lng, ll.lat]"
+            ),
+        )
+        .await;
+        let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+        let point = geo::Point::new(at[2].as_f64().unwrap(), at[3].as_f64().unwrap());
+        let inside: Vec<u64> = polygons
+            .iter()
+            .filter(|(_, g)| g.contains(&point))
+            .map(|(id, _)| *id)
+            .collect();
+        // Leaflet's canvas layer reads the pointer at most every 32 ms.
+        hover_at(&client, 5.0, 5.0).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        hover_at(&client, x, y).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let tip = js(
+            &client,
+            "const t = document.querySelector('.downhill-basin-tip .basin-id'); return t ? t.textContent : null",
+        )
+        .await;
+        if let [id] = inside[..] {
+            let tip = tip
+                .as_str()
+                .unwrap_or_else(|| panic!("no tooltip over basin {id}"));
+            assert!(
+                tip == format!("Basin {id}"),
+                "basins.geojson has basin {id} at {point:?}, the page says '{tip}'"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "only {checked} points fell inside one basin");
+    let shot = screenshot_dir().join("basins.png");
+    std::fs::write(&shot, client.screenshot().await.unwrap()).unwrap();
+    let severe = severe_messages(&client).await;
+    assert!(severe.is_empty(), "console errors: {severe:#?}");
+    assert!(outside_requests(&client).await.is_empty());
+    client.close().await.unwrap();
+}
+
+/// When the outlines are too large the page shows the coloured picture
+/// and says so.
+#[tokio::test(flavor = "current_thread")]
+async fn a_basins_picture_page_says_why_it_is_a_picture() {
+    use downhill::viewer::{BasinLayer, ImageOverlay, Page, Sampling, Sink};
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((_driver, client)) = browser(&tmp.path().join("profile")).await else {
+        return;
+    };
+    let picture = image::RgbaImage::from_fn(60, 40, |x, y| {
+        image::Rgba([(x * 4) as u8, (y * 6) as u8, 128, 255])
+    });
+    let sinks = vec![Sink {
+        id: 1,
+        lon: -6.75,
+        lat: 52.6,
+        elevation_m: Some(20.0),
+        area_km2: 12.5,
+        ending: "edge".into(),
+    }];
+    let layer = BasinLayer::choose(
+        "{\"type\":\"FeatureCollection\",\"features\":[]}".into(),
+        vec!["#ff0000".into()],
+        sinks,
+        8,
+        || {
+            ImageOverlay::from_grid_image(
+                &picture,
+                [-6.8, 52.55, -6.7, 52.65],
+                &downhill::dem::Crs::Geographic,
+                Sampling::Nearest,
+                2048,
+            )
+        },
+    )
+    .unwrap();
+    let mut page = Page::new("basins as a picture");
+    page.basins = Some(layer);
+    let file = tmp.path().join("index.html");
+    std::fs::write(&file, page.to_html().unwrap()).unwrap();
+    open(&client, &file).await;
+    let state = js(
+        &client,
+        "const i = document.querySelector('img.downhill-basins-picture'); \
+         return [!!(i && i.complete && i.naturalWidth > 0), document.getElementById('notes').textContent]",
+    )
+    .await;
+    assert_eq!(state[0], json!(true), "{state}");
+    assert!(
+        state[1].as_str().unwrap().contains("too large to embed"),
+        "{state}"
+    );
+    let severe = severe_messages(&client).await;
+    assert!(severe.is_empty(), "console errors: {severe:#?}");
+    client.close().await.unwrap();
+}
+
+/// Any page, for pages of runs on other tiles:
+/// `VIEWER_PAGE=/path/to/index.html cargo test --test viewer_browser -- --ignored --nocapture`.
+/// Opens it offline, waits for the viewer and the relief, prints how long
+/// they took, checks the console and the requests, and saves
+/// `target/viewer-screenshots/page.png`.
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs VIEWER_PAGE=/path/to/index.html"]
+async fn any_page_opens_offline() {
+    let Some(page) = std::env::var_os("VIEWER_PAGE") else {
+        eprintln!("SKIPPED: set VIEWER_PAGE=/path/to/index.html");
+        return;
+    };
+    let page = std::fs::canonicalize(page).expect("VIEWER_PAGE exists");
+    let tmp = tempfile::tempdir().unwrap();
+    let Some((_driver, client)) = browser(&tmp.path().join("profile")).await else {
+        return;
+    };
+    let ready_ms = open(&client, &page).await;
+    let began = Instant::now();
+    let relief_ms = loop {
+        let v = js(&client, "return window.downhillReliefMs || (document.querySelector('img.downhill-relief') ? null : -1)").await;
+        if let Some(ms) = v.as_f64() {
+            break ms;
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "the relief never loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    eprintln!(
+        "{}: {} bytes, viewer ready {ready_ms:.0} ms, relief drawn {relief_ms:.0} ms after navigation",
+        page.display(),
+        std::fs::metadata(&page).unwrap().len()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let shot = screenshot_dir().join("page.png");
+    std::fs::write(&shot, client.screenshot().await.unwrap()).unwrap();
+    eprintln!("screenshot: {}", shot.display());
+    let severe = severe_messages(&client).await;
+    assert!(severe.is_empty(), "console errors: {severe:#?}");
+    let outside = outside_requests(&client).await;
+    assert!(
+        outside.is_empty(),
+        "requests outside the page: {outside:#?}"
+    );
+    client.close().await.unwrap();
+}

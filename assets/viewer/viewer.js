@@ -69,6 +69,7 @@
     relief = L.imageOverlay(data.relief.uri, boundsOf(data.relief.bounds), {
       pane: 'relief', interactive: false, className: 'downhill-relief'
     }).addTo(map);
+    relief.once('load', function () { window.downhillReliefMs = performance.now(); });
     extendFit(boundsOf(data.relief.bounds));
     overlays.push({ label: 'Shaded relief', layer: relief, on: true });
   }
@@ -133,12 +134,12 @@
         style: function (f) {
           var id = f.properties.id;
           return { color: '#2b2b2b', weight: 0.7, opacity: 0.8,
-                   fillColor: b.colours[id - 1] || '#999', fillOpacity: 0.45 };
+                   fillColor: b.colours[id - 1] || '#999', fillOpacity: 0.38 };
         },
         onEachFeature: function (f, layer) {
           var p = f.properties;
           layer.bindTooltip(function () {
-            return '<b>Basin ' + p.id + '</b><br>' + fmt(p.area_km2, 2) + ' km² · ' +
+            return '<b class="basin-id" data-id="' + p.id + '">Basin ' + p.id + '</b><br>' + fmt(p.area_km2, 2) + ' km² · ' +
               p.starts.toLocaleString('en-GB') + ' starts<br>' + outletText(sinksById[p.id]);
           }, { sticky: true, className: 'downhill-basin-tip' });
           layer.on('mouseover', function () { layer.setStyle({ weight: 2.5, fillOpacity: 0.6 }); });
@@ -188,9 +189,12 @@
   var tracks = data.tracks.map(function (t, ti) {
     var latlngs = t.lat.map(function (lat, i) { return [lat, t.lon[i]]; });
     var popup = trackPopup(t);
-    var halo = L.polyline(latlngs, { color: '#fff', weight: 7, opacity: 0.75, interactive: false, className: 'downhill-halo' });
+    // Later tracks are drawn thinner on top of earlier ones, so tracks
+    // that run together show as nested stripes instead of hiding each other.
+    var weight = 3 + 2 * (data.tracks.length - 1 - ti);
+    var halo = L.polyline(latlngs, { color: '#fff', weight: weight + 3, opacity: 0.75, interactive: false, className: 'downhill-halo' });
     var line = L.polyline(latlngs, {
-      color: t.colour, weight: 4, opacity: 1, lineJoin: 'round',
+      color: t.colour, weight: weight, opacity: 1, lineJoin: 'round',
       className: 'downhill-track downhill-track-' + t.agent
     }).bindPopup(popup, { maxWidth: 360 });
     var start = L.circleMarker(latlngs[0], {
@@ -203,10 +207,17 @@
     line.on('mousemove', function (e) { showHover(ti, nearestIndex(ti, e.latlng)); });
     line.on('mouseout', hideHover);
     extendFit(line.getBounds());
-    return { t: t, group: group, line: line, visible: true };
+    return { t: t, group: group, halo: halo, line: line, ends: [start, end], visible: true };
   });
-  // Starts and ends above every line.
-  tracks.forEach(function (tr) { tr.group.eachLayer(function (l) { if (l instanceof L.CircleMarker) l.bringToFront(); }); });
+  // Every halo under every line, starts and ends above them all, in the
+  // tracks' order (again after a track is switched back on).
+  function restack() {
+    var shown = tracks.filter(function (tr) { return tr.visible; });
+    shown.forEach(function (tr) { tr.halo.bringToFront(); });
+    shown.forEach(function (tr) { tr.line.bringToFront(); });
+    shown.forEach(function (tr) { tr.ends.forEach(function (m) { m.bringToFront(); }); });
+  }
+  restack();
 
   function trackPopup(t) {
     var params = 'α ' + sig(t.alpha) + ' m per unit slope';
@@ -310,7 +321,7 @@
   function setTrackVisible(ti, on) {
     var tr = tracks[ti];
     tr.visible = on;
-    if (on) tr.group.addTo(map); else map.removeLayer(tr.group);
+    if (on) { tr.group.addTo(map); restack(); } else map.removeLayer(tr.group);
     var path = document.querySelector('#profile .downhill-profile-line[data-agent="' + tr.t.agent + '"]');
     if (path) path.style.display = on ? '' : 'none';
     hideHover();
@@ -376,7 +387,8 @@
       for (var i = 0; i < t.distance_m.length; i++) {
         dpath += (i ? 'L' : 'M') + x(t.distance_m[i]).toFixed(1) + ',' + y(t.elevation_m[i]).toFixed(1);
       }
-      var p = svg('path', { d: dpath, stroke: t.colour, 'class': 'downhill-profile-line', 'data-agent': t.agent });
+      var p = svg('path', { d: dpath, stroke: t.colour, 'class': 'downhill-profile-line', 'data-agent': t.agent,
+                            'stroke-width': 1.5 + (tracks.length - 1 - tracks.indexOf(tr)) });
       p.appendChild(svg('title', null, t.title));
       if (!tr.visible) p.style.display = 'none';
       s.appendChild(p);

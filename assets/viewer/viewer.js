@@ -158,10 +158,18 @@
     }
     var sinkLayer = L.layerGroup(b.sinks.map(function (s) {
       return L.circleMarker([s.lat, s.lon], {
-        renderer: canvas, radius: 3.5, color: '#fff', weight: 1, fillColor: '#111', fillOpacity: 1
+        renderer: canvas, radius: 3, color: '#fff', weight: 1, fillColor: '#111', fillOpacity: 1
       }).bindTooltip('Sink of basin ' + s.id + '<br>' + fmt(s.area_km2, 2) + ' km² · ' + outletText(s));
-    })).addTo(map);
-    overlays.push({ label: 'Sinks (' + b.sinks.length.toLocaleString('en-GB') + ')', layer: sinkLayer, on: true });
+    }));
+    // A few hundred dots still read as points; thousands hide the basins.
+    var SINKS_SHOWN_UP_TO = 300;
+    var sinksOn = b.sinks.length <= SINKS_SHOWN_UP_TO;
+    if (sinksOn) {
+      sinkLayer.addTo(map);
+    } else {
+      note(b.sinks.length.toLocaleString('en-GB') + ' sinks: too many to show at once; switch them on under Layers.');
+    }
+    overlays.push({ label: 'Sinks (' + b.sinks.length.toLocaleString('en-GB') + ')', layer: sinkLayer, on: sinksOn });
   }
 
   // ---- summits ---------------------------------------------------------------

@@ -156,12 +156,21 @@
       overlays.push({ label: 'Basins (picture)', layer: pic, on: true });
       note(b.reason, 'warning');
     }
-    var sinkLayer = L.layerGroup(b.sinks.map(function (s) {
-      return L.circleMarker([s.lat, s.lon], {
-        renderer: canvas, radius: 3, color: '#fff', weight: 1, fillColor: '#111', fillOpacity: 1
-      }).bindTooltip('Sink of basin ' + s.id + '<br>' + fmt(s.area_km2, 2) + ' km² · ' + outletText(s));
-    }));
-    // A few hundred dots still read as points; thousands hide the basins.
+    // Markers are made when the layer is first shown: a raw SRTM1 tile has
+    // tens of thousands of sinks, and a few hundred dots already hide the basins.
+    var sinkLayer = L.layerGroup();
+    var sinksMade = false;
+    sinkLayer.on('add', function () {
+      if (sinksMade) return;
+      sinksMade = true;
+      b.sinks.forEach(function (s) {
+        L.circleMarker([s.lat, s.lon], {
+          renderer: canvas, radius: 3, color: '#fff', weight: 1, fillColor: '#111', fillOpacity: 1
+        }).bindTooltip(function () {
+          return 'Sink of basin ' + s.id + '<br>' + fmt(s.area_km2, 2) + ' km² · ' + outletText(s);
+        }).addTo(sinkLayer);
+      });
+    });
     var SINKS_SHOWN_UP_TO = 300;
     var sinksOn = b.sinks.length <= SINKS_SHOWN_UP_TO;
     if (sinksOn) {

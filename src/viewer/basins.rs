@@ -51,17 +51,20 @@ pub enum BasinLayer {
 }
 
 impl BasinLayer {
-    /// Outlines when `geojson` is at most `max_bytes` long, otherwise the
-    /// picture that `picture()` makes (called only then), with a sentence
-    /// saying why. `colours[id - 1]` is basin `id`'s colour.
+    /// Outlines when `geojson` (the bytes of `basins.geojson`) is at most
+    /// `max_bytes` long, otherwise the picture that `picture()` makes
+    /// (called only then), with a sentence saying why.
+    /// `colours[id - 1]` is basin `id`'s colour.
     pub fn choose(
-        geojson: String,
+        geojson: &[u8],
         colours: Vec<String>,
         sinks: Vec<Sink>,
         max_bytes: usize,
         picture: impl FnOnce() -> crate::Result<ImageOverlay>,
     ) -> crate::Result<BasinLayer> {
         if geojson.len() <= max_bytes {
+            let geojson = String::from_utf8(geojson.to_vec())
+                .map_err(|_| crate::Error::param("basins.geojson is not UTF-8 text"))?;
             return Ok(BasinLayer::Outlines {
                 geojson,
                 colours,
@@ -114,8 +117,8 @@ mod tests {
 
     #[test]
     fn outlines_over_the_limit_become_the_picture_and_say_why() {
-        let geojson = r#"{"type":"FeatureCollection","features":[]}"#.to_string();
-        let small = BasinLayer::choose(geojson.clone(), vec![], vec![sink()], 1000, || {
+        let geojson = br#"{"type":"FeatureCollection","features":[]}"#;
+        let small = BasinLayer::choose(geojson, vec![], vec![sink()], 1000, || {
             panic!("the picture is not needed under the limit")
         })
         .unwrap();

@@ -142,12 +142,14 @@ pub fn sinks(basins: &Basins, surface: &Dem) -> Result<Vec<Sink>> {
                     b.id
                 ))
             })?;
+            // 0.1 m in position, 1 m² in area: tens of thousands of sinks stay small.
+            let round = |v: f64, k: f64| (v * k).round() / k;
             Ok(Sink {
                 id: b.id,
-                lon,
-                lat,
+                lon: round(lon, 1e6),
+                lat: round(lat, 1e6),
                 elevation_m: b.elevation.is_finite().then_some(b.elevation),
-                area_km2: b.area_km2,
+                area_km2: round(b.area_km2, 1e6),
                 ending: b.ending.as_str().to_string(),
             })
         })
@@ -173,10 +175,8 @@ pub fn basins_page(
     let bounds = surface.bounds();
     page.relief = Some(relief(dem, bounds, MAX_OVERLAY_SIDE_PX)?);
     page.heights = Some(HeightGrid::of(dem, bounds, MAX_HEIGHT_GRID_SIDE)?);
-    let geojson = String::from_utf8(basins_geojson.to_vec())
-        .map_err(|_| Error::param("basins.geojson is not UTF-8 text"))?;
     let layer = BasinLayer::choose(
-        geojson,
+        basins_geojson,
         basin_colours(basins.basins.len()),
         sinks(basins, surface)?,
         max_geojson_bytes,

@@ -8,7 +8,8 @@
 //! URIs, the legend's switches, hover linking profile and map, and a real
 //! mouse click on each track opening its popup with the track's end
 //! elevation. A page of summits (the data a `peaks` run hands the viewer)
-//! is checked the same way. A screenshot of the demo is saved as
+//! is checked the same way, and its basemap switch is ticked: tiles are
+//! then requested from tile.openstreetmap.org and nowhere else. A screenshot of the demo is saved as
 //! `target/viewer-screenshots/demo.png`.
 //!
 //! Without `chromium` and `chromedriver` on the PATH the tests print
@@ -549,6 +550,52 @@ async fn a_summits_page_shows_every_summit_with_its_prominence() {
     let severe = severe_messages(&client).await;
     assert!(severe.is_empty(), "console errors: {severe:#?}");
     assert!(outside_requests(&client).await.is_empty());
+
+    // The basemap switch: the policy lets its tiles through (here they fail
+    // at the test's dead proxy) and refuses nothing else.
+    client
+        .find(Locator::Css("#downhill-osm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let tiles = wait_for(
+        &client,
+        "const n = performance.getEntriesByType('resource').map(e => e.name) \
+           .filter(u => u.startsWith('https://tile.openstreetmap.org/')).length; \
+         return n > 0 ? n : null",
+    )
+    .await;
+    assert!(
+        tiles.as_u64().is_some_and(|n| n > 0),
+        "no tile was requested: {tiles}"
+    );
+    let hosts = js(
+        &client,
+        "return [...new Set(performance.getEntriesByType('resource').map(e => new URL(e.name).host))]",
+    )
+    .await;
+    assert_eq!(hosts, json!(["tile.openstreetmap.org"]));
+    let attribution = js(
+        &client,
+        "return document.querySelector('.leaflet-control-attribution').textContent",
+    )
+    .await;
+    assert!(
+        attribution
+            .as_str()
+            .unwrap()
+            .contains("OpenStreetMap contributors"),
+        "{attribution}"
+    );
+    for message in severe_messages(&client).await {
+        assert!(
+            !message.contains("Content Security Policy")
+                && message.contains("tile.openstreetmap.org"),
+            "{message}"
+        );
+    }
     client.close().await.unwrap();
 }
 

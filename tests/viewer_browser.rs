@@ -541,6 +541,12 @@ async fn a_summits_page_shows_every_summit_with_its_prominence() {
         text.contains("Blackstairs") && text.contains("735 m") && text.contains("315 m"),
         "{text}"
     );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    std::fs::write(
+        screenshot_dir().join("summits.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
     let profile_shown = js(
         &client,
         "return getComputedStyle(document.getElementById('profile-panel')).display",

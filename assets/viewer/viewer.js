@@ -190,8 +190,13 @@
         '<tr><th>elevation</th><td>' + fmt(s.elevation_m, 0) + ' m</td></tr>' +
         (s.prominence_m === null ? '' : '<tr><th>prominence</th><td>' + fmt(s.prominence_m, 0) + ' m</td></tr>') +
         '<tr><th>position</th><td>' + latLonText(s.lat, s.lon) + '</td></tr></table></div>';
+      // A few dozen names fit on the map; more would cover it.
+      var labelled = data.summits.length <= 60;
       return L.marker([s.lat, s.lon], { icon: icon, title: s.name, keyboard: false })
-        .bindPopup(html).bindTooltip(esc(s.name) + ', ' + fmt(s.elevation_m, 0) + ' m', { direction: 'top', offset: [0, -6] });
+        .bindPopup(html).bindTooltip(esc(s.name) + ', ' + fmt(s.elevation_m, 0) + ' m', {
+          direction: labelled ? 'right' : 'top', offset: labelled ? [6, 0] : [0, -6],
+          permanent: labelled, className: labelled ? 'downhill-summit-label' : ''
+        });
     })).addTo(map);
     if (!fit) extendFit(L.latLngBounds(data.summits.map(function (s) { return [s.lat, s.lon]; })));
     overlays.push({ label: 'Summits (' + data.summits.length + ')', layer: summitLayer, on: true });
@@ -249,7 +254,8 @@
       ['length', km(t.length_m)],
       ['descent', fmt(t.descent_m, 1) + ' m'],
       ['start elevation', fmt(t.start_elevation_m, 1) + ' m'],
-      ['end elevation', '<span class="end-elevation">' + fmt(t.end_elevation_m, 1) + ' m</span>']
+      ['end elevation', '<span class="end-elevation">' + fmt(t.end_elevation_m, 1) + ' m</span>'],
+      ['end position', latLonText(t.lat[t.lat.length - 1], t.lon[t.lon.length - 1])]
     ];
     return '<div class="downhill-popup" data-agent="' + esc(t.agent) + '"><div class="head">' +
       '<span class="swatch" style="display:inline-block;width:18px;height:4px;background:' + esc(t.colour) + '"></span>' +
@@ -483,7 +489,9 @@
     map.invalidateSize();
     var legendWidth = document.getElementById('downhill-legend').offsetWidth;
     if (initialView) {
-      map.fitBounds(initialView, { paddingTopLeft: [60, 30], paddingBottomRight: [legendWidth + 30, 60] });
+      map.fitBounds(initialView, {
+        paddingTopLeft: [60, 40], paddingBottomRight: [legendWidth + 40, 60], maxZoom: 15
+      });
     } else {
       map.setView([0, 0], 2);
     }

@@ -32,7 +32,9 @@ pub fn attribution(dem: &Dem) -> String {
         format!("Elevation: {}", files.join(", "))
     };
     if srtm {
-        text.push_str("; SRTM: NASA Shuttle Radar Topography Mission");
+        text.push_str(
+            "; SRTM tiles: NASA Shuttle Radar Topography Mission or a product derived from it",
+        );
     }
     text
 }

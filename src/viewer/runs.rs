@@ -123,6 +123,10 @@ pub fn tracks_page(
     Ok(page)
 }
 
+/// Most sinks a `basins` page embeds (the largest basins' first): about
+/// 10 MB of the page's JSON at some 95 bytes a sink.
+pub const MAX_EMBEDDED_SINKS: usize = 100_000;
+
 /// The colour of every basin, `#rrggbb`, index `id - 1`, as `basins.png` paints them.
 pub fn basin_colours(count: usize) -> Vec<String> {
     (1..=count as u32)
@@ -177,24 +181,35 @@ pub fn basins_page(
     let bounds = surface.bounds();
     page.relief = Some(relief(dem, bounds, MAX_OVERLAY_SIDE_PX)?);
     page.heights = Some(HeightGrid::of(dem, bounds, MAX_HEIGHT_GRID_SIDE)?);
-    let layer = BasinLayer::choose(
-        basins_geojson,
-        basin_colours(basins.basins.len()),
-        sinks(basins, surface)?,
-        max_geojson_bytes,
-        || {
-            let picture = image::load_from_memory(basins_png)
-                .map_err(|e| Error::param(format!("cannot read back basins.png: {e}")))?
-                .to_rgba8();
-            ImageOverlay::from_grid_image(
-                &picture,
-                bounds,
-                &surface.crs,
-                Sampling::Nearest,
-                MAX_OVERLAY_SIDE_PX,
-            )
-        },
-    )?;
+    let mut outlets = sinks(basins, surface)?;
+    if outlets.len() > MAX_EMBEDDED_SINKS {
+        // Ids count from the largest basin, so these are the largest.
+        page.notes.push(format!(
+            "{} basins: the page holds the sinks of the {MAX_EMBEDDED_SINKS} largest; \
+             sinks.geojson has them all.",
+            outlets.len()
+        ));
+        outlets.truncate(MAX_EMBEDDED_SINKS);
+    }
+    // Colours are for outlines only, and there are only as many outlines
+    // as fit in the GeoJSON limit.
+    let colours = if basins_geojson.len() <= max_geojson_bytes {
+        basin_colours(basins.basins.len())
+    } else {
+        Vec::new()
+    };
+    let layer = BasinLayer::choose(basins_geojson, colours, outlets, max_geojson_bytes, || {
+        let picture = image::load_from_memory(basins_png)
+            .map_err(|e| Error::param(format!("cannot read back basins.png: {e}")))?
+            .to_rgba8();
+        ImageOverlay::from_grid_image(
+            &picture,
+            bounds,
+            &surface.crs,
+            Sampling::Nearest,
+            MAX_OVERLAY_SIDE_PX,
+        )
+    })?;
     page.basins = Some(layer);
     Ok(page)
 }

@@ -40,11 +40,17 @@ fn which(names: &[&str]) -> Option<PathBuf> {
     None
 }
 
-/// chromedriver, ended when dropped.
+/// chromedriver in a process group of its own, ended with the browsers it
+/// started (even when a test fails before closing its session) when dropped.
 struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        #[cfg(unix)]
+        // SAFETY: kill(2) on the process group this test created.
+        unsafe {
+            libc::kill(-(self.0.id() as libc::pid_t), libc::SIGKILL);
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -87,12 +93,17 @@ async fn browser(profile: &Path) -> Option<(Driver, Client)> {
         .expect("a free loopback port")
         .port();
     let driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
+        {
+            let mut command = Command::new(&chromedriver);
+            #[cfg(unix)]
+            std::os::unix::process::CommandExt::process_group(&mut command, 0);
+            command
+        }
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts"),
     );
     let mut caps = Capabilities::new();
     caps.insert("browserName".into(), json!("chrome"));
@@ -155,12 +166,12 @@ async fn js(client: &Client, script: &str) -> Value {
     client.execute(script, vec![]).await.expect(script)
 }
 
-/// The first non-null result of `script` within 3 s (null after that).
+/// The first non-null result of `script` within 10 s (null after that).
 async fn wait_for(client: &Client, script: &str) -> Value {
     let began = Instant::now();
     loop {
         let v = js(client, script).await;
-        if !v.is_null() || began.elapsed() > Duration::from_secs(3) {
+        if !v.is_null() || began.elapsed() > Duration::from_secs(10) {
             return v;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -108,7 +108,12 @@ fn check_finite(page: &Page) -> Result<()> {
         }
     }
     for t in &page.tracks {
-        let all = t.lon.iter().chain(&t.lat).chain(&t.distance_m);
+        let all = t
+            .lon
+            .iter()
+            .chain(&t.lat)
+            .chain(&t.distance_m)
+            .chain(&t.elevation_m);
         if !all.into_iter().all(|v| v.is_finite()) {
             return bad(&format!("{} track", t.agent));
         }

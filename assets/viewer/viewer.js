@@ -490,7 +490,7 @@
     var legendWidth = document.getElementById('downhill-legend').offsetWidth;
     if (initialView) {
       map.fitBounds(initialView, {
-        paddingTopLeft: [60, 40], paddingBottomRight: [legendWidth + 40, 60], maxZoom: 15
+        paddingTopLeft: [60, 40], paddingBottomRight: [legendWidth + 40, 100], maxZoom: 15
       });
     } else {
       map.setView([0, 0], 2);

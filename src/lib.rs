@@ -17,6 +17,7 @@
 //! - [`peaks`]: named summits to start from;
 //! - [`export`]: GeoJSON and GPX tracks, written atomically;
 //! - [`budget`] and [`input`]: the limits hostile inputs meet (cells, bytes, regular files).
+//! - [`viewer`]: one self-contained `index.html` to explore a run in a browser, offline.
 //!
 //! ```no_run
 //! use downhill::{agents::{Agent, AgentKind, StopRules}, dem, terrain::{Terrain, GradientScheme, Vector}};
@@ -41,5 +42,6 @@ pub mod lab;
 pub mod peaks;
 pub mod render;
 pub mod terrain;
+pub mod viewer;
 
 pub use error::{Error, Result};

@@ -15,8 +15,9 @@ use downhill::analytic::FormulaArgs;
 use downhill::basins::{
     self, export, geotiff, render, BasinOptions, BasinRun, Ending, WalkSettings,
 };
-use downhill::dem::Dem;
+use downhill::dem::{Crs, Dem};
 use downhill::export::{significant, OutputDir};
+use downhill::viewer;
 
 /// Arguments of `downhill basins`.
 #[derive(Debug, clap::Args)]
@@ -72,6 +73,9 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Do not write index.html, the offline map viewer (written for runs on a DEM).
+    #[arg(long)]
+    no_html: bool,
 }
 
 /// Parses `W,S,E,N`.
@@ -281,7 +285,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     }
     let params = args.params(&dem)?;
     let mut out = OutputDir::create(&args.out, args.force)?;
-    out.check_writable(&OUTPUTS)?;
+    // A formula has no place on the Earth, so no map page.
+    let html = !args.no_html && !matches!(dem.crs, Crs::Planar);
+    let mut names = OUTPUTS.to_vec();
+    if html {
+        names.push(viewer::PAGE_NAME);
+    }
+    out.check_writable(&names)?;
     let options = BasinOptions {
         walk: WalkSettings {
             kind: args.agent,
@@ -371,8 +381,30 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         (OUTPUTS[4], sinks?),
         (OUTPUTS[5], polygons?),
     ];
+    let page = if html {
+        let title = format!(
+            "Basins of {} walkers — {}",
+            args.agent,
+            viewer::input_names(&dem)
+        );
+        let page = viewer::basins_page(
+            &dem,
+            surface,
+            &run.basins,
+            &files[5].1,
+            &files[1].1,
+            viewer::MAX_EMBEDDED_GEOJSON_BYTES,
+            &title,
+        )?;
+        Some(page.to_html()?)
+    } else {
+        None
+    };
     for (name, bytes) in files {
         out.write(name, &bytes)?;
+    }
+    if let Some(page) = page {
+        out.write(viewer::PAGE_NAME, page.as_bytes())?;
     }
     let outputs = out.commit()?;
     let r = report(args, &params, &run, began.elapsed().as_secs_f64(), outputs);

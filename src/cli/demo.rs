@@ -21,6 +21,9 @@ pub struct Args {
     /// Replace files in DIR that downhill did not write.
     #[arg(long)]
     force: bool,
+    /// Do not write index.html, the offline map viewer.
+    #[arg(long)]
+    no_html: bool,
 }
 
 /// The bundled tile: next to the sources when run from a checkout, else `./data`.
@@ -127,6 +130,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             force: args.force,
             json: false,
             format: vec![],
+            no_html: args.no_html,
         },
         sea: SeaArgs::default(),
     };
@@ -168,6 +172,14 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     for p in &outcome.written {
         println!("wrote {}", p.display());
     }
-    println!("Open map.png to see the paths, tracks.geojson in geojson.io or QGIS, or tracks.gpx in any GPS viewer.");
+    if args.no_html {
+        println!("Open map.png to see the paths, tracks.geojson in geojson.io or QGIS, or tracks.gpx in any GPS viewer.");
+    } else {
+        println!(
+            "Open {} in a browser (offline) to pan over the relief, click the tracks and follow their elevation profiles;",
+            args.out.join(downhill::viewer::PAGE_NAME).display()
+        );
+        println!("map.png is the still picture, tracks.geojson opens in QGIS, tracks.gpx in any GPS viewer.");
+    }
     Ok(())
 }

@@ -15,6 +15,7 @@ use downhill::export::{self, OutputDir};
 use downhill::peaks::{self, DEFAULT_MIN_PROMINENCE_M};
 use downhill::render::{self, Extent, MapOptions};
 use downhill::terrain::{Surface, Terrain, Vector};
+use downhill::viewer;
 
 /// Arguments of `downhill drop`.
 #[derive(Debug, Clone, clap::Args)]
@@ -78,6 +79,9 @@ pub struct RunArgs {
     /// Track files to write [default: geojson,gpx on a DEM; csv,json on a --surface].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub format: Vec<TrackFormat>,
+    /// Do not write index.html, the offline map viewer (written for runs on a DEM).
+    #[arg(long)]
+    pub no_html: bool,
 }
 
 /// The start of a run: where, and how it was chosen.
@@ -394,6 +398,9 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let mut out = OutputDir::create(&dir, args.run.force)?;
     let mut names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
     names.extend(MAP_FILES);
+    if !args.run.no_html {
+        names.push(viewer::PAGE_NAME);
+    }
     out.check_writable(&names)?;
 
     let tracks = descend_all(&agents, &terrain, &[start.position], v0, &rules)?;
@@ -410,6 +417,11 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         args.surface.full_extent(),
     )? {
         out.write(&name, &bytes)?;
+    }
+    if !args.run.no_html {
+        let full = args.surface.full_extent();
+        let page = viewer::tracks_page(&terrain, &tracks, full, &start.label)?;
+        out.write(viewer::PAGE_NAME, page.to_html()?.as_bytes())?;
     }
     // Every product is ready: publish them together.
     let written = out.commit()?;

@@ -1,0 +1,296 @@
+//! Assembling the page: Leaflet, the styles, the script and the data, inline.
+
+use base64::Engine;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::basins::BasinLayer;
+use super::Page;
+use crate::error::{Error, Result};
+
+/// Leaflet 1.9.4 (npm `leaflet`, BSD-2-Clause, `assets/leaflet/LICENSE`).
+const LEAFLET_JS: &str = include_str!("../../assets/leaflet/leaflet.js");
+/// Leaflet's style sheet; its three image references become data: URIs.
+const LEAFLET_CSS: &str = include_str!("../../assets/leaflet/leaflet.css");
+const LEAFLET_IMAGES: [(&str, &[u8]); 3] = [
+    (
+        "images/layers.png",
+        include_bytes!("../../assets/leaflet/layers.png"),
+    ),
+    (
+        "images/layers-2x.png",
+        include_bytes!("../../assets/leaflet/layers-2x.png"),
+    ),
+    (
+        "images/marker-icon.png",
+        include_bytes!("../../assets/leaflet/marker-icon.png"),
+    ),
+];
+/// The viewer's own script and styles.
+const VIEWER_JS: &str = include_str!("../../assets/viewer/viewer.js");
+const VIEWER_CSS: &str = include_str!("../../assets/viewer/viewer.css");
+
+/// The page's Content-Security-Policy, with `{scripts}` standing for the
+/// SHA-256 hashes of its two inline scripts (Leaflet and the viewer).
+///
+/// - `default-src 'none'`: no fetch, frame, font, worker, media or
+///   connection to anywhere, `file:` included;
+/// - `script-src` lists only the hashes of the two scripts the page
+///   carries, so no other script runs, even one smuggled into a name;
+/// - `style-src 'unsafe-inline'`: the inline style sheets (styles cannot
+///   fetch anything under this policy);
+/// - `img-src data: https://tile.openstreetmap.org`: the embedded pictures,
+///   and the OpenStreetMap tiles the basemap switch (off by default) asks
+///   for. A `<meta>` policy cannot be loosened after the page has loaded,
+///   so this one host is allowed from the start; the page requests it only
+///   when the reader turns the basemap on.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src {scripts}; \
+     style-src 'unsafe-inline'; img-src data: https://tile.openstreetmap.org; \
+     base-uri 'none'; form-action 'none'";
+
+/// Escapes text for HTML element content and attribute values.
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON text made safe inside a `<script>` element: every `<` becomes the
+/// JSON escape `\u003c` (JSON has `<` only inside strings), so neither
+/// `</script>` nor `<!--` can end or bend the element.
+fn script_safe_json(text: &str) -> String {
+    text.replace('<', "\\u003c")
+}
+
+fn csp_hash(script: &str) -> String {
+    let digest = Sha256::digest(script.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// Leaflet's CSS with its images inline.
+fn leaflet_css() -> String {
+    let mut css = LEAFLET_CSS.to_string();
+    for (name, bytes) in LEAFLET_IMAGES {
+        let uri = format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        );
+        css = css.replace(&format!("url({name})"), &format!("url({uri})"));
+    }
+    css
+}
+
+/// Refuses a layer with a coordinate or height that is not a finite number
+/// (JSON has no NaN: it would reach the page as `null`).
+fn check_finite(page: &Page) -> Result<()> {
+    let bad = |what: &str| {
+        Err(Error::param(format!(
+            "the {what} holds a number that is not finite"
+        )))
+    };
+    for s in &page.summits {
+        if ![s.lon, s.lat, s.elevation_m].iter().all(|v| v.is_finite())
+            || s.prominence_m.is_some_and(|p| !p.is_finite())
+        {
+            return bad(&format!("summit {}", s.name));
+        }
+    }
+    for t in &page.tracks {
+        let all = t
+            .lon
+            .iter()
+            .chain(&t.lat)
+            .chain(&t.distance_m)
+            .chain(&t.elevation_m);
+        if !all.into_iter().all(|v| v.is_finite()) {
+            return bad(&format!("{} track", t.agent));
+        }
+    }
+    if let Some(b) = &page.basins {
+        if !b
+            .sinks()
+            .iter()
+            .all(|s| s.lon.is_finite() && s.lat.is_finite())
+        {
+            return bad("list of sinks");
+        }
+    }
+    Ok(())
+}
+
+fn to_value<T: serde::Serialize>(v: &T, what: &str) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| Error::param(format!("cannot serialise the {what}: {e}")))
+}
+
+/// The page's data as one JSON value (the basin outlines travel separately).
+fn page_data(page: &Page) -> Result<Value> {
+    check_finite(page)?;
+    let relief = page.relief.as_ref().map(|r| {
+        json!({"uri": r.data_uri(), "bounds": r.bounds, "width": r.size_px.0, "height": r.size_px.1})
+    });
+    let heights = match &page.heights {
+        Some(h) => {
+            let mut v = to_value(h, "height grid")?;
+            v["data"] = Value::String(h.base64());
+            Some(v)
+        }
+        None => None,
+    };
+    let basins = match &page.basins {
+        None => None,
+        Some(BasinLayer::Outlines { colours, sinks, .. }) => Some(json!({
+            "kind": "outlines", "colours": colours, "sinks": to_value(sinks, "sinks")?,
+        })),
+        Some(BasinLayer::Picture {
+            image,
+            reason,
+            sinks,
+        }) => Some(json!({
+            "kind": "picture", "uri": image.data_uri(), "bounds": image.bounds,
+            "reason": reason, "sinks": to_value(sinks, "sinks")?,
+        })),
+    };
+    let data = json!({
+        "title": page.title,
+        "attribution": page.attribution,
+        "notes": page.notes,
+        "relief": relief,
+        "heights": heights,
+        "tracks": to_value(&page.tracks, "tracks")?,
+        "basins": basins,
+        "summits": to_value(&page.summits, "summits")?,
+        "generator": format!("downhill {}", env!("CARGO_PKG_VERSION")),
+    });
+    Ok(data)
+}
+
+/// The whole page.
+pub(super) fn render(page: &Page) -> Result<String> {
+    let data = page_data(page)?;
+    let data_text = serde_json::to_string(&data)
+        .map_err(|e| Error::param(format!("cannot serialise the page data: {e}")))?;
+    let outlines = match &page.basins {
+        Some(BasinLayer::Outlines { geojson, .. }) => {
+            serde_json::from_str::<serde::de::IgnoredAny>(geojson)
+                .map_err(|e| Error::param(format!("the basin outlines are not valid JSON: {e}")))?;
+            Some(script_safe_json(geojson.trim_end()))
+        }
+        _ => None,
+    };
+    let csp = CONTENT_SECURITY_POLICY.replace(
+        "{scripts}",
+        &format!("{} {}", csp_hash(LEAFLET_JS), csp_hash(VIEWER_JS)),
+    );
+    let title = escape_html(&page.title);
+    let mut html = String::with_capacity(
+        LEAFLET_JS.len() + data_text.len() + outlines.as_ref().map_or(0, String::len) + 64_000,
+    );
+    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    html.push_str(&format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
+    ));
+    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    html.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
+    html.push_str(&format!(
+        "<meta name=\"generator\" content=\"downhill {}\">\n<title>{title}</title>\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    html.push_str(&format!("<style>\n{}\n</style>\n", leaflet_css()));
+    html.push_str(&format!(
+        "<style>\n{VIEWER_CSS}\n</style>\n</head>\n<body>\n"
+    ));
+    html.push_str(&format!(
+        "<header><h1>{title}</h1><span class=\"tagline\">downhill map viewer · offline, one file</span></header>\n"
+    ));
+    html.push_str("<main>\n<div id=\"map\" role=\"application\" aria-label=\"map\"></div>\n");
+    html.push_str("<section id=\"profile-panel\" aria-label=\"elevation profile\"><div id=\"profile\"></div></section>\n");
+    html.push_str("<section id=\"notes\"></section>\n</main>\n");
+    html.push_str("<noscript><p class=\"noscript\">This page needs JavaScript to draw the map.</p></noscript>\n");
+    html.push_str(&format!(
+        "<script type=\"application/json\" id=\"downhill-data\">{}</script>\n",
+        script_safe_json(&data_text)
+    ));
+    if let Some(o) = outlines {
+        html.push_str(&format!(
+            "<script type=\"application/json\" id=\"downhill-basins\">{o}</script>\n"
+        ));
+    }
+    html.push_str(&format!("<script>{LEAFLET_JS}</script>\n"));
+    html.push_str(&format!("<script>{VIEWER_JS}</script>\n</body>\n</html>\n"));
+    Ok(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::viewer::Summit;
+
+    #[test]
+    fn names_cannot_break_out_of_the_page() {
+        let mut page = Page::new("<script>alert(1)</script> & co");
+        page.summits.push(Summit {
+            name: "</script><script>alert(2)</script>".into(),
+            lon: 7.0,
+            lat: 46.0,
+            elevation_m: 4478.0,
+            prominence_m: Some(1042.0),
+        });
+        let html = page.to_html().unwrap();
+        assert!(html.contains("<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; co</title>"));
+        assert!(!html.contains("alert(2)</script>"));
+        // Exactly the two executable scripts and the data block end in </script>.
+        assert_eq!(html.matches("</script>").count(), 3);
+    }
+
+    #[test]
+    fn the_policy_lists_the_hashes_of_the_scripts_the_page_carries() {
+        let html = Page::new("x").to_html().unwrap();
+        let start = html.find("content=\"default-src").unwrap() + "content=\"".len();
+        let csp = &html[start..start + html[start..].find('"').unwrap()];
+        // Independent hashing of the bytes between the script tags.
+        let mut hashes = Vec::new();
+        let mut rest = html.as_str();
+        while let Some(i) = rest.find("<script>") {
+            let body = &rest[i + 8..];
+            let end = body.find("</script>").unwrap();
+            let digest = Sha256::digest(&body.as_bytes()[..end]);
+            hashes.push(base64::engine::general_purpose::STANDARD.encode(digest));
+            rest = &body[end..];
+        }
+        assert_eq!(hashes.len(), 2);
+        for h in hashes {
+            assert!(csp.contains(&format!("'sha256-{h}'")), "{csp}");
+        }
+        assert!(csp.starts_with("default-src 'none';"));
+        assert!(!csp.contains("unsafe-eval") && !csp.contains("script-src 'unsafe-inline'"));
+        assert!(
+            !html.contains("url(images/"),
+            "Leaflet's images must be inline"
+        );
+    }
+
+    #[test]
+    fn non_finite_numbers_are_refused() {
+        let mut page = Page::new("x");
+        page.summits.push(Summit {
+            name: "nowhere".into(),
+            lon: f64::NAN,
+            lat: 0.0,
+            elevation_m: 0.0,
+            prominence_m: None,
+        });
+        assert!(page.to_html().is_err());
+    }
+}

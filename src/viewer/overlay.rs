@@ -1,0 +1,291 @@
+//! Pictures placed on the map by their bounds, resampled to Web Mercator.
+
+use base64::Engine;
+use image::{Rgba, RgbaImage};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::dem::{Crs, Projection};
+use crate::error::{Error, Result};
+
+/// Longest side of an embedded picture, pixels. Larger pictures are
+/// resampled down to it, which bounds the page's size (a 2048 x 2048
+/// relief is a few MB of PNG).
+pub const MAX_OVERLAY_SIDE_PX: u32 = 2048;
+
+/// The latest latitude Web Mercator can show, degrees.
+const MERCATOR_MAX_LAT: f64 = 85.051_128_78;
+
+/// A box in WGS84 degrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LatLonBounds {
+    /// Southern edge, degrees north.
+    pub south: f64,
+    /// Western edge, degrees east.
+    pub west: f64,
+    /// Northern edge, degrees north.
+    pub north: f64,
+    /// Eastern edge, degrees east.
+    pub east: f64,
+}
+
+/// How a picture is resampled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    /// Bilinear: for continuous pictures such as shaded relief.
+    Bilinear,
+    /// Nearest pixel: for categorical colours such as basin ids.
+    Nearest,
+}
+
+/// A PNG shown over the map between its bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageOverlay {
+    /// The PNG file's bytes, rows evenly spaced in Web Mercator `y`.
+    pub png: Vec<u8>,
+    /// Where its outer edges lie, WGS84 degrees.
+    pub bounds: LatLonBounds,
+    /// Width and height of the picture, pixels.
+    pub size_px: (u32, u32),
+}
+
+fn mercator_y(lat_deg: f64) -> f64 {
+    let lat = lat_deg
+        .clamp(-MERCATOR_MAX_LAT, MERCATOR_MAX_LAT)
+        .to_radians();
+    (std::f64::consts::FRAC_PI_4 + lat / 2.0).tan().ln()
+}
+
+fn mercator_lat(y: f64) -> f64 {
+    y.sinh().atan().to_degrees()
+}
+
+/// The WGS84 box around the grid box `bounds_xy` (`[west, south, east,
+/// north]` in `crs` units), from 65 points along each side.
+pub(crate) fn lat_lon_box(bounds_xy: [f64; 4], crs: &Crs) -> Result<LatLonBounds> {
+    let projection = Projection::for_crs(crs)?;
+    let [w, s, e, n] = bounds_xy;
+    let mut b = LatLonBounds {
+        south: f64::INFINITY,
+        west: f64::INFINITY,
+        north: f64::NEG_INFINITY,
+        east: f64::NEG_INFINITY,
+    };
+    const STEPS: usize = 64;
+    for k in 0..=STEPS {
+        let f = k as f64 / STEPS as f64;
+        let (x, y) = (w + f * (e - w), s + f * (n - s));
+        for (px, py) in [(x, s), (x, n), (w, y), (e, y)] {
+            if let Some((lon, lat)) = projection.to_wgs84(px, py) {
+                b.south = b.south.min(lat);
+                b.north = b.north.max(lat);
+                b.west = b.west.min(lon);
+                b.east = b.east.max(lon);
+            }
+        }
+    }
+    if !(b.west < b.east && b.south < b.north) {
+        return Err(Error::param(format!(
+            "the box {bounds_xy:?} in {} has no extent in longitude and latitude",
+            crs.label()
+        )));
+    }
+    Ok(b)
+}
+
+/// Pixel of `image` at fractional pixel-centre coordinates (`col`, `row`),
+/// or `None` outside it.
+fn sample(image: &RgbaImage, col: f64, row: f64, sampling: Sampling) -> Option<Rgba<u8>> {
+    let (w, h) = (image.width() as f64, image.height() as f64);
+    if !(col >= -0.5 && row >= -0.5 && col <= w - 0.5 && row <= h - 0.5) {
+        return None;
+    }
+    match sampling {
+        Sampling::Nearest => {
+            let (c, r) = (
+                col.round().clamp(0.0, w - 1.0),
+                row.round().clamp(0.0, h - 1.0),
+            );
+            Some(*image.get_pixel(c as u32, r as u32))
+        }
+        Sampling::Bilinear => {
+            let (c, r) = (col.clamp(0.0, w - 1.0), row.clamp(0.0, h - 1.0));
+            let (c0, r0) = (c.floor(), r.floor());
+            let (fc, fr) = (c - c0, r - r0);
+            let (c0, r0) = (c0 as u32, r0 as u32);
+            let (c1, r1) = (
+                (c0 + 1).min(image.width() - 1),
+                (r0 + 1).min(image.height() - 1),
+            );
+            let px = [
+                (image.get_pixel(c0, r0), (1.0 - fc) * (1.0 - fr)),
+                (image.get_pixel(c1, r0), fc * (1.0 - fr)),
+                (image.get_pixel(c0, r1), (1.0 - fc) * fr),
+                (image.get_pixel(c1, r1), fc * fr),
+            ];
+            // Premultiplied, so transparent voids do not darken their rims.
+            let alpha: f64 = px.iter().map(|(p, k)| p[3] as f64 * k).sum();
+            if alpha < 0.5 {
+                return Some(Rgba([0, 0, 0, 0]));
+            }
+            let mut out = [0u8; 4];
+            for (ch, o) in out.iter_mut().enumerate().take(3) {
+                let v: f64 = px.iter().map(|(p, k)| p[ch] as f64 * p[3] as f64 * k).sum();
+                *o = (v / alpha).round().clamp(0.0, 255.0) as u8;
+            }
+            out[3] = alpha.round().clamp(0.0, 255.0) as u8;
+            Some(Rgba(out))
+        }
+    }
+}
+
+impl ImageOverlay {
+    /// Resamples `image`, whose outer edges are `bounds_xy` (`[west, south,
+    /// east, north]` in the units of `crs`: degrees on geographic grids,
+    /// metres on projected ones), onto a picture whose columns are evenly
+    /// spaced in longitude and rows in Web Mercator `y`, as Leaflet's
+    /// image overlays are drawn. The picture keeps about as many pixels as
+    /// `image` has, with its longer side at most `max_side_px`; pixels
+    /// outside `image` are transparent.
+    ///
+    /// Fails on a planar CRS (no place on the Earth), on empty bounds, or if
+    /// the PNG cannot be encoded.
+    pub fn from_grid_image(
+        image: &RgbaImage,
+        bounds_xy: [f64; 4],
+        crs: &Crs,
+        sampling: Sampling,
+        max_side_px: u32,
+    ) -> Result<ImageOverlay> {
+        let [w, s, e, n] = bounds_xy;
+        if !(bounds_xy.iter().all(|v| v.is_finite()) && w < e && s < n) {
+            return Err(Error::param(format!(
+                "cannot place a picture with bounds {bounds_xy:?}: not west < east, south < north"
+            )));
+        }
+        if image.width() == 0 || image.height() == 0 || max_side_px == 0 {
+            return Err(Error::param("cannot place an empty picture on the map"));
+        }
+        let projection = Projection::for_crs(crs)?;
+        let ll = lat_lon_box(bounds_xy, crs)?;
+        let (x0, x1) = (ll.west.to_radians(), ll.east.to_radians());
+        let (y0, y1) = (mercator_y(ll.south), mercator_y(ll.north));
+        // About as many pixels as the source, square in Mercator.
+        let pixels = image.width() as f64 * image.height() as f64;
+        let mut size = ((x1 - x0) * (y1 - y0) / pixels).sqrt();
+        let longest = (x1 - x0).max(y1 - y0);
+        size = size.max(longest / max_side_px as f64);
+        let out_w = ((x1 - x0) / size).round().clamp(1.0, max_side_px as f64) as u32;
+        let out_h = ((y1 - y0) / size).round().clamp(1.0, max_side_px as f64) as u32;
+        let (sx, sy) = ((x1 - x0) / out_w as f64, (y1 - y0) / out_h as f64);
+        let (iw, ih) = (image.width() as f64, image.height() as f64);
+        let rows: Vec<Vec<u8>> = (0..out_h)
+            .into_par_iter()
+            .map(|r| {
+                let lat = mercator_lat(y1 - (r as f64 + 0.5) * sy);
+                let mut row = Vec::with_capacity(out_w as usize * 4);
+                for c in 0..out_w {
+                    let lon = (x0 + (c as f64 + 0.5) * sx).to_degrees();
+                    let px = projection.from_wgs84(lon, lat).and_then(|(x, y)| {
+                        let col = (x - w) / (e - w) * iw - 0.5;
+                        let row = (n - y) / (n - s) * ih - 0.5;
+                        sample(image, col, row, sampling)
+                    });
+                    row.extend_from_slice(&px.unwrap_or(Rgba([0, 0, 0, 0])).0);
+                }
+                row
+            })
+            .collect();
+        let warped = RgbaImage::from_raw(out_w, out_h, rows.concat())
+            .ok_or_else(|| Error::param("cannot assemble the resampled picture"))?;
+        let mut png = Vec::new();
+        crate::render::encode_png(&image::DynamicImage::ImageRgba8(warped), &mut png)
+            .map_err(|e| Error::io("index.html (relief picture)", e))?;
+        Ok(ImageOverlay {
+            png,
+            bounds: ll,
+            size_px: (out_w, out_h),
+        })
+    }
+
+    /// The picture as a `data:image/png;base64,...` URI.
+    pub fn data_uri(&self) -> String {
+        format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&self.png)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On a geographic grid each Mercator row samples the source row of its
+    /// own latitude: a picture whose rows encode their latitude reads back,
+    /// row by row, the latitude computed independently from the inverse
+    /// Mercator formula.
+    #[test]
+    fn rows_follow_mercator_latitudes() {
+        let (south, north) = (40.0, 60.0);
+        let rows = 200u32;
+        // Row r's centre lies at latitude north - (r + 0.5) * 0.1; store r.
+        let img = RgbaImage::from_fn(4, rows, |_, r| Rgba([r as u8, 0, 0, 255]));
+        let o = ImageOverlay::from_grid_image(
+            &img,
+            [0.0, south, 4.0, north],
+            &Crs::Geographic,
+            Sampling::Nearest,
+            4096,
+        )
+        .unwrap();
+        assert_eq!(o.bounds.south, south);
+        assert_eq!(o.bounds.north, north);
+        let out = image::load_from_memory(&o.png).unwrap().to_rgba8();
+        let h = out.height() as f64;
+        let (y0, y1) = (
+            (std::f64::consts::FRAC_PI_4 + south.to_radians() / 2.0)
+                .tan()
+                .ln(),
+            (std::f64::consts::FRAC_PI_4 + north.to_radians() / 2.0)
+                .tan()
+                .ln(),
+        );
+        for r in [0u32, out.height() / 3, out.height() / 2, out.height() - 1] {
+            let y = y1 - (r as f64 + 0.5) / h * (y1 - y0);
+            let lat = (2.0 * y.exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
+            let expected = ((north - lat) / 0.1 - 0.5).round();
+            let got = out.get_pixel(0, r)[0] as f64;
+            assert!(
+                (got - expected).abs() <= 1.0,
+                "row {r}: {got} vs {expected}"
+            );
+        }
+        // A linear stretch would put 50° N at mid-height; Mercator does not.
+        let mid = out.get_pixel(0, out.height() / 2)[0] as f64;
+        assert!((mid - 100.0).abs() > 5.0, "{mid}");
+    }
+
+    #[test]
+    fn large_pictures_are_capped_and_planar_grids_refused() {
+        let img = RgbaImage::from_pixel(300, 100, Rgba([1, 2, 3, 255]));
+        let o = ImageOverlay::from_grid_image(
+            &img,
+            [0.0, 0.0, 3.0, 1.0],
+            &Crs::Geographic,
+            Sampling::Bilinear,
+            64,
+        )
+        .unwrap();
+        assert!(o.size_px.0 <= 64 && o.size_px.1 <= 64, "{:?}", o.size_px);
+        assert!(o.data_uri().starts_with("data:image/png;base64,iVBOR"));
+        assert!(ImageOverlay::from_grid_image(
+            &img,
+            [0.0, 0.0, 3.0, 1.0],
+            &Crs::Planar,
+            Sampling::Bilinear,
+            64
+        )
+        .is_err());
+    }
+}

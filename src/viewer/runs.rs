@@ -1,0 +1,215 @@
+//! Pages for the runs downhill makes: tracks (`drop`, `demo`) and basins.
+
+use crate::agents::Track;
+use crate::basins::Basins;
+use crate::dem::{Dem, Projection};
+use crate::error::{Error, Result};
+use crate::render::{hillshade, map_bounds, tint, Extent, HeightRange, MapOptions, ShadeOptions};
+use crate::terrain::Terrain;
+
+use super::basins::{hex_colour, BasinLayer, Sink};
+use super::{HeightGrid, ImageOverlay, Page, Sampling, TrackLayer};
+use super::{MAX_HEIGHT_GRID_SIDE, MAX_OVERLAY_SIDE_PX, MAX_PROFILE_POINTS};
+
+/// The credit line for the elevation data of `dem`: its input files and
+/// their formats, e.g. "Elevation: N52W007.hgt (SRTM .hgt)".
+pub fn attribution(dem: &Dem) -> String {
+    let files: Vec<String> = dem
+        .inputs
+        .iter()
+        .map(|i| {
+            let name = i.path.file_name().map_or_else(
+                || i.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            format!("{name} ({})", i.format)
+        })
+        .collect();
+    let srtm = dem.inputs.iter().any(|i| i.format.contains("SRTM"));
+    let mut text = if files.is_empty() {
+        "Elevation: the run's grid".to_string()
+    } else {
+        format!("Elevation: {}", files.join(", "))
+    };
+    if srtm {
+        text.push_str(
+            "; SRTM tiles: NASA Shuttle Radar Topography Mission or a product derived from it",
+        );
+    }
+    text
+}
+
+/// The tinted, shaded relief of the samples of `dem` inside `bounds_xy`
+/// (`[west, south, east, north]` in the grid's CRS units, outer cell edges),
+/// as `map.png` draws it under the tracks, resampled onto the map with its
+/// longer side at most `max_side_px`.
+pub fn relief(dem: &Dem, bounds_xy: [f64; 4], max_side_px: u32) -> Result<ImageOverlay> {
+    let window = crate::basins::crop::crop(dem, bounds_xy)?;
+    // Shade with one more sample on every side, so the window's edges see
+    // their real neighbours, then cut it away.
+    let t = dem.transform;
+    let [w, s, e, n] = bounds_xy;
+    let padded = crate::basins::crop::crop(
+        dem,
+        [w - t.cell_x, s - t.cell_y, e + t.cell_x, n + t.cell_y],
+    )?;
+    let shade = hillshade(&padded, &ShadeOptions::default())?;
+    let colours = tint(&padded, &shade, HeightRange::of(&window));
+    let dc = ((window.transform.origin_x - padded.transform.origin_x) / t.cell_x).round() as u32;
+    let dr = ((padded.transform.origin_y - window.transform.origin_y) / t.cell_y).round() as u32;
+    let cut =
+        image::imageops::crop_imm(&colours, dc, dr, window.cols() as u32, window.rows() as u32)
+            .to_image();
+    ImageOverlay::from_grid_image(
+        &cut,
+        window.bounds(),
+        &dem.crs,
+        Sampling::Bilinear,
+        max_side_px,
+    )
+}
+
+/// How far the relief of a tracks page reaches beyond the tracks: their
+/// bounding box grown on every side by this fraction of its larger side
+/// (`map.png` uses 0.3), so there is terrain to pan over around them.
+pub const TRACKS_PAGE_MARGIN: f64 = 1.0;
+
+/// The names of the files `dem` was read from, comma-separated ("the grid"
+/// when it has none, e.g. a formula).
+pub fn input_names(dem: &Dem) -> String {
+    let names: Vec<String> = dem
+        .inputs
+        .iter()
+        .filter_map(|i| i.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    if names.is_empty() {
+        "the grid".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The page of a `drop` or `demo` run from the start called `start_label`:
+/// every track, over the relief of the whole grid (`full_extent`) or of
+/// the tracks with a margin of [`TRACKS_PAGE_MARGIN`], with the cursor's
+/// heights there.
+pub fn tracks_page(
+    terrain: &Terrain,
+    tracks: &[Track],
+    full_extent: bool,
+    start_label: &str,
+) -> Result<Page> {
+    let dem = terrain.dem();
+    let extent = if full_extent {
+        Extent::Full
+    } else {
+        Extent::Tracks {
+            margin: TRACKS_PAGE_MARGIN,
+        }
+    };
+    let options = MapOptions {
+        extent,
+        ..MapOptions::default()
+    };
+    let bounds_xy = map_bounds(terrain, tracks, &options)?;
+    let mut page = Page::new(format!("{start_label} — {}", input_names(dem)));
+    page.attribution = attribution(dem);
+    page.relief = Some(relief(dem, bounds_xy, MAX_OVERLAY_SIDE_PX)?);
+    page.heights = Some(HeightGrid::of(dem, bounds_xy, MAX_HEIGHT_GRID_SIDE)?);
+    for t in tracks {
+        page.tracks
+            .push(TrackLayer::from_track(t, terrain, MAX_PROFILE_POINTS)?);
+    }
+    Ok(page)
+}
+
+/// Most sinks a `basins` page embeds (the largest basins' first): about
+/// 10 MB of the page's JSON at some 95 bytes a sink.
+pub const MAX_EMBEDDED_SINKS: usize = 100_000;
+
+/// The colour of every basin, `#rrggbb`, index `id - 1`, as `basins.png` paints them.
+pub fn basin_colours(count: usize) -> Vec<String> {
+    (1..=count as u32)
+        .map(|id| hex_colour(crate::basins::render::basin_colour(id)))
+        .collect()
+}
+
+/// The outlets of `basins` on `surface` (the grid the walkers descended).
+pub fn sinks(basins: &Basins, surface: &Dem) -> Result<Vec<Sink>> {
+    let projection = Projection::for_crs(&surface.crs)?;
+    basins
+        .basins
+        .iter()
+        .map(|b| {
+            let p = surface.sample_position(b.outlet_row as f64, b.outlet_col as f64);
+            let (lon, lat) = projection.to_wgs84(p.x, p.y).ok_or_else(|| {
+                Error::param(format!(
+                    "the outlet of basin {} has no longitude and latitude",
+                    b.id
+                ))
+            })?;
+            // 0.1 m in position, 1 m² in area: tens of thousands of sinks stay small.
+            let round = |v: f64, k: f64| (v * k).round() / k;
+            Ok(Sink {
+                id: b.id,
+                lon: round(lon, 1e6),
+                lat: round(lat, 1e6),
+                elevation_m: b.elevation.is_finite().then_some(b.elevation),
+                area_km2: round(b.area_km2, 1e6),
+                ending: b.ending.as_str().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The page of a `basins` run over `dem` (the grid before any fill):
+/// the relief, the cursor's heights, the basins of `basins` on `surface`
+/// as outlines from `basins_geojson` (the text of `basins.geojson`) when
+/// it is at most `max_geojson_bytes` long, else as `basins_png` (the
+/// bytes of `basins.png`, one pixel per cell of `surface`), and the sinks.
+pub fn basins_page(
+    dem: &Dem,
+    surface: &Dem,
+    basins: &Basins,
+    basins_geojson: &[u8],
+    basins_png: &[u8],
+    max_geojson_bytes: usize,
+    title: &str,
+) -> Result<Page> {
+    let mut page = Page::new(title);
+    page.attribution = attribution(dem);
+    let bounds = surface.bounds();
+    page.relief = Some(relief(dem, bounds, MAX_OVERLAY_SIDE_PX)?);
+    page.heights = Some(HeightGrid::of(dem, bounds, MAX_HEIGHT_GRID_SIDE)?);
+    let mut outlets = sinks(basins, surface)?;
+    if outlets.len() > MAX_EMBEDDED_SINKS {
+        // Ids count from the largest basin, so these are the largest.
+        page.notes.push(format!(
+            "{} basins: the page holds the sinks of the {MAX_EMBEDDED_SINKS} largest; \
+             sinks.geojson has them all.",
+            outlets.len()
+        ));
+        outlets.truncate(MAX_EMBEDDED_SINKS);
+    }
+    // Colours are for outlines only, and there are only as many outlines
+    // as fit in the GeoJSON limit.
+    let colours = if basins_geojson.len() <= max_geojson_bytes {
+        basin_colours(basins.basins.len())
+    } else {
+        Vec::new()
+    };
+    let layer = BasinLayer::choose(basins_geojson, colours, outlets, max_geojson_bytes, || {
+        let picture = image::load_from_memory(basins_png)
+            .map_err(|e| Error::param(format!("cannot read back basins.png: {e}")))?
+            .to_rgba8();
+        ImageOverlay::from_grid_image(
+            &picture,
+            bounds,
+            &surface.crs,
+            Sampling::Nearest,
+            MAX_OVERLAY_SIDE_PX,
+        )
+    })?;
+    page.basins = Some(layer);
+    Ok(page)
+}

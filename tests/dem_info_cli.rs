@@ -115,10 +115,23 @@ fn separate_groups_of_tiles_are_refused_unless_asked_for() {
     assert!(e.contains("--mosaic-anyway"), "{e}");
     let out = downhill()
         // --no-sea: the sea of a 216 M-sample grid is slow to find in a debug build.
-        .args(["info", "--json", "--mosaic-anyway", "--no-sea", "data/"])
+        // --max-cells: the mosaic is larger than the default cell budget of a small machine.
+        .args([
+            "info",
+            "--json",
+            "--mosaic-anyway",
+            "--no-sea",
+            "--max-cells",
+            "300000000",
+            "data/",
+        ])
         .output()
         .expect("run");
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     // 7 W to 8 E and 43 N to 53 N at 3": 15 x 1200 + 1 by 10 x 1200 + 1.
     assert_eq!(

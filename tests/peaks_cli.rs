@@ -95,6 +95,19 @@ fn files_agree_with_the_json_and_are_not_clobbered() {
     let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
     assert_eq!(rows.len(), v.len());
     assert_eq!(&rows[1][1], v[1]["name"].as_str().unwrap_or(""));
+    // The viewer page beside them carries every summit, at the JSON's positions.
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let tag = "id=\"downhill-data\">";
+    let begin = html.find(tag).expect("data block") + tag.len();
+    let end = begin + html[begin..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&html[begin..end]).unwrap();
+    let page = data["summits"].as_array().unwrap();
+    assert_eq!(page.len(), v.len());
+    for (p, s) in page.iter().zip(v) {
+        assert!((p["lon"].as_f64().unwrap() - s["lon"].as_f64().unwrap()).abs() < 1e-9);
+        assert!((p["lat"].as_f64().unwrap() - s["lat"].as_f64().unwrap()).abs() < 1e-9);
+        assert_eq!(p["prominence_m"], s["prominence_m"]);
+    }
     // A file downhill did not write is left alone without --force.
     let foreign = dir.path().join("q");
     std::fs::create_dir(&foreign).unwrap();

@@ -8,6 +8,7 @@ use downhill::export::OutputDir;
 use downhill::peaks::{
     self, osm::LonLatBox, Gazetteer, Summit, SummitOptions, DEFAULT_MIN_PROMINENCE_M,
 };
+use downhill::viewer;
 
 /// The files `peaks --out DIR` writes.
 const FILES: [&str; 2] = ["peaks.geojson", "peaks.csv"];
@@ -37,6 +38,9 @@ pub struct Args {
     /// Replace files in DIR that downhill did not write.
     #[arg(long)]
     force: bool,
+    /// Do not write the map viewer (index.html) into DIR.
+    #[arg(long)]
+    no_html: bool,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -101,7 +105,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     let mut out = match &args.out {
         Some(dir) => {
             let out = OutputDir::create(dir, args.force)?;
-            out.check_writable(&FILES)?;
+            let mut names = FILES.to_vec();
+            if !args.no_html {
+                names.push(viewer::PAGE_NAME);
+            }
+            out.check_writable(&names)?;
             Some(out)
         }
         None => None,
@@ -114,9 +122,16 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         summits.truncate(n);
     }
     let mut written = Vec::new();
-    if let Some(out) = out.as_mut() {
-        written.push(out.write(FILES[0], peaks::summits_geojson(&summits).as_bytes())?);
-        written.push(out.write(FILES[1], peaks::summits_csv(&summits).as_bytes())?);
+    if let Some(mut out) = out.take() {
+        out.write(FILES[0], peaks::summits_geojson(&summits).as_bytes())?;
+        out.write(FILES[1], peaks::summits_csv(&summits).as_bytes())?;
+        if !args.no_html {
+            let title = format!("Summits of {}", viewer::input_names(&dem));
+            let page = viewer::summits_page(&dem, &summits, &title)?;
+            out.write(viewer::PAGE_NAME, page.to_html()?.as_bytes())?;
+        }
+        // Every product is ready: publish them together.
+        written = out.commit()?;
     }
     if args.json {
         print_json(&summits)?;

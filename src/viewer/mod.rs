@@ -54,7 +54,7 @@ pub use heights::{HeightGrid, MAX_HEIGHT_GRID_SIDE};
 pub use html::CONTENT_SECURITY_POLICY;
 pub use overlay::{ImageOverlay, LatLonBounds, Sampling, MAX_OVERLAY_SIDE_PX};
 pub use runs::{
-    attribution, basin_colours, basins_page, input_names, relief, sinks, tracks_page,
+    attribution, basin_colours, basins_page, input_names, relief, sinks, summits_page, tracks_page,
     MAX_EMBEDDED_SINKS, TRACKS_PAGE_MARGIN,
 };
 pub use summits::Summit;

@@ -213,3 +213,25 @@ pub fn basins_page(
     page.basins = Some(layer);
     Ok(page)
 }
+
+/// The page of a `peaks` run over `dem`: the relief of the whole grid, the
+/// cursor's heights, and `summits` as markers (named by their gazetteer
+/// name, or by their rank `#N` when they have none).
+pub fn summits_page(dem: &Dem, summits: &[crate::peaks::Summit], title: &str) -> Result<Page> {
+    let mut page = Page::new(title);
+    page.attribution = attribution(dem);
+    let bounds = dem.bounds();
+    page.relief = Some(relief(dem, bounds, MAX_OVERLAY_SIDE_PX)?);
+    page.heights = Some(HeightGrid::of(dem, bounds, MAX_HEIGHT_GRID_SIDE)?);
+    page.summits = summits
+        .iter()
+        .map(|s| super::Summit {
+            name: s.name.clone().unwrap_or_else(|| format!("#{}", s.rank)),
+            lon: s.summit.lon,
+            lat: s.summit.lat,
+            elevation_m: s.summit.elevation_m,
+            prominence_m: Some(s.prominence_m),
+        })
+        .collect();
+    Ok(page)
+}

@@ -217,3 +217,33 @@ fn an_unknown_name_lists_five_summits_ready_to_paste() {
     ]);
     assert!(v[0]["start"]["elevation"].as_f64().unwrap() > 900.0);
 }
+
+/// The highest summit of the Provence pair lies on the mosaic's northern
+/// edge row; `--peak highest` starts there instead of calling it outside.
+#[test]
+fn drop_on_a_summit_on_the_grid_edge() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiles = ["data/N43E006.hgt", "data/N43E007.hgt"];
+    let peaks = json(&["peaks", tiles[0], tiles[1], "--json", "--limit", "400"]);
+    let highest = peaks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["elevation_m"].as_f64().unwrap())
+        .fold(f64::MIN, f64::max);
+    let v = json(&[
+        "drop",
+        tiles[0],
+        tiles[1],
+        "--peak",
+        "highest",
+        "--agent",
+        "gd",
+        "--no-html",
+        "--json",
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    let start = v[0]["start"]["elevation"].as_f64().unwrap();
+    assert!((start - highest).abs() < 0.5, "{start} vs {highest}");
+}

@@ -126,8 +126,13 @@ fn resolve_start(run: &RunArgs, dem: &Dem, global: &Global) -> anyhow::Result<St
         || super::peaks::named_summits(dem, DEFAULT_MIN_PROMINENCE_M, &gazetteer, run.snap, global);
     if let Some(choice) = SummitChoice::parse(name)? {
         let summit = choice.pick(summits()?)?;
+        // A summit on the grid's edge sample: its position, computed back
+        // from the indices, may round a hair outside.
+        let position = dem
+            .clamp_inside(summit.summit.position)
+            .unwrap_or(summit.summit.position);
         return Ok(Start {
-            position: summit.summit.position,
+            position,
             label: summit.label(),
             peak: None,
             summit: Some(summit),
@@ -286,6 +291,29 @@ fn descend_all<S: Surface + ?Sized>(
         .collect()
 }
 
+/// The named summits of the grid (from the bundled gazetteer and the
+/// user's), most prominent first, for `map.png` to mark where in view.
+fn summit_marks(
+    terrain: &Terrain,
+    run: &RunArgs,
+    global: &Global,
+) -> anyhow::Result<Vec<render::MapSummit>> {
+    let dem = terrain.dem();
+    let gazetteer = super::peaks::gazetteer_for(&run.gazetteer, dem, run.snap)?;
+    let summits =
+        super::peaks::named_summits(dem, DEFAULT_MIN_PROMINENCE_M, &gazetteer, run.snap, global)?;
+    Ok(summits
+        .into_iter()
+        .filter_map(|s| {
+            Some(render::MapSummit {
+                position: s.summit.position,
+                name: s.name?,
+                elevation_m: s.summit.elevation_m,
+            })
+        })
+        .collect())
+}
+
 /// The files of the track map.
 const MAP_FILES: [&str; 3] = ["map.png", "map.pgw", "map.bounds.json"];
 
@@ -296,6 +324,7 @@ fn map_files(
     start: &Start,
     dem: &DemArgs,
     full: bool,
+    summits: Vec<render::MapSummit>,
 ) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let tiles: Vec<String> = dem
         .dems
@@ -310,6 +339,7 @@ fn map_files(
         },
         title: Some(format!("{} — {}", start.label, tiles.join(", "))),
         start_label: start.peak.as_ref().map(|(peak, _)| peak.name.clone()),
+        summits,
         ..MapOptions::default()
     };
     let map = render::render_map(terrain, tracks, &options)?;
@@ -409,12 +439,14 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     for (name, text) in files {
         out.write(name, text.as_bytes())?;
     }
+    let marks = summit_marks(&terrain, &args.run, global)?;
     for (name, bytes) in map_files(
         &terrain,
         &tracks,
         &start,
         &args.dem,
         args.surface.full_extent(),
+        marks,
     )? {
         out.write(&name, &bytes)?;
     }

@@ -19,6 +19,7 @@ use tiny_skia::{
 };
 
 use super::decor::{self, halo_text, paint, SEA_RGB};
+use super::summit_marks::{draw_summits, MapSummit};
 use super::text::{blend, Text};
 use super::{hillshade, tint, HeightRange, ShadeOptions};
 use crate::agents::{AgentKind, Track};
@@ -51,6 +52,9 @@ pub struct MapOptions {
     pub title: Option<String>,
     /// A name written beside the start marker, e.g. the summit's.
     pub start_label: Option<String>,
+    /// Other named summits to mark where they are in view, most important
+    /// first (at most [`super::MAX_MARKED_SUMMITS`] are drawn).
+    pub summits: Vec<MapSummit>,
 }
 
 impl Default for MapOptions {
@@ -60,6 +64,7 @@ impl Default for MapOptions {
             width_px: 1400,
             title: None,
             start_label: None,
+            summits: Vec::new(),
         }
     }
 }
@@ -286,10 +291,12 @@ pub fn render_map(
             draw_track(&mut map, t, &to_px, scale, style, halo);
         }
     }
+    let mut taken = Vec::new();
     if let Some(p) = tracks.first().and_then(|t| t.points.first()) {
         let (x, y) = to_px(p.position.x, p.position.y);
-        draw_start(&mut map, x, y, options.start_label.as_deref(), &text, scale);
+        taken = draw_start(&mut map, x, y, options.start_label.as_deref(), &text, scale);
     }
+    draw_summits(&mut map, &options.summits, &to_px, &mut taken, &text, scale);
     draw_legend(&mut map, tracks, options.title.as_deref(), &text, scale);
     decor::scale_bar(&mut map, ground_w / width as f64, &text, scale);
     decor::north_arrow(&mut map, &text, scale);
@@ -399,8 +406,17 @@ fn draw_track(
 }
 
 /// The start: a hollow ring in the GeoJSON start marker's colour, and its
-/// name beside it.
-fn draw_start(map: &mut Pixmap, x: f32, y: f32, label: Option<&str>, text: &Text, scale: f32) {
+/// name beside it. Returns the pixel rectangles `[x0, y0, x1, y1]` they cover.
+fn draw_start(
+    map: &mut Pixmap,
+    x: f32,
+    y: f32,
+    label: Option<&str>,
+    text: &Text,
+    scale: f32,
+) -> Vec<[f32; 4]> {
+    let r = 9.0 * scale;
+    let mut covered = vec![[x - r, y - r, x + r, y + r]];
     let rgb = parse_hex(START_MARKER_COLOUR);
     if let Some(ring) = PathBuilder::from_circle(x, y, 7.5 * scale) {
         map.fill_path(
@@ -425,8 +441,11 @@ fn draw_start(map: &mut Pixmap, x: f32, y: f32, label: Option<&str>, text: &Text
         } else {
             x - gap - tw
         };
-        halo_text(map, text, name, tx, y - text.line_height() / 2.0, [20; 3]);
+        let ty = y - text.line_height() / 2.0;
+        halo_text(map, text, name, tx, ty, [20; 3]);
+        covered.push([tx, ty, tx + tw, ty + text.line_height()]);
     }
+    covered
 }
 
 fn draw_legend(map: &mut Pixmap, tracks: &[Track], title: Option<&str>, text: &Text, scale: f32) {

@@ -10,12 +10,14 @@
 pub(crate) mod decor;
 mod map;
 mod shade;
+mod summit_marks;
 pub(crate) mod text;
 mod tint;
 mod write;
 
 pub use map::{map_bounds, render_map, track_map, Extent, MapOptions, RenderedMap};
 pub use shade::{hillshade, ShadeMode, ShadeOptions};
+pub use summit_marks::{MapSummit, MAX_MARKED_SUMMITS};
 pub use tint::{tint, tint_with_sea, HeightRange};
 pub use write::{
     bounds_json, encode_png, georeferenced_names, georeferenced_png, world_file,

@@ -144,6 +144,7 @@ fn voids_are_transparent_on_a_full_extent_map() {
         width_px: 600,
         title: None,
         start_label: None,
+        summits: Vec::new(),
     };
     let map = render_map(&terrain, &[], &options).unwrap();
     let (w, h) = (map.image.width() as f64, map.image.height() as f64);

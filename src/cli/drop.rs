@@ -12,7 +12,7 @@ use downhill::agents::{Agent, AgentKind, StopReason, StopRules, Summary, Track};
 use downhill::analytic::{AnalyticSurface, SurfaceArgs};
 use downhill::dem::{Dem, LonLat, Position};
 use downhill::export::{self, OutputDir};
-use downhill::peaks::{self, DEFAULT_MIN_PROMINENCE_M};
+use downhill::peaks::{self, Gazetteer, DEFAULT_MIN_PROMINENCE_M};
 use downhill::render::{self, Extent, MapOptions};
 use downhill::terrain::{Surface, Terrain, Vector};
 use downhill::viewer;
@@ -110,7 +110,12 @@ fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Position> 
     Ok(position)
 }
 
-fn resolve_start(run: &RunArgs, dem: &Dem, global: &Global) -> anyhow::Result<Start> {
+fn resolve_start(
+    run: &RunArgs,
+    dem: &Dem,
+    gazetteer: &Gazetteer,
+    global: &Global,
+) -> anyhow::Result<Start> {
     if let Some((lat, lon)) = run.at {
         let position = grid_position(dem, LonLat::new(lon, lat), "the start")?;
         return Ok(Start {
@@ -121,9 +126,8 @@ fn resolve_start(run: &RunArgs, dem: &Dem, global: &Global) -> anyhow::Result<St
         });
     }
     let name = run.peak.as_deref().unwrap_or_default();
-    let gazetteer = super::peaks::gazetteer_for(&run.gazetteer, dem, run.snap)?;
     let summits =
-        || super::peaks::named_summits(dem, DEFAULT_MIN_PROMINENCE_M, &gazetteer, run.snap, global);
+        || super::peaks::named_summits(dem, DEFAULT_MIN_PROMINENCE_M, gazetteer, run.snap, global);
     if let Some(choice) = SummitChoice::parse(name)? {
         let summit = choice.pick(summits()?)?;
         // A summit on the grid's edge sample: its position, computed back
@@ -295,13 +299,13 @@ fn descend_all<S: Surface + ?Sized>(
 /// user's), most prominent first, for `map.png` to mark where in view.
 fn summit_marks(
     terrain: &Terrain,
-    run: &RunArgs,
+    gazetteer: &Gazetteer,
+    snap_m: f64,
     global: &Global,
 ) -> anyhow::Result<Vec<render::MapSummit>> {
     let dem = terrain.dem();
-    let gazetteer = super::peaks::gazetteer_for(&run.gazetteer, dem, run.snap)?;
     let summits =
-        super::peaks::named_summits(dem, DEFAULT_MIN_PROMINENCE_M, &gazetteer, run.snap, global)?;
+        super::peaks::named_summits(dem, DEFAULT_MIN_PROMINENCE_M, gazetteer, snap_m, global)?;
     Ok(summits
         .into_iter()
         .filter_map(|s| {
@@ -411,7 +415,9 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         args.run.format.clone()
     };
     let dem = args.dem.load_for(global)?;
-    let start = resolve_start(&args.run, &dem, global)?;
+    // Read once: a gazetteer may be standard input.
+    let gazetteer = super::peaks::gazetteer_for(&args.run.gazetteer, &dem, args.run.snap)?;
+    let start = resolve_start(&args.run, &dem, &gazetteer, global)?;
     let sea = args.sea.mask(&dem)?;
     let mut terrain = Terrain::new(dem, args.run.params.gradient)?;
     if let Some(sea) = sea {
@@ -439,7 +445,7 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     for (name, text) in files {
         out.write(name, text.as_bytes())?;
     }
-    let marks = summit_marks(&terrain, &args.run, global)?;
+    let marks = summit_marks(&terrain, &gazetteer, args.run.snap, global)?;
     for (name, bytes) in map_files(
         &terrain,
         &tracks,

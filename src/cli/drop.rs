@@ -110,11 +110,14 @@ fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Position> 
     Ok(position)
 }
 
+/// The start `run` asks for on `dem`; `summits` are the DEM's named
+/// summits, most prominent first, for `--peak highest|#N` and for the hint
+/// when a name is not found.
 fn resolve_start(
     run: &RunArgs,
     dem: &Dem,
     gazetteer: &Gazetteer,
-    global: &Global,
+    summits: &[peaks::Summit],
 ) -> anyhow::Result<Start> {
     if let Some((lat, lon)) = run.at {
         let position = grid_position(dem, LonLat::new(lon, lat), "the start")?;
@@ -126,10 +129,8 @@ fn resolve_start(
         });
     }
     let name = run.peak.as_deref().unwrap_or_default();
-    let summits =
-        || super::peaks::named_summits(dem, DEFAULT_MIN_PROMINENCE_M, gazetteer, run.snap, global);
     if let Some(choice) = SummitChoice::parse(name)? {
-        let summit = choice.pick(summits()?)?;
+        let summit = choice.pick(summits)?;
         // A summit on the grid's edge sample: its position, computed back
         // from the indices, may round a hair outside.
         let position = dem
@@ -153,12 +154,12 @@ fn resolve_start(
             };
             anyhow::bail!(
                 "no peak called '{name}' in the gazetteer{close}. {}",
-                summits_hint(&summits()?)
+                summits_hint(summits)
             );
         }
     };
     let published = grid_position(dem, LonLat::new(peak.lon, peak.lat), &peak.name)
-        .map_err(|e| anyhow::anyhow!("{e}. {}", summits_hint(&summits().unwrap_or_default())))?;
+        .map_err(|e| anyhow::anyhow!("{e}. {}", summits_hint(summits)))?;
     let snapped = peaks::snap_to_summit(dem, published, run.snap)
         .map_err(|e| anyhow::anyhow!("{}: {e}", peak.name))?;
     Ok(Start {
@@ -194,18 +195,18 @@ impl SummitChoice {
         }
     }
 
-    fn pick(self, summits: Vec<peaks::Summit>) -> anyhow::Result<peaks::Summit> {
+    fn pick(self, summits: &[peaks::Summit]) -> anyhow::Result<peaks::Summit> {
         let count = summits.len();
         let picked = match self {
-            SummitChoice::Highest => summits.into_iter().min_by(|a, b| {
+            SummitChoice::Highest => summits.iter().min_by(|a, b| {
                 b.summit
                     .elevation_m
                     .total_cmp(&a.summit.elevation_m)
                     .then(a.rank.cmp(&b.rank))
             }),
-            SummitChoice::Rank(n) => summits.into_iter().nth(n - 1),
+            SummitChoice::Rank(n) => summits.get(n - 1),
         };
-        picked.ok_or_else(|| match self {
+        picked.cloned().ok_or_else(|| match self {
             SummitChoice::Highest => anyhow::anyhow!("the elevation data holds no summit (every sample is void?)"),
             SummitChoice::Rank(n) => anyhow::anyhow!(
                 "--peak '#{n}': the elevation data has {count} summits with at least {DEFAULT_MIN_PROMINENCE_M} m of \
@@ -297,25 +298,17 @@ fn descend_all<S: Surface + ?Sized>(
 
 /// The named summits of the grid (from the bundled gazetteer and the
 /// user's), most prominent first, for `map.png` to mark where in view.
-fn summit_marks(
-    terrain: &Terrain,
-    gazetteer: &Gazetteer,
-    snap_m: f64,
-    global: &Global,
-) -> anyhow::Result<Vec<render::MapSummit>> {
-    let dem = terrain.dem();
-    let summits =
-        super::peaks::named_summits(dem, DEFAULT_MIN_PROMINENCE_M, gazetteer, snap_m, global)?;
-    Ok(summits
-        .into_iter()
+fn summit_marks(summits: &[peaks::Summit]) -> Vec<render::MapSummit> {
+    summits
+        .iter()
         .filter_map(|s| {
             Some(render::MapSummit {
                 position: s.summit.position,
-                name: s.name?,
+                name: s.name.clone()?,
                 elevation_m: s.summit.elevation_m,
             })
         })
-        .collect())
+        .collect()
 }
 
 /// The files of the track map.
@@ -417,7 +410,16 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     let dem = args.dem.load_for(global)?;
     // Read once: a gazetteer may be standard input.
     let gazetteer = super::peaks::gazetteer_for(&args.run.gazetteer, &dem, args.run.snap)?;
-    let start = resolve_start(&args.run, &dem, &gazetteer, global)?;
+    // One sweep serves the start (`--peak highest|#N`, the not-found hint)
+    // and the map's summit marks.
+    let summits = super::peaks::named_summits(
+        &dem,
+        DEFAULT_MIN_PROMINENCE_M,
+        &gazetteer,
+        args.run.snap,
+        global,
+    )?;
+    let start = resolve_start(&args.run, &dem, &gazetteer, &summits)?;
     let sea = args.sea.mask(&dem)?;
     let mut terrain = Terrain::new(dem, args.run.params.gradient)?;
     if let Some(sea) = sea {
@@ -445,7 +447,7 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     for (name, text) in files {
         out.write(name, text.as_bytes())?;
     }
-    let marks = summit_marks(&terrain, &gazetteer, args.run.snap, global)?;
+    let marks = summit_marks(&summits);
     for (name, bytes) in map_files(
         &terrain,
         &tracks,

@@ -31,6 +31,11 @@ pub enum Error {
     /// A parameter given by the user is out of its valid range or inconsistent.
     #[error("{0}")]
     BadParameter(String),
+    /// A named parameter breaks one of its rules: which parameter, the value
+    /// given and the rule, so that a front end can name it in its own words
+    /// (the command line names the flag).
+    #[error("{0}")]
+    Invalid(InvalidParameter),
     /// A start position lies outside the raster or on a void.
     #[error("{0}")]
     BadStart(String),
@@ -64,8 +69,45 @@ impl Error {
         }
     }
 
-    /// An invalid parameter.
+    /// An invalid parameter, as a sentence (prefer [`Error::invalid`]).
     pub fn param(message: impl Into<String>) -> Self {
         Error::BadParameter(message.into())
+    }
+
+    /// The named `parameter` with `value` breaks `rule`.
+    pub fn invalid(parameter: &'static str, value: impl ToString, rule: impl Into<String>) -> Self {
+        Error::Invalid(InvalidParameter {
+            parameter,
+            value: value.to_string(),
+            rule: rule.into(),
+        })
+    }
+}
+
+/// A parameter of the library that breaks one of its rules.
+///
+/// `parameter` is the library's name for it (the field or argument name,
+/// e.g. `"alpha"`, `"max_steps"`, `"snap_radius_m"`), never a command-line
+/// flag: front ends map it to their own spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidParameter {
+    /// The library's name of the parameter (a Rust identifier).
+    pub parameter: &'static str,
+    /// The value given, as the user wrote it or as it was parsed.
+    pub value: String,
+    /// The rule it breaks, e.g. "must be positive" or "at most 10000 m".
+    pub rule: String,
+}
+
+impl InvalidParameter {
+    /// The message with the parameter spelt as `name` (e.g. a CLI flag).
+    pub fn render_as(&self, name: &str) -> String {
+        format!("{name} {}: {}", self.value, self.rule)
+    }
+}
+
+impl std::fmt::Display for InvalidParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = {}: {}", self.parameter, self.value, self.rule)
     }
 }

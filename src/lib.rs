@@ -44,4 +44,4 @@ pub mod render;
 pub mod terrain;
 pub mod viewer;
 
-pub use error::{Error, Result};
+pub use error::{Error, InvalidParameter, Result};

@@ -8,6 +8,7 @@ mod basins;
 mod common;
 mod demo;
 mod drop;
+mod errors;
 mod hillshade;
 mod info;
 mod lab;
@@ -65,7 +66,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let msg = format!("{e:#}").replace('\n', " ");
+            let msg = errors::message(&e);
             eprintln!("downhill: error: {msg}");
             // 128 + SIGINT, as a shell reports a process Ctrl-C ended.
             let interrupted = matches!(

@@ -1,0 +1,61 @@
+//! Library errors in the command line's words: a structured
+//! [`downhill::InvalidParameter`] names the library's parameter; the
+//! user typed a flag, so the message names the flag.
+
+use downhill::{Error, InvalidParameter};
+
+/// The flag that sets the library parameter `parameter`, if the CLI has one.
+///
+/// Add a row when a library function starts returning
+/// [`Error::invalid`] for a new parameter; the fallback prints the
+/// library's name, which is still understandable.
+pub fn flag_for(parameter: &str) -> Option<&'static str> {
+    Some(match parameter {
+        "alpha" => "--alpha",
+        "beta" => "--beta",
+        "max_steps" => "--max-steps",
+        "tolerance" => "--tolerance",
+        "snap_radius_m" => "--snap",
+        "stride" => "--stride",
+        "resolution" => "--resolution",
+        "min_slope" => "--min-slope",
+        "max_cells" => "--max-cells",
+        "sea_level_m" => "--sea-level",
+        "origin" => "--origin",
+        "start" => "--at",
+        _ => return None,
+    })
+}
+
+/// The one-line message of `error` as the CLI prints it.
+pub fn message(error: &anyhow::Error) -> String {
+    let text = match error.downcast_ref::<Error>() {
+        Some(Error::Invalid(invalid)) => in_flags(invalid),
+        _ => format!("{error:#}"),
+    };
+    text.replace('\n', " ")
+}
+
+fn in_flags(invalid: &InvalidParameter) -> String {
+    match flag_for(invalid.parameter) {
+        Some(flag) => invalid.render_as(flag),
+        None => invalid.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_parameter_is_named_by_its_flag() {
+        let e = anyhow::Error::new(Error::invalid("alpha", -1.0, "must be positive"));
+        assert_eq!(message(&e), "--alpha -1: must be positive");
+    }
+
+    #[test]
+    fn an_unknown_parameter_keeps_the_library_name() {
+        let e = anyhow::Error::new(Error::invalid("widget_count", 0, "must be at least 1"));
+        assert_eq!(message(&e), "widget_count = 0: must be at least 1");
+    }
+}

@@ -320,6 +320,124 @@ def main():
     for i, f in enumerate(formulas):
         out("formula", f"f{i:02}", f)
 
+    # OpenStreetMap: XML extracts and PBF files encoded here from the same nodes.
+    for name, text in osm_xml_seeds():
+        out("osm_xml", name, text)
+    nodes = OSM_NODES
+    out("osm_pbf", "dense_zlib.osm.pbf", pbf_file(nodes, dense=True, compress=True))
+    out("osm_pbf", "dense_raw.osm.pbf", pbf_file(nodes, dense=True, compress=False))
+    out("osm_pbf", "plain_nodes.osm.pbf", pbf_file(nodes, dense=False, compress=True))
+
+
+# (id, lat, lon, tags): summits as OpenStreetMap tags them, and others.
+OSM_NODES = [
+    (101, 52.6177, -6.7800, [("natural", "peak"), ("name", "Mount Leinster"), ("ele", "795")]),
+    (102, 52.7000, -6.5000, [("natural", "volcano"), ("name", "Cnoc & Sliabh Ó Dónaill"),
+                             ("ele", "1200 ft")]),
+    (103, 52.8000, -6.6000, [("natural", "peak"), ("ele", "300")]),
+    (104, 52.8100, -6.6100, [("amenity", "pub"), ("name", "The Summit Bar")]),
+    (105, 44.2705, -71.3033, [("natural", "peak"), ("name:en", "Mount Washington"),
+                              ("ele", "1917 m")]),
+    (106, 52.9, -6.9, []),
+]
+
+
+def osm_xml_seeds():
+    def esc(v):
+        return v.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+
+    body = []
+    for nid, lat, lon, tags in OSM_NODES:
+        if not tags:
+            body.append(f'  <node id="{nid}" lat="{lat}" lon="{lon}" version="1"/>')
+            continue
+        body.append(f'  <node id="{nid}" lat="{lat}" lon="{lon}" version="1">')
+        body += [f'    <tag k="{esc(k)}" v="{esc(v)}"/>' for k, v in tags]
+        body.append("  </node>")
+    body.append('  <way id="201" version="1">\n    <nd ref="101"/>\n'
+                '    <tag k="natural" v="ridge"/>\n  </way>')
+    full = ('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="seed">\n'
+            + "\n".join(body) + "\n</osm>\n")
+    yield "extract.osm", full
+    yield "one_peak.osm", ('<osm><node id="1" lat="0.5" lon="0.5"><tag k="natural" v="peak"/>'
+                           '<tag k="name" v="&#x41;lpha &lt;1&gt;"/></node></osm>')
+    yield "bounds.osm", ('<osm><bounds minlat="52" minlon="-7" maxlat="53" maxlon="-6"/>'
+                         '<node id="2" lat="52.5" lon="-6.5"/></osm>')
+
+
+def varint(n):
+    b = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            b.append(byte | 0x80)
+        else:
+            b.append(byte)
+            return bytes(b)
+
+
+def zigzag(n):
+    return (n << 1) ^ (n >> 63) if n >= 0 else ((-n) << 1) - 1
+
+
+def field(number, wire, payload):
+    key = varint((number << 3) | wire)
+    if wire == 0:
+        return key + varint(payload)
+    return key + varint(len(payload)) + payload
+
+
+def packed(number, values):
+    return field(number, 2, b"".join(varint(v) for v in values))
+
+
+def pbf_blob(kind, message, compress):
+    if compress:
+        blob = field(2, 0, len(message)) + field(3, 2, zlib.compress(message, 9))
+    else:
+        blob = field(1, 2, message)
+    header = field(1, 2, kind.encode()) + field(3, 0, len(blob))
+    return struct.pack(">I", len(header)) + header + blob
+
+
+def pbf_file(nodes, *, dense, compress):
+    """An .osm.pbf file (OSMHeader + one OSMData block) of `nodes`."""
+    header_block = field(4, 2, b"OsmSchema-V0.6") + field(4, 2, b"DenseNodes")
+    strings = [""]
+
+    def index(s):
+        if s not in strings:
+            strings.append(s)
+        return strings.index(s)
+
+    # Granularity 100 nanodegrees (the default): coordinates in 1e-7 degrees.
+    coords = [(nid, round(lat * 1e7), round(lon * 1e7), tags) for nid, lat, lon, tags in nodes]
+    if dense:
+        ids, lats, lons, kv = [], [], [], []
+        prev = (0, 0, 0)
+        for nid, lat, lon, tags in coords:
+            ids.append(zigzag(nid - prev[0]))
+            lats.append(zigzag(lat - prev[1]))
+            lons.append(zigzag(lon - prev[2]))
+            prev = (nid, lat, lon)
+            for k, v in tags:
+                kv += [index(k), index(v)]
+            kv.append(0)
+        dense_nodes = packed(1, ids) + packed(8, lats) + packed(9, lons) + packed(10, kv)
+        group = field(2, 2, dense_nodes)
+    else:
+        group = b""
+        for nid, lat, lon, tags in coords:
+            node = (field(1, 0, zigzag(nid))
+                    + packed(2, [index(k) for k, _ in tags])
+                    + packed(3, [index(v) for _, v in tags])
+                    + field(8, 0, zigzag(lat)) + field(9, 0, zigzag(lon)))
+            group += field(1, 2, node)
+    table = b"".join(field(1, 2, s.encode()) for s in strings)
+    block = field(1, 2, table) + field(2, 2, group)
+    return pbf_blob("OSMHeader", header_block, compress) + pbf_blob("OSMData", block, compress)
+
 
 def entry(name, method=zipfile.ZIP_DEFLATED):
     """A zip entry with a fixed date, so the seeds are the same on every run."""

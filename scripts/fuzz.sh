@@ -7,7 +7,8 @@
 #
 # Needs the nightly toolchain (`rustup toolchain install nightly`) and
 # cargo-fuzz (`cargo install cargo-fuzz`). Targets (fuzz/fuzz_targets/):
-# hgt_zip, geotiff, gazetteer_csv, gazetteer_geojson, formula. Seeds are
+# hgt_zip, geotiff, gazetteer_csv, gazetteer_geojson, formula, osm_xml,
+# osm_pbf. Seeds are
 # written by fuzz/make_seeds.py into fuzz/seeds/ (from the bundled tiles
 # and hand-made TIFFs); the growing corpus lives in fuzz/corpus/, findings
 # in fuzz/artifacts/TARGET/, logs in fuzz/logs/TARGET.log (all three
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 
 MINUTES=${1:?usage: scripts/fuzz.sh MINUTES [JOBS [TARGET...]]}
 JOBS=${2:-2}
-TARGETS=(hgt_zip geotiff gazetteer_csv gazetteer_geojson formula)
+TARGETS=(hgt_zip geotiff gazetteer_csv gazetteer_geojson formula osm_xml osm_pbf)
 if [ $# -gt 2 ]; then
   TARGETS=("${@:3}")
 fi

@@ -234,3 +234,52 @@ fn a_stride_colours_whole_blocks_on_a_ground_shaped_map() {
     let (west, east) = (b["west"].as_f64().unwrap(), b["east"].as_f64().unwrap());
     assert!((pgw[0] * w as f64 - (east - west)).abs() < 1e-9, "{pgw:?}");
 }
+
+/// basins.geojson has a size budget: over it the file is left out with a
+/// note, and an earlier run's outlines do not stay beside the new files.
+#[test]
+fn outlines_over_the_geojson_budget_are_left_out_and_old_ones_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        downhill()
+            .args([
+                "basins",
+                "--surface",
+                "sin(x)*sin(y)",
+                "--extent=-100,-100,100,100",
+                "--resolution",
+                "600",
+                "--json",
+                "--out",
+            ])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = run(&[]);
+    assert_success(&first);
+    let written = std::fs::metadata(out.join("basins.geojson")).unwrap().len();
+    assert!(written > 2_000_000, "the outlines take {written} bytes");
+
+    let second = run(&["--max-geojson-mb", "2"]);
+    assert_success(&second);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("basins.geojson left out") && stderr.contains("--max-geojson-mb 2"),
+        "{stderr}"
+    );
+    assert!(
+        !out.join("basins.geojson").exists(),
+        "a stale basins.geojson stayed"
+    );
+    for kept in ["basins.tif", "basins.png", "sinks.geojson"] {
+        assert!(out.join(kept).is_file(), "{kept} is missing");
+    }
+    let report: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    let outputs = report["outputs"].as_array().unwrap();
+    assert!(outputs
+        .iter()
+        .all(|p| !p.as_str().unwrap().ends_with("basins.geojson")));
+}

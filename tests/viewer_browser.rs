@@ -748,7 +748,7 @@ async fn a_basins_picture_page_says_why_it_is_a_picture() {
         ending: "edge".into(),
     }];
     let layer = BasinLayer::choose(
-        b"{\"type\":\"FeatureCollection\",\"features\":[]}",
+        Some(b"{\"type\":\"FeatureCollection\",\"features\":[]}"),
         vec!["#ff0000".into()],
         sinks,
         8,

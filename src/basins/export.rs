@@ -81,6 +81,23 @@ pub fn outlines(basins: &Basins, dem: &Dem) -> Vec<Vec<Polygon>> {
 /// One Polygon (or MultiPolygon) per basin with `id`, `area_km2` and
 /// `starts`: the bytes of `basins.geojson` (WGS84 lon/lat, see [`sinks_geojson`]).
 pub fn basins_geojson(basins: &Basins, dem: &Dem) -> Result<Vec<u8>> {
+    basins_geojson_within(basins, dem, usize::MAX).map(|bytes| bytes.unwrap_or_default())
+}
+
+/// [`basins_geojson`], or `None` as soon as its text would pass `max_bytes`
+/// bytes: the outlines of a noisy grid (a basin or two per handful of
+/// cells) take hundreds of bytes per cell, more than any viewer opens.
+pub fn basins_geojson_within(
+    basins: &Basins,
+    dem: &Dem,
+    max_bytes: usize,
+) -> Result<Option<Vec<u8>>> {
+    // Every outline vertex takes at least `[x,y],` (6 bytes) of text: a
+    // count of the corners, one pass over the labels, spares the tracing
+    // of outlines that could never fit.
+    if corner_count(&basins.labels).saturating_mul(6) > max_bytes as u64 {
+        return Ok(None);
+    }
     let t = dem.transform;
     let xy = to_geojson_xy(dem)?;
     let to_xy = move |r: f64, c: f64| xy(t.origin_x + c * t.cell_x, t.origin_y - r * t.cell_y);
@@ -97,7 +114,101 @@ pub fn basins_geojson(basins: &Basins, dem: &Dem) -> Result<Vec<u8>> {
             "properties": {"id": b.id, "area_km2": b.area_km2, "starts": b.starts}
         }))
     });
-    let mut bytes = Vec::new();
-    collection(&mut bytes, features).map_err(|e| Error::io("basins.geojson", e))?;
-    Ok(bytes)
+    let mut out = Capped {
+        bytes: Vec::new(),
+        max_bytes,
+    };
+    match collection(&mut out, features) {
+        Ok(()) => Ok(Some(out.bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Ok(None),
+        Err(e) => Err(Error::io("basins.geojson", e)),
+    }
+}
+
+/// The number of vertices the outlines of `labels` have where they turn:
+/// at each grid corner, a basin covering one or three of the four cells
+/// around it turns there once, one covering two diagonal cells twice
+/// (label 0 and the outside have no outline).
+fn corner_count(labels: &ndarray::Array2<u32>) -> u64 {
+    use rayon::prelude::*;
+    let (rows, cols) = labels.dim();
+    let at = |r: usize, c: usize| -> u32 {
+        if r == 0 || c == 0 || r > rows || c > cols {
+            0
+        } else {
+            labels[[r - 1, c - 1]]
+        }
+    };
+    (0..=rows)
+        .into_par_iter()
+        .map(|r| {
+            let mut corners = 0u64;
+            for c in 0..=cols {
+                // The four cells around corner (r, c): nw, ne, sw, se.
+                let quad = [at(r, c), at(r, c + 1), at(r + 1, c), at(r + 1, c + 1)];
+                for (i, &l) in quad.iter().enumerate() {
+                    if l == 0 || quad[..i].contains(&l) {
+                        continue;
+                    }
+                    let inside = quad.map(|q| q == l);
+                    corners += match inside.iter().filter(|&&b| b).count() {
+                        1 | 3 => 1,
+                        2 if inside[0] == inside[3] => 2,
+                        _ => 0,
+                    };
+                }
+            }
+            corners
+        })
+        .sum()
+}
+
+/// A byte buffer that refuses to grow past `max_bytes`.
+struct Capped {
+    bytes: Vec<u8>,
+    max_bytes: usize,
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len().saturating_add(buf.len()) > self.max_bytes {
+            return Err(std::io::ErrorKind::FileTooLarge.into());
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    /// The corner count equals the vertices of the traced outlines (each
+    /// ring closed by repeating its first vertex) on random label grids.
+    #[test]
+    fn corners_are_the_traced_outlines_vertices() {
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(7);
+        for round in 0..200 {
+            let (rows, cols) = (rng.random_range(1..9), rng.random_range(1..9));
+            let count = rng.random_range(1..5u32);
+            let labels =
+                ndarray::Array2::from_shape_fn((rows, cols), |_| rng.random_range(0..=count));
+            let traced: usize = trace(&labels, count as usize, &|r, c| [c, -r])
+                .iter()
+                .flatten()
+                .flatten()
+                .map(|ring| ring.len() - 1)
+                .sum();
+            assert_eq!(
+                corner_count(&labels),
+                traced as u64,
+                "round {round}: {labels:?}"
+            );
+        }
+    }
 }

@@ -76,6 +76,11 @@ pub struct Args {
     /// Do not write index.html, the offline map viewer (written for runs on a DEM).
     #[arg(long)]
     no_html: bool,
+    /// Leave basins.geojson out (with a note) when its text would pass this
+    /// many megabytes: a noisy grid's outlines take hundreds of bytes a cell
+    /// [range: 1 to 100000]
+    #[arg(long, value_name = "MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_geojson_mb: u64,
 }
 
 /// Parses `W,S,E,N`.
@@ -361,13 +366,26 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         || {
             rayon::join(
                 || export::sinks_geojson(&run.basins, surface),
-                || export::basins_geojson(&run.basins, surface),
+                || {
+                    let max =
+                        usize::try_from(args.max_geojson_mb * 1_000_000).unwrap_or(usize::MAX);
+                    export::basins_geojson_within(&run.basins, surface, max)
+                },
             )
         },
     );
     let (tif, map) = rasters?;
     let (sinks, polygons) = vectors;
-    let files: [(&str, Vec<u8>); 6] = [
+    let polygons = polygons?;
+    if polygons.is_none() && !global.quiet {
+        eprintln!(
+            "downhill: note: basins.geojson left out: the outlines of {} basins would pass \
+             --max-geojson-mb {} MB (basins.tif and sinks.geojson have every basin)",
+            run.basins.basins.len(),
+            args.max_geojson_mb
+        );
+    }
+    let files: [(&str, Vec<u8>); 5] = [
         (OUTPUTS[0], tif),
         (
             OUTPUTS[2],
@@ -379,7 +397,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             downhill::render::bounds_json(bounds, &surface.crs)?,
         ),
         (OUTPUTS[4], sinks?),
-        (OUTPUTS[5], polygons?),
     ];
     let page = if html {
         let title = format!(
@@ -391,7 +408,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             &dem,
             surface,
             &run.basins,
-            &files[5].1,
+            polygons.as_deref(),
             &files[1].1,
             viewer::MAX_EMBEDDED_GEOJSON_BYTES,
             &title,
@@ -402,6 +419,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     };
     for (name, bytes) in files {
         out.write(name, &bytes)?;
+    }
+    match &polygons {
+        Some(bytes) => drop(out.write(OUTPUTS[5], bytes)?),
+        // An earlier run's outlines must not stay beside this run's files.
+        None => out.retire(OUTPUTS[5])?,
     }
     if let Some(page) = page {
         out.write(viewer::PAGE_NAME, page.as_bytes())?;

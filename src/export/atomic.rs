@@ -110,6 +110,8 @@ pub struct OutputDir {
     force: bool,
     written: BTreeSet<String>,
     staged: Vec<(String, tempfile::TempPath)>,
+    /// Files of an earlier run that this run does not produce, removed on commit.
+    retired: Vec<String>,
     /// Held open for the lock; released when dropped.
     _lock: std::fs::File,
     /// Stale temporaries removed when the lock was taken.
@@ -169,6 +171,7 @@ impl OutputDir {
             force,
             written,
             staged: Vec::new(),
+            retired: Vec::new(),
             _lock: lock,
             cleaned,
         })
@@ -217,8 +220,23 @@ impl OutputDir {
         Ok(target)
     }
 
+    /// Marks `name` as a product this run leaves out: if an earlier run of
+    /// downhill wrote it (it is in the manifest), [`OutputDir::commit`]
+    /// removes it together with publishing the new files, so the directory
+    /// never holds one run's files beside another's. A file downhill did not
+    /// write is never removed.
+    pub fn retire(&mut self, name: &str) -> Result<()> {
+        self.check_one(name)?;
+        self.staged.retain(|(n, _)| n != name);
+        if !self.retired.iter().any(|n| n == name) {
+            self.retired.push(name.to_owned());
+        }
+        Ok(())
+    }
+
     /// Publishes every staged file: records the names in the manifest, then
-    /// renames each temporary over its target, and returns the paths
+    /// renames each temporary over its target, removes the files of earlier
+    /// runs that were [retired](OutputDir::retire), and returns the paths
     /// written, in the order they were staged.
     ///
     /// Nothing is renamed before every file of the run has been staged, and
@@ -243,12 +261,24 @@ impl OutputDir {
             write_atomic(&self.path.join(MANIFEST_NAME), list.as_bytes())?;
             self.written = names;
         }
+        let staged_names: BTreeSet<String> = staged.iter().map(|(n, _)| n.clone()).collect();
         let mut paths = Vec::with_capacity(staged.len());
         for (name, temp) in staged {
             let target = self.path.join(&name);
             temp.persist(&target)
                 .map_err(|e| Error::io(&target, without_temp_path(e.error)))?;
             paths.push(target);
+        }
+        for name in std::mem::take(&mut self.retired) {
+            if !self.written.contains(&name) || staged_names.contains(&name) {
+                continue;
+            }
+            let target = self.path.join(&name);
+            match std::fs::remove_file(&target) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&target, e)),
+            }
         }
         sync_directory(&self.path);
         Ok(paths)
@@ -368,6 +398,33 @@ mod tests {
         let mut names: Vec<&str> = manifest.lines().collect();
         names.sort_unstable();
         assert_eq!(names, ["a.geojson", "b.gpx"]);
+    }
+
+    #[test]
+    fn a_retired_product_of_an_earlier_run_goes_and_a_users_file_stays() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut first = OutputDir::create(tmp.path(), false).unwrap();
+        first.write("basins.geojson", b"old").unwrap();
+        first.write("sinks.geojson", b"old").unwrap();
+        first.commit().unwrap();
+        std::fs::write(tmp.path().join("notes.txt"), b"mine").unwrap();
+
+        let mut second = OutputDir::create(tmp.path(), true).unwrap();
+        second.write("sinks.geojson", b"new").unwrap();
+        second.retire("basins.geojson").unwrap();
+        second.retire("notes.txt").unwrap();
+        // Retired before the commit: still the earlier run's file.
+        assert!(tmp.path().join("basins.geojson").exists());
+        second.commit().unwrap();
+        assert!(!tmp.path().join("basins.geojson").exists());
+        assert_eq!(
+            std::fs::read(tmp.path().join("sinks.geojson")).unwrap(),
+            b"new"
+        );
+        assert_eq!(
+            std::fs::read(tmp.path().join("notes.txt")).unwrap(),
+            b"mine"
+        );
     }
 
     #[cfg(unix)]

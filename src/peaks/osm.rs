@@ -202,20 +202,24 @@ pub fn is_osm_file(path: &Path) -> bool {
 
 /// Reads an `.osm.pbf` file.
 pub fn read_pbf(path: &Path, bounds: &LonLatBox) -> Result<OsmPeaks> {
-    use osmpbf::{Element, ElementReader};
-    let size = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
+    let (file, size) = crate::input::open_regular(path)?;
     if size == 0 {
         return Err(Error::bad_file(
             path,
             "is empty, not an OpenStreetMap PBF file",
         ));
     }
-    let reader = ElementReader::from_path(path).map_err(|e| match e.into_kind() {
-        osmpbf::ErrorKind::Io(io) => Error::io(path, io),
-        other => Error::bad_file(path, format!("cannot be read ({other:?})")),
-    })?;
+    read_pbf_from(std::io::BufReader::new(file), path, bounds)
+}
+
+/// Reads OpenStreetMap PBF from `input`; `path` names it in errors and sources.
+pub fn read_pbf_from<R: std::io::Read + Send>(
+    input: R,
+    path: &Path,
+    bounds: &LonLatBox,
+) -> Result<OsmPeaks> {
+    use osmpbf::{Element, ElementReader};
+    let reader = ElementReader::new(input);
     let found = reader
         .par_map_reduce(
             |element| match element {
@@ -300,7 +304,7 @@ impl Found {
 
 /// Reads an `.osm` XML file.
 pub fn read_xml(path: &Path, bounds: &LonLatBox) -> Result<OsmPeaks> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let (file, _) = crate::input::open_regular(path)?;
     read_xml_from(std::io::BufReader::new(file), path, bounds)
 }
 

@@ -56,12 +56,21 @@ impl BasinLayer {
     /// (called only then), with a sentence saying why.
     /// `colours[id - 1]` is basin `id`'s colour.
     pub fn choose(
-        geojson: &[u8],
+        geojson: Option<&[u8]>,
         colours: Vec<String>,
         sinks: Vec<Sink>,
         max_bytes: usize,
         picture: impl FnOnce() -> crate::Result<ImageOverlay>,
     ) -> crate::Result<BasinLayer> {
+        let Some(geojson) = geojson else {
+            return Ok(BasinLayer::Picture {
+                image: picture()?,
+                reason: "basins.geojson was left out of this run (over its size budget), so the \
+                         basins are drawn from basins.png and hovering shows no basin ids."
+                    .into(),
+                sinks,
+            });
+        };
         if geojson.len() <= max_bytes {
             let geojson = String::from_utf8(geojson.to_vec())
                 .map_err(|_| crate::Error::param("basins.geojson is not UTF-8 text"))?;
@@ -118,12 +127,12 @@ mod tests {
     #[test]
     fn outlines_over_the_limit_become_the_picture_and_say_why() {
         let geojson = br#"{"type":"FeatureCollection","features":[]}"#;
-        let small = BasinLayer::choose(geojson, vec![], vec![sink()], 1000, || {
+        let small = BasinLayer::choose(Some(geojson), vec![], vec![sink()], 1000, || {
             panic!("the picture is not needed under the limit")
         })
         .unwrap();
         assert!(matches!(small, BasinLayer::Outlines { .. }));
-        let big = BasinLayer::choose(geojson, vec![], vec![sink()], 10, || {
+        let big = BasinLayer::choose(Some(geojson), vec![], vec![sink()], 10, || {
             Ok(ImageOverlay {
                 png: vec![],
                 bounds: LatLonBounds {

@@ -164,14 +164,15 @@ pub fn sinks(basins: &Basins, surface: &Dem) -> Result<Vec<Sink>> {
 
 /// The page of a `basins` run over `dem` (the grid before any fill):
 /// the relief, the cursor's heights, the basins of `basins` on `surface`
-/// as outlines from `basins_geojson` (the text of `basins.geojson`) when
-/// it is at most `max_geojson_bytes` long, else as `basins_png` (the
+/// as outlines from `basins_geojson` (the text of `basins.geojson`, `None`
+/// when the run left it out) when it is at most `max_geojson_bytes` long,
+/// else as `basins_png` (the
 /// bytes of `basins.png`, one pixel per cell of `surface`), and the sinks.
 pub fn basins_page(
     dem: &Dem,
     surface: &Dem,
     basins: &Basins,
-    basins_geojson: &[u8],
+    basins_geojson: Option<&[u8]>,
     basins_png: &[u8],
     max_geojson_bytes: usize,
     title: &str,
@@ -193,7 +194,7 @@ pub fn basins_page(
     }
     // Colours are for outlines only, and there are only as many outlines
     // as fit in the GeoJSON limit.
-    let colours = if basins_geojson.len() <= max_geojson_bytes {
+    let colours = if basins_geojson.is_some_and(|g| g.len() <= max_geojson_bytes) {
         basin_colours(basins.basins.len())
     } else {
         Vec::new()

@@ -283,3 +283,30 @@ fn outlines_over_the_geojson_budget_are_left_out_and_old_ones_removed() {
         .iter()
         .all(|p| !p.as_str().unwrap().ends_with("basins.geojson")));
 }
+
+/// With basins.geojson left out, the page draws the basins from basins.png
+/// (it once read the world file in its place and failed) and says why.
+#[test]
+fn the_page_of_a_run_without_outlines_shows_the_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = downhill()
+        .args([
+            "basins",
+            "data/N52W007.hgt",
+            "--bbox=-6.90,52.50,-6.70,52.70",
+            "--max-geojson-mb",
+            "0.01",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_success(&run);
+    assert!(!out.join("basins.geojson").exists());
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        page.contains("basins.geojson was left out"),
+        "no reason on the page"
+    );
+}

@@ -78,12 +78,25 @@ pub struct Args {
     no_html: bool,
     /// Leave basins.geojson out (with a note) when its text would pass this
     /// many megabytes: a noisy grid's outlines take hundreds of bytes a cell
-    /// [range: 1 to 100000]
-    #[arg(long, value_name = "MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    max_geojson_mb: u64,
+    /// [range: 0.001 to 100000]
+    #[arg(long, value_name = "MB", default_value_t = 100.0, value_parser = parse_geojson_mb)]
+    max_geojson_mb: f64,
 }
 
 /// Parses `W,S,E,N`.
+/// `--max-geojson-mb`: megabytes, 0.001 to 100 000.
+fn parse_geojson_mb(s: &str) -> Result<f64, String> {
+    let mb: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of megabytes"))?;
+    if (0.001..=100_000.0).contains(&mb) {
+        Ok(mb)
+    } else {
+        Err(format!("{s} MB is outside 0.001..100000"))
+    }
+}
+
 fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
     let v: Vec<f64> = s
         .split(',')
@@ -257,6 +270,14 @@ const OUTPUTS: [&str; 6] = [
     "basins.geojson",
 ];
 
+/// The bytes of the file `name` among `files`.
+fn file_named<'a>(files: &'a [(&str, Vec<u8>)], name: &str) -> &'a [u8] {
+    files
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[], |(_, bytes)| bytes.as_slice())
+}
+
 /// A hint when at least 1 % of the grid is exactly 0 m, as SRTM codes the
 /// sea, and no sea level was given.
 fn sea_note(dem: &Dem) -> Option<String> {
@@ -367,8 +388,8 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             rayon::join(
                 || export::sinks_geojson(&run.basins, surface),
                 || {
-                    let max =
-                        usize::try_from(args.max_geojson_mb * 1_000_000).unwrap_or(usize::MAX);
+                    // In range by the parser: at most 10^11 bytes.
+                    let max = (args.max_geojson_mb * 1e6) as usize;
                     export::basins_geojson_within(&run.basins, surface, max)
                 },
             )
@@ -409,7 +430,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             surface,
             &run.basins,
             polygons.as_deref(),
-            &files[1].1,
+            file_named(&files, "basins.png"),
             viewer::MAX_EMBEDDED_GEOJSON_BYTES,
             &title,
         )?;

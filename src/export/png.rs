@@ -62,9 +62,9 @@ const IDAT_BYTES: usize = 1 << 20;
 /// length of `b` in bytes (RFC 1950 section 8.2 defines the checksum).
 ///
 /// With `A = 1 + Σ bytes` and `B = Σ A after each byte` (both mod 65521),
-/// appending `b` adds `A_b - 1` to `A`, and to `B` it adds `B_b` plus
-/// `len_b * (A_a - 1)` (the `A_a - 1` bytes of `a` are in every one of
-/// `b`'s `len_b` running sums) minus nothing else.
+/// appending `b` adds `A_b - 1` to `A`, and adds to `B` both `B_b` and
+/// `len_b * (A_a - 1)`: the bytes of `a` (summing to `A_a - 1`) are part of
+/// every one of the `len_b` running sums taken over `b`.
 pub fn adler32_combine(adler_a: u32, adler_b: u32, len_b: u64) -> u32 {
     let (a1, b1) = ((adler_a & 0xffff) as u64, (adler_a >> 16) as u64);
     let (a2, b2) = ((adler_b & 0xffff) as u64, (adler_b >> 16) as u64);

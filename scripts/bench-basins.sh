@@ -11,13 +11,22 @@
 #   - a vectorised NumPy gd walker (every 4th cell, stopped after the budget);
 #   - pysheds' Priority-Flood + D8 (fill, flats, directions, accumulation),
 #     if it installs offline into target/bench-venv; timed twice in one
-#     process, the second (warm: numba's kernels compiled) compared against.
+#     process, the second (warm: numba's kernels compiled) compared against;
+#   - GRASS `r.watershed -s` (least-cost A* search, D8 directions,
+#     accumulation and basins; Debian `grass-core`), in a temporary
+#     location (grass --tmp-location EPSG:4326 --exec ...); only the
+#     r.watershed call is timed, not the import.
+# Ends with a markdown table of downhill against the peers; with --readme
+# as the second argument it also rewrites the README block between
+# <!-- bench-basins:begin --> and <!-- bench-basins:end -->.
+# Benchmarks never run in `cargo test` or CI.
 # Rates are per CPU second (user + sys from /usr/bin/time), so they stay
 # comparable when other jobs share the machine; wall seconds and peak memory
 # (max RSS) are printed too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUDGET=${1:-30}
+README=${2:-}
 OUT=target/bench-basins
 VENV=target/bench-venv
 mkdir -p "$OUT/srtm1"
@@ -55,6 +64,30 @@ run gd-srtm3 ./target/release/downhill basins data/N52W007.hgt --agent gd --fill
 run momentum-srtm3 ./target/release/downhill basins data/N52W007.hgt --agent momentum --stride 4 --out "$OUT/momentum-srtm3" --max-total-steps 100000000000 --json --quiet
 run gd-srtm1 ./target/release/downhill basins "$SRTM1" --agent gd --fill --out "$OUT/gd-srtm1" --max-total-steps 100000000000 --json --quiet
 run momentum-srtm1 ./target/release/downhill basins "$SRTM1" --agent momentum --stride 12 --out "$OUT/momentum-srtm1" --max-total-steps 100000000000 --json --quiet
+# GRASS r.watershed: import, then time the watershed analysis alone.
+cat > "$OUT/grass-watershed.sh" <<'GRASSEOF'
+#!/usr/bin/env bash
+set -euo pipefail
+r.in.gdal -o --quiet --overwrite input="$1" output=dem
+g.region raster=dem
+/usr/bin/time -f "%e %U %S %M" -o "$2" r.watershed -s --quiet --overwrite \
+    elevation=dem accumulation=acc drainage=dir basin=basin threshold=1000
+GRASSEOF
+chmod +x "$OUT/grass-watershed.sh"
+grass_run() { # NAME DEM
+    if ! command -v grass >/dev/null; then
+        echo "note: GRASS is not installed (apt-get install grass-core); r.watershed is skipped"
+        return
+    fi
+    if grass --tmp-location EPSG:4326 --exec "$PWD/$OUT/grass-watershed.sh" "$(realpath "$2")" "$PWD/$OUT/$1.time" >/dev/null 2>&1; then
+        read -r wall user sys rss < "$OUT/$1.time"
+        echo "$1 $wall $(echo "$user + $sys" | bc) $((rss / 1024))" >> "$OUT/times.txt"
+    else
+        echo "note: r.watershed failed on $2"
+    fi
+}
+grass_run grass-srtm3 data/N52W007.hgt
+grass_run grass-srtm1 "$SRTM1"
 run peers-srtm3 "$PY" scripts/bench_basins_peers.py data/N52W007.hgt 52 4 "$BUDGET"
 run peers-srtm1 "$PY" scripts/bench_basins_peers.py "$SRTM1" 52 12 "$BUDGET"
 
@@ -83,4 +116,40 @@ for grid in ["srtm3", "srtm1"]:
             cells_per_s = p["cells"] / p["seconds"]
             print(f"pysheds-d8-{grid}: {p['cells']} cells in {p['seconds']:.1f} s warm ({p['cold_seconds']:.1f} s cold, numba compiling) (1 core): {cells_per_s:.0f} cells/s; "
                   f"downhill gd --fill per core: x{rate['gd-'+grid][0]/cells_per_s:.2f} cells/s")
+for grid in ["srtm3", "srtm1"]:
+    g = times.get("grass-" + grid)
+    if g:
+        wall, cpu, mib = g
+        print(f"grass-r.watershed-{grid}: {wall:.1f} s wall, {cpu:.1f} CPU s, {mib:.0f} MiB; downhill gd --fill: "
+              f"x{cpu / times['gd-' + grid][1]:.2f} per CPU s, x{wall / times['gd-' + grid][0]:.2f} wall")
+
+# The markdown table (README block): downhill gd --fill against r.watershed, both timed by /usr/bin/time.
+table = ["| grid | run | wall s | CPU s | peak MiB | r.watershed / downhill per CPU s | per wall s |", "|---|---|---|---|---|---|---|"]
+for grid in ["srtm3", "srtm1"]:
+    d = times["gd-" + grid]
+    g = times.get("grass-" + grid)
+    table.append(f"| {grid} | downhill basins --agent gd --fill | {d[0]:.2f} | {d[1]:.2f} | {d[2]:.0f} | "
+                 + (f"{g[1] / d[1]:.2f} | {g[0] / d[0]:.2f} |" if g else "r.watershed did not run | |"))
+    if g:
+        table.append(f"| {grid} | GRASS r.watershed -s threshold=1000 | {g[0]:.2f} | {g[1]:.2f} | {g[2]:.0f} | 1 | 1 |")
+load = open("/proc/loadavg").read().split()[:3]
+table.append("")
+table.append(f"(scripts/bench-basins.sh; {__import__('os').cpu_count()} cores, load average {' '.join(load)} at the end)")
+(out / "table.md").write_text("\n".join(table) + "\n")
+print()
+print("\n".join(table))
 PYEOF
+
+if [ "$README" = "--readme" ]; then
+    python3 - README.md "$OUT/table.md" <<'PY'
+import sys
+readme, table = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+begin, end = "<!-- bench-basins:begin -->", "<!-- bench-basins:end -->"
+if begin not in readme or end not in readme:
+    sys.exit("README.md has no bench-basins markers")
+head, rest = readme.split(begin, 1)
+_, tail = rest.split(end, 1)
+open(sys.argv[1], "w").write(head + begin + "\n" + table.rstrip() + "\n" + end + tail)
+PY
+    echo "README.md's basins table rewritten" >&2
+fi

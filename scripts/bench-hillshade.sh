@@ -8,15 +8,22 @@
 #   utm90      N52W007 warped to UTM 29N at 90 m (uncompressed GeoTIFF);
 #   utm-srtm1  the SRTM1-sized tile warped to UTM 29N at 30 m (about 2300 x
 #              3700, uncompressed GeoTIFF): SRTM1-sized, square metre pixels.
-# Prints the median of RUNS runs of each, the ratio gdaldem / downhill, and the
-# share of pixels within one grey level of gdaldem's. On the UTM inputs both
+# downhill writes PNG (-o X.png) and GeoTIFF (-o X.tif, tiled deflate).
+# Prints a markdown table: the median wall and CPU seconds (user + sys, from
+# /usr/bin/time) of RUNS runs of each, peak memory (max RSS), the ratios
+# gdaldem / downhill per CPU second and per wall second, and the share of
+# pixels within one grey level of gdaldem's. On the UTM inputs both
 # tools compute the same thing, so that share must be >= 0.999; on geographic
 # tiles gdaldem needs -s and uses one scale for the whole tile while downhill
 # uses each row's true metres, so the share there measures that difference.
 #
-# Usage: scripts/bench-hillshade.sh [RUNS]   (default 7; builds --release first)
+# Usage: scripts/bench-hillshade.sh [RUNS] [--readme]   (default 7; builds --release first)
+#   --readme  also rewrites the README's table between the markers
+#             <!-- bench-hillshade:begin --> and <!-- bench-hillshade:end -->.
+# Benchmarks never run in `cargo test` or CI.
 set -euo pipefail
 RUNS=${1:-7}
+README=${2:-}
 cd "$(dirname "$0")/.."
 command -v gdaldem >/dev/null || { echo "gdaldem is not installed (apt-get install gdal-bin)" >&2; exit 1; }
 cargo build --release --quiet
@@ -32,24 +39,30 @@ gdalwarp -q -t_srs EPSG:32629 -tr 90 90 -r bilinear -ot Float32 data/N52W007.hgt
 gdalwarp -q -t_srs EPSG:32629 -tr 30 30 -r bilinear -ot Float32 "$WORK/srtm1/N52W007.hgt" "$WORK/utm-srtm1/dem.tif"
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-time_runs() { # command... ; prints the median wall time in seconds
+# measure command... : prints "median-wall median-cpu max-rss-MiB" over RUNS runs
+measure() {
+  local f; f=$(mktemp -p "$WORK")
   for _ in $(seq "$RUNS"); do
-    local t0 t1
-    t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
-  done | median
+    /usr/bin/time -f "%e %U %S %M" -o "$f.one" "$@" >/dev/null 2>&1
+    cat "$f.one" >> "$f"
+  done
+  echo "$(awk '{print $1}' "$f" | median) $(awk '{print $2 + $3}' "$f" | median) $(awk 'BEGIN {m = 0} $4 > m {m = $4} END {printf "%d", m / 1024}' "$f")"
 }
 
-printf "%-10s %-11s %12s %12s %8s %s\n" input size "downhill s" "gdaldem s" ratio "pixels within 1 grey"
+TABLE="$WORK/table.md"
+{
+echo "| input | size | output | downhill wall s | downhill CPU s | MiB | gdaldem wall s | gdaldem CPU s | MiB | x per CPU s | x wall | pixels within 1 grey |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for kind in srtm3 srtm1 utm90 utm-srtm1; do
   case $kind in
     utm*) hgt="$WORK/$kind/dem.tif"; scale=() ;;
     *) hgt="$WORK/$kind/N52W007.hgt"; scale=(-s 111120) ;;
   esac
   size=$(gdalinfo "$hgt" | awk '/^Size is/ {print $3 $4}' | tr ',' 'x')
-  dh=$(time_runs "$BIN" -q hillshade "$hgt" -o "$WORK/$kind/dh.png" --per-sample)
-  gd=$(time_runs gdaldem hillshade -q -compute_edges "${scale[@]}" -of GTiff "$hgt" "$WORK/$kind/gd.tif")
-  agree=$(python3 - "$WORK/$kind/dh.png" "$WORK/$kind/gd.tif" <<'PY' 2>/dev/null || echo "n/a"
+  read -r gw gc gm < <(measure gdaldem hillshade -q -compute_edges "${scale[@]}" -of GTiff "$hgt" "$WORK/$kind/gd.tif")
+  for ext in png tif; do
+    read -r dw dc dm < <(measure "$BIN" -q hillshade "$hgt" -o "$WORK/$kind/dh.$ext" --per-sample --force)
+    agree=$(python3 - "$WORK/$kind/dh.$ext" "$WORK/$kind/gd.tif" <<'PY' 2>/dev/null || echo "n/a"
 import sys, subprocess
 def raw(p):
     out = p + ".raw"
@@ -59,6 +72,24 @@ a, b = raw(sys.argv[1]), raw(sys.argv[2])
 print(f"{sum(abs(x - y) <= 1 for x, y in zip(a, b)) / len(a):.4f}")
 PY
 )
-  printf "%-10s %-11s %12.3f %12.3f %8.2f %s\n" "$kind" "$size" "$dh" "$gd" "$(echo "$gd / $dh" | bc -l)" "$agree"
+    printf "| %s | %s | %s | %.3f | %.3f | %s | %.3f | %.3f | %s | %.2f | %.2f | %s |\n" "$kind" "$size" "$ext" "$dw" "$dc" "$dm" "$gw" "$gc" "$gm" \
+      "$(echo "$gc / $dc" | bc -l)" "$(echo "$gw / $dw" | bc -l)" "$agree"
+  done
 done
-echo "($RUNS runs each, medians; $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) at the end; $(gdalinfo --version))"
+echo
+echo "($RUNS runs each, medians; gdaldem writes uncompressed GeoTIFF; $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) at the end; $(gdalinfo --version); command: scripts/bench-hillshade.sh $RUNS)"
+} | tee "$TABLE"
+
+if [ "$README" = "--readme" ]; then
+  python3 - README.md "$TABLE" <<'PY'
+import sys, re
+readme, table = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+begin, end = "<!-- bench-hillshade:begin -->", "<!-- bench-hillshade:end -->"
+if begin not in readme or end not in readme:
+    sys.exit("README.md has no bench-hillshade markers")
+head, rest = readme.split(begin, 1)
+_, tail = rest.split(end, 1)
+open(sys.argv[1], "w").write(head + begin + "\n" + table.rstrip() + "\n" + end + tail)
+PY
+  echo "README.md's hillshade table rewritten" >&2
+fi

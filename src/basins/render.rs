@@ -235,15 +235,10 @@ fn legend(
 }
 
 /// The world file text: pixel width, rotations, negative pixel height, and
-/// the centre of the top-left pixel, one per line.
+/// the centre of the top-left pixel, one per line (see
+/// [`crate::export::georaster::world_file`]).
 pub fn world_file(transform: &GeoTransform) -> String {
-    format!(
-        "{:.12}\n0\n0\n{:.12}\n{:.12}\n{:.12}\n",
-        transform.cell_x,
-        -transform.cell_y,
-        transform.origin_x + transform.cell_x / 2.0,
-        transform.origin_y - transform.cell_y / 2.0
-    )
+    crate::export::georaster::world_file(transform)
 }
 
 /// The bytes of `basins.png`.

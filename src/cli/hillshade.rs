@@ -1,4 +1,5 @@
-//! `downhill hillshade`: a shaded-relief PNG of an elevation grid, georeferenced.
+//! `downhill hillshade`: shaded relief of an elevation grid, georeferenced:
+//! a PNG with its world file and bounds, or a GeoTIFF (`-o NAME.tif`).
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +8,7 @@ use image::DynamicImage;
 
 use super::common::{load_grid, DemArgs, Global, SeaArgs};
 use downhill::analytic::FormulaArgs;
+use downhill::export::georaster::{self, Pixels, Raster};
 use downhill::export::OutputDir;
 use downhill::render::{self, HeightRange, ShadeMode, ShadeOptions};
 
@@ -21,9 +23,11 @@ pub struct Args {
     dem: DemArgs,
     #[command(flatten)]
     surface: FormulaArgs,
-    /// Output PNG; `NAME.pgw` and `NAME.bounds.json` are written beside it
-    /// (its directory must exist).
-    #[arg(short, long, value_name = "OUT.png")]
+    /// Output file (its directory must exist). `NAME.png`: a PNG with
+    /// `NAME.pgw` and `NAME.bounds.json` beside it. `NAME.tif` or
+    /// `NAME.tiff`: a tiled, deflate-compressed GeoTIFF carrying its own
+    /// georeferencing, one pixel per sample (grey 0 is nodata).
+    #[arg(short, long, value_name = "OUT.png|OUT.tif")]
     output: PathBuf,
     /// Replace existing files that downhill did not write.
     #[arg(long)]
@@ -89,7 +93,13 @@ fn output_parts(output: &Path) -> anyhow::Result<(PathBuf, String)> {
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     // Where the files go is checked before the grid is read.
     let (dir, name) = output_parts(&args.output)?;
-    let names = render::georeferenced_names(&name);
+    let lower = name.to_ascii_lowercase();
+    let geotiff = lower.ends_with(".tif") || lower.ends_with(".tiff");
+    let names = if geotiff {
+        vec![name.clone()]
+    } else {
+        render::georeferenced_names(&name).to_vec()
+    };
     let dem = load_grid(&args.dem, &args.surface, global)?;
     let mut out = OutputDir::existing(&dir, args.force)?;
     out.check_writable(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
@@ -115,6 +125,25 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     } else {
         DynamicImage::ImageLuma8(shade)
     };
+    if geotiff {
+        // The GeoTIFF carries the grid's own geotransform: one pixel per sample.
+        let (w, h) = (image.width(), image.height());
+        let (pixels, nodata) = match &image {
+            DynamicImage::ImageLuma8(g) => (Pixels::Gray8(g.as_raw()), Some(0.0)),
+            DynamicImage::ImageRgba8(c) => (Pixels::Rgba8(c.as_raw()), None),
+            _ => anyhow::bail!("internal error: hillshade made neither grey nor RGBA"),
+        };
+        georaster::write_geotiff(
+            &mut out,
+            &name,
+            &Raster::new(w, h, pixels)?,
+            &dem.transform,
+            &dem.crs,
+            nodata,
+        )
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+        return report(out, global);
+    }
     let image = if dem.crs.is_geographic() && !args.per_sample {
         // Square pixels on the ground: a cell is dx wide and dy tall.
         let (dx, dy) = dem.cell_size_m((dem.rows() as f64 - 1.0) / 2.0);
@@ -133,6 +162,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     {
         out.write(&file, &bytes)?;
     }
+    report(out, global)
+}
+
+/// Publishes the staged files and names them unless quiet.
+fn report(out: OutputDir, global: &Global) -> anyhow::Result<()> {
     let written = out.commit()?;
     if !global.quiet {
         for p in written {

@@ -6,6 +6,8 @@
 //!   times on the tracks of physical balls;
 //! - [`track_csv`]: every point of every track, also on planar surfaces;
 //! - [`summaries_table`]: an aligned plain-text table of summaries;
+//! - [`georaster`]: georeferenced rasters, a tiled GeoTIFF or a PNG with
+//!   its world file and bounds, encoded on every core;
 //! - [`write_atomic`] and [`OutputDir`]: files are replaced whole or not at
 //!   all, and files downhill did not write are never clobbered by accident.
 //!
@@ -42,8 +44,11 @@ mod atomic;
 mod coordinates;
 mod csv;
 mod geojson;
+pub mod georaster;
 mod gpx;
+mod png;
 mod table;
+mod tiff;
 mod xml;
 
 pub use atomic::{write_atomic, OutputDir, MANIFEST_NAME};
@@ -51,4 +56,5 @@ pub use coordinates::{COORDINATE_DECIMALS, ELEVATION_DECIMALS};
 pub use csv::{track_csv, CSV_HEADER};
 pub use geojson::{tracks_geojson, START_MARKER_COLOUR, STROKE_WIDTH_PX};
 pub use gpx::tracks_gpx;
+pub use png::{adler32_combine, encode_png_parallel, PngColour};
 pub use table::{significant, summaries_table, Units};

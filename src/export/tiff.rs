@@ -1,0 +1,203 @@
+//! A tiled, deflate-compressed baseline TIFF writer whose tiles are
+//! compressed in parallel (rayon).
+//!
+//! Classic little-endian TIFF 6.0: the header, the tiles (256 x 256 pixels,
+//! pixel-interleaved, edge tiles padded with zeros as the specification
+//! asks), then one IFD with its out-of-line values. Compression 8 (Adobe
+//! deflate, a zlib stream per tile, level 1), no predictor. Extra tags (the
+//! GeoTIFF ones) come from the caller. Files past 4 GiB (BigTIFF) are
+//! refused.
+
+use std::io::Write;
+
+use rayon::prelude::*;
+
+/// Tile width and height in pixels (a multiple of 16, as TIFF requires).
+pub const TILE: u32 = 256;
+
+/// The value of one TIFF tag.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TagValue {
+    /// SHORT (16-bit unsigned) values.
+    Short(Vec<u16>),
+    /// LONG (32-bit unsigned) values.
+    Long(Vec<u32>),
+    /// DOUBLE values.
+    Double(Vec<f64>),
+    /// An ASCII string (written NUL-terminated).
+    Ascii(String),
+}
+
+impl TagValue {
+    /// TIFF field type code, element count and little-endian bytes.
+    fn encoded(&self) -> (u16, u32, Vec<u8>) {
+        match self {
+            TagValue::Short(v) => (
+                3,
+                v.len() as u32,
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            ),
+            TagValue::Long(v) => (
+                4,
+                v.len() as u32,
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            ),
+            TagValue::Double(v) => (
+                12,
+                v.len() as u32,
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            ),
+            TagValue::Ascii(s) => {
+                let mut b = s.as_bytes().to_vec();
+                b.push(0);
+                (2, b.len() as u32, b)
+            }
+        }
+    }
+}
+
+/// What the pixels are: the tags that describe a sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleLayout {
+    /// Samples per pixel (1 grey or single band, 3 RGB, 4 RGBA).
+    pub samples: u16,
+    /// Bits per sample (8, 32).
+    pub bits: u16,
+    /// SampleFormat: 1 unsigned integer, 3 IEEE float.
+    pub format: u16,
+    /// PhotometricInterpretation: 1 BlackIsZero, 2 RGB.
+    pub photometric: u16,
+    /// With 4 samples: the fourth is unassociated alpha (ExtraSamples 2).
+    pub alpha: bool,
+}
+
+impl SampleLayout {
+    fn bytes_per_pixel(&self) -> usize {
+        self.samples as usize * self.bits as usize / 8
+    }
+}
+
+/// Encodes a `width` x `height` image as a tiled TIFF.
+///
+/// `row_bytes(y, x0, x1, out)` appends the little-endian bytes of pixels
+/// `x0..x1` of row `y` to `out`; it is called from several threads.
+/// `extra` tags are added to the baseline ones (their ids must not repeat
+/// baseline ids).
+pub fn encode_tiled<F>(
+    width: u32,
+    height: u32,
+    layout: SampleLayout,
+    row_bytes: F,
+    extra: &[(u16, TagValue)],
+) -> Result<Vec<u8>, String>
+where
+    F: Fn(usize, usize, usize, &mut Vec<u8>) + Sync,
+{
+    if width == 0 || height == 0 {
+        return Err(format!(
+            "a TIFF of {width} x {height} pixels cannot be written"
+        ));
+    }
+    let bpp = layout.bytes_per_pixel();
+    let across = width.div_ceil(TILE) as usize;
+    let down = height.div_ceil(TILE) as usize;
+    let tile = TILE as usize;
+    let tiles: Vec<Vec<u8>> = (0..across * down)
+        .into_par_iter()
+        .map(|t| {
+            let (tx, ty) = (t % across, t / across);
+            let x0 = tx * tile;
+            let x1 = (x0 + tile).min(width as usize);
+            let mut raw = Vec::with_capacity(tile * tile * bpp);
+            for y in ty * tile..ty * tile + tile {
+                let start = raw.len();
+                if y < height as usize {
+                    row_bytes(y, x0, x1, &mut raw);
+                }
+                raw.resize(start + tile * bpp, 0);
+            }
+            let mut z = flate2::write::ZlibEncoder::new(
+                Vec::with_capacity(raw.len() / 3),
+                flate2::Compression::new(1),
+            );
+            z.write_all(&raw).map_err(|e| e.to_string())?;
+            z.finish().map_err(|e| e.to_string())
+        })
+        .collect::<Result<_, String>>()?;
+
+    let mut file: Vec<u8> =
+        Vec::with_capacity(8 + tiles.iter().map(Vec::len).sum::<usize>() + 4096);
+    file.extend_from_slice(b"II*\0\0\0\0\0");
+    let mut offsets = Vec::with_capacity(tiles.len());
+    let mut counts = Vec::with_capacity(tiles.len());
+    let too_big = || "the TIFF would pass 4 GiB, which needs BigTIFF (not supported)".to_string();
+    for t in &tiles {
+        offsets.push(u32::try_from(file.len()).map_err(|_| too_big())?);
+        counts.push(u32::try_from(t.len()).map_err(|_| too_big())?);
+        file.extend_from_slice(t);
+    }
+    drop(tiles);
+    let n = layout.samples as usize;
+    let mut tags: Vec<(u16, TagValue)> = vec![
+        (256, TagValue::Long(vec![width])),
+        (257, TagValue::Long(vec![height])),
+        (258, TagValue::Short(vec![layout.bits; n])),
+        (259, TagValue::Short(vec![8])),
+        (262, TagValue::Short(vec![layout.photometric])),
+        (277, TagValue::Short(vec![layout.samples])),
+        (284, TagValue::Short(vec![1])),
+        (322, TagValue::Long(vec![TILE])),
+        (323, TagValue::Long(vec![TILE])),
+        (324, TagValue::Long(offsets)),
+        (325, TagValue::Long(counts)),
+        (339, TagValue::Short(vec![layout.format; n])),
+    ];
+    if layout.alpha {
+        tags.push((338, TagValue::Short(vec![2])));
+    }
+    tags.extend(extra.iter().cloned());
+    tags.sort_by_key(|(id, _)| *id);
+    if tags.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Err("a TIFF tag is given twice".into());
+    }
+    write_ifd(&mut file, &tags).map_err(|_| too_big())?;
+    Ok(file)
+}
+
+/// Appends the IFD of `tags` (sorted by id) and its out-of-line values,
+/// and points the header at it.
+fn write_ifd(file: &mut Vec<u8>, tags: &[(u16, TagValue)]) -> Result<(), ()> {
+    if file.len() % 2 == 1 {
+        file.push(0);
+    }
+    let ifd = file.len();
+    let values_at = ifd + 2 + 12 * tags.len() + 4;
+    let mut values: Vec<u8> = Vec::new();
+    let mut entries = Vec::with_capacity(12 * tags.len());
+    for (id, value) in tags {
+        let (kind, count, bytes) = value.encoded();
+        entries.extend_from_slice(&id.to_le_bytes());
+        entries.extend_from_slice(&kind.to_le_bytes());
+        entries.extend_from_slice(&count.to_le_bytes());
+        if bytes.len() <= 4 {
+            let mut inline = [0u8; 4];
+            inline[..bytes.len()].copy_from_slice(&bytes);
+            entries.extend_from_slice(&inline);
+        } else {
+            let at = u32::try_from(values_at + values.len()).map_err(|_| ())?;
+            entries.extend_from_slice(&at.to_le_bytes());
+            values.extend_from_slice(&bytes);
+            if values.len() % 2 == 1 {
+                values.push(0);
+            }
+        }
+    }
+    u32::try_from(values_at + values.len()).map_err(|_| ())?;
+    let ifd32 = u32::try_from(ifd).map_err(|_| ())?;
+    file[4..8].copy_from_slice(&ifd32.to_le_bytes());
+    file.extend_from_slice(&(tags.len() as u16).to_le_bytes());
+    file.extend_from_slice(&entries);
+    file.extend_from_slice(&0u32.to_le_bytes());
+    file.extend_from_slice(&values);
+    Ok(())
+}

@@ -1,7 +1,15 @@
-//! The descent loop shared by every agent.
+//! The descent loop shared by every agent, and by `drop` and `basins`.
+//!
+//! [`Agent::walk`] is the only place the stop rules run step by step
+//! (divergence, edge, void, below, sea, tolerance and patience, the step
+//! budget). [`Agent::descend`] wraps it for one track; `basins` calls it
+//! once per start with a recorder that keeps only the end.
 
+use std::ops::ControlFlow;
+
+use super::recorder::{Halt, Recorder, Stop, TrackRecorder};
 use super::state::AgentState;
-use super::{AgentKind, StepParams, StopReason, StopRules, Track, TrackPoint};
+use super::{walker, AgentKind, StepParams, StopReason, StopRules, Track};
 use crate::dem::Position;
 use crate::error::{Error, Result};
 use crate::terrain::{Obstacle, Surface, Vector};
@@ -26,7 +34,7 @@ impl Agent {
 
     /// Descends `surface` from `start` with initial velocity `v0` (metres per
     /// step east and north; used by the momentum and Nesterov balls, ignored
-    /// by the others) until a stop rule fires.
+    /// by the others) until a stop rule fires, keeping every position.
     ///
     /// Fails only if the start itself is outside the surface or on a void.
     pub fn descend<S: Surface + ?Sized>(
@@ -53,74 +61,117 @@ impl Agent {
                 )))
             }
         };
-        let mut points = vec![TrackPoint {
-            position: start,
-            elevation: z0,
-        }];
-        let stop_reason = self.run(surface, start, z0, v0, rules, &mut points);
+        let mut recorder = TrackRecorder::default();
+        recorder.record(start, z0);
+        let stop_reason = if rules.stop_below.is_some_and(|b| z0 < b) {
+            StopReason::Below
+        } else if surface.in_sea(start) {
+            StopReason::Sea
+        } else {
+            let mut state = AgentState::new(self.kind, v0);
+            match self.walk(surface, start, &mut state, rules, &mut 0, &mut recorder) {
+                Halt::Rule(stop) => stop.reason,
+                Halt::Hook(never) => match never {},
+            }
+        };
         Ok(Track {
             agent: self.kind,
             params: self.params,
-            points,
+            points: recorder.points,
             stop_reason,
         })
     }
 
-    fn run<S: Surface + ?Sized>(
+    /// The descent loop: steps from `from` with the agent's memory `state`
+    /// until a stop rule fires or `recorder`'s hook ends the walk, passing
+    /// every new position to `recorder`. `steps` counts the steps taken
+    /// (it may start above 0 when a walk resumes; the budget
+    /// `rules.max_steps` is for the total). The position `from` itself is
+    /// neither recorded nor checked against the start rules (below, sea):
+    /// the caller does that.
+    ///
+    /// The parameters and rules are not validated here (see
+    /// [`StepParams::validate`], [`StopRules::validate`]); `basins` runs
+    /// this once per cell.
+    #[inline]
+    pub fn walk<S: Surface + ?Sized, R: Recorder>(
         &self,
         surface: &S,
-        start: Position,
-        z0: f64,
-        v0: Vector,
+        from: Position,
+        state: &mut AgentState,
         rules: &StopRules,
-        points: &mut Vec<TrackPoint>,
-    ) -> StopReason {
-        if rules.stop_below.is_some_and(|b| z0 < b) {
-            return StopReason::Below;
-        }
-        if surface.in_sea(start) {
-            return StopReason::Sea;
-        }
-        let mut x = start;
-        let mut state = AgentState::new(self.kind, v0);
+        steps: &mut usize,
+        recorder: &mut R,
+    ) -> Halt<R::Handoff> {
+        let mut x = from;
         let mut still = 0usize;
-        for _ in 0..rules.max_steps {
-            let d = match state.step(surface, x, &self.params) {
-                Ok(d) => d,
-                Err(o) => return obstacle_reason(o),
+        let tolerance_sq = rules.tolerance_m * rules.tolerance_m;
+        let is_walker = matches!(state, AgentState::Walker);
+        while *steps < rules.max_steps {
+            *steps += 1;
+            // The walker's rule called directly: the same `walker::step`
+            // `AgentState::step` dispatches to, inlined into this loop.
+            let d = if is_walker {
+                walker::step(surface, x, self.params.alpha)
+            } else {
+                state.step(surface, x, &self.params)
             };
-            if !d.is_finite() {
-                return StopReason::Diverged;
-            }
+            let d = match d {
+                Ok(d) => d,
+                Err(o) => return Halt::Rule(Stop::here(obstacle_reason(o), x)),
+            };
             let next = surface.displace(x, d);
-            if !next.is_finite() {
-                return StopReason::Diverged;
+            if !d.is_finite() || !next.is_finite() {
+                return Halt::Rule(Stop::here(StopReason::Diverged, x));
             }
-            let z = match surface.elevation(next) {
-                Ok(z) => z,
-                Err(o) => return obstacle_reason(o),
+            let z = if rules.stop_below.is_some() || recorder.needs_elevation(next) {
+                match surface.elevation(next) {
+                    Ok(z) => z,
+                    Err(o) => {
+                        return Halt::Rule(Stop {
+                            reason: obstacle_reason(o),
+                            at: next,
+                            ahead: true,
+                        })
+                    }
+                }
+            } else {
+                f64::NAN
             };
             x = next;
-            points.push(TrackPoint {
-                position: x,
-                elevation: z,
-            });
+            recorder.record(x, z);
             if rules.stop_below.is_some_and(|b| z < b) {
-                return StopReason::Below;
+                return Halt::Rule(Stop::here(StopReason::Below, x));
             }
             if surface.in_sea(x) {
-                return StopReason::Sea;
+                return Halt::Rule(Stop::here(StopReason::Sea, x));
             }
-            still = if d.norm() < rules.tolerance_m {
+            // |d| < tolerance, compared squared (no hypot in the loop).
+            still = if d.east * d.east + d.north * d.north < tolerance_sq {
                 still + 1
             } else {
                 0
             };
+            if !R::KEEPS_EVERY_STEP && is_walker && d == Vector::ZERO && still < rules.patience {
+                // A memoryless walker that did not move sees the same
+                // gradient at the same place on every later step: the rest
+                // of its patience is taken at once (counted, as if
+                // simulated), or as much of it as the step budget allows.
+                let rest = (rules.patience - still).min(rules.max_steps - *steps);
+                *steps += rest;
+                still += rest;
+                if still < rules.patience {
+                    break;
+                }
+            }
             if still >= rules.patience {
-                return StopReason::Converged;
+                return Halt::Rule(Stop::here(StopReason::Converged, x));
+            }
+            if let ControlFlow::Break(h) = recorder.after_step(x) {
+                return Halt::Hook(h);
             }
         }
-        StopReason::MaxSteps
+        Halt::Rule(Stop::here(StopReason::MaxSteps, x))
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// Which update rule an agent follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AgentKind {
     /// The hill-walker: plain gradient descent.
@@ -43,6 +43,29 @@ impl AgentKind {
             AgentKind::Adagrad => "adagrad",
             AgentKind::Rmsprop => "rmsprop",
             AgentKind::Adam => "adam",
+        }
+    }
+
+    /// The kind whose [`name`](AgentKind::name) is `name`, if any.
+    pub fn from_name(name: &str) -> Option<AgentKind> {
+        AgentKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// One line on how the agent moves, for help texts.
+    pub fn summary(self) -> &'static str {
+        match self {
+            AgentKind::Gd => "The hill-walker: plain gradient descent",
+            AgentKind::Momentum => "The rolling ball: heavy-ball (Polyak) momentum",
+            AgentKind::Nesterov => "The rolling ball with Nesterov's look-ahead gradient",
+            AgentKind::Adagrad => {
+                "AdaGrad: steps scaled down by the root of all squared gradients so far"
+            }
+            AgentKind::Rmsprop => {
+                "RMSprop: steps scaled by a running root-mean-square of the gradient"
+            }
+            AgentKind::Adam => {
+                "Adam: a running mean of the gradient over its running root-mean-square"
+            }
         }
     }
 

@@ -104,15 +104,19 @@ impl StepParams {
     /// giving `α = g dt²` and `β = 1 - γ dt`.
     pub fn physical(dt: f64, gamma: f64) -> Result<Self> {
         if !(dt.is_finite() && dt > 0.0) {
-            return Err(Error::param(format!(
-                "--dt {dt}: the time step must be a positive number of seconds"
-            )));
+            return Err(Error::invalid(
+                "dt",
+                dt,
+                "the time step must be a positive number of seconds",
+            ));
         }
         if !(gamma.is_finite() && gamma > 0.0) {
-            return Err(Error::param(format!(
-                "--friction {gamma}: friction must be positive (1/s); with none the ball never loses energy \
-                 (β = 1 - γ·dt ≥ 1) and rolls forever or climbs out of every valley"
-            )));
+            return Err(Error::invalid(
+                "friction",
+                gamma,
+                "friction must be positive (1/s); with none the ball never loses energy \
+                 (β = 1 - γ·dt ≥ 1) and rolls forever or climbs out of every valley",
+            ));
         }
         let beta = 1.0 - gamma * dt;
         if beta < 0.0 {
@@ -170,40 +174,47 @@ impl StepParams {
     /// Checks α > 0 and 0 ≤ β < 1, explaining what goes wrong otherwise.
     pub fn validate(&self) -> Result<()> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(Error::param(format!(
-                "--alpha {}: the step size α must be a positive number (metres per unit slope); \
+            return Err(Error::invalid(
+                "alpha",
+                self.alpha,
+                "the step size α must be a positive number (metres per unit slope); \
                  α ≤ 0 would stand still or walk uphill",
-                self.alpha
-            )));
+            ));
         }
         if !self.beta.is_finite() || self.beta >= 1.0 {
-            return Err(Error::param(format!(
-                "--beta {}: momentum β must be below 1. β = 1 - γ·dt ≥ 1 means friction that accelerates \
+            return Err(Error::invalid(
+                "beta",
+                self.beta,
+                "momentum β must be below 1. β = 1 - γ·dt ≥ 1 means friction that accelerates \
                  the ball, which then never settles and diverges; typical values are 0.5 to 0.95",
-                self.beta
-            )));
+            ));
         }
         if self.beta < 0.0 {
-            return Err(Error::param(format!(
-                "--beta {}: momentum β must not be negative (β = 0 is plain gradient descent; β < 0 \
+            return Err(Error::invalid(
+                "beta",
+                self.beta,
+                "momentum β must not be negative (β = 0 is plain gradient descent; β < 0 \
                  would reverse the velocity every step, which no friction does)",
-                self.beta
-            )));
+            ));
         }
         if let Some(b2) = self.beta2 {
             if !(b2.is_finite() && (0.0..1.0).contains(&b2)) {
-                return Err(Error::param(format!(
-                    "--beta2 {b2}: Adam's β₂ is the fraction of the squared-gradient average kept \
-                     each step and must lie in [0, 1); the usual value is 0.999"
-                )));
+                return Err(Error::invalid(
+                    "beta2",
+                    b2,
+                    "Adam's β₂ is the fraction of the squared-gradient average kept \
+                     each step and must lie in [0, 1); the usual value is 0.999",
+                ));
             }
         }
         if let Some(eps) = self.epsilon {
             if !(eps.is_finite() && eps > 0.0) {
-                return Err(Error::param(format!(
-                    "--epsilon {eps}: ε must be a positive number (slope units); it keeps the \
-                     adaptive agents from dividing by zero on flat ground; the usual value is 1e-8"
-                )));
+                return Err(Error::invalid(
+                    "epsilon",
+                    eps,
+                    "ε must be a positive number (slope units); it keeps the \
+                     adaptive agents from dividing by zero on flat ground; the usual value is 1e-8",
+                ));
             }
         }
         Ok(())

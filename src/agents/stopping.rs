@@ -2,28 +2,62 @@
 
 use serde::Serialize;
 
-/// Why a descent ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Why a descent ended (for `drop`'s tracks and for every walker of
+/// `basins`, which stores it per cell as its `u8` value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[repr(u8)]
 pub enum StopReason {
     /// Steps stayed shorter than the tolerance for several steps running:
     /// the agent is at rest in a pit or stalled on flat ground.
-    Converged,
-    /// The elevation fell below the `--stop-below` threshold (a river, the sea).
-    Below,
-    /// The agent reached the sea (see [`crate::dem::SeaMask`]).
-    Sea,
-    /// The agent left the raster.
-    Edge,
-    /// The agent reached a void (nodata) sample.
-    Void,
-    /// The step budget ran out.
-    MaxSteps,
+    Converged = 0,
+    /// The step budget ran out; in `basins` the walker's last cell counts
+    /// as its sink.
+    MaxSteps = 1,
+    /// The agent left the raster; in `basins` the edge cell where it left
+    /// is its outlet.
+    Edge = 2,
+    /// The agent reached a void (nodata) sample, its outlet in `basins`.
+    Void = 3,
+    /// The elevation fell below the [`StopRules::stop_below`] threshold
+    /// (a river, the sea), metres.
+    Below = 4,
     /// Positions or velocities stopped being finite numbers.
-    Diverged,
+    Diverged = 5,
+    /// The agent reached the sea (see [`crate::dem::SeaMask`]); in
+    /// `basins` the sea sample where it arrived is its outlet.
+    Sea = 6,
 }
 
 impl StopReason {
+    /// Every reason, in `repr` order.
+    pub const ALL: [StopReason; 7] = [
+        StopReason::Converged,
+        StopReason::MaxSteps,
+        StopReason::Edge,
+        StopReason::Void,
+        StopReason::Below,
+        StopReason::Diverged,
+        StopReason::Sea,
+    ];
+
+    /// The reason with this `repr` value (out-of-range values give the last).
+    #[inline]
+    pub fn from_u8(v: u8) -> StopReason {
+        StopReason::ALL[(v as usize).min(StopReason::ALL.len() - 1)]
+    }
+
+    /// `true` for endings at a sink inside the raster (which `basins`
+    /// merges with sinks within a cell and on the same flat); `false` for
+    /// outlets (edge, void, below, sea).
+    #[inline]
+    pub fn is_sink(self) -> bool {
+        matches!(
+            self,
+            StopReason::Converged | StopReason::MaxSteps | StopReason::Diverged
+        )
+    }
+
     /// The name used in tables and JSON, e.g. `max-steps`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -79,20 +113,32 @@ impl StopRules {
     /// Checks the rules are usable.
     pub fn validate(&self) -> crate::Result<()> {
         if self.max_steps == 0 {
-            return Err(crate::Error::param("--max-steps must be at least 1"));
+            return Err(crate::Error::invalid(
+                "max_steps",
+                self.max_steps,
+                "must be at least 1",
+            ));
         }
         if !(self.tolerance_m.is_finite() && self.tolerance_m > 0.0) {
-            return Err(crate::Error::param(
-                "--tolerance must be a positive number of metres",
+            return Err(crate::Error::invalid(
+                "tolerance",
+                self.tolerance_m,
+                "must be a positive number of metres",
             ));
         }
         if self.patience == 0 {
-            return Err(crate::Error::param("--patience must be at least 1"));
+            return Err(crate::Error::invalid(
+                "patience",
+                self.patience,
+                "must be at least 1",
+            ));
         }
         if let Some(b) = self.stop_below {
             if !b.is_finite() {
-                return Err(crate::Error::param(
-                    "--stop-below must be a finite number of metres",
+                return Err(crate::Error::invalid(
+                    "stop_below",
+                    b,
+                    "must be a finite number of metres",
                 ));
             }
         }

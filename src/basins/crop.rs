@@ -9,9 +9,11 @@ use crate::error::{Error, Result};
 pub fn crop(dem: &Dem, bbox: [f64; 4]) -> Result<Dem> {
     let [w, s, e, n] = bbox;
     if !(w < e && s < n) {
-        return Err(Error::param(format!(
-            "--bbox {w},{s},{e},{n}: west must be less than east and south less than north"
-        )));
+        return Err(Error::invalid(
+            "bbox",
+            format!("{w},{s},{e},{n}"),
+            "west must be less than east and south less than north",
+        ));
     }
     let t = &dem.transform;
     let (rows, cols) = (dem.rows() as f64, dem.cols() as f64);
@@ -28,9 +30,11 @@ pub fn crop(dem: &Dem, bbox: [f64; 4]) -> Result<Dem> {
         .min(rows - 1.0);
     if !(c1 - c0 >= 1.0 && r1 - r0 >= 1.0) {
         let [bw, bs, be, bn] = dem.bounds();
-        return Err(Error::param(format!(
-            "--bbox {w},{s},{e},{n} holds fewer than 2 x 2 samples of the grid, which covers {bw},{bs},{be},{bn}"
-        )));
+        return Err(Error::invalid(
+            "bbox",
+            format!("{w},{s},{e},{n}"),
+            format!("holds fewer than 2 x 2 samples of the grid, which covers {bw},{bs},{be},{bn}"),
+        ));
     }
     let (r0, r1, c0, c1) = (r0 as usize, r1 as usize, c0 as usize, c1 as usize);
     let heights = dem.heights.slice(ndarray::s![r0..=r1, c0..=c1]).to_owned();

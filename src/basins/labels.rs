@@ -21,7 +21,8 @@ use std::collections::{HashMap, VecDeque};
 use ndarray::Array2;
 
 use super::fill::NEIGHBOURS;
-use super::walk::{Ending, Walks, NO_START};
+use super::walk::{Walks, NO_START};
+use crate::agents::StopReason;
 use crate::terrain::RowMetrics;
 
 /// One basin of attraction.
@@ -36,7 +37,7 @@ pub struct Basin {
     /// Height of the outlet in metres (`NaN` for a void outlet).
     pub elevation: f64,
     /// How the walkers that define the outlet ended.
-    pub ending: Ending,
+    pub ending: StopReason,
     /// Walkers that ended in the basin.
     pub starts: usize,
     /// Area in km², each start standing for `stride²` cells of its row's size.
@@ -132,12 +133,12 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
     let mut node_of: Vec<u32> = vec![NO_NODE; rows * cols];
     let mut cells: Vec<u32> = Vec::new();
     let mut sink: Vec<bool> = Vec::new();
-    let mut ending: Vec<Ending> = Vec::new();
+    let mut ending: Vec<StopReason> = Vec::new();
     for (i, &end) in walks.end.iter().enumerate() {
         if end == NO_START {
             continue;
         }
-        let e = Ending::from_u8(walks.ending[i]);
+        let e = StopReason::from_u8(walks.ending[i]);
         let slot = &mut node_of[end as usize];
         if *slot == NO_NODE {
             cells.push(end);

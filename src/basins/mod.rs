@@ -11,13 +11,34 @@
 //! The results are written by [`geotiff`] (`basins.tif`), [`render`]
 //! (`basins.png` and its world file) and [`export`] (`sinks.geojson`,
 //! `basins.geojson`, whose polygons [`polygons`] traces).
+//!
+//! # The walkers
+//!
+//! Every walker runs the agents' own loop,
+//! [`Agent::walk`](crate::agents::Agent::walk), with a recorder that keeps
+//! only the end (`memo.rs`); [`walk`] drives them in parallel and finishes
+//! walks on filled ground by D8 moves (`d8.rs`). How a walker ended is a
+//! [`StopReason`](crate::agents::StopReason), as for `drop`.
+//!
+//! # Where to change what
+//!
+//! - **A stop rule**: in `src/agents/` (see its "Where to change what");
+//!   what `basins` does at the end a rule leaves a walker in (its outlet
+//!   or sink cell, a D8 finish) is `finish` in `walk.rs`.
+//! - **The gd shortcut**: `memo.rs` (what a walker may take over) and
+//!   `walk_with_shortcut`/`resolve` in `walk.rs` (the order starts run in).
+//! - **An output format**: a writer beside [`export`] or [`render`] (one
+//!   file), a name in `OUTPUTS` and a line that writes it in
+//!   `src/cli/basins.rs`: two files.
 
 pub mod crop;
+mod d8;
 pub mod export;
 pub mod field;
 pub mod fill;
 pub mod geotiff;
 pub mod labels;
+mod memo;
 pub mod polygons;
 pub mod render;
 pub mod walk;
@@ -29,11 +50,16 @@ pub use field::GridField;
 pub use fill::{priority_flood, priority_flood_to_sea, FillStats};
 pub use labels::{label, Basin, Basins};
 pub use walk::{
-    default_gd_alpha, walk_all, walk_all_within, Ending, StepBudget, WalkSettings, Walks,
+    default_gd_alpha, walk_all, walk_all_within, StepBudget, WalkSettings, Walks,
     DEFAULT_GD_ALPHA_CELLS, NO_START,
 };
 
 use crate::dem::{Dem, SeaMask};
+
+/// How a walker ended: the agents' own [`StopReason`](crate::agents::StopReason)
+/// (the former basins-only `Ending` merged into it; the name is kept for
+/// callers written against it).
+pub type Ending = crate::agents::StopReason;
 use crate::error::{Error, Result};
 use crate::terrain::{GradientGrid, GradientScheme, RowMetrics};
 
@@ -123,7 +149,11 @@ pub fn compute_within(
     options.walk.params.validate()?;
     options.walk.rules.validate()?;
     if options.walk.stride == 0 {
-        return Err(Error::param("--stride must be at least 1"));
+        return Err(Error::invalid(
+            "stride",
+            options.walk.stride,
+            "must be at least 1",
+        ));
     }
     if dem.rows() < 2 || dem.cols() < 2 {
         return Err(Error::param(format!(
@@ -144,9 +174,11 @@ pub fn compute_within(
             .min_slope
             .unwrap_or_else(|| default_min_slope(&options.walk));
         if !(slope.is_finite() && slope >= 0.0) {
-            return Err(Error::param(format!(
-                "--min-slope {slope}: the fill's drainage slope must be zero or a positive number (m/m)"
-            )));
+            return Err(Error::invalid(
+                "min_slope",
+                slope,
+                "the fill's drainage slope must be zero or a positive number (m/m)",
+            ));
         }
         let stats = priority_flood_to_sea(
             &mut surface.heights,

@@ -1,10 +1,12 @@
-//! Many walkers at once: the lean descent loop and the parallel driver.
+//! Many walkers at once: one walker per start, and the parallel driver.
 //!
-//! Each start runs the agent's own update rule ([`walker::step`],
-//! [`crate::agents::ball::step`], [`crate::agents::nesterov::step`]) on a [`GridField`] under the same
-//! [`StopRules`] as [`crate::agents::Agent::descend`] (tolerance and
-//! patience, edge, void, below, max-steps, divergence), in the same order,
-//! but records nothing except where the walker ended.
+//! Each start runs the agents' own descent loop,
+//! [`Agent::walk`](crate::agents::Agent::walk), on a [`GridField`]: the
+//! same update rules and the same [`StopRules`] as `drop`, in the same
+//! order, with a recorder that keeps nothing except where the walker ended
+//! (`memo.rs`). What `basins` adds is at the ends of that loop:
+//! where a stop rule leaves the walker (`finish`), D8 moves on filled
+//! ground (`d8.rs`) and the gd shortcut below.
 //!
 //! # The gd shortcut, and what is exact
 //!
@@ -88,75 +90,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use ndarray::Array2;
 use rayon::prelude::*;
 
+use super::d8::d8_moves;
 use super::field::GridField;
-use crate::agents::{walker, AgentKind, AgentState, StepParams, StopRules};
+use super::memo::{unpack, Memo, MemoRecorder, Shortcut};
+use crate::agents::{Agent, AgentKind, AgentState, Halt, StepParams, Stop, StopReason, StopRules};
 use crate::dem::Position;
-use crate::terrain::{Obstacle, Surface, Vector};
+use crate::terrain::{Surface, Vector};
 
 /// Marks a cell where no walker started.
 pub const NO_START: u32 = u32::MAX;
-
-/// How a walk ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-#[repr(u8)]
-pub enum Ending {
-    /// At rest in a pit or stalled on flat ground (tolerance and patience).
-    Converged = 0,
-    /// The step budget ran out; the walker's last cell counts as its sink.
-    MaxSteps = 1,
-    /// Left the raster; the edge cell where it left is its outlet.
-    Edge = 2,
-    /// Reached a void; the void is its outlet.
-    Void = 3,
-    /// Went below the `stop_below` height (the sea); that cell is its outlet.
-    Below = 4,
-    /// Position or velocity stopped being finite.
-    Diverged = 5,
-    /// Reached the sea (see [`crate::dem::SeaMask`]); the sea sample where
-    /// it arrived is its outlet.
-    Sea = 6,
-}
-
-impl Ending {
-    /// All endings, in `repr` order.
-    pub const ALL: [Ending; 7] = [
-        Ending::Converged,
-        Ending::MaxSteps,
-        Ending::Edge,
-        Ending::Void,
-        Ending::Below,
-        Ending::Diverged,
-        Ending::Sea,
-    ];
-
-    /// The ending with this `repr` value.
-    pub fn from_u8(v: u8) -> Ending {
-        Ending::ALL[(v as usize).min(Ending::ALL.len() - 1)]
-    }
-
-    /// The name used in tables and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Ending::Converged => "converged",
-            Ending::MaxSteps => "max-steps",
-            Ending::Edge => "edge",
-            Ending::Void => "void",
-            Ending::Below => "below",
-            Ending::Diverged => "diverged",
-            Ending::Sea => "sea",
-        }
-    }
-
-    /// `true` for endings at a sink inside the raster (merged with sinks
-    /// within a cell and on the same flat); `false` for outlets.
-    pub fn is_sink(self) -> bool {
-        matches!(
-            self,
-            Ending::Converged | Ending::MaxSteps | Ending::Diverged
-        )
-    }
-}
 
 /// How to run the walkers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -183,7 +125,7 @@ pub struct Walks {
     /// Per cell (row-major): the index of the cell the walker started there
     /// ended in, or [`NO_START`].
     pub end: Vec<u32>,
-    /// Per cell: the [`Ending`] as `u8` (meaningless where `end` is `NO_START`).
+    /// Per cell: the [`StopReason`] as `u8` (meaningless where `end` is `NO_START`).
     pub ending: Vec<u8>,
     /// Number of walkers.
     pub starts: usize,
@@ -197,7 +139,7 @@ pub struct Walks {
 
 /// The cell nearest to fractional position `p`, clamped into the grid.
 #[inline]
-fn nearest_cell(p: Position, rows: usize, cols: usize) -> (usize, usize) {
+pub(super) fn nearest_cell(p: Position, rows: usize, cols: usize) -> (usize, usize) {
     // `as usize` truncates, which is `floor` for the non-negative values
     // left by `max` (and saturates; NaN becomes 0); no libm call.
     let r = ((p.y + 0.5).max(0.0) as usize).min(rows - 1);
@@ -224,201 +166,55 @@ fn nearest_void(heights: &Array2<f32>, p: Position) -> (usize, usize) {
     best.map_or((r, c), |(cell, _)| cell)
 }
 
-/// What the gd shortcut consults: each start's place in the height order
-/// and the endings computed so far.
-struct Memo<'m> {
-    /// Per cell: the start's rank in the height order, or [`NO_START`].
-    rank: &'m [u32],
-    /// Per cell: a packed ending once known (see [`pack`]), else 0.
-    known: &'m [AtomicU64],
-}
-
-/// Whether two endings are one basin's for the corner check: the same end
-/// cell, or two sinks within one cell of each other (which
-/// [`super::labels`] merges into one basin).
-#[inline]
-fn same_sink(a: u32, a_ending: Ending, b: u32, b_ending: Ending, cols: usize) -> bool {
-    if a == b {
-        return true;
-    }
-    if !(a_ending.is_sink() && b_ending.is_sink()) {
-        return false;
-    }
-    let (ar, ac) = (a as usize / cols, a as usize % cols);
-    let (br, bc) = (b as usize / cols, b as usize % cols);
-    ar.abs_diff(br) <= 1 && ac.abs_diff(bc) <= 1
-}
-
-/// The flag that marks a packed ending as known.
-const KNOWN: u64 = 1 << 63;
-
-/// Packs an end cell and its ending into one word (with [`KNOWN`] set).
-#[inline]
-fn pack(end: u32, ending: Ending) -> u64 {
-    KNOWN | (ending as u64) << 32 | end as u64
-}
-
-/// The end cell and ending of a packed word.
-#[inline]
-fn unpack(w: u64) -> (u32, Ending) {
-    (w as u32, Ending::from_u8((w >> 32) as u8))
-}
-
-/// What the memo says about cell `i` for the walker that started at rank
-/// `own`: nothing (not a lower start), its ending, or that it is a lower
-/// start whose ending nobody has computed yet.
-enum Lookup {
-    Unrelated,
-    Known(u32, Ending),
-    Pending(u32),
-}
-
-impl Memo<'_> {
-    /// The ending a walker of rank `own` at `p`, in cell `i`, takes over:
-    /// `Ok(Some(..))` when cell `i` is a lower start with a known ending
-    /// and the lower starts at the four samples around `p` (the corners of
-    /// the bilinear cell whose gradients move the walker) agree with it;
-    /// `Ok(None)` when it must walk on (`i` is no lower start, or a corner
-    /// ends elsewhere: a divide passes near `p`); `Err(j)` for a lower
-    /// start `j` whose ending is not known yet.
-    fn take_over(
-        &self,
-        i: usize,
-        p: Position,
-        rows: usize,
-        cols: usize,
-        own: u32,
-    ) -> Result<Option<(u32, Ending)>, u32> {
-        let (end, end_ending) = match self.lookup(i, own) {
-            Lookup::Unrelated => return Ok(None),
-            Lookup::Pending(j) => return Err(j),
-            Lookup::Known(end, ending) => (end, ending),
-        };
-        let r0 = (p.y.max(0.0) as usize).min(rows - 2);
-        let c0 = (p.x.max(0.0) as usize).min(cols - 2);
-        for (r, c) in [(r0, c0), (r0, c0 + 1), (r0 + 1, c0), (r0 + 1, c0 + 1)] {
-            match self.lookup(r * cols + c, own) {
-                Lookup::Unrelated => {}
-                Lookup::Known(e, ending) if same_sink(e, ending, end, end_ending, cols) => {}
-                Lookup::Known(..) => return Ok(None),
-                Lookup::Pending(j) => return Err(j),
-            }
-        }
-        Ok(Some((end, end_ending)))
-    }
-
-    #[inline]
-    fn lookup(&self, i: usize, own: u32) -> Lookup {
-        if self.rank[i] >= own {
-            return Lookup::Unrelated;
-        }
-        let w = self.known[i].load(Ordering::Acquire);
-        if w & KNOWN != 0 {
-            let (end, ending) = unpack(w);
-            Lookup::Known(end, ending)
-        } else {
-            Lookup::Pending(i as u32)
-        }
-    }
-}
-
 /// How one attempt at a walk ended.
-enum Attempt {
-    /// `(end cell, ending, steps, shortcut taken, stall moves)`.
-    Done(u32, Ending, u32, bool, u32),
+pub(super) enum Attempt {
+    /// The walk is over.
+    Done {
+        /// The cell it ended in (row-major index).
+        end: u32,
+        /// Why it ended there.
+        ending: StopReason,
+        /// Steps simulated (D8 moves included).
+        steps: u32,
+        /// `true` when it took over a lower start's ending (the gd shortcut).
+        shortcut: bool,
+        /// Stalls resolved by D8 moves.
+        stall_moves: u32,
+    },
     /// It entered the cell of a lower start whose ending is not known yet;
     /// `steps` were simulated before.
     Blocked { cell: u32, steps: u32 },
 }
 
-/// What a run of D8 moves led to.
-enum D8 {
-    /// The walk is over: `(end cell, ending, steps, shortcut taken)`.
-    Done(u32, Ending, u32, bool),
-    /// The ground is steep enough for the agent again at this cell.
-    Resume((usize, usize)),
-    /// It entered a lower start whose ending is not known yet.
-    Blocked(u32),
-}
-
-impl D8 {
-    /// The cell to walk on from, or how the walk ended (`step` and
-    /// `moves` as counted so far).
-    fn or_over(self, step: usize, moves: u32) -> Result<(usize, usize), Attempt> {
-        match self {
-            D8::Resume(cell) => Ok(cell),
-            D8::Done(end, ending, steps, cut) => Err(Attempt::Done(end, ending, steps, cut, moves)),
-            D8::Blocked(cell) => Err(Attempt::Blocked {
-                cell,
-                steps: step as u32,
-            }),
-        }
-    }
-}
-
-/// The memo and the rank of the walker consulting it.
-#[derive(Clone, Copy)]
-struct Shortcut<'a, 'm> {
-    memo: &'a Memo<'m>,
-    own: u32,
-}
-
-/// D8 moves from `cell` (each counted as a step and a move): to the
-/// steepest lower neighbour, until a cell without one (an outlet), a cell
-/// the memo knows, or, unless `d8_only`, the step budget or a cell where the
-/// agent's step `α |∇h|` reaches the tolerance.
-#[allow(clippy::too_many_arguments)]
-fn d8_moves(
-    field: &GridField<'_>,
-    s: &WalkSettings,
-    mut cell: (usize, usize),
+/// Where a walker stands between runs of the descent loop: its step count,
+/// the D8 moves taken, and the state of stall resolution.
+struct Walker {
+    step: usize,
+    moves: u32,
+    /// The height (metres) of the last stall resolved, to detect a walker
+    /// that stalls again no lower.
+    last_stall_z: f64,
+    /// Once set, stalls are resolved by D8 moves only, to the end.
     d8_only: bool,
-    shortcut: Option<Shortcut<'_, '_>>,
-    step: &mut usize,
-    moves: &mut u32,
-) -> D8 {
-    let (rows, cols) = (field.rows(), field.cols());
-    let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
-    loop {
-        let Some(next_cell) = field.steepest_lower_neighbour(cell.0, cell.1) else {
-            let on_edge = cell.0 == 0 || cell.1 == 0 || cell.0 + 1 == rows || cell.1 + 1 == cols;
-            let ending = if on_edge {
-                Ending::Edge
-            } else {
-                Ending::Converged
-            };
-            return D8::Done(at(cell), ending, *step as u32, false);
-        };
-        cell = next_cell;
-        *moves += 1;
-        *step += 1;
-        if field.is_sea_sample(cell.0, cell.1) {
-            return D8::Done(at(cell), Ending::Sea, *step as u32, false);
-        }
-        if let Some(sc) = shortcut {
-            match sc.memo.lookup(at(cell) as usize, sc.own) {
-                Lookup::Unrelated => {}
-                Lookup::Known(end, ending) => return D8::Done(end, ending, *step as u32, true),
-                Lookup::Pending(i) => return D8::Blocked(i),
-            }
-        }
-        // D8-only moves strictly descend, so they end without a budget.
-        if !d8_only && *step >= s.rules.max_steps {
-            return D8::Done(at(cell), Ending::MaxSteps, *step as u32, false);
-        }
-        let centre = Position::new(cell.1 as f64, cell.0 as f64);
-        let steep = field
-            .gradient(centre)
-            .is_ok_and(|g| s.params.alpha * g.norm() >= s.rules.tolerance_m);
-        if steep && !d8_only {
-            return D8::Resume(cell);
+}
+
+impl Walker {
+    /// The walk is over, in cell `end`, after `steps` steps.
+    fn done(&self, end: u32, ending: StopReason, steps: u32) -> Attempt {
+        Attempt::Done {
+            end,
+            ending,
+            steps,
+            shortcut: false,
+            stall_moves: self.moves,
         }
     }
 }
 
 /// One walker from the centre of cell (`r`, `c`), consulting the memo as
-/// the start of rank `shortcut.own` if given.
-fn walk_one(
+/// the start of rank `shortcut.own` if given: the agents' own descent loop
+/// ([`Agent::walk`]), resumed after each stall that D8 moves resolve.
+pub(super) fn walk_one(
     field: &GridField<'_>,
     heights: &Array2<f32>,
     s: &WalkSettings,
@@ -426,173 +222,106 @@ fn walk_one(
     c: usize,
     shortcut: Option<Shortcut<'_, '_>>,
 ) -> Attempt {
-    let (rows, cols) = (field.rows(), field.cols());
-    let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
+    let cols = field.cols();
     let start = Position::new(c as f64, r as f64);
-    let rules = &s.rules;
+    let mut w = Walker {
+        step: 0,
+        moves: 0,
+        last_stall_z: f64::INFINITY,
+        d8_only: false,
+    };
     let z0 = match field.elevation(start) {
         Ok(z) => z,
         Err(_) => {
-            return Attempt::Done(at(nearest_void(heights, start)), Ending::Void, 0, false, 0)
+            let (vr, vc) = nearest_void(heights, start);
+            return w.done((vr * cols + vc) as u32, StopReason::Void, 0);
         }
     };
-    if rules.stop_below.is_some_and(|b| z0 < b) {
-        return Attempt::Done(at((r, c)), Ending::Below, 0, false, 0);
+    if s.rules.stop_below.is_some_and(|b| z0 < b) {
+        return w.done((r * cols + c) as u32, StopReason::Below, 0);
     }
+    let agent = Agent {
+        kind: s.kind,
+        params: s.params,
+    };
+    let mut recorder = MemoRecorder::new(field, shortcut, (r, c));
     let mut x = start;
-    let mut state = AgentState::new(s.kind, Vector::ZERO);
-    let mut still = 0usize;
-    let mut here = (r, c);
-    let mut moves = 0u32;
-    let tolerance_sq = rules.tolerance_m * rules.tolerance_m;
-    let mut last_stall_z = f64::INFINITY;
-    let mut d8_only = false;
-    let mut step = 0usize;
-    let is_walker = matches!(state, AgentState::Walker);
-    let done = |end: u32, ending: Ending, steps: u32, moves: u32| {
-        Attempt::Done(end, ending, steps, false, moves)
+    loop {
+        let mut state = AgentState::new(s.kind, Vector::ZERO);
+        let stop = match agent.walk(field, x, &mut state, &s.rules, &mut w.step, &mut recorder) {
+            Halt::Rule(stop) => stop,
+            Halt::Hook(Ok((end, ending))) => {
+                return Attempt::Done {
+                    end,
+                    ending,
+                    steps: w.step as u32,
+                    shortcut: true,
+                    stall_moves: w.moves,
+                }
+            }
+            Halt::Hook(Err(cell)) => {
+                return Attempt::Blocked {
+                    cell,
+                    steps: w.step as u32,
+                }
+            }
+        };
+        match finish(field, heights, s, stop, shortcut, &mut w) {
+            Ok(cell) => {
+                x = Position::new(cell.1 as f64, cell.0 as f64);
+                recorder.here = cell;
+            }
+            Err(over) => return over,
+        }
+    }
+}
+
+/// The cell a stop rule leaves a walker in, and how `basins` finishes
+/// there: D8 moves on a filled surface (`resolve_stalls`) after a stall,
+/// an exit from the raster or a spent budget; `Ok(cell)` when the agent
+/// walks on from `cell` (at rest).
+fn finish(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    s: &WalkSettings,
+    stop: Stop,
+    shortcut: Option<Shortcut<'_, '_>>,
+    w: &mut Walker,
+) -> Result<(usize, usize), Attempt> {
+    let (rows, cols) = (field.rows(), field.cols());
+    let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
+    let taken = w.step as u32;
+    let x = stop.at;
+    let cell = match stop.reason {
+        StopReason::Void => return Err(w.done(at(nearest_void(heights, x)), stop.reason, taken)),
+        StopReason::Sea => field
+            .sea()
+            .and_then(|sea| sea.nearest_sea_sample(x.y, x.x))
+            .unwrap_or_else(|| nearest_cell(x, rows, cols)),
+        _ => nearest_cell(x, rows, cols),
     };
-    while step < rules.max_steps {
-        step += 1;
-        let taken = step as u32;
-        // The walker's rule called directly: the same `walker::step`
-        // `AgentState::step` dispatches to, inlined into this loop.
-        let d = if is_walker {
-            walker::step(field, x, s.params.alpha)
-        } else {
-            state.step(field, x, &s.params)
-        };
-        let d = match d {
-            Ok(d) => d,
-            Err(Obstacle::Outside) => {
-                return done(at(nearest_cell(x, rows, cols)), Ending::Edge, taken, moves)
-            }
-            Err(Obstacle::Void) => {
-                return done(at(nearest_void(heights, x)), Ending::Void, taken, moves)
-            }
-        };
-        let next = field.displace(x, d);
-        if !d.is_finite() || !next.is_finite() {
-            return done(
-                at(nearest_cell(x, rows, cols)),
-                Ending::Diverged,
-                taken,
-                moves,
-            );
-        }
-        // Without a sea level the height is only needed to detect leaving
-        // the grid or reaching a void; the next gradient detects a void at
-        // the same position, so inside the grid the lookup is skipped.
-        let needs_height = rules.stop_below.is_some() || !field.is_inside(next);
-        let z = match if needs_height {
-            field.elevation(next)
-        } else {
-            Ok(0.0)
-        } {
-            Ok(z) => z,
-            Err(Obstacle::Outside) => {
-                let cell = nearest_cell(next, rows, cols);
-                if s.resolve_stalls {
-                    // On a filled surface the edge cell drains on to the
-                    // lowest edge point the fill made its outlet.
-                    let d8 = d8_moves(field, s, cell, true, shortcut, &mut step, &mut moves);
-                    if let Err(over) = d8.or_over(step, moves) {
-                        return over;
-                    }
-                }
-                return done(at(cell), Ending::Edge, taken, moves);
-            }
-            Err(Obstacle::Void) => {
-                return done(at(nearest_void(heights, next)), Ending::Void, taken, moves)
-            }
-        };
-        x = next;
-        if rules.stop_below.is_some_and(|b| z < b) {
-            return done(at(nearest_cell(x, rows, cols)), Ending::Below, taken, moves);
-        }
-        if let Some(sea) = field.sea() {
-            if sea.contains(x.y, x.x) {
-                let cell = sea
-                    .nearest_sea_sample(x.y, x.x)
-                    .unwrap_or_else(|| nearest_cell(x, rows, cols));
-                return done(at(cell), Ending::Sea, taken, moves);
-            }
-        }
-        // |d| < tolerance, compared squared (no hypot in the hot loop).
-        still = if d.east * d.east + d.north * d.north < tolerance_sq {
-            still + 1
-        } else {
-            0
-        };
-        if is_walker && d == Vector::ZERO && still < rules.patience {
-            // A memoryless walker that did not move sees the same gradient
-            // at the same place on every later step: the rest of its
-            // patience is taken at once (counted, as if simulated), or as
-            // much of it as the step budget allows.
-            let rest = (rules.patience - still).min(rules.max_steps - step);
-            step += rest;
-            still += rest;
-            if still < rules.patience {
-                break;
-            }
-        }
-        let taken = step as u32;
-        if still >= rules.patience {
-            let mut cell = nearest_cell(x, rows, cols);
-            if !s.resolve_stalls {
-                return done(at(cell), Ending::Converged, taken, moves);
-            }
-            // Stall resolution: D8 moves while the ground is too flat for
-            // the agent, for good once it stalls no lower than last time.
+    let d8_only = match stop.reason {
+        _ if !s.resolve_stalls => return Err(w.done(at(cell), stop.reason, taken)),
+        // On a filled surface the edge cell drains on to the lowest edge
+        // point the fill made its outlet.
+        StopReason::Edge if stop.ahead => true,
+        // Out of budget on a filled surface (gd bouncing across a valley
+        // too sharp for its α): the walker finishes by D8 moves, which
+        // strictly descend and so end without a budget.
+        StopReason::MaxSteps => true,
+        // Stall resolution: D8 moves while the ground is too flat for the
+        // agent, for good once it stalls no lower than last time.
+        StopReason::Converged => {
             let z = heights[[cell.0, cell.1]] as f64;
-            d8_only |= z >= last_stall_z;
-            last_stall_z = z;
-            let d8 = d8_moves(field, s, cell, d8_only, shortcut, &mut step, &mut moves);
-            cell = match d8.or_over(step, moves) {
-                Ok(cell) => cell,
-                Err(over) => return over,
-            };
-            x = Position::new(cell.1 as f64, cell.0 as f64);
-            here = cell;
-            state = AgentState::new(s.kind, Vector::ZERO);
-            still = 0;
-            continue;
+            w.d8_only |= z >= w.last_stall_z;
+            w.last_stall_z = z;
+            w.d8_only
         }
-        if let Some(sc) = shortcut {
-            let cell = nearest_cell(x, rows, cols);
-            if cell != here {
-                here = cell;
-                match sc.memo.take_over(at(cell) as usize, x, rows, cols, sc.own) {
-                    Ok(Some((end, ending))) => {
-                        return Attempt::Done(end, ending, taken, true, moves)
-                    }
-                    Ok(None) => {}
-                    Err(i) => {
-                        return Attempt::Blocked {
-                            cell: i,
-                            steps: taken,
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let cell = nearest_cell(x, rows, cols);
-    if s.resolve_stalls {
-        // Out of budget on a filled surface (gd bouncing across a valley too
-        // sharp for its α): the walker finishes by D8 moves, which strictly
-        // descend and so end without a budget.
-        let d8 = d8_moves(field, s, cell, true, shortcut, &mut step, &mut moves);
-        if let Err(over) = d8.or_over(step, moves) {
-            return over;
-        }
-    }
-    done(
-        at(cell),
-        Ending::MaxSteps,
-        rules.max_steps.min(u32::MAX as usize) as u32,
-        moves,
-    )
+        _ => return Err(w.done(at(cell), stop.reason, taken)),
+    };
+    let d8 = d8_moves(field, s, cell, d8_only, shortcut, &mut w.step, &mut w.moves);
+    // D8-only moves never resume: they end the walk.
+    d8.or_over(w.step, w.moves)
 }
 
 /// Work done by one thread (or one batch) of walkers.
@@ -630,7 +359,7 @@ fn resolve(
     stack.push(i);
     while let Some(&top) = stack.last() {
         let t = top as usize;
-        if memo.known[t].load(Ordering::Acquire) & KNOWN != 0 {
+        if memo.is_known(t) {
             stack.pop();
             continue;
         }
@@ -639,11 +368,17 @@ fn resolve(
             own: memo.rank[t],
         };
         match walk_one(field, heights, s, t / cols, t % cols, Some(shortcut)) {
-            Attempt::Done(end, ending, steps, cut, moves) => {
+            Attempt::Done {
+                end,
+                ending,
+                steps,
+                shortcut,
+                stall_moves,
+            } => {
                 tally.steps += steps as u64;
-                tally.stall_moves += moves as u64;
-                tally.shortcuts += cut as usize;
-                memo.known[t].store(pack(end, ending), Ordering::Release);
+                tally.stall_moves += stall_moves as u64;
+                tally.shortcuts += shortcut as usize;
+                memo.store(t, end, ending);
                 stack.pop();
             }
             Attempt::Blocked { cell, steps } => {
@@ -807,11 +542,18 @@ fn walk_in_full(
             .collect();
         for (&i, attempt) in chunk.iter().zip(&results) {
             // Without a memo no walk can be blocked.
-            if let &Some(Attempt::Done(end, ending, steps, _, moves)) = attempt {
+            if let &Some(Attempt::Done {
+                end,
+                ending,
+                steps,
+                stall_moves,
+                ..
+            }) = attempt
+            {
                 walks.end[i as usize] = end;
                 walks.ending[i as usize] = ending as u8;
                 tally.steps += steps as u64;
-                tally.stall_moves += moves as u64;
+                tally.stall_moves += stall_moves as u64;
             }
         }
         progress(chunk.len());
@@ -871,9 +613,7 @@ fn walk_with_shortcut(
         tally
     });
     for (i, w) in known.iter().enumerate() {
-        let w = w.load(Ordering::Relaxed);
-        if w & KNOWN != 0 {
-            let (end, ending) = unpack(w);
+        if let Some((end, ending)) = unpack(w.load(Ordering::Relaxed)) {
             walks.end[i] = end;
             walks.ending[i] = ending as u8;
         }
@@ -965,9 +705,11 @@ mod tests {
         for exact in [true, false] {
             let s = settings(exact, 1000);
             match walk_one(&field, &heights, &s, 2, 1, None) {
-                Attempt::Done(end, ending, steps, _, _) => {
+                Attempt::Done {
+                    end, ending, steps, ..
+                } => {
                     assert_eq!(end, 2 * 7 + 1);
-                    assert_eq!(ending, Ending::Converged);
+                    assert_eq!(ending, StopReason::Converged);
                     assert_eq!(steps as usize, patience);
                 }
                 Attempt::Blocked { .. } => panic!("no memo, no block"),
@@ -975,15 +717,17 @@ mod tests {
         }
         let s = settings(true, 5);
         match walk_one(&field, &heights, &s, 2, 1, None) {
-            Attempt::Done(end, ending, steps, _, _) => {
-                assert_eq!((end, ending, steps), (2 * 7 + 1, Ending::MaxSteps, 5));
+            Attempt::Done {
+                end, ending, steps, ..
+            } => {
+                assert_eq!((end, ending, steps), (2 * 7 + 1, StopReason::MaxSteps, 5));
             }
             Attempt::Blocked { .. } => panic!("no memo, no block"),
         }
         // Next to the step the walker moves east and leaves the grid.
         match walk_one(&field, &heights, &settings(true, 1000), 2, 5, None) {
-            Attempt::Done(end, ending, _, _, _) => {
-                assert_eq!((end, ending), (2 * 7 + 6, Ending::Edge));
+            Attempt::Done { end, ending, .. } => {
+                assert_eq!((end, ending), (2 * 7 + 6, StopReason::Edge));
             }
             Attempt::Blocked { .. } => panic!("no memo, no block"),
         }

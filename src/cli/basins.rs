@@ -9,12 +9,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::common::{load_grid, print_json, DemArgs, Global, SeaArgs};
-use super::params::ParamArgs;
+use super::params::{self, ParamArgs};
 use downhill::agents::{AgentKind, StepParams, StopRules};
 use downhill::analytic::FormulaArgs;
-use downhill::basins::{
-    self, export, geotiff, render, BasinOptions, BasinRun, Ending, WalkSettings,
-};
+use downhill::basins::{self, export, geotiff, render, BasinOptions, BasinRun, WalkSettings};
 use downhill::dem::{Crs, Dem};
 use downhill::export::{significant, OutputDir};
 use downhill::viewer;
@@ -36,7 +34,7 @@ pub struct Args {
     #[command(flatten)]
     surface: FormulaArgs,
     /// The agent dropped on every start.
-    #[arg(long, value_enum, default_value_t = AgentKind::Gd)]
+    #[arg(long, value_parser = params::agent_kind(), default_value_t = AgentKind::Gd)]
     agent: AgentKind,
     #[command(flatten)]
     params: ParamArgs,
@@ -189,7 +187,7 @@ fn report(
     for (i, &end) in run.walks.end.iter().enumerate() {
         if end != basins::NO_START {
             *endings
-                .entry(Ending::from_u8(run.walks.ending[i]).as_str())
+                .entry(downhill::agents::StopReason::from_u8(run.walks.ending[i]).as_str())
                 .or_insert(0) += 1;
         }
     }

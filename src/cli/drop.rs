@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::common::{parse_lat_lon, print_json, DemArgs, Global, SeaArgs};
+use super::params;
 pub use super::params::ParamArgs;
 use downhill::agents::{Agent, AgentKind, StopReason, StopRules, Summary, Track};
 use downhill::analytic::{AnalyticSurface, SurfaceArgs};
@@ -63,7 +64,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "M", default_value_t = 250.0)]
     pub snap: f64,
     /// Agents to run, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = AgentKind::CLASSIC)]
+    #[arg(long, value_parser = params::agent_kind(), value_delimiter = ',', default_values_t = AgentKind::CLASSIC)]
     pub agent: Vec<AgentKind>,
     #[command(flatten)]
     pub params: ParamArgs,

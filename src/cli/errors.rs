@@ -13,6 +13,11 @@ pub fn flag_for(parameter: &str) -> Option<&'static str> {
     Some(match parameter {
         "alpha" => "--alpha",
         "beta" => "--beta",
+        "dt" => "--dt",
+        "friction" => "--friction",
+        "patience" => "--patience",
+        "stop_below" => "--stop-below",
+        "bbox" => "--bbox",
         "max_steps" => "--max-steps",
         "tolerance" => "--tolerance",
         "snap_radius_m" => "--snap",

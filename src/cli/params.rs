@@ -6,6 +6,16 @@ use downhill::agents::{
 };
 use downhill::terrain::GradientScheme;
 
+/// The values of `--agent`: every kind by its short name, with its
+/// summary as help (the library's [`AgentKind`] knows nothing of clap).
+pub fn agent_kind() -> impl clap::builder::TypedValueParser<Value = AgentKind> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        AgentKind::ALL.map(|k| PossibleValue::new(k.name()).help(k.summary())),
+    )
+    .try_map(|name| AgentKind::from_name(&name).ok_or(format!("unknown agent {name}")))
+}
+
 /// Update and stop parameters of the agents.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ParamArgs {

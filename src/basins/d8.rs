@@ -1,0 +1,114 @@
+//! The D8 finish: moves from cell centre to the steepest lower neighbour,
+//! which carry a walker along valley floors too flat for its gradient and
+//! from the raster's edge to the outlet the fill made (see
+//! [`super::walk`], "Stalls on a filled surface").
+
+use super::field::GridField;
+use super::memo::{Lookup, Shortcut};
+use super::walk::{Attempt, WalkSettings};
+use crate::agents::StopReason;
+use crate::dem::Position;
+use crate::terrain::Surface;
+
+/// What a run of D8 moves led to.
+pub(super) enum D8 {
+    /// The walk is over.
+    Done {
+        /// The cell it ended in (row-major index).
+        end: u32,
+        /// Why.
+        ending: StopReason,
+        /// Steps counted so far, moves included.
+        steps: u32,
+        /// `true` when it took over a known ending from the memo.
+        shortcut: bool,
+    },
+    /// The ground is steep enough for the agent again at this cell.
+    Resume((usize, usize)),
+    /// It entered a lower start whose ending is not known yet.
+    Blocked(u32),
+}
+
+impl D8 {
+    /// The cell to walk on from, or how the walk ended (`step` and
+    /// `moves` as counted so far).
+    pub fn or_over(self, step: usize, moves: u32) -> Result<(usize, usize), Attempt> {
+        match self {
+            D8::Resume(cell) => Ok(cell),
+            D8::Done {
+                end,
+                ending,
+                steps,
+                shortcut,
+            } => Err(Attempt::Done {
+                end,
+                ending,
+                steps,
+                shortcut,
+                stall_moves: moves,
+            }),
+            D8::Blocked(cell) => Err(Attempt::Blocked {
+                cell,
+                steps: step as u32,
+            }),
+        }
+    }
+}
+
+/// D8 moves from `cell` (each counted as a step and a move): to the
+/// steepest lower neighbour, until a cell without one (an outlet), a cell
+/// the memo knows, or, unless `d8_only`, the step budget or a cell where the
+/// agent's step `α |∇h|` reaches the tolerance.
+pub(super) fn d8_moves(
+    field: &GridField<'_>,
+    s: &WalkSettings,
+    mut cell: (usize, usize),
+    d8_only: bool,
+    shortcut: Option<Shortcut<'_, '_>>,
+    step: &mut usize,
+    moves: &mut u32,
+) -> D8 {
+    let (rows, cols) = (field.rows(), field.cols());
+    let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
+    let done = |end: u32, ending: StopReason, steps: usize, shortcut: bool| D8::Done {
+        end,
+        ending,
+        steps: steps as u32,
+        shortcut,
+    };
+    loop {
+        let Some(next_cell) = field.steepest_lower_neighbour(cell.0, cell.1) else {
+            let on_edge = cell.0 == 0 || cell.1 == 0 || cell.0 + 1 == rows || cell.1 + 1 == cols;
+            let ending = if on_edge {
+                StopReason::Edge
+            } else {
+                StopReason::Converged
+            };
+            return done(at(cell), ending, *step, false);
+        };
+        cell = next_cell;
+        *moves += 1;
+        *step += 1;
+        if field.is_sea_sample(cell.0, cell.1) {
+            return done(at(cell), StopReason::Sea, *step, false);
+        }
+        if let Some(sc) = shortcut {
+            match sc.memo.lookup(at(cell) as usize, sc.own) {
+                Lookup::Unrelated => {}
+                Lookup::Known(end, ending) => return done(end, ending, *step, true),
+                Lookup::Pending(i) => return D8::Blocked(i),
+            }
+        }
+        // D8-only moves strictly descend, so they end without a budget.
+        if !d8_only && *step >= s.rules.max_steps {
+            return done(at(cell), StopReason::MaxSteps, *step, false);
+        }
+        let centre = Position::new(cell.1 as f64, cell.0 as f64);
+        let steep = field
+            .gradient(centre)
+            .is_ok_and(|g| s.params.alpha * g.norm() >= s.rules.tolerance_m);
+        if steep && !d8_only {
+            return D8::Resume(cell);
+        }
+    }
+}

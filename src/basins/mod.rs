@@ -20,6 +20,7 @@ pub mod geotiff;
 pub mod labels;
 pub mod polygons;
 pub mod render;
+pub mod tiled;
 pub mod walk;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -76,6 +76,15 @@ pub struct Args {
     /// Do not write index.html, the offline map viewer (written for runs on a DEM).
     #[arg(long)]
     no_html: bool,
+    /// Work tile by tile (or block by block with --block) without loading
+    /// the mosaic: exact fill, gd walkers handed across tile edges; writes
+    /// DIR/tiles/*.tif, basins.vrt, sinks.geojson and summary.json.
+    #[arg(long, requires = "fill")]
+    tiled: bool,
+    /// With --tiled on one raster: cut it into blocks of N x N cells.
+    #[arg(long, value_name = "N", requires = "tiled",
+          value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+    block: Option<u64>,
 }
 
 /// Parses `W,S,E,N`.
@@ -279,6 +288,28 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     // Parameters are checked before the grid is read, α fixed after.
     args.params.agents(&[args.agent])?;
     let rules = args.rules()?;
+    if args.tiled {
+        return super::basins_tiled::run(
+            &super::basins_tiled::TiledArgs {
+                dems: &args.dem,
+                agent: args.agent,
+                params: &args.params,
+                rules,
+                sea: &args.sea,
+                bbox: args.bbox.is_some(),
+                min_slope: args.min_slope,
+                max_total_steps: args.max_total_steps,
+                exact: args.exact,
+                stride: args.stride,
+                out: &args.out,
+                force: args.force,
+                json: args.json,
+                block: args.block,
+            },
+            global,
+            &INTERRUPTED,
+        );
+    }
     let mut dem = load_grid(&args.dem, &args.surface, global)?;
     if let Some(bbox) = args.bbox {
         dem = basins::crop::crop(&dem, bbox)?;

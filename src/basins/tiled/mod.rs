@@ -60,7 +60,9 @@
 
 pub mod flood;
 pub mod merge;
+pub mod run;
 pub mod source;
+pub mod walkers;
 
 use std::time::Instant;
 
@@ -303,6 +305,15 @@ impl TiledFill {
         let filled = flood::exact_flood(b, &z, &halo, &rules);
         let heights = z.slice(ndarray::s![1..=b.rows, 1..=b.cols]).to_owned();
         Ok(FilledBlock { heights, filled })
+    }
+}
+
+impl TiledFill {
+    /// The window of block `k` (the block grown by one sample on every
+    /// side) whose halo holds the final filled heights of the neighbouring
+    /// blocks' perimeters (`NaN` outside the mosaic; the block itself `NaN`).
+    pub fn halo_window(&self, tiles: &TileSet, k: usize) -> Array2<f32> {
+        halo_heights(tiles, &self.rings, &tiles.blocks()[k])
     }
 }
 

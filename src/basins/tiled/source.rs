@@ -313,6 +313,18 @@ impl TileSet {
         (self.row_cuts.len() - 1, self.col_cuts.len() - 1)
     }
 
+    /// Ground size of one cell `(east-west, north-south)` in metres at
+    /// (fractional) row `row` of the mosaic, as [`Dem::cell_size_m`].
+    pub fn cell_size_m(&self, row: f64) -> (f64, f64) {
+        let probe = Dem {
+            heights: Array2::zeros((0, 0)),
+            transform: self.transform,
+            crs: self.crs.clone(),
+            inputs: Vec::new(),
+        };
+        probe.cell_size_m(row)
+    }
+
     /// The ground size of the cells of every row of the mosaic, metres,
     /// exactly as [`RowMetrics::of`] gives them for the loaded mosaic.
     pub fn metrics(&self) -> RowMetrics {

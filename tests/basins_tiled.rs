@@ -1,6 +1,7 @@
 //! The tiled fill against the in-memory Priority-Flood (bit for bit) and
 //! against an independent brute-force definition of the ε fill.
 
+mod common;
 mod dem_support;
 
 use std::path::PathBuf;
@@ -397,7 +398,7 @@ fn tiled_basins_match(paths: &[PathBuf], block: Option<usize>) {
     );
     assert!(agreement >= 0.999, "agreement {agreement}");
     if !dem_support::have_tool("gdalinfo") {
-        eprintln!("SKIPPED: gdalinfo (gdal-bin) is not installed; basins.vrt not checked");
+        common::skipped("gdalinfo (gdal-bin) is not installed; basins.vrt not checked");
         return;
     }
     // The assembled tiles written as one GeoTIFF; GDAL's checksums of it
@@ -430,4 +431,31 @@ fn srtm3_tile_in_3x3_blocks_gives_the_in_memory_basins() {
 #[ignore]
 fn provence_pair_gives_the_in_memory_basins() {
     tiled_basins_match(&provence(), None);
+}
+
+/// What `--tiled` does not do yet is refused with one clear line (exit 2),
+/// before any tile is read.
+#[test]
+fn tiled_refuses_what_it_cannot_do() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tile = dem_support::data("N43E006.hgt");
+    let out = dir.path().join("out");
+    for (extra, expect) in [
+        (&["--agent", "momentum", "--no-sea"][..], "gd walkers only"),
+        (&[][..], "--no-sea"),
+        (&["--no-sea", "--stride", "2"][..], "--stride"),
+    ] {
+        let mut cmd = common::downhill();
+        cmd.args(["-q", "basins"])
+            .arg(&tile)
+            .args(["--tiled", "--fill", "--out"])
+            .arg(&out)
+            .args(extra);
+        let o = cmd.output().expect("run downhill");
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(expect), "{extra:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+    assert!(!out.join("summary.json").exists());
 }

@@ -41,6 +41,7 @@ pub mod labels;
 mod memo;
 pub mod polygons;
 pub mod render;
+pub mod tiled;
 pub mod walk;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -79,9 +79,17 @@ pub struct Args {
     /// [range: 0.001 to 100000]
     #[arg(long, value_name = "MB", default_value_t = 100.0, value_parser = parse_geojson_mb)]
     max_geojson_mb: f64,
+    /// Work tile by tile (or block by block with --block) without loading
+    /// the mosaic: exact fill, gd walkers handed across tile edges; writes
+    /// DIR/tiles/*.tif, basins.vrt, sinks.geojson and summary.json.
+    #[arg(long, requires = "fill")]
+    tiled: bool,
+    /// With --tiled on one raster: cut it into blocks of N x N cells.
+    #[arg(long, value_name = "N", requires = "tiled",
+          value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+    block: Option<u64>,
 }
 
-/// Parses `W,S,E,N`.
 /// `--max-geojson-mb`: megabytes, 0.001 to 100 000.
 fn parse_geojson_mb(s: &str) -> Result<f64, String> {
     let mb: f64 = s
@@ -95,6 +103,7 @@ fn parse_geojson_mb(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Parses `W,S,E,N`.
 fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
     let v: Vec<f64> = s
         .split(',')
@@ -303,6 +312,28 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     // Parameters are checked before the grid is read, α fixed after.
     args.params.agents(&[args.agent])?;
     let rules = args.rules()?;
+    if args.tiled {
+        return super::basins_tiled::run(
+            &super::basins_tiled::TiledArgs {
+                dems: &args.dem,
+                agent: args.agent,
+                params: &args.params,
+                rules,
+                sea: &args.sea,
+                bbox: args.bbox.is_some(),
+                min_slope: args.min_slope,
+                max_total_steps: args.max_total_steps,
+                exact: args.exact,
+                stride: args.stride,
+                out: &args.out,
+                force: args.force,
+                json: args.json,
+                block: args.block,
+            },
+            global,
+            &INTERRUPTED,
+        );
+    }
     let mut dem = load_grid(&args.dem, &args.surface, global)?;
     if let Some(bbox) = args.bbox {
         dem = basins::crop::crop(&dem, bbox)?;

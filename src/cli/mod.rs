@@ -5,6 +5,7 @@
 //! when Ctrl-C interrupted the work).
 
 mod basins;
+mod basins_tiled;
 mod common;
 mod demo;
 mod drop;

@@ -1,0 +1,356 @@
+//! Basins of a mosaic too large for memory: the block is the unit of work.
+//!
+//! A [`TileSet`] names the blocks of a mosaic (one per input tile, or one
+//! raster cut into `block` x `block` cells) and reads any block with a
+//! one-cell halo without building the mosaic. [`TiledFill`] fills the
+//! depressions of the whole mosaic from work on one block at a time, and
+//! gives every block *exactly* the heights that
+//! [`crate::basins::priority_flood`] gives it in the loaded mosaic,
+//! bit for bit, ε rule (one ulp or `min_slope` per cell) included.
+//!
+//! # The fill, from local work
+//!
+//! 1. **Labels and spill graph** (Barnes 2016, "Parallel Priority-Flood
+//!    depression filling for trillion cell digital elevation models"):
+//!    each block is flooded (plain fill, no ε) from its perimeter and its
+//!    true outlets (mosaic edge, voids, `sea_below`); each perimeter sample
+//!    labels the samples it floods, and where labels meet, inside the block
+//!    or across its edge through the halo, the lowest crossing height is an
+//!    edge of a global graph ([`flood::label_flood`]).
+//! 2. **One merge** ([`merge::spill_levels`]) floods the graph from the
+//!    true outlets and gives every label, so every perimeter sample, the
+//!    water level `W` of the filled mosaic there.
+//! 3. **ε across block edges.** The in-memory fill raises each sample to
+//!    at least one ulp (or `min_slope` x distance) above the neighbour that
+//!    reaches it first, so a filled lake's heights depend on paths that can
+//!    cross many blocks; `W` alone is not enough. The idea used here: a
+//!    block flooded by the same Priority-Flood+ε, with its halo samples as
+//!    seeds fixed at their *final* heights, comes out exactly as in the
+//!    whole mosaic ([`flood::exact_flood`]). Proof sketch: the in-memory
+//!    flood pops samples in increasing (height, row-major index) order and
+//!    gives each sample its height from the first neighbour popped; a
+//!    sample inside a block has all its neighbours in the block or its halo,
+//!    and with the halo at final heights the block's own flood pops its
+//!    samples in the same relative order with the same neighbour heights
+//!    (induction over the pops). The final perimeter heights are found by
+//!    rounds: every block is flooded with its halo at the current perimeter
+//!    heights of its neighbours, and blocks whose halo changed are flooded
+//!    again, until no perimeter height changes. A fixed point of the rounds
+//!    is the in-memory fill (every sample then obeys the in-memory rule).
+//!
+//!    Where the rounds start matters. Started *below* the fill (at `W`),
+//!    two neighbouring perimeter samples on a filled flat hold each other
+//!    up one ulp per round (counting to infinity: thousands of rounds on
+//!    an SRTM3 tile in 3 x 3 blocks). Started *above* it (`+inf`), the
+//!    flood is monotone in its seeds (with `min_slope = 0`), so each round
+//!    can only lower heights and the rounds settle once every sample's
+//!    drainage path has been followed across the blocks it crosses. The
+//!    start used: `W` where a perimeter sample is not under water (`W =
+//!    z`) and has a neighbour clearly lower ([`flood::clear_drop`]), so
+//!    its fill is surely its own height; `+inf` elsewhere. If that guess
+//!    was wrong somewhere, some perimeter height rises in a round; then
+//!    the rounds start again from `+inf` everywhere ([`TiledFill::restarted`]).
+//!    The rounds are bounded ([`MAX_ROUNDS_PER_BLOCK`] per block): with
+//!    `min_slope > 0` the flood is not monotone in its seeds and settling
+//!    is checked by the tests, not proved; an error says so if it fails.
+//!
+//! Memory: the perimeter heights of every block (4 bytes per perimeter
+//! sample), the spill graph (one node per perimeter sample), and per
+//! worker one block's window, fill and queue.
+
+pub mod flood;
+pub mod merge;
+pub mod run;
+pub mod source;
+pub mod walkers;
+
+use std::time::Instant;
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+pub use source::{Block, TileSet};
+
+use crate::error::{Error, Result};
+use crate::terrain::RowMetrics;
+use flood::{ring_index, ring_len, ring_of, FloodRules, SpillEdges};
+
+/// The rounds of ε refinement stop with an error past this many per block
+/// (plus 16).
+pub const MAX_ROUNDS_PER_BLOCK: usize = 4;
+
+/// What the tiled fill needs to know.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FillSettings {
+    /// Minimum drainage slope, m/m (0: one `f32` ulp per cell), as
+    /// [`crate::basins::priority_flood`] takes it.
+    pub min_slope: f64,
+    /// Samples lower than this many metres are outlets.
+    pub sea_below: Option<f64>,
+}
+
+/// One block, read and filled.
+#[derive(Debug, Clone)]
+pub struct FilledBlock {
+    /// The block's heights as read, metres (`NaN` voids).
+    pub heights: Array2<f32>,
+    /// The block's heights after the fill, metres.
+    pub filled: Array2<f32>,
+}
+
+impl FilledBlock {
+    /// Samples raised by the fill, and the largest raise (metres).
+    pub fn raised(&self) -> (usize, f64) {
+        let mut n = 0;
+        let mut max = 0f64;
+        for (&z, &f) in self.heights.iter().zip(self.filled.iter()) {
+            if f > z {
+                n += 1;
+                max = max.max((f - z) as f64);
+            }
+        }
+        (n, max)
+    }
+}
+
+/// The global part of a tiled fill: the final height of every block's
+/// perimeter samples, from which any block is filled on its own.
+#[derive(Debug, Clone)]
+pub struct TiledFill {
+    settings: FillSettings,
+    metrics: RowMetrics,
+    /// Final filled heights of each block's perimeter samples (ring order).
+    rings: Vec<Vec<f32>>,
+    /// Labels of the spill graph (perimeter samples plus the sea).
+    pub labels: usize,
+    /// Edges of the spill graph.
+    pub spill_edges: usize,
+    /// Rounds of ε refinement until the perimeters settled.
+    pub rounds: usize,
+    /// Block floods run in all the rounds.
+    pub block_floods: usize,
+    /// Whether the rounds had to start again from above (see the module
+    /// documentation).
+    pub restarted: bool,
+    /// Wall-clock seconds of the merge of the spill graph.
+    pub merge_seconds: f64,
+}
+
+impl TiledFill {
+    /// Runs the first pass on every block, the merge, and the rounds that
+    /// settle the blocks' perimeters; `progress(n)` is told as `n` more
+    /// block floods finish.
+    pub fn plan(
+        tiles: &TileSet,
+        settings: FillSettings,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<TiledFill> {
+        if !(settings.min_slope.is_finite() && settings.min_slope >= 0.0) {
+            return Err(Error::param(format!(
+                "--min-slope {}: the fill's drainage slope must be zero or a positive number (m/m)",
+                settings.min_slope
+            )));
+        }
+        let metrics = tiles.metrics();
+        let rules = FloodRules {
+            mosaic: tiles.dim(),
+            metrics: &metrics,
+            min_slope: settings.min_slope,
+            sea_below: settings.sea_below,
+        };
+        let blocks = tiles.blocks();
+        let mut base = Vec::with_capacity(blocks.len());
+        let mut labels = 1usize;
+        for b in blocks {
+            base.push(labels as u32 - 1);
+            labels += ring_len(b.rows, b.cols);
+        }
+        if labels >= u32::MAX as usize {
+            return Err(Error::param(
+                "the blocks have more than 4 294 967 294 perimeter samples in all; use larger blocks",
+            ));
+        }
+        let halo_label = |gr: usize, gc: usize| -> u32 {
+            let k = tiles.block_of(gr, gc);
+            let b = &blocks[k];
+            ring_index(b.rows, b.cols, gr - b.r0, gc - b.c0).map_or(0, |i| base[k] + i as u32 + 1)
+        };
+        // Pass 1: labels and spill edges of every block.
+        let per_block: Vec<(SpillEdges, Vec<bool>, Vec<f32>)> = blocks
+            .par_iter()
+            .enumerate()
+            .map(|(k, b)| {
+                let z = read_window(tiles, b)?;
+                let (edges, drains) = flood::label_flood(b, &z, &rules, base[k], &halo_label);
+                let ring_z = ring_of(&z.slice(ndarray::s![1..=b.rows, 1..=b.cols]).to_owned());
+                progress(1);
+                Ok((edges, drains, ring_z))
+            })
+            .collect::<Result<_>>()?;
+        let merge_began = Instant::now();
+        let mut edges = SpillEdges::new();
+        let mut starts = Vec::with_capacity(per_block.len());
+        for (e, drains, ring_z) in per_block {
+            starts.push((drains, ring_z));
+            for (k, h) in e {
+                edges.entry(k).and_modify(|x| *x = x.min(h)).or_insert(h);
+            }
+        }
+        let level = merge::spill_levels(labels, &edges);
+        let merge_seconds = merge_began.elapsed().as_secs_f64();
+        // The rounds start from the fill's water level where a perimeter
+        // sample is certainly not raised by ε (not under water and clearly
+        // draining), from +inf elsewhere; see the module documentation.
+        let mut rings: Vec<Vec<f32>> = starts
+            .iter()
+            .enumerate()
+            .map(|(k, (drains, ring_z))| {
+                (0..ring_z.len())
+                    .map(|i| {
+                        let w = level[base[k] as usize + i + 1];
+                        if drains[i] && w == ring_z[i] {
+                            w
+                        } else {
+                            f32::INFINITY
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        // Rounds: flood the blocks whose halo changed until nothing changes.
+        let (grid_rows, grid_cols) = tiles.grid();
+        let mut dirty = vec![true; blocks.len()];
+        let (mut rounds, mut block_floods, mut restarted) = (0usize, 0usize, false);
+        let max_rounds = MAX_ROUNDS_PER_BLOCK * blocks.len() + 64;
+        while dirty.iter().any(|&d| d) {
+            if rounds >= max_rounds {
+                return Err(Error::param(format!(
+                    "the tiled fill did not settle after {rounds} rounds over {} blocks (min slope {} m/m); \
+                     fill this mosaic in memory, or with --min-slope 0",
+                    blocks.len(),
+                    settings.min_slope
+                )));
+            }
+            rounds += 1;
+            let todo: Vec<usize> = (0..blocks.len()).filter(|&k| dirty[k]).collect();
+            block_floods += todo.len();
+            let fresh: Vec<(usize, Vec<f32>)> = todo
+                .par_iter()
+                .map(|&k| {
+                    let b = &blocks[k];
+                    let z = read_window(tiles, b)?;
+                    let halo = halo_heights(tiles, &rings, b);
+                    let filled = flood::exact_flood(b, &z, &halo, &rules);
+                    progress(1);
+                    Ok((k, ring_of(&filled)))
+                })
+                .collect::<Result<_>>()?;
+            dirty.iter_mut().for_each(|d| *d = false);
+            let mut rose = false;
+            for (k, ring) in fresh {
+                let mut same = true;
+                for (new, old) in ring.iter().zip(&rings[k]) {
+                    if new.to_bits() != old.to_bits() && !(new.is_nan() && old.is_nan()) {
+                        same = false;
+                        rose |= new > old;
+                    }
+                }
+                if same {
+                    continue;
+                }
+                rings[k] = ring;
+                let (i, j) = (k / grid_cols, k % grid_cols);
+                for ni in i.saturating_sub(1)..=(i + 1).min(grid_rows - 1) {
+                    for nj in j.saturating_sub(1)..=(j + 1).min(grid_cols - 1) {
+                        if (ni, nj) != (i, j) {
+                            dirty[ni * grid_cols + nj] = true;
+                        }
+                    }
+                }
+            }
+            if rose && !restarted {
+                // A perimeter height rose: a guessed start was below the
+                // fill there. Start again from above everywhere (+inf), from
+                // where the rounds can only lower heights (min slope 0).
+                restarted = true;
+                rings.iter_mut().flatten().for_each(|v| *v = f32::INFINITY);
+                dirty.iter_mut().for_each(|d| *d = true);
+            }
+        }
+        Ok(TiledFill {
+            settings,
+            metrics,
+            rings,
+            labels,
+            spill_edges: edges.len(),
+            rounds,
+            block_floods,
+            restarted,
+            merge_seconds,
+        })
+    }
+
+    /// Block `k` of `tiles` (the set this fill was planned on), read and
+    /// filled exactly as the whole mosaic's fill fills it.
+    pub fn block(&self, tiles: &TileSet, k: usize) -> Result<FilledBlock> {
+        let b = &tiles.blocks()[k];
+        let rules = FloodRules {
+            mosaic: tiles.dim(),
+            metrics: &self.metrics,
+            min_slope: self.settings.min_slope,
+            sea_below: self.settings.sea_below,
+        };
+        let z = read_window(tiles, b)?;
+        let halo = halo_heights(tiles, &self.rings, b);
+        let filled = flood::exact_flood(b, &z, &halo, &rules);
+        let heights = z.slice(ndarray::s![1..=b.rows, 1..=b.cols]).to_owned();
+        Ok(FilledBlock { heights, filled })
+    }
+}
+
+impl TiledFill {
+    /// The window of block `k` (the block grown by one sample on every
+    /// side) whose halo holds the final filled heights of the neighbouring
+    /// blocks' perimeters (`NaN` outside the mosaic; the block itself `NaN`).
+    pub fn halo_window(&self, tiles: &TileSet, k: usize) -> Array2<f32> {
+        halo_heights(tiles, &self.rings, &tiles.blocks()[k])
+    }
+}
+
+/// Block `b` grown by one sample on every side, `NaN` outside the mosaic.
+fn read_window(tiles: &TileSet, b: &Block) -> Result<Array2<f32>> {
+    tiles.window(b.r0 as isize - 1, b.c0 as isize - 1, b.rows + 2, b.cols + 2)
+}
+
+/// A window of block `b` whose halo holds the current perimeter heights of
+/// the neighbouring blocks (`NaN` outside the mosaic; the block itself is
+/// not read).
+fn halo_heights(tiles: &TileSet, rings: &[Vec<f32>], b: &Block) -> Array2<f32> {
+    let (rows, cols) = tiles.dim();
+    let mut halo = Array2::from_elem((b.rows + 2, b.cols + 2), f32::NAN);
+    let blocks = tiles.blocks();
+    let mut set = |r: usize, c: usize| {
+        let (gr, gc) = (
+            b.r0 as isize + r as isize - 1,
+            b.c0 as isize + c as isize - 1,
+        );
+        if gr < 0 || gc < 0 || gr as usize >= rows || gc as usize >= cols {
+            return;
+        }
+        let (gr, gc) = (gr as usize, gc as usize);
+        let k = tiles.block_of(gr, gc);
+        let n = &blocks[k];
+        if let Some(i) = ring_index(n.rows, n.cols, gr - n.r0, gc - n.c0) {
+            halo[[r, c]] = rings[k][i];
+        }
+    };
+    for c in 0..b.cols + 2 {
+        set(0, c);
+        set(b.rows + 1, c);
+    }
+    for r in 1..=b.rows {
+        set(r, 0);
+        set(r, b.cols + 1);
+    }
+    halo
+}

@@ -181,3 +181,63 @@ fn obstacle_reason(o: Obstacle) -> StopReason {
         Obstacle::Void => StopReason::Void,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytic::AnalyticSurface;
+
+    /// Counts what the loop shows it and ends the walk after `limit` steps.
+    struct StopAfter {
+        limit: usize,
+        recorded: usize,
+        hooked: usize,
+    }
+
+    impl Recorder for StopAfter {
+        type Handoff = usize;
+        const KEEPS_EVERY_STEP: bool = true;
+
+        fn record(&mut self, _position: Position, elevation: f64) {
+            assert!(elevation.is_finite());
+            self.recorded += 1;
+        }
+
+        fn after_step(&mut self, _position: Position) -> ControlFlow<usize> {
+            self.hooked += 1;
+            if self.hooked == self.limit {
+                ControlFlow::Break(self.hooked)
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+
+    /// On a bowl far from its bottom no stop rule fires in 5 steps, so the
+    /// hook ends the walk after exactly 5 steps, each recorded once.
+    #[test]
+    fn the_hook_ends_a_walk_where_it_says() {
+        let bowl = AnalyticSurface::parse("x^2 + y^2", [-100.0, -100.0, 100.0, 100.0]).unwrap();
+        let agent = Agent {
+            kind: AgentKind::Gd,
+            params: StepParams::new(0.01, 0.0).unwrap(),
+        };
+        let mut state = AgentState::new(agent.kind, Vector::ZERO);
+        let mut rec = StopAfter {
+            limit: 5,
+            recorded: 0,
+            hooked: 0,
+        };
+        let mut steps = 0;
+        let halt = agent.walk(
+            &bowl,
+            Position::new(50.0, 50.0),
+            &mut state,
+            &StopRules::default(),
+            &mut steps,
+            &mut rec,
+        );
+        assert_eq!(halt, Halt::Hook(5));
+        assert_eq!((steps, rec.recorded), (5, 5));
+    }
+}

@@ -108,6 +108,33 @@ pub struct BasinRun {
     pub seconds: f64,
 }
 
+/// Checks the run's settings and that `dem` has a size the walkers can
+/// index (2 x 2 to under 2³² samples).
+fn check(dem: &Dem, options: &BasinOptions) -> Result<()> {
+    options.walk.params.validate()?;
+    options.walk.rules.validate()?;
+    if options.walk.stride == 0 {
+        return Err(Error::invalid(
+            "stride",
+            options.walk.stride,
+            "must be at least 1",
+        ));
+    }
+    if dem.rows() < 2 || dem.cols() < 2 {
+        return Err(Error::param(format!(
+            "the elevation grid has {} x {} samples; at least 2 x 2 are needed",
+            dem.rows(),
+            dem.cols()
+        )));
+    }
+    if (dem.rows() * dem.cols()) as u64 >= u32::MAX as u64 {
+        return Err(Error::param(
+            "the elevation grid has more than 4 294 967 294 samples; crop it with --bbox",
+        ));
+    }
+    Ok(())
+}
+
 /// Runs the basins computation on `dem`; `progress(n)` is called as `n`
 /// more walkers finish. Setting `cancel` stops the walkers early and makes
 /// this return [`Error::Interrupted`].
@@ -147,27 +174,7 @@ pub fn compute_within(
 ) -> Result<BasinRun> {
     let budget = StepBudget::new(max_total_steps);
     let began = Instant::now();
-    options.walk.params.validate()?;
-    options.walk.rules.validate()?;
-    if options.walk.stride == 0 {
-        return Err(Error::invalid(
-            "stride",
-            options.walk.stride,
-            "must be at least 1",
-        ));
-    }
-    if dem.rows() < 2 || dem.cols() < 2 {
-        return Err(Error::param(format!(
-            "the elevation grid has {} x {} samples; at least 2 x 2 are needed",
-            dem.rows(),
-            dem.cols()
-        )));
-    }
-    if (dem.rows() * dem.cols()) as u64 >= u32::MAX as u64 {
-        return Err(Error::param(
-            "the elevation grid has more than 4 294 967 294 samples; crop it with --bbox",
-        ));
-    }
+    check(dem, options)?;
     let mut surface = dem.clone();
     let metrics = RowMetrics::of(&surface);
     let (fill, min_slope) = if options.fill {

@@ -73,7 +73,7 @@ pub fn next_up(z: f32) -> f32 {
 }
 
 /// The smallest `f32` at least `target` and strictly above `floor`.
-fn raised(floor: f32, target: f64) -> f32 {
+pub(crate) fn raised(floor: f32, target: f64) -> f32 {
     let mut v = target as f32;
     if (v as f64) < target {
         v = next_up(v);

@@ -25,45 +25,11 @@ use std::collections::{BinaryHeap, HashMap};
 use ndarray::Array2;
 
 use super::source::Block;
-use crate::basins::fill::next_up;
+// The in-memory fill's own neighbour order, height order and raise rule:
+// the equality of the two fills rests on sharing them.
+pub(super) use crate::basins::fill::order_key;
+use crate::basins::fill::{raised, NEIGHBOURS};
 use crate::terrain::RowMetrics;
-
-/// The eight neighbours as (row offset, column offset), in the order of
-/// the in-memory fill.
-const NEIGHBOURS: [(isize, isize); 8] = [
-    (-1, -1),
-    (-1, 0),
-    (-1, 1),
-    (0, -1),
-    (0, 1),
-    (1, -1),
-    (1, 0),
-    (1, 1),
-];
-
-/// A key that orders `f32` heights (no NaN) as unsigned integers, as the
-/// in-memory fill orders them.
-pub(super) fn order_key(z: f32) -> u32 {
-    let b = z.to_bits();
-    if b >> 31 == 1 {
-        !b
-    } else {
-        b | 0x8000_0000
-    }
-}
-
-/// The smallest `f32` at least `target` and strictly above `floor` (the
-/// in-memory fill's rule for a raised sample).
-fn raised(floor: f32, target: f64) -> f32 {
-    let mut v = target as f32;
-    if (v as f64) < target {
-        v = next_up(v);
-    }
-    if v <= floor {
-        v = next_up(floor);
-    }
-    v
-}
 
 /// Number of perimeter samples of a `rows` x `cols` block.
 pub fn ring_len(rows: usize, cols: usize) -> usize {

@@ -2,8 +2,8 @@
 
 use super::state::AgentState;
 use super::{AgentKind, StepParams, StopReason, StopRules, Track, TrackPoint};
-use crate::dem::Position;
 use crate::error::{Error, Result};
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// An agent ready to descend: its kind and parameters.
@@ -32,7 +32,7 @@ impl Agent {
     pub fn descend<S: Surface + ?Sized>(
         &self,
         surface: &S,
-        start: Position,
+        start: Xy,
         v0: Vector,
         rules: &StopRules,
     ) -> Result<Track> {
@@ -69,7 +69,7 @@ impl Agent {
     fn run<S: Surface + ?Sized>(
         &self,
         surface: &S,
-        start: Position,
+        start: Xy,
         z0: f64,
         v0: Vector,
         rules: &StopRules,

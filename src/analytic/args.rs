@@ -1,8 +1,8 @@
 //! Command-line options that put an analytic surface where a DEM would be.
 
 use super::AnalyticSurface;
-use crate::dem::Position;
 use crate::error::Result;
+use crate::geo::Xy;
 use crate::terrain::Vector;
 
 /// Default number of samples along each axis when an analytic surface is
@@ -38,7 +38,7 @@ pub struct SurfaceArgs {
     pub resolution: usize,
     /// Start at planar X,Y on an analytic surface (repeatable).
     #[arg(long = "start", value_name = "X,Y", value_parser = parse_xy, allow_hyphen_values = true)]
-    pub starts: Vec<Position>,
+    pub starts: Vec<Xy>,
     /// Initial velocity VX,VY of the momentum and Nesterov balls, in distance
     /// units per step (metres east,north on a DEM); e.g. 0.01,0 to roll off a saddle.
     #[arg(long, value_name = "VX,VY", value_parser = parse_v0, allow_hyphen_values = true)]
@@ -155,9 +155,9 @@ pub fn parse_extent(s: &str) -> std::result::Result<[f64; 4], String> {
 }
 
 /// Parses a planar point `X,Y`.
-pub fn parse_xy(s: &str) -> std::result::Result<Position, String> {
+pub fn parse_xy(s: &str) -> std::result::Result<Xy, String> {
     let v = numbers(s, 2, "a point X,Y (two numbers separated by a comma)")?;
-    Ok(Position::new(v[0], v[1]))
+    Ok(Xy::new(v[0], v[1]))
 }
 
 fn parse_v0(s: &str) -> std::result::Result<Vector, String> {

@@ -90,7 +90,7 @@ use rayon::prelude::*;
 
 use super::field::GridField;
 use crate::agents::{walker, AgentKind, AgentState, StepParams, StopRules};
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// Marks a cell where no walker started.
@@ -197,7 +197,7 @@ pub struct Walks {
 
 /// The cell nearest to fractional position `p`, clamped into the grid.
 #[inline]
-fn nearest_cell(p: Position, rows: usize, cols: usize) -> (usize, usize) {
+fn nearest_cell(p: Xy, rows: usize, cols: usize) -> (usize, usize) {
     // `as usize` truncates, which is `floor` for the non-negative values
     // left by `max` (and saturates; NaN becomes 0); no libm call.
     let r = ((p.y + 0.5).max(0.0) as usize).min(rows - 1);
@@ -207,7 +207,7 @@ fn nearest_cell(p: Position, rows: usize, cols: usize) -> (usize, usize) {
 
 /// The void cell nearest to `p` within two cells (where a stencil that
 /// failed can reach), or the cell under `p` if none is found.
-fn nearest_void(heights: &Array2<f32>, p: Position) -> (usize, usize) {
+fn nearest_void(heights: &Array2<f32>, p: Xy) -> (usize, usize) {
     let (rows, cols) = heights.dim();
     let (r, c) = nearest_cell(p, rows, cols);
     let mut best: Option<((usize, usize), f64)> = None;
@@ -284,7 +284,7 @@ impl Memo<'_> {
     fn take_over(
         &self,
         i: usize,
-        p: Position,
+        p: Xy,
         rows: usize,
         cols: usize,
         own: u32,
@@ -406,7 +406,7 @@ fn d8_moves(
         if !d8_only && *step >= s.rules.max_steps {
             return D8::Done(at(cell), Ending::MaxSteps, *step as u32, false);
         }
-        let centre = Position::new(cell.1 as f64, cell.0 as f64);
+        let centre = Xy::new(cell.1 as f64, cell.0 as f64);
         let steep = field
             .gradient(centre)
             .is_ok_and(|g| s.params.alpha * g.norm() >= s.rules.tolerance_m);
@@ -428,7 +428,7 @@ fn walk_one(
 ) -> Attempt {
     let (rows, cols) = (field.rows(), field.cols());
     let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
-    let start = Position::new(c as f64, r as f64);
+    let start = Xy::new(c as f64, r as f64);
     let rules = &s.rules;
     let z0 = match field.elevation(start) {
         Ok(z) => z,
@@ -552,7 +552,7 @@ fn walk_one(
                 Ok(cell) => cell,
                 Err(over) => return over,
             };
-            x = Position::new(cell.1 as f64, cell.0 as f64);
+            x = Xy::new(cell.1 as f64, cell.0 as f64);
             here = cell;
             state = AgentState::new(s.kind, Vector::ZERO);
             still = 0;

@@ -10,6 +10,7 @@ use downhill::agents::{
 };
 use downhill::analytic::SurfaceArgs;
 use downhill::export;
+use downhill::geo::{geodesy, LonLat};
 use downhill::terrain::GradientScheme;
 
 /// Arguments of `downhill demo`.
@@ -38,13 +39,8 @@ fn bundled_tile() -> PathBuf {
 
 /// Compass direction (16 points) and ground distance in km from `a` to `b`.
 fn heading(a: &Endpoint, b: &Endpoint) -> (String, f64) {
-    use geographiclib_rs::{Geodesic, InverseGeodesic};
     let (
-        Endpoint::Geo {
-            lon: lon1,
-            lat: lat1,
-            ..
-        },
+        Endpoint::Geo { lon, lat, .. },
         Endpoint::Geo {
             lon: lon2,
             lat: lat2,
@@ -54,28 +50,8 @@ fn heading(a: &Endpoint, b: &Endpoint) -> (String, f64) {
     else {
         return (String::new(), f64::NAN);
     };
-    let (s12, azi1, _azi2, _a12): (f64, f64, f64, f64) =
-        Geodesic::wgs84().inverse(*lat1, *lon1, *lat2, *lon2);
-    const POINTS: [&str; 16] = [
-        "north",
-        "north-north-east",
-        "north-east",
-        "east-north-east",
-        "east",
-        "east-south-east",
-        "south-east",
-        "south-south-east",
-        "south",
-        "south-south-west",
-        "south-west",
-        "west-south-west",
-        "west",
-        "west-north-west",
-        "north-west",
-        "north-north-west",
-    ];
-    let i = ((azi1.rem_euclid(360.0) / 22.5).round() as usize) % 16;
-    (POINTS[i].to_string(), s12 / 1000.0)
+    let (metres, azimuth) = geodesy::inverse(LonLat::new(*lon, *lat), LonLat::new(*lon2, *lat2));
+    (geodesy::compass_point(azimuth).to_string(), metres / 1000.0)
 }
 
 fn sentence(s: &Summary) -> String {

@@ -23,6 +23,7 @@ pub fn flag_for(parameter: &str) -> Option<&'static str> {
         "sea_level_m" => "--sea-level",
         "origin" => "--origin",
         "start" => "--at",
+        "bbox" => "--bbox",
         _ => return None,
     })
 }

@@ -10,8 +10,8 @@ use super::png::{hex, ramp, render_png as write_png, DrawResult, FONT};
 use super::{least_squares, leinster, quartic, saddle};
 use crate::agents::{AgentKind, Track};
 use crate::analytic::AnalyticSurface;
-use crate::dem::Position;
 use crate::error::Result;
+use crate::geo::Xy;
 use crate::terrain::Surface;
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
@@ -105,7 +105,7 @@ pub fn quartic(path: &Path, surface: &AnalyticSurface, track: &Track) -> Result<
 }
 
 fn quartic_curve(area: &Area<'_>, surface: &AnalyticSurface, track: &Track) -> DrawResult {
-    let f = |x: f64| surface.value(Position::new(x, 0.0));
+    let f = |x: f64| surface.value(Xy::new(x, 0.0));
     let (x0, x1) = (-1.0, 3.0);
     let mut chart = ChartBuilder::on(area)
         .caption("f(x) = x⁴ - 3x³ + 2: the ball's path", (FONT, TITLE))
@@ -285,11 +285,7 @@ fn saddle_panel(
         .collect();
     let z: Vec<Vec<f64>> = ys
         .iter()
-        .map(|&y| {
-            xs.iter()
-                .map(|&x| surface.value(Position::new(x, y)))
-                .collect()
-        })
+        .map(|&y| xs.iter().map(|&x| surface.value(Xy::new(x, y))).collect())
         .collect();
     let (zmin, zmax) = z
         .iter()
@@ -386,7 +382,7 @@ pub fn leinster(path: &Path, outcome: &leinster::Outcome) -> Result<Vec<u8>> {
         ];
     }
     let (dx, dy) = ((b[2] - b[0]).max(0.02), (b[3] - b[1]).max(0.02));
-    let [w, s, e, n] = t.dem().bounds();
+    let [w, s, e, n] = t.dem().bounds().to_array();
     let b = [
         (b[0] - 0.15 * dx).max(w),
         (b[1] - 0.15 * dy).max(s),
@@ -437,8 +433,8 @@ fn leinster_map(area: &Area<'_>, o: &leinster::Outcome, [x0, y0, x1, y1]: [f64; 
         .x_label_formatter(&|v| format!("{v:.2}"))
         .y_label_formatter(&|v| format!("{v:.2}"))
         .draw()?;
-    let (r0, c0) = dem.sample_index(Position::new(x0, y1));
-    let (r1, c1) = dem.sample_index(Position::new(x1, y0));
+    let (r0, c0) = dem.sample_index(Xy::new(x0, y1));
+    let (r1, c1) = dem.sample_index(Xy::new(x1, y0));
     let clampi = |v: f64, n: usize| (v.round().max(0.0) as usize).min(n - 1);
     let (r0, r1) = (clampi(r0, dem.rows()), clampi(r1, dem.rows()));
     let (c0, c1) = (clampi(c0, dem.cols()), clampi(c1, dem.cols()));

@@ -2,7 +2,7 @@
 
 use super::{Gazetteer, Summit};
 use crate::error::{Error, Result};
-use crate::terrain::earth::{geodesic_distance, metres_per_degree_lat, metres_per_degree_lon};
+use crate::geo::geodesy::{geodesic_distance, metres_per_degree_lat, metres_per_degree_lon};
 
 /// Names `summits` from `gazetteer`: each summit takes the name of the
 /// nearest entry within `snap_m` metres (geodesic distance from the

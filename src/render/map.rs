@@ -26,6 +26,7 @@ use crate::agents::{AgentKind, Track};
 use crate::dem::{Dem, GeoTransform, SeaMask};
 use crate::error::{Error, Result};
 use crate::export::START_MARKER_COLOUR;
+use crate::geo::Bounds;
 use crate::terrain::Terrain;
 
 /// Which part of the grid a map shows.
@@ -74,8 +75,8 @@ impl Default for MapOptions {
 pub struct RenderedMap {
     /// The picture, RGBA; voids are transparent.
     pub image: RgbaImage,
-    /// Outer edges `[west, south, east, north]` of the picture in the grid's CRS units.
-    pub bounds_xy: [f64; 4],
+    /// Outer edges of the picture in the grid's CRS units.
+    pub bounds_xy: Bounds,
 }
 
 /// Fewest samples a cropped map spans on each side.
@@ -220,9 +221,9 @@ fn paint_sea(map: &mut Pixmap, sea: &SeaMask, w: Window, sx: f64, sy: f64) {
     }
 }
 
-/// The outer edges `[west, south, east, north]` (CRS units) of the map that
+/// The outer edges (CRS units) of the map that
 /// [`track_map`] draws for these tracks and options.
-pub fn map_bounds(terrain: &Terrain, tracks: &[Track], options: &MapOptions) -> Result<[f64; 4]> {
+pub fn map_bounds(terrain: &Terrain, tracks: &[Track], options: &MapOptions) -> Result<Bounds> {
     let dem = terrain.dem();
     let w = crop_window(dem, tracks, options.extent)?;
     Ok(crop(dem, w.r0, w.r0 + 1, w.c0, w.c0 + 1)
@@ -274,7 +275,7 @@ pub fn render_map(
     if let Some(sea) = terrain.sea() {
         paint_sea(&mut map, sea, win, sx as f64, sy as f64);
     }
-    let [west, south, east, north] = bounds_xy;
+    let [west, south, east, north] = bounds_xy.to_array();
     let to_px = |x: f64, y: f64| {
         (
             ((x - west) / (east - west) * width as f64) as f32,

@@ -170,7 +170,7 @@ fn geojson_is_a_feature_collection_of_lon_lat_elevation_lines() {
         let drop = z(&coords[0]) - z(&coords[coords.len() - 1]);
         assert!((props["drop_m"].as_f64().unwrap() - drop).abs() < 0.01);
         let stroke = props["stroke"].as_str().unwrap();
-        assert_eq!(stroke, track.agent.colour());
+        assert_eq!(stroke, track.agent.colour().hex());
         assert!(stroke.len() == 7 && stroke.starts_with('#'));
         assert!(props["stroke-width"].as_f64().unwrap() > 0.0);
         assert!(props["title"].is_string());

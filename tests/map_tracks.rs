@@ -97,7 +97,7 @@ fn tracks_are_drawn_in_their_stroke_colours_where_the_world_file_puts_them() {
         let Some(&(col, row)) = clear.get(clear.len() / 2) else {
             continue;
         };
-        let want = hex(t.agent.colour());
+        let want = hex(&t.agent.colour().hex());
         let near = (-1..=1)
             .flat_map(|dy| (-1..=1).map(move |dx| (dx, dy)))
             .any(|(dx, dy)| {
@@ -175,7 +175,7 @@ fn visible_share(map: &image::RgbaImage, bounds: [f64; 4], t: &Track, all: &[Tra
         .flat_map(|t| [t.points[0].position, t.points[t.points.len() - 1].position])
         .map(to_px)
         .collect();
-    let want = hex(t.agent.colour());
+    let want = hex(&t.agent.colour().hex());
     let (mut seen, mut total) = (0, 0);
     for p in t.points.iter().step_by(10) {
         let (x, y) = to_px(p.position);
@@ -222,7 +222,7 @@ fn both_balls_stay_visible_and_the_start_has_the_geojson_colour() {
         (p.x - w) / (e - w) * map.image.width() as f64,
         (n - p.y) / (n - s) * map.image.height() as f64,
     );
-    let want = hex(downhill::export::START_MARKER_COLOUR);
+    let want = hex(&downhill::export::START_MARKER_COLOUR.hex());
     let ring = (0..360).step_by(10).filter(|a| {
         let a = (*a as f64).to_radians();
         let (px, py) = (x + 10.5 * a.cos(), y + 10.5 * a.sin());

@@ -1,12 +1,13 @@
 //! The lab's figures, one PNG per experiment, axes and legends labelled.
 
+use crate::geo::Rgb;
 use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::contour;
-use super::png::{hex, ramp, render_png as write_png, DrawResult, FONT};
+use super::png::{plot_colour, ramp, render_png as write_png, DrawResult, FONT};
 use super::{least_squares, leinster, quartic, saddle};
 use crate::agents::{AgentKind, Track};
 use crate::analytic::AnalyticSurface;
@@ -17,7 +18,13 @@ use crate::terrain::Surface;
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
 /// Distinct colours for the starts of one figure (matplotlib's tab10).
-const PALETTE: [&str; 5] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"];
+const PALETTE: [Rgb; 5] = [
+    Rgb::new(0x1f, 0x77, 0xb4),
+    Rgb::new(0xff, 0x7f, 0x0e),
+    Rgb::new(0x2c, 0xa0, 0x2c),
+    Rgb::new(0xd6, 0x27, 0x28),
+    Rgb::new(0x94, 0x67, 0xbd),
+];
 
 const TITLE: u32 = 26;
 const LABEL: u32 = 18;
@@ -62,12 +69,12 @@ pub fn least_squares(path: &Path, outcome: &least_squares::Outcome) -> Result<Ve
         let series = [
             (
                 &outcome.gradient_descent,
-                hex(AgentKind::Gd.colour()),
+                plot_colour(AgentKind::Gd.colour()),
                 "gradient descent".to_string(),
             ),
             (
                 &outcome.heavy_ball,
-                hex(AgentKind::Momentum.colour()),
+                plot_colour(AgentKind::Momentum.colour()),
                 format!("heavy ball, β = {}", least_squares::BETA),
             ),
         ];
@@ -131,7 +138,7 @@ fn quartic_curve(area: &Area<'_>, surface: &AnalyticSurface, track: &Track) -> D
         ))?
         .label("f(x)")
         .legend(legend_line(grey));
-    let c = hex(AgentKind::Momentum.colour());
+    let c = plot_colour(AgentKind::Momentum.colour());
     let pts: Vec<(f64, f64)> = track
         .points
         .iter()
@@ -195,7 +202,7 @@ fn quartic_iterations(area: &Area<'_>, track: &Track) -> DrawResult {
         ))?
         .label("minimum x = 9/4")
         .legend(legend_line(red));
-    let c = hex(AgentKind::Momentum.colour());
+    let c = plot_colour(AgentKind::Momentum.colour());
     chart
         .draw_series(LineSeries::new(
             xs.iter().copied().enumerate(),
@@ -322,7 +329,7 @@ fn saddle_panel(
         )?;
     }
     for (i, run) in runs.iter().enumerate() {
-        let c = hex(PALETTE[i % PALETTE.len()]);
+        let c = plot_colour(PALETTE[i % PALETTE.len()]);
         let pts: Vec<(f64, f64)> = run
             .track
             .points
@@ -469,7 +476,7 @@ fn leinster_map(area: &Area<'_>, o: &leinster::Outcome, [x0, y0, x1, y1]: [f64; 
         Rectangle::new([(xa, ya), (xb, yb)], colour.filled())
     }))?;
     for track in &o.tracks {
-        let c = hex(track.agent.colour());
+        let c = plot_colour(track.agent.colour());
         chart
             .draw_series(LineSeries::new(
                 track.points.iter().map(|p| (p.position.x, p.position.y)),
@@ -544,7 +551,7 @@ fn leinster_profiles(area: &Area<'_>, o: &leinster::Outcome) -> DrawResult {
         .axis_desc_style((FONT, LABEL))
         .draw()?;
     for (kind, label, pts) in profiles {
-        let c = hex(kind.colour());
+        let c = plot_colour(kind.colour());
         chart
             .draw_series(LineSeries::new(pts, c.stroke_width(3)))?
             .label(label)

@@ -82,7 +82,7 @@ impl TrackLayer {
         let mut layer = TrackLayer {
             agent: track.agent.name().to_string(),
             title: track.agent.title().to_string(),
-            colour: track.agent.colour().to_string(),
+            colour: track.agent.colour().hex(),
             steps: summary.steps,
             stop_reason: summary.stop_reason.to_string(),
             length_m: summary.length_m,

@@ -11,13 +11,14 @@ use serde::Serialize;
 use super::common::{load_grid, print_json, DemArgs, Global, SeaArgs};
 use super::params::ParamArgs;
 use downhill::agents::{AgentKind, StepParams, StopRules};
-use downhill::analytic::FormulaArgs;
 use downhill::basins::{
     self, export, geotiff, render, BasinOptions, BasinRun, Ending, WalkSettings,
 };
 use downhill::dem::{Crs, Dem};
 use downhill::export::{significant, OutputDir};
 use downhill::geo::Bounds;
+
+use super::surface::FormulaArgs;
 use downhill::viewer;
 
 /// Arguments of `downhill basins`.
@@ -81,15 +82,8 @@ pub struct Args {
 
 /// Parses `W,S,E,N`.
 fn parse_bbox(s: &str) -> Result<Bounds, String> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|p| p.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| format!("'{s}' is not four numbers W,S,E,N"))?;
-    match v[..] {
-        [w, s_, e, n] if v.iter().all(|x| x.is_finite()) => Ok(Bounds::new(w, s_, e, n)),
-        _ => Err(format!("'{s}' is not four numbers W,S,E,N")),
-    }
+    let v = super::surface::numbers(s, 4, "four numbers W,S,E,N")?;
+    Ok(Bounds::new(v[0], v[1], v[2], v[3]))
 }
 
 impl Args {

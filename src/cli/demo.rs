@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use super::common::{DemArgs, Global, SeaArgs};
 use super::drop::{self, ParamArgs, RunArgs};
+use super::surface::SurfaceArgs;
 use downhill::agents::{
     AgentKind, Endpoint, StopReason, Summary, DEFAULT_MAX_STEPS, DEFAULT_PATIENCE,
     DEFAULT_TOLERANCE_M,
 };
-use downhill::analytic::SurfaceArgs;
 use downhill::export;
 use downhill::geo::{geodesy, LonLat};
 use downhill::terrain::GradientScheme;

@@ -8,8 +8,9 @@ use serde_json::{json, Value};
 
 use super::common::{parse_lat_lon, print_json, DemArgs, Global, SeaArgs};
 pub use super::params::ParamArgs;
+use super::surface::SurfaceArgs;
 use downhill::agents::{Agent, AgentKind, StopReason, StopRules, Summary, Track};
-use downhill::analytic::{AnalyticSurface, SurfaceArgs};
+use downhill::analytic::AnalyticSurface;
 use downhill::dem::Dem;
 use downhill::export::{self, OutputDir};
 use downhill::geo::{LonLat, Xy};

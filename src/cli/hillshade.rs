@@ -6,7 +6,7 @@ use anyhow::Context;
 use image::DynamicImage;
 
 use super::common::{load_grid, DemArgs, Global, SeaArgs};
-use downhill::analytic::FormulaArgs;
+use super::surface::FormulaArgs;
 use downhill::export::OutputDir;
 use downhill::render::{self, HeightRange, ShadeMode, ShadeOptions};
 

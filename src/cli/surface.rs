@@ -1,9 +1,10 @@
-//! Command-line options that put an analytic surface where a DEM would be.
+//! Command-line options that put an analytic surface where a DEM would be,
+//! and the parsing of comma-separated number lists they and `--bbox` share.
 
-use super::AnalyticSurface;
-use crate::error::Result;
-use crate::geo::Xy;
-use crate::terrain::Vector;
+use downhill::analytic::AnalyticSurface;
+use downhill::geo::Xy;
+use downhill::terrain::Vector;
+use downhill::{Error, Result};
 
 /// Default number of samples along each axis when an analytic surface is
 /// rasterised (`hillshade`, `basins`).
@@ -52,10 +53,10 @@ impl SurfaceArgs {
             (Some(expr), Some(ExtentArg::Box(extent))) => {
                 AnalyticSurface::parse(expr, extent).map(Some)
             }
-            (Some(expr), _) => Err(crate::Error::param(format!(
+            (Some(expr), _) => Err(Error::param(format!(
                 "--surface '{expr}' needs --extent XMIN,YMIN,XMAX,YMAX"
             ))),
-            (None, Some(ExtentArg::Box(_))) => Err(crate::Error::param(
+            (None, Some(ExtentArg::Box(_))) => Err(Error::param(
                 "--extent XMIN,YMIN,XMAX,YMAX belongs to an analytic --surface; \
                  on a DEM, --extent takes 'tracks' or 'full' (what the map shows)",
             )),
@@ -103,7 +104,7 @@ impl FormulaArgs {
     pub fn analytic(&self) -> Result<Option<AnalyticSurface>> {
         match (&self.surface, self.extent) {
             (Some(expr), Some(extent)) => AnalyticSurface::parse(expr, extent).map(Some),
-            (Some(expr), None) => Err(crate::Error::param(format!(
+            (Some(expr), None) => Err(Error::param(format!(
                 "--surface '{expr}' needs --extent XMIN,YMIN,XMAX,YMAX"
             ))),
             (None, _) => Ok(None),
@@ -111,7 +112,8 @@ impl FormulaArgs {
     }
 }
 
-fn numbers(s: &str, n: usize, what: &str) -> std::result::Result<Vec<f64>, String> {
+/// `n` finite numbers separated by commas, or "'`s`' is not `what`".
+pub fn numbers(s: &str, n: usize, what: &str) -> std::result::Result<Vec<f64>, String> {
     let v: Vec<f64> = s
         .split(',')
         .map(|p| p.trim().parse::<f64>())

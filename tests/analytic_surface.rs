@@ -68,8 +68,14 @@ fn bad_formulas_and_extents_are_explained() {
     let msg = |e: &str, ext| AnalyticSurface::parse(e, ext).unwrap_err().to_string();
     assert!(msg("x + t", BOX).contains("'t'"));
     assert!(msg("x + (y", BOX).contains("x + (y"));
-    assert!(msg("x", [1.0, 0.0, 0.0, 1.0]).contains("--extent"));
-    assert!(msg("x", [0.0, 0.0, f64::NAN, 1.0]).contains("--extent"));
+    // A bad box is a structured error on the library's `extent` parameter
+    // (the CLI names it --extent).
+    for bad in [[1.0, 0.0, 0.0, 1.0], [0.0, 0.0, f64::NAN, 1.0]] {
+        match AnalyticSurface::parse("x", bad).unwrap_err() {
+            downhill::Error::Invalid(e) => assert_eq!(e.parameter, "extent", "{e}"),
+            other => panic!("{other}"),
+        }
+    }
 }
 
 #[test]

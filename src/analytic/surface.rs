@@ -271,9 +271,11 @@ fn eval(e: &FlatEx<f64>, vals: &[f64]) -> f64 {
 fn check_extent(extent: [f64; 4]) -> Result<()> {
     let [x0, y0, x1, y1] = extent;
     if !extent.iter().all(|v| v.is_finite()) || x1 <= x0 || y1 <= y0 {
-        return Err(Error::param(format!(
-            "--extent {x0},{y0},{x1},{y1}: must be four finite numbers XMIN,YMIN,XMAX,YMAX with XMIN < XMAX and YMIN < YMAX"
-        )));
+        return Err(Error::invalid(
+            "extent",
+            format!("{x0},{y0},{x1},{y1}"),
+            "must be four finite numbers XMIN,YMIN,XMAX,YMAX with XMIN < XMAX and YMIN < YMAX",
+        ));
     }
     Ok(())
 }

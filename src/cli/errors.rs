@@ -24,6 +24,8 @@ pub fn flag_for(parameter: &str) -> Option<&'static str> {
         "origin" => "--origin",
         "start" => "--at",
         "bbox" => "--bbox",
+        "min_prominence_m" => "--min-prominence",
+        "extent" => "--extent",
         _ => return None,
     })
 }

@@ -14,9 +14,11 @@ use crate::geo::geodesy::{geodesic_distance, metres_per_degree_lat, metres_per_d
 /// Returns the number of summits named.
 pub fn name_summits(summits: &mut [Summit], gazetteer: &Gazetteer, snap_m: f64) -> Result<usize> {
     if !(snap_m.is_finite() && snap_m >= 0.0) {
-        return Err(Error::param(format!(
-            "--snap {snap_m}: give a distance in metres, 0 or more"
-        )));
+        return Err(Error::invalid(
+            "snap_radius_m",
+            snap_m,
+            "give a distance in metres, 0 or more",
+        ));
     }
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for (p, peak) in gazetteer.peaks().iter().enumerate() {

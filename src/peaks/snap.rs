@@ -33,9 +33,11 @@ pub struct Snapped {
 /// If no sample lies within the radius, the nearest sample is taken.
 pub fn snap_to_summit(dem: &Dem, at: Xy, radius_m: f64) -> Result<Snapped> {
     if !(radius_m.is_finite() && (0.0..=MAX_SNAP_M).contains(&radius_m)) {
-        return Err(Error::param(format!(
-            "--snap {radius_m}: give a distance in metres from 0 to {MAX_SNAP_M}"
-        )));
+        return Err(Error::invalid(
+            "snap_radius_m",
+            radius_m,
+            format!("give a distance in metres from 0 to {MAX_SNAP_M}"),
+        ));
     }
     let Some(at) = dem.clamp_inside(at) else {
         let [w, s, e, n] = dem.bounds().to_array();

@@ -136,9 +136,11 @@ impl Summit {
 pub fn find_summits(dem: &Dem, options: &SummitOptions) -> Result<Vec<Summit>> {
     let min = options.min_prominence_m;
     if !(min.is_finite() && min >= 0.0) {
-        return Err(Error::param(format!(
-            "--min-prominence {min}: give a height in metres, 0 or more"
-        )));
+        return Err(Error::invalid(
+            "min_prominence_m",
+            min,
+            "give a height in metres, 0 or more",
+        ));
     }
     let projection = Projection::for_crs(&dem.crs)?;
     let found = sweep(&dem.heights).map_err(Error::param)?;

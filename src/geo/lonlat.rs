@@ -6,7 +6,8 @@ use serde::Serialize;
 ///
 /// This is a place on the Earth, not a grid coordinate: a projected grid's
 /// [`super::Xy`] turns into one only through the grid's projection
-/// ([`crate::dem::Dem::lon_lat`]).
+/// ([`crate::terrain::Surface::lon_lat`]); the way back is
+/// [`crate::dem::Dem::position_of`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LonLat {
     /// Longitude, degrees east.

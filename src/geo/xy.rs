@@ -18,7 +18,7 @@ use serde::Serialize;
 ///
 /// Steps are taken in metres all the same: the surface turns a ground
 /// displacement into its own units ([`crate::terrain::Surface::displace`]).
-/// To a [`super::LonLat`] through [`crate::dem::Dem::lon_lat`], to a
+/// To a [`super::LonLat`] through [`crate::terrain::Surface::lon_lat`], to a
 /// [`super::Cell`] through [`crate::dem::GeoTransform::cell_containing`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Xy {

@@ -7,6 +7,7 @@
 //!
 //! The library is organised as the domain is:
 //!
+//! - [`geo`]: points, cells, bounds and colours in their own types; the WGS84 geodesy;
 //! - [`dem`]: loading elevation files, georeferencing;
 //! - [`analytic`]: formulas `f(x, y)` as surfaces with exact gradients;
 //! - [`terrain`]: heights and gradients at any position, in metres;
@@ -20,11 +21,11 @@
 //! - [`viewer`]: one self-contained `index.html` to explore a run in a browser, offline.
 //!
 //! ```no_run
-//! use downhill::{agents::{Agent, AgentKind, StopRules}, dem, terrain::{Terrain, GradientScheme, Vector}};
+//! use downhill::{agents::{Agent, AgentKind, StopRules}, dem, geo, terrain::{Terrain, GradientScheme, Vector}};
 //! # fn main() -> downhill::Result<()> {
 //! let grid = dem::open("data/N52W007.hgt".as_ref(), &dem::LoadOptions::default())?;
 //! let terrain = Terrain::new(grid, GradientScheme::Central)?;
-//! let start = dem::Position::new(-6.78, 52.6177); // lon, lat
+//! let start = geo::Xy::new(-6.78, 52.6177); // lon, lat on a geographic tile
 //! let track = Agent::new(AgentKind::Momentum).descend(&terrain, start, Vector::ZERO, &StopRules::default())?;
 //! println!("{} steps, stopped: {}", track.steps(), track.stop_reason);
 //! # Ok(()) }
@@ -37,6 +38,7 @@ pub mod budget;
 pub mod dem;
 mod error;
 pub mod export;
+pub mod geo;
 pub mod input;
 pub mod lab;
 pub mod peaks;

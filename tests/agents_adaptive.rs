@@ -3,7 +3,8 @@
 
 use downhill::agents::{Agent, AgentKind, StepParams, StopReason, StopRules};
 use downhill::analytic::AnalyticSurface;
-use downhill::dem::{self, LoadOptions, Position};
+use downhill::dem::{self, LoadOptions};
+use downhill::geo::Xy;
 use downhill::lab::fixed_iterations;
 use downhill::terrain::{GradientScheme, Terrain, Vector};
 
@@ -29,7 +30,7 @@ fn adam_matches_two_steps_by_hand() {
     let track = agent(AgentKind::Adam, alpha, b1)
         .descend(
             &bowl(),
-            Position::new(1.0, 1.0),
+            Xy::new(1.0, 1.0),
             Vector::ZERO,
             &fixed_iterations(2),
         )
@@ -61,7 +62,7 @@ fn adam_matches_two_steps_by_hand() {
 #[test]
 fn adagrad_and_rmsprop_match_two_steps_by_hand() {
     let (alpha, rho, eps) = (0.2, 0.9, 1e-8);
-    let start = Position::new(1.0, -0.5);
+    let start = Xy::new(1.0, -0.5);
     let grad = |x: [f64; 2]| [2.0 * x[0], 6.0 * x[1]];
     // AdaGrad: G += g²; x -= alpha g / (sqrt(G) + eps).
     let ada = agent(AgentKind::Adagrad, alpha, 0.0)
@@ -104,7 +105,7 @@ fn adaptive_agents_reach_the_bottom_of_a_bowl() {
         let t = agent(kind, alpha, beta)
             .descend(
                 &bowl(),
-                Position::new(2.0, -1.5),
+                Xy::new(2.0, -1.5),
                 Vector::ZERO,
                 &fixed_iterations(3000),
             )
@@ -118,7 +119,7 @@ fn adaptive_agents_reach_the_bottom_of_a_bowl() {
 fn adaptive_agents_descend_the_real_terrain() {
     let grid = dem::open("data/N52W007.hgt".as_ref(), &LoadOptions::default()).unwrap();
     let terrain = Terrain::new(grid, GradientScheme::Central).unwrap();
-    let summit = Position::new(-6.78, 52.6177);
+    let summit = Xy::new(-6.78, 52.6177);
     let rules = StopRules {
         max_steps: 3000,
         ..StopRules::default()
@@ -149,7 +150,7 @@ fn bad_adaptive_parameters_are_refused_with_their_name() {
     }
     .descend(
         &bowl(),
-        Position::new(1.0, 1.0),
+        Xy::new(1.0, 1.0),
         Vector::ZERO,
         &StopRules::default(),
     )

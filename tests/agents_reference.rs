@@ -1,7 +1,8 @@
 //! Agents checked against optimisation theory and hand-iterated steps.
 
 use downhill::agents::{Agent, AgentKind, StepParams, StopReason, StopRules};
-use downhill::dem::{Crs, Dem, GeoTransform, Position};
+use downhill::dem::{Crs, Dem, GeoTransform};
+use downhill::geo::Xy;
 use downhill::terrain::{GradientScheme, Surface, Terrain, Vector};
 use ndarray::Array2;
 
@@ -69,7 +70,7 @@ fn the_walker_reaches_the_bottom_of_a_bowl() {
         ..StopRules::default()
     };
     let track = agent(AgentKind::Gd, 50.0, 0.0)
-        .descend(&t, Position::new(700.0, 200.0), Vector::ZERO, &rules)
+        .descend(&t, Xy::new(700.0, 200.0), Vector::ZERO, &rules)
         .unwrap();
     assert_eq!(track.stop_reason, StopReason::Converged);
     let end = track.points.last().unwrap();
@@ -95,7 +96,7 @@ fn heavy_ball_beats_the_walker_on_an_ill_conditioned_bowl() {
         max_steps: 5000,
         ..StopRules::default()
     };
-    let start = Position::new(800.0, 20.0);
+    let start = Xy::new(800.0, 20.0);
     let gd = agent(AgentKind::Gd, 2.0 / (a + b), 0.0);
     let kappa: f64 = b / a;
     let beta = ((kappa.sqrt() - 1.0) / (kappa.sqrt() + 1.0)).powi(2);
@@ -125,7 +126,7 @@ fn momentum_and_nesterov_steps_match_hand_iteration_on_a_plane() {
         max_steps: 2,
         ..StopRules::default()
     };
-    let x0 = Position::new(250.0, -250.0);
+    let x0 = Xy::new(250.0, -250.0);
     for kind in [AgentKind::Momentum, AgentKind::Nesterov] {
         let tr = agent(kind, alpha, beta)
             .descend(&t, x0, Vector::ZERO, &rules)
@@ -158,12 +159,7 @@ fn an_initial_velocity_carries_the_ball() {
         ..StopRules::default()
     };
     let tr = agent(AgentKind::Momentum, 10.0, 0.5)
-        .descend(
-            &t,
-            Position::new(250.0, -250.0),
-            Vector::new(0.0, -4.0),
-            &rules,
-        )
+        .descend(&t, Xy::new(250.0, -250.0), Vector::new(0.0, -4.0), &rules)
         .unwrap();
     // v1 = β v0 - α g = (-1, -2)
     let p = tr.points[1].position;
@@ -176,7 +172,7 @@ fn an_initial_velocity_carries_the_ball() {
 #[test]
 fn stop_rules_report_why() {
     let t = ramp();
-    let start = Position::new(250.0, -250.0);
+    let start = Xy::new(250.0, -250.0);
     let walker = agent(AgentKind::Gd, 20.0, 0.0);
     // Walking west down the ramp until the raster ends.
     let tr = walker
@@ -230,11 +226,11 @@ fn starts_off_the_grid_are_refused() {
     let err = Agent::new(AgentKind::Gd)
         .descend(
             &t,
-            Position::new(-100.0, 0.0),
+            Xy::new(-100.0, 0.0),
             Vector::ZERO,
             &StopRules::default(),
         )
         .unwrap_err();
     assert!(err.to_string().contains("outside"), "{err}");
-    assert!(t.elevation(Position::new(-100.0, 0.0)).is_err());
+    assert!(t.elevation(Xy::new(-100.0, 0.0)).is_err());
 }

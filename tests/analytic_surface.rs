@@ -3,7 +3,8 @@
 
 use downhill::agents::{Agent, AgentKind, StopRules};
 use downhill::analytic::{refuse_geographic_export, tracks_json, AnalyticSurface};
-use downhill::dem::{Crs, Position};
+use downhill::dem::Crs;
+use downhill::geo::Xy;
 use downhill::terrain::{Obstacle, Surface, Vector};
 
 const BOX: [f64; 4] = [-3.0, -3.0, 3.0, 3.0];
@@ -36,7 +37,7 @@ fn gradients_match_hand_derivatives() {
     for (expr, hand) in cases {
         let s = AnalyticSurface::parse(expr, BOX).unwrap();
         for &(x, y) in &[(-1.5, -1.5), (0.3, 0.7), (1.1, -0.2), (-0.9, 2.4)] {
-            let g = s.gradient(Position::new(x, y)).unwrap();
+            let g = s.gradient(Xy::new(x, y)).unwrap();
             let (gx, gy) = hand(x, y);
             let ok = |a: f64, b: f64| (a - b).abs() <= 1e-10 * (1.0 + b.abs());
             assert!(
@@ -50,22 +51,16 @@ fn gradients_match_hand_derivatives() {
 #[test]
 fn geometry_is_planar_and_bounded_by_the_extent() {
     let s = AnalyticSurface::parse("x*y", [-1.0, 0.0, 2.0, 1.0]).unwrap();
-    let p = s.displace(Position::new(0.5, 0.5), Vector::new(0.25, -0.5));
-    assert_eq!(p, Position::new(0.75, 0.0));
-    assert_eq!(
-        s.distance(Position::new(0.0, 0.0), Position::new(3.0, 4.0)),
-        5.0
-    );
+    let p = s.displace(Xy::new(0.5, 0.5), Vector::new(0.25, -0.5));
+    assert_eq!(p, Xy::new(0.75, 0.0));
+    assert_eq!(s.distance(Xy::new(0.0, 0.0), Xy::new(3.0, 4.0)), 5.0);
     assert!(s.lon_lat(p).is_none());
-    assert_eq!(s.elevation(Position::new(2.0, 1.0)), Ok(2.0));
-    assert_eq!(
-        s.elevation(Position::new(2.01, 0.5)),
-        Err(Obstacle::Outside)
-    );
-    assert_eq!(s.gradient(Position::new(0.0, -0.1)), Err(Obstacle::Outside));
+    assert_eq!(s.elevation(Xy::new(2.0, 1.0)), Ok(2.0));
+    assert_eq!(s.elevation(Xy::new(2.01, 0.5)), Err(Obstacle::Outside));
+    assert_eq!(s.gradient(Xy::new(0.0, -0.1)), Err(Obstacle::Outside));
     // ln of a negative number is a hole, not a panic.
     let ln = AnalyticSurface::parse("ln(x)", [-1.0, -1.0, 1.0, 1.0]).unwrap();
-    assert_eq!(ln.elevation(Position::new(-0.5, 0.0)), Err(Obstacle::Void));
+    assert_eq!(ln.elevation(Xy::new(-0.5, 0.0)), Err(Obstacle::Void));
 }
 
 #[test]
@@ -73,8 +68,14 @@ fn bad_formulas_and_extents_are_explained() {
     let msg = |e: &str, ext| AnalyticSurface::parse(e, ext).unwrap_err().to_string();
     assert!(msg("x + t", BOX).contains("'t'"));
     assert!(msg("x + (y", BOX).contains("x + (y"));
-    assert!(msg("x", [1.0, 0.0, 0.0, 1.0]).contains("--extent"));
-    assert!(msg("x", [0.0, 0.0, f64::NAN, 1.0]).contains("--extent"));
+    // A bad box is a structured error on the library's `extent` parameter
+    // (the CLI names it --extent).
+    for bad in [[1.0, 0.0, 0.0, 1.0], [0.0, 0.0, f64::NAN, 1.0]] {
+        match AnalyticSurface::parse("x", bad).unwrap_err() {
+            downhill::Error::Invalid(e) => assert_eq!(e.parameter, "extent", "{e}"),
+            other => panic!("{other}"),
+        }
+    }
 }
 
 #[test]
@@ -84,7 +85,7 @@ fn rasterised_surface_holds_the_formula_on_a_planar_grid() {
     assert_eq!(dem.crs, Crs::Planar);
     assert_eq!(dem.crs.label(), "planar");
     assert!(!dem.crs.is_geographic());
-    assert_eq!(dem.bounds(), [-0.25, -2.25, 4.25, 2.25]);
+    assert_eq!(dem.bounds().to_array(), [-0.25, -2.25, 4.25, 2.25]);
     for r in 0..9 {
         for c in 0..9 {
             // Column c is x = c/2, row r is y = 2 - r/2.
@@ -97,7 +98,7 @@ fn rasterised_surface_holds_the_formula_on_a_planar_grid() {
 #[test]
 fn track_json_holds_planar_points() {
     let s = AnalyticSurface::parse("x^2 + y^2", BOX).unwrap();
-    let start = Position::new(1.0, 2.0);
+    let start = Xy::new(1.0, 2.0);
     let rules = StopRules {
         max_steps: 3,
         ..StopRules::default()

@@ -13,6 +13,7 @@ use std::sync::atomic::AtomicBool;
 use downhill::agents::{AgentKind, StepParams, StopRules};
 use downhill::basins::{self, crop::crop, BasinOptions, WalkSettings};
 use downhill::dem::{self, Dem, LoadOptions};
+use downhill::geo::Bounds;
 use downhill::terrain::{GradientScheme, RowMetrics};
 use ndarray::Array2;
 
@@ -166,7 +167,11 @@ fn load(name: &str) -> Dem {
 /// A crop of the Blackstairs (Mount Leinster) small enough for a debug build.
 #[test]
 fn gd_basins_agree_with_d8_on_a_crop_of_n52w007() {
-    let dem = crop(&load("N52W007.hgt"), [-6.85, 52.58, -6.75, 52.65]).unwrap();
+    let dem = crop(
+        &load("N52W007.hgt"),
+        Bounds::new(-6.85, 52.58, -6.75, 52.65),
+    )
+    .unwrap();
     let (share, n, _) = compare(&dem, false);
     println!(
         "N52W007 crop: {n} D8 basins > 1 km², agreement {:.2} %",
@@ -197,7 +202,7 @@ fn gd_basins_agree_with_d8_on_the_bundled_tiles() {
 #[test]
 #[ignore = "full simulation of every walker: run with --release"]
 fn gd_shortcut_stays_close_to_exact() {
-    let dem = crop(&load("N52W007.hgt"), [-6.9, 52.55, -6.7, 52.7]).unwrap();
+    let dem = crop(&load("N52W007.hgt"), Bounds::new(-6.9, 52.55, -6.7, 52.7)).unwrap();
     let (share_fast, _, fast) = compare(&dem, false);
     let (share_exact, n, exact) = compare(&dem, true);
     let same = same_as_exact(&fast, &exact);
@@ -216,7 +221,11 @@ fn gd_shortcut_stays_close_to_exact() {
 /// `cargo test`: the same basin for at least 99 % of the cells.
 #[test]
 fn gd_shortcut_matches_exact_on_a_small_crop() {
-    let dem = crop(&load("N52W007.hgt"), [-6.82, 52.60, -6.77, 52.64]).unwrap();
+    let dem = crop(
+        &load("N52W007.hgt"),
+        Bounds::new(-6.82, 52.60, -6.77, 52.64),
+    )
+    .unwrap();
     let (fast, exact) = (run_gd(&dem, false, true), run_gd(&dem, true, true));
     let same = same_as_exact(&fast, &exact);
     assert!(same >= 0.99, "shortcut vs exact: {same}");
@@ -232,7 +241,11 @@ fn gd_shortcut_matches_exact_on_a_small_crop() {
 /// walker that needs a lower start's ending nobody has finished computes it.
 #[test]
 fn gd_shortcut_is_the_same_on_one_and_on_three_threads() {
-    let dem = crop(&load("N52W007.hgt"), [-6.85, 52.58, -6.75, 52.65]).unwrap();
+    let dem = crop(
+        &load("N52W007.hgt"),
+        Bounds::new(-6.85, 52.58, -6.75, 52.65),
+    )
+    .unwrap();
     let run_on = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -253,7 +266,11 @@ fn gd_shortcut_is_the_same_on_one_and_on_three_threads() {
 /// crop still reaches an outlet on the crop's edge, none ends at max-steps.
 #[test]
 fn out_of_budget_walkers_on_a_filled_surface_still_reach_the_edge() {
-    let dem = crop(&load("N52W007.hgt"), [-6.82, 52.60, -6.77, 52.64]).unwrap();
+    let dem = crop(
+        &load("N52W007.hgt"),
+        Bounds::new(-6.82, 52.60, -6.77, 52.64),
+    )
+    .unwrap();
     let mut options = gd_options(&dem, false);
     options.walk.rules.max_steps = 3;
     let run = basins::compute(&dem, &options, &|_| {}, &AtomicBool::new(false)).unwrap();
@@ -275,7 +292,7 @@ fn out_of_budget_walkers_on_a_filled_surface_still_reach_the_edge() {
 #[test]
 #[ignore = "full simulation of every walker: run with --release"]
 fn raw_gd_shortcut_stays_close_to_exact() {
-    let dem = crop(&load("N52W007.hgt"), [-6.9, 52.55, -6.7, 52.7]).unwrap();
+    let dem = crop(&load("N52W007.hgt"), Bounds::new(-6.9, 52.55, -6.7, 52.7)).unwrap();
     let (fast, exact) = (run_gd(&dem, false, false), run_gd(&dem, true, false));
     let same = same_as_exact(&fast, &exact);
     println!(

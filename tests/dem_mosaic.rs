@@ -5,7 +5,8 @@ mod dem_support;
 
 use dem_support::{data, gdal_geotransform, gdalinfo, have_tool, raw_hgt, run, write_hgt};
 use downhill::agents::{Agent, AgentKind, StopReason, StopRules};
-use downhill::dem::{self, LoadOptions, Position};
+use downhill::dem::{self, LoadOptions};
+use downhill::geo::Xy;
 use downhill::terrain::{GradientScheme, Surface, Terrain, Vector};
 
 fn provence() -> dem::Loaded {
@@ -21,7 +22,7 @@ fn two_tiles_give_the_bounds_and_samples_of_gdalbuildvrt() {
     assert_eq!((dem.rows(), dem.cols()), (1201, 2401));
     let half = 0.5 / 1200.0;
     let expected = [6.0 - half, 43.0 - half, 8.0 + half, 44.0 + half];
-    for (a, b) in dem.bounds().iter().zip(expected) {
+    for (a, b) in dem.bounds().to_array().iter().zip(expected) {
         assert!((a - b).abs() < 1e-9, "{:?}", dem.bounds());
     }
     assert_eq!(dem.inputs.len(), 2);
@@ -101,7 +102,7 @@ fn the_shared_column_is_the_east_tiles_and_disagreement_is_noted() {
 }
 
 /// Ground displacement of each step, metres east and north.
-fn steps_m(t: &Terrain, points: &[Position]) -> Vec<(f64, f64)> {
+fn steps_m(t: &Terrain, points: &[Xy]) -> Vec<(f64, f64)> {
     points
         .windows(2)
         .map(|w| {
@@ -118,14 +119,14 @@ fn walkers_cross_the_7e_seam_without_a_stop_or_a_kink() {
     let t = Terrain::new(provence().dem, GradientScheme::Central).expect("terrain");
     // Starts found to descend across 7 E (one westward, one eastward).
     for (kind, start) in [
-        (AgentKind::Gd, Position::new(6.99, 43.68)),
-        (AgentKind::Momentum, Position::new(6.97, 43.67)),
+        (AgentKind::Gd, Xy::new(6.99, 43.68)),
+        (AgentKind::Momentum, Xy::new(6.97, 43.67)),
     ] {
         let track = Agent::new(kind)
             .descend(&t, start, Vector::ZERO, &StopRules::default())
             .expect("descend");
         assert_eq!(track.stop_reason, StopReason::Converged, "{kind:?}");
-        let points: Vec<Position> = track.points.iter().map(|p| p.position).collect();
+        let points: Vec<Xy> = track.points.iter().map(|p| p.position).collect();
         let crossing = points
             .windows(2)
             .position(|w| (w[0].x < 7.0) != (w[1].x < 7.0))

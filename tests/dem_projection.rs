@@ -5,8 +5,10 @@ mod dem_support;
 
 use dem_support::{data, have_tool, run, run_with_input};
 use downhill::agents::{Agent, AgentKind, StopRules, Track};
-use downhill::dem::{self, Crs, LoadOptions, LonLat, Projection};
-use downhill::terrain::{earth, GradientScheme, Surface, Terrain, Vector};
+use downhill::dem::{self, Crs, LoadOptions, Projection};
+use downhill::geo::geodesy as earth;
+use downhill::geo::LonLat;
+use downhill::terrain::{GradientScheme, Surface, Terrain, Vector};
 use geographiclib_rs::{Geodesic, InverseGeodesic};
 
 fn utm29() -> Projection {

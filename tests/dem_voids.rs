@@ -5,7 +5,8 @@ mod dem_support;
 
 use dem_support::{data, raw_hgt, write_hgt};
 use downhill::agents::{Agent, AgentKind, StopReason, StopRules};
-use downhill::dem::{self, LoadOptions, Position};
+use downhill::dem::{self, LoadOptions};
+use downhill::geo::Xy;
 use downhill::terrain::{GradientScheme, Terrain, Vector};
 
 #[test]
@@ -71,7 +72,7 @@ fn agents_stop_at_a_void_unless_voids_are_filled() {
     let dir = tempfile::tempdir().expect("tempdir");
     let tile = slope_with_hole(dir.path());
     // Start due west of the hole on row 600: the descent runs east into it.
-    let start = Position::new(10.0 + 690.0 / 1200.0, 11.0 - 600.0 / 1200.0);
+    let start = Xy::new(10.0 + 690.0 / 1200.0, 11.0 - 600.0 / 1200.0);
     let rules = StopRules {
         max_steps: 20_000,
         ..StopRules::default()

@@ -8,10 +8,11 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use downhill::agents::{Agent, AgentKind, StepParams, StopRules, Track};
-use downhill::dem::{self, Crs, Dem, GeoTransform, LoadOptions, Position};
+use downhill::dem::{self, Crs, Dem, GeoTransform, LoadOptions};
 use downhill::export::{
     track_csv, tracks_geojson, tracks_gpx, write_atomic, OutputDir, MANIFEST_NAME,
 };
+use downhill::geo::Xy;
 use downhill::terrain::{GradientScheme, Terrain, Vector};
 use downhill::Error;
 use ndarray::Array2;
@@ -51,9 +52,9 @@ fn plane_terrain() -> Terrain {
 }
 
 /// The centre of the synthetic grid.
-fn plane_start() -> Position {
+fn plane_start() -> Xy {
     let half = (N / 2) as f64 * STEP;
-    Position::new(LON0 + half, LAT0 + half)
+    Xy::new(LON0 + half, LAT0 + half)
 }
 
 fn rules(max_steps: usize) -> StopRules {
@@ -169,7 +170,7 @@ fn geojson_is_a_feature_collection_of_lon_lat_elevation_lines() {
         let drop = z(&coords[0]) - z(&coords[coords.len() - 1]);
         assert!((props["drop_m"].as_f64().unwrap() - drop).abs() < 0.01);
         let stroke = props["stroke"].as_str().unwrap();
-        assert_eq!(stroke, track.agent.colour());
+        assert_eq!(stroke, track.agent.colour().hex());
         assert!(stroke.len() == 7 && stroke.starts_with('#'));
         assert!(props["stroke-width"].as_f64().unwrap() > 0.0);
         assert!(props["title"].is_string());
@@ -258,12 +259,7 @@ fn planar_terrain() -> Terrain {
 fn planar_surfaces_are_refused_by_geojson_and_gpx_but_written_as_csv() {
     let terrain = planar_terrain();
     let track = Agent::new(AgentKind::Gd)
-        .descend(
-            &terrain,
-            Position::new(300.0, 100.0),
-            Vector::ZERO,
-            &rules(3),
-        )
+        .descend(&terrain, Xy::new(300.0, 100.0), Vector::ZERO, &rules(3))
         .unwrap();
     let tracks = [track];
     match tracks_geojson(&tracks, &terrain, None) {
@@ -531,7 +527,7 @@ fn gpx_refuses_times_it_cannot_write() {
 fn mount_leinster_tracks_export_inside_their_tile() {
     let grid = dem::open(Path::new("data/N52W007.hgt"), &LoadOptions::default()).unwrap();
     let terrain = Terrain::new(grid, GradientScheme::Central).unwrap();
-    let start = Position::new(-6.78, 52.6177);
+    let start = Xy::new(-6.78, 52.6177);
     let tracks: Vec<Track> = AgentKind::CLASSIC
         .iter()
         .map(|&k| {

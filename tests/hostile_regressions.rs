@@ -86,7 +86,7 @@ fn mutated_lzw_and_tiled_bigtiff_geotiffs_meet_errors_not_aborts() {
                 Ok(dem) => {
                     ok += 1;
                     assert!(dem.rows() as u64 * dem.cols() as u64 <= budget.max_cells);
-                    let [w, s, e, n] = dem.bounds();
+                    let [w, s, e, n] = dem.bounds().to_array();
                     assert!(w < e && s < n, "{name}: bounds {w} {s} {e} {n}");
                 }
                 Err(e) => {

@@ -2,7 +2,7 @@
 
 use downhill::agents::AgentKind;
 use downhill::analytic::AnalyticSurface;
-use downhill::dem::Position;
+use downhill::geo::Xy;
 use downhill::lab::{self, least_squares, quartic, run_exactly, saddle};
 use downhill::terrain::Vector;
 
@@ -67,7 +67,7 @@ fn momentum_and_nesterov_match_steps_by_hand() {
     let s = saddle::surface().unwrap();
     let grad = |p: [f64; 2]| [4.0 * p[0].powi(3) - 4.0 * p[0], 2.0 * p[1]];
     let (a, b) = (0.1, 0.5);
-    let start = Position::new(-1.5, -1.5);
+    let start = Xy::new(-1.5, -1.5);
     let m = run_exactly(&s, AgentKind::Momentum, (a, b), start, Vector::ZERO, 4).unwrap();
     let n = run_exactly(&s, AgentKind::Nesterov, (a, b), start, Vector::ZERO, 4).unwrap();
     let (mut xm, mut vm) = ([-1.5, -1.5], [0.0; 2]);
@@ -94,15 +94,7 @@ fn nesterov_overshoots_less_than_momentum() {
     // Count how often x crosses the minimum x = 1 coming from (1.5, 1.5).
     let s = saddle::surface().unwrap();
     let crossings = |kind| {
-        let t = run_exactly(
-            &s,
-            kind,
-            (0.1, 0.5),
-            Position::new(1.5, 1.5),
-            Vector::ZERO,
-            100,
-        )
-        .unwrap();
+        let t = run_exactly(&s, kind, (0.1, 0.5), Xy::new(1.5, 1.5), Vector::ZERO, 100).unwrap();
         let ys: Vec<f64> = t.points.iter().map(|p| p.position.y).collect();
         ys.windows(2).filter(|w| w[0] * w[1] < 0.0).count()
     };
@@ -122,7 +114,7 @@ fn fixed_iterations_run_exactly_n_steps_even_at_rest() {
             &s,
             AgentKind::Momentum,
             (0.1, 0.5),
-            Position::new(0.0, 0.0),
+            Xy::new(0.0, 0.0),
             Vector::ZERO,
             n,
         )

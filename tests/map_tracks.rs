@@ -7,16 +7,18 @@ mod common;
 use std::process::Command;
 
 use downhill::agents::{Agent, AgentKind, StopRules, Track};
-use downhill::dem::{self, Position};
+use downhill::dem;
+use downhill::geo::geodesy as earth;
+use downhill::geo::Xy;
 use downhill::render::{render_map, write_png_with_georef, Extent, MapOptions};
-use downhill::terrain::{earth, GradientScheme, Terrain, Vector};
+use downhill::terrain::{GradientScheme, Terrain, Vector};
 use image::DynamicImage;
 
 fn leinster() -> (Terrain, Vec<Track>) {
     let path = format!("{}/data/N52W007.hgt", env!("CARGO_MANIFEST_DIR"));
     let grid = dem::open(path.as_ref(), &dem::LoadOptions::default()).unwrap();
     let terrain = Terrain::new(grid, GradientScheme::Central).unwrap();
-    let start = Position::new(-6.7792, 52.6175);
+    let start = Xy::new(-6.7792, 52.6175);
     let tracks = AgentKind::CLASSIC
         .iter()
         .map(|&k| {
@@ -47,10 +49,10 @@ fn tracks_are_drawn_in_their_stroke_colours_where_the_world_file_puts_them() {
         None => dir.path().join("map.png"),
     };
     let image = DynamicImage::ImageRgba8(map.image.clone());
-    write_png_with_georef(&png, &image, map.bounds_xy, &terrain.dem().crs).unwrap();
+    write_png_with_georef(&png, &image, map.bounds_xy.to_array(), &terrain.dem().crs).unwrap();
 
     // Ground aspect ratio: width over height as geodesics across the middle.
-    let [w, s, e, n] = map.bounds_xy;
+    let [w, s, e, n] = map.bounds_xy.to_array();
     let (mid_lat, mid_lon) = ((s + n) / 2.0, (w + e) / 2.0);
     let ground_w = earth::geodesic_distance(w, mid_lat, e, mid_lat);
     let ground_h = earth::geodesic_distance(mid_lon, s, mid_lon, n);
@@ -70,7 +72,7 @@ fn tracks_are_drawn_in_their_stroke_colours_where_the_world_file_puts_them() {
         .iter()
         .map(|v| v.as_f64().unwrap())
         .collect();
-    let to_px = |p: Position| ((p.x - gt[0]) / gt[1], (p.y - gt[3]) / gt[5]);
+    let to_px = |p: Xy| ((p.x - gt[0]) / gt[1], (p.y - gt[3]) / gt[5]);
     let markers: Vec<(f64, f64)> = tracks
         .iter()
         .flat_map(|t| [t.points[0].position, t.points[t.points.len() - 1].position])
@@ -95,7 +97,7 @@ fn tracks_are_drawn_in_their_stroke_colours_where_the_world_file_puts_them() {
         let Some(&(col, row)) = clear.get(clear.len() / 2) else {
             continue;
         };
-        let want = hex(t.agent.colour());
+        let want = hex(&t.agent.colour().hex());
         let near = (-1..=1)
             .flat_map(|dy| (-1..=1).map(move |dx| (dx, dy)))
             .any(|(dx, dy)| {
@@ -162,7 +164,7 @@ fn voids_are_transparent_on_a_full_extent_map() {
 /// markers) that have a pixel within 2 px in the agent's colour.
 fn visible_share(map: &image::RgbaImage, bounds: [f64; 4], t: &Track, all: &[Track]) -> f64 {
     let [w, s, e, n] = bounds;
-    let to_px = |p: Position| {
+    let to_px = |p: Xy| {
         (
             (p.x - w) / (e - w) * map.width() as f64,
             (n - p.y) / (n - s) * map.height() as f64,
@@ -173,7 +175,7 @@ fn visible_share(map: &image::RgbaImage, bounds: [f64; 4], t: &Track, all: &[Tra
         .flat_map(|t| [t.points[0].position, t.points[t.points.len() - 1].position])
         .map(to_px)
         .collect();
-    let want = hex(t.agent.colour());
+    let want = hex(&t.agent.colour().hex());
     let (mut seen, mut total) = (0, 0);
     for p in t.points.iter().step_by(10) {
         let (x, y) = to_px(p.position);
@@ -206,7 +208,7 @@ fn both_balls_stay_visible_and_the_start_has_the_geojson_colour() {
     };
     let map = render_map(&terrain, &tracks, &options).unwrap();
     for t in &tracks {
-        let share = visible_share(&map.image, map.bounds_xy, t, &tracks);
+        let share = visible_share(&map.image, map.bounds_xy.to_array(), t, &tracks);
         assert!(
             share > 0.8,
             "{}: visible at {share:.2} of its points",
@@ -214,13 +216,13 @@ fn both_balls_stay_visible_and_the_start_has_the_geojson_colour() {
         );
     }
     // The start ring, 7.5 px (times the map's scale 1.4) around the start.
-    let [w, s, e, n] = map.bounds_xy;
+    let [w, s, e, n] = map.bounds_xy.to_array();
     let p = tracks[0].points[0].position;
     let (x, y) = (
         (p.x - w) / (e - w) * map.image.width() as f64,
         (n - p.y) / (n - s) * map.image.height() as f64,
     );
-    let want = hex(downhill::export::START_MARKER_COLOUR);
+    let want = hex(&downhill::export::START_MARKER_COLOUR.hex());
     let ring = (0..360).step_by(10).filter(|a| {
         let a = (*a as f64).to_radians();
         let (px, py) = (x + 10.5 * a.cos(), y + 10.5 * a.sin());
@@ -257,7 +259,7 @@ fn the_sea_is_drawn_with_a_smooth_coast() {
         .unwrap()
         .with_sea(sea);
     // Mont Agel's summit sample (43°46'36" N, 7°25'27" E, 1120 m).
-    let start = Position::new(7.0 + 509.0 / 1200.0, 43.0 + 932.0 / 1200.0);
+    let start = Xy::new(7.0 + 509.0 / 1200.0, 43.0 + 932.0 / 1200.0);
     let track = Agent::new(AgentKind::Momentum)
         .descend(&terrain, start, Vector::ZERO, &StopRules::default())
         .unwrap();

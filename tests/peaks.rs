@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use downhill::dem::{self, LoadOptions, Position};
+use downhill::dem::{self, LoadOptions};
+use downhill::geo::Xy;
 use downhill::peaks::{normalise, snap_to_summit, Gazetteer};
 
 #[test]
@@ -152,7 +153,7 @@ fn every_bundled_summit_on_a_bundled_tile_matches_the_dem() {
                 "{}: published {published} m, DEM summit {best} m within {radius} m",
                 p.name
             );
-            let s = snap_to_summit(&grid, Position::new(p.lon, p.lat), radius).unwrap();
+            let s = snap_to_summit(&grid, Xy::new(p.lon, p.lat), radius).unwrap();
             assert!(
                 (s.elevation - best as f64).abs() <= 1.0,
                 "{}: snapped to {}",
@@ -170,7 +171,7 @@ fn snapping_mount_leinster_lands_on_its_dem_summit() {
     let grid = dem::open(Path::new("data/N52W007.hgt"), &LoadOptions::default()).unwrap();
     let g = Gazetteer::bundled().unwrap();
     let p = g.find("Mount Leinster").unwrap();
-    let s = snap_to_summit(&grid, Position::new(p.lon, p.lat), 250.0).unwrap();
+    let s = snap_to_summit(&grid, Xy::new(p.lon, p.lat), 250.0).unwrap();
     assert!(s.offset_m <= 250.0);
     assert!((s.elevation - 795.0).abs() < 10.0, "{}", s.elevation);
 }

@@ -1,7 +1,7 @@
 //! `downhill peaks` and `drop --peak highest|'#N'` from the command line.
 
 use assert_cmd::Command;
-use downhill::terrain::earth::geodesic_distance;
+use downhill::geo::geodesy::geodesic_distance;
 use serde_json::Value;
 
 const TILE: &str = "data/N52W007.hgt";

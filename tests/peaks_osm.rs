@@ -206,7 +206,7 @@ fn drop_on_a_peak_named_only_by_openstreetmap() {
         start["lat"].as_f64().unwrap(),
     );
     // Snapped to the DEM's summit, within the 250 m snap of the OSM node.
-    let d = downhill::terrain::earth::geodesic_distance(lon, lat, -6.9742, 52.51);
+    let d = downhill::geo::geodesy::geodesic_distance(lon, lat, -6.9742, 52.51);
     assert!(d <= 250.0, "{d} m from the node");
     assert_eq!(v[0]["peak"]["name"], "Brandon Hill");
 
@@ -233,7 +233,7 @@ fn drop_on_a_peak_named_only_by_openstreetmap() {
         .collect();
     assert_eq!(named.len(), 1, "{v}");
     let s = named[0];
-    let d = downhill::terrain::earth::geodesic_distance(
+    let d = downhill::geo::geodesy::geodesic_distance(
         s["lon"].as_f64().unwrap(),
         s["lat"].as_f64().unwrap(),
         -6.9742,

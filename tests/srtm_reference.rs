@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use downhill::dem::{self, LoadOptions, Position};
+use downhill::dem::{self, LoadOptions};
+use downhill::geo::Xy;
 use downhill::terrain::{GradientScheme, Surface, Terrain};
 
 const TILE: &str = "data/N52W007.hgt";
@@ -31,7 +32,7 @@ fn size_corners_and_bounds_follow_the_tile_name() {
     let half = 0.5 / 1200.0;
     let b = d.bounds();
     let expected = [-7.0 - half, 52.0 - half, -6.0 + half, 53.0 + half];
-    for (got, want) in b.iter().zip(expected) {
+    for (got, want) in b.to_array().iter().zip(expected) {
         assert!((got - want).abs() < 1e-12, "{b:?}");
     }
 }
@@ -66,11 +67,11 @@ fn known_heights_lugnaquilla_is_the_tile_maximum() {
     assert_eq!(s.voids, 0);
     // 922 m at 52.9675 N 6.465 W (Lugnaquilla, published 925 m).
     let t = Terrain::new(d, GradientScheme::Central).unwrap();
-    let z = t.elevation(Position::new(-6.465, 52.9675)).unwrap();
+    let z = t.elevation(Xy::new(-6.465, 52.9675)).unwrap();
     assert!((z - 922.0).abs() < 1e-6, "{z}");
     assert!((z - 925.0).abs() < 10.0);
     // Mount Leinster, published 795 m, within 10 m of the DEM near its summit.
-    let z = t.elevation(Position::new(-6.779_166_7, 52.6175)).unwrap();
+    let z = t.elevation(Xy::new(-6.779_166_7, 52.6175)).unwrap();
     assert!((z - 795.0).abs() < 10.0, "{z}");
 }
 

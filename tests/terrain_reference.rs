@@ -1,6 +1,7 @@
 //! Gradients checked against planes laid out with independent geodesics.
 
-use downhill::dem::{Crs, Dem, GeoTransform, Position};
+use downhill::dem::{Crs, Dem, GeoTransform};
+use downhill::geo::Xy;
 use downhill::terrain::{GradientGrid, GradientScheme, Surface, Terrain};
 use geographiclib_rs::{Geodesic, InverseGeodesic};
 use ndarray::Array2;
@@ -40,8 +41,8 @@ fn a_plane_tilted_by_a_known_slope_reads_that_slope_at_any_latitude() {
         for scheme in [GradientScheme::Central, GradientScheme::Horn] {
             let t = tilted_plane(lat0, 0.1, -0.05, scheme);
             for p in [
-                Position::new(10.0 + 50.0 / 1200.0, lat0),
-                Position::new(10.0 + 31.3 / 1200.0, lat0 + 7.7 / 1200.0),
+                Xy::new(10.0 + 50.0 / 1200.0, lat0),
+                Xy::new(10.0 + 31.3 / 1200.0, lat0 + 7.7 / 1200.0),
             ] {
                 let g = t.gradient(p).unwrap();
                 // f32 storage of ~1000 m heights limits precision to ~1e-4 m over 30-90 m cells.
@@ -86,9 +87,9 @@ fn the_field_is_continuous_between_samples() {
         inputs: vec![],
     };
     let t = Terrain::new(dem, GradientScheme::Central).unwrap();
-    let mut prev = t.gradient(Position::new(300.0, -300.0)).unwrap();
+    let mut prev = t.gradient(Xy::new(300.0, -300.0)).unwrap();
     for i in 1..=3000 {
-        let p = Position::new(300.0 + i as f64 * 0.1, -300.0 - i as f64 * 0.05);
+        let p = Xy::new(300.0 + i as f64 * 0.1, -300.0 - i as f64 * 0.05);
         let g = t.gradient(p).unwrap();
         assert!((g - prev).norm() < 0.05, "jump at step {i}");
         prev = g;
@@ -110,11 +111,8 @@ fn voids_are_reported_not_interpolated() {
     };
     let t = Terrain::new(dem, GradientScheme::Central).unwrap();
     use downhill::terrain::Obstacle;
-    assert_eq!(t.elevation(Position::new(2.2, -2.3)), Err(Obstacle::Void));
-    assert_eq!(t.gradient(Position::new(0.5, -0.5)).map(|_| ()), Ok(()));
-    assert_eq!(t.gradient(Position::new(1.5, -1.5)), Err(Obstacle::Void));
-    assert_eq!(
-        t.elevation(Position::new(-0.1, -1.0)),
-        Err(Obstacle::Outside)
-    );
+    assert_eq!(t.elevation(Xy::new(2.2, -2.3)), Err(Obstacle::Void));
+    assert_eq!(t.gradient(Xy::new(0.5, -0.5)).map(|_| ()), Ok(()));
+    assert_eq!(t.gradient(Xy::new(1.5, -1.5)), Err(Obstacle::Void));
+    assert_eq!(t.elevation(Xy::new(-0.1, -1.0)), Err(Obstacle::Outside));
 }

@@ -755,7 +755,7 @@ async fn a_basins_picture_page_says_why_it_is_a_picture() {
         || {
             ImageOverlay::from_grid_image(
                 &picture,
-                [-6.8, 52.55, -6.7, 52.65],
+                downhill::geo::Bounds::new(-6.8, 52.55, -6.7, 52.65),
                 &downhill::dem::Crs::Geographic,
                 Sampling::Nearest,
                 2048,

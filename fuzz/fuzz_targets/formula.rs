@@ -3,7 +3,7 @@
 #![no_main]
 
 use downhill::analytic::AnalyticSurface;
-use downhill::dem::Position;
+use downhill::geo::Xy;
 use downhill::terrain::Surface;
 use libfuzzer_sys::fuzz_target;
 
@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(s) = AnalyticSurface::parse(text, [-2.0, -2.0, 2.0, 2.0]) {
         for p in [(0.0, 0.0), (0.5, -1.25), (-2.0, 2.0), (1.0, 1.0)] {
-            let p = Position::new(p.0, p.1);
+            let p = Xy::new(p.0, p.1);
             let _ = s.elevation(p);
             let _ = s.gradient(p);
         }

@@ -10,7 +10,7 @@
 //! so AdaGrad slows down even where the ground keeps falling.
 
 use super::componentwise::{scaled_step, squared};
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// What AdaGrad remembers: the sum of squared slopes on each axis.
@@ -23,7 +23,7 @@ pub struct State {
 /// Updates `state` with the slope at `x` and returns the displacement (metres east, north).
 pub fn step<S: Surface + ?Sized>(
     surface: &S,
-    x: Position,
+    x: Xy,
     state: &mut State,
     alpha: f64,
     epsilon: f64,

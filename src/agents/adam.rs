@@ -12,7 +12,7 @@
 //! per step, the longest step Adam takes on a steady slope.
 
 use super::componentwise::{scaled_step, squared, zip_with};
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// What Adam remembers: the two running means and how many steps it took.
@@ -29,7 +29,7 @@ pub struct State {
 /// Updates `state` with the slope at `x` and returns the displacement (metres east, north).
 pub fn step<S: Surface + ?Sized>(
     surface: &S,
-    x: Position,
+    x: Xy,
     state: &mut State,
     alpha: f64,
     (beta1, beta2): (f64, f64),

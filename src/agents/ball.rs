@@ -6,13 +6,13 @@
 //! its velocity, so it rolls through small bumps and across flats where the
 //! walker stalls. See [`super::StepParams`] for the physics behind α and β.
 
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// Updates the velocity `v` in place and returns it as the displacement.
 pub fn step<S: Surface + ?Sized>(
     surface: &S,
-    x: Position,
+    x: Xy,
     v: &mut Vector,
     alpha: f64,
     beta: f64,

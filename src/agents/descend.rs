@@ -10,8 +10,8 @@ use std::ops::ControlFlow;
 use super::recorder::{Halt, Recorder, Stop, TrackRecorder};
 use super::state::AgentState;
 use super::{walker, AgentKind, StepParams, StopReason, StopRules, Track};
-use crate::dem::Position;
 use crate::error::{Error, Result};
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// An agent ready to descend: its kind and parameters.
@@ -40,7 +40,7 @@ impl Agent {
     pub fn descend<S: Surface + ?Sized>(
         &self,
         surface: &S,
-        start: Position,
+        start: Xy,
         v0: Vector,
         rules: &StopRules,
     ) -> Result<Track> {
@@ -97,7 +97,7 @@ impl Agent {
     pub fn walk<S: Surface + ?Sized, R: Recorder>(
         &self,
         surface: &S,
-        from: Position,
+        from: Xy,
         state: &mut AgentState,
         rules: &StopRules,
         steps: &mut usize,
@@ -198,12 +198,12 @@ mod tests {
         type Handoff = usize;
         const KEEPS_EVERY_STEP: bool = true;
 
-        fn record(&mut self, _position: Position, elevation: f64) {
+        fn record(&mut self, _position: Xy, elevation: f64) {
             assert!(elevation.is_finite());
             self.recorded += 1;
         }
 
-        fn after_step(&mut self, _position: Position) -> ControlFlow<usize> {
+        fn after_step(&mut self, _position: Xy) -> ControlFlow<usize> {
             self.hooked += 1;
             if self.hooked == self.limit {
                 ControlFlow::Break(self.hooked)
@@ -231,7 +231,7 @@ mod tests {
         let mut steps = 0;
         let halt = agent.walk(
             &bowl,
-            Position::new(50.0, 50.0),
+            Xy::new(50.0, 50.0),
             &mut state,
             &StopRules::default(),
             &mut steps,

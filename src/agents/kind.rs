@@ -86,15 +86,16 @@ impl AgentKind {
         matches!(self, AgentKind::Momentum | AgentKind::Nesterov)
     }
 
-    /// The colour of this agent's line on maps and in GeoJSON `stroke` (`#rrggbb`).
-    pub fn colour(self) -> &'static str {
+    /// The colour of this agent's line on maps and in GeoJSON `stroke`.
+    pub fn colour(self) -> crate::geo::Rgb {
+        use crate::geo::Rgb;
         match self {
-            AgentKind::Gd => "#d62728",
-            AgentKind::Momentum => "#1f77b4",
-            AgentKind::Nesterov => "#9467bd",
-            AgentKind::Adagrad => "#2ca02c",
-            AgentKind::Rmsprop => "#ff7f0e",
-            AgentKind::Adam => "#8c564b",
+            AgentKind::Gd => Rgb::new(0xd6, 0x27, 0x28),
+            AgentKind::Momentum => Rgb::new(0x1f, 0x77, 0xb4),
+            AgentKind::Nesterov => Rgb::new(0x94, 0x67, 0xbd),
+            AgentKind::Adagrad => Rgb::new(0x2c, 0xa0, 0x2c),
+            AgentKind::Rmsprop => Rgb::new(0xff, 0x7f, 0x0e),
+            AgentKind::Adam => Rgb::new(0x8c, 0x56, 0x4b),
         }
     }
 }

@@ -5,13 +5,13 @@
 //! The ball feels the slope where its momentum is about to carry it, so it
 //! brakes before climbing the far side of a valley and oscillates less.
 
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// Updates the velocity `v` in place and returns it as the displacement.
 pub fn step<S: Surface + ?Sized>(
     surface: &S,
-    x: Position,
+    x: Xy,
     v: &mut Vector,
     alpha: f64,
     beta: f64,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::AgentKind;
 use crate::error::{Error, Result};
-use crate::terrain::earth::GRAVITY;
+use crate::geo::geodesy::GRAVITY;
 
 /// Default time step of the physical ball, seconds.
 ///

@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use std::ops::ControlFlow;
 
 use super::{StopReason, TrackPoint};
-use crate::dem::Position;
+use crate::geo::Xy;
 
 /// What a descent keeps, and where something outside the stop rules may
 /// end it. Generic (monomorphised) so a recorder that keeps nothing costs
@@ -32,19 +32,19 @@ pub trait Recorder {
     /// `next` lies on the surface, since the next gradient finds a void
     /// there anyway.
     #[inline(always)]
-    fn needs_elevation(&self, _next: Position) -> bool {
+    fn needs_elevation(&self, _next: Xy) -> bool {
         true
     }
 
     /// Called with each position the agent moves to and its height in
     /// metres (NaN when [`needs_elevation`](Recorder::needs_elevation)
     /// said no and no stop rule needed it).
-    fn record(&mut self, position: Position, elevation: f64);
+    fn record(&mut self, position: Xy, elevation: f64);
 
     /// Called after each step that no stop rule ended, at the agent's new
     /// position: `Break` ends the walk there with the hook's answer.
     #[inline(always)]
-    fn after_step(&mut self, _position: Position) -> ControlFlow<Self::Handoff> {
+    fn after_step(&mut self, _position: Xy) -> ControlFlow<Self::Handoff> {
         ControlFlow::Continue(())
     }
 }
@@ -61,7 +61,7 @@ impl Recorder for TrackRecorder {
     const KEEPS_EVERY_STEP: bool = true;
 
     #[inline]
-    fn record(&mut self, position: Position, elevation: f64) {
+    fn record(&mut self, position: Xy, elevation: f64) {
         self.points.push(TrackPoint {
             position,
             elevation,
@@ -86,7 +86,7 @@ pub struct Stop {
     /// The agent's position (the surface's coordinates) when it fired;
     /// for an obstacle met on arrival (see `ahead`), the position the
     /// step led to.
-    pub at: Position,
+    pub at: Xy,
     /// `true` when the obstacle (edge or void) lay at the position the
     /// step led to, `false` when it was met where the agent stood (its
     /// gradient could not be sampled there).
@@ -96,7 +96,7 @@ pub struct Stop {
 impl Stop {
     /// A rule that fired where the agent stands.
     #[inline(always)]
-    pub fn here(reason: StopReason, at: Position) -> Self {
+    pub fn here(reason: StopReason, at: Xy) -> Self {
         Stop {
             reason,
             at,

@@ -9,7 +9,7 @@
 //! average kept each step; `α` is in metres per step.
 
 use super::componentwise::{scaled_step, squared, zip_with};
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// What RMSprop remembers: the running mean of squared slopes on each axis.
@@ -22,7 +22,7 @@ pub struct State {
 /// Updates `state` with the slope at `x` and returns the displacement (metres east, north).
 pub fn step<S: Surface + ?Sized>(
     surface: &S,
-    x: Position,
+    x: Xy,
     state: &mut State,
     alpha: f64,
     rho: f64,

@@ -1,7 +1,7 @@
 //! What an agent carries from one step to the next.
 
 use super::{adagrad, adam, ball, nesterov, rmsprop, walker, AgentKind, StepParams};
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// The memory of one agent during a descent: nothing for the walker, a
@@ -42,7 +42,7 @@ impl AgentState {
     pub fn step<S: Surface + ?Sized>(
         &mut self,
         surface: &S,
-        x: Position,
+        x: Xy,
         p: &StepParams,
     ) -> Result<Vector, Obstacle> {
         let eps = p.epsilon_or_default();

@@ -3,14 +3,14 @@
 use serde::Serialize;
 
 use super::{AgentKind, StepParams, StopReason};
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::Surface;
 
 /// One recorded position of an agent.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TrackPoint {
-    /// Position in the surface's coordinates.
-    pub position: Position,
+    /// Position in the surface's own plane (see [`Xy`] for the units).
+    pub position: Xy,
     /// Height in metres.
     pub elevation: f64,
 }

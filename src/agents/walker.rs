@@ -9,10 +9,10 @@
 //! valley floors its strides shrink to nothing and it stalls; in a pit it
 //! stays.
 
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// The walker's displacement (metres east, north) from `x`.
-pub fn step<S: Surface + ?Sized>(surface: &S, x: Position, alpha: f64) -> Result<Vector, Obstacle> {
+pub fn step<S: Surface + ?Sized>(surface: &S, x: Xy, alpha: f64) -> Result<Vector, Obstacle> {
     Ok(-alpha * surface.gradient(x)?)
 }

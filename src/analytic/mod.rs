@@ -6,15 +6,10 @@
 //! `exmex` crate), not by finite differences. Coordinates are planar `x`,
 //! `y` in the formula's own units, and so are heights and step lengths.
 
-mod args;
 mod raster;
 mod surface;
 mod tracks;
 
-pub use args::{
-    parse_extent, parse_extent_arg, parse_xy, ExtentArg, FormulaArgs, SurfaceArgs,
-    DEFAULT_RESOLUTION,
-};
 pub use surface::{
     AnalyticSurface, MAX_DERIVATIVE_CHARS, MAX_FORMULA_CHARS, MAX_FORMULA_DEPTH,
     MAX_FORMULA_OPERATIONS,

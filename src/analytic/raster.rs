@@ -5,7 +5,8 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use super::AnalyticSurface;
-use crate::dem::{Crs, Dem, GeoTransform, InputInfo, Position};
+use crate::dem::{Crs, Dem, GeoTransform, InputInfo};
+use crate::geo::Xy;
 
 impl AnalyticSurface {
     /// Samples `f` on a `resolution` x `resolution` grid whose first and last
@@ -30,7 +31,7 @@ impl AnalyticSurface {
                     // Exact edges for the last sample, free of rounding.
                     let x = if c == n - 1 { x1 } else { x0 + c as f64 * dx };
                     let y = if r == n - 1 { y0 } else { y1 - r as f64 * dy };
-                    let z = self.value(Position::new(x, y));
+                    let z = self.value(Xy::new(x, y));
                     *h = if z.is_finite() { z as f32 } else { f32::NAN };
                 }
             });
@@ -57,8 +58,8 @@ mod tests {
         let s = AnalyticSurface::parse("2*x + 3*y", [-1.0, 0.0, 1.0, 4.0]).unwrap();
         let dem = s.to_dem(5);
         assert_eq!(dem.heights.dim(), (5, 5));
-        assert_eq!(dem.sample_position(0.0, 0.0), Position::new(-1.0, 4.0));
-        assert_eq!(dem.sample_position(4.0, 4.0), Position::new(1.0, 0.0));
+        assert_eq!(dem.sample_position(0.0, 0.0), Xy::new(-1.0, 4.0));
+        assert_eq!(dem.sample_position(4.0, 4.0), Xy::new(1.0, 0.0));
         // Row 1 is y = 3, column 3 is x = 0.5: 2 * 0.5 + 3 * 3 = 10.
         assert_eq!(dem.heights[[1, 3]], 10.0);
         assert_eq!(dem.cell_size_m(0.0), (0.5, 1.0));

@@ -2,8 +2,8 @@
 
 use exmex::{Differentiate, Express, FlatEx};
 
-use crate::dem::{LonLat, Position};
 use crate::error::{Error, Result};
+use crate::geo::{LonLat, Xy};
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// `expr` with every number in scientific notation (`1e4`, `2.5E-3`)
@@ -179,24 +179,24 @@ impl AnalyticSurface {
     }
 
     /// `true` when (`x`, `y`) lies inside the extent, edges included.
-    pub fn contains(&self, p: Position) -> bool {
+    pub fn contains(&self, p: Xy) -> bool {
         let [x0, y0, x1, y1] = self.extent;
         p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1
     }
 
     /// `f(x, y)` anywhere, extent or not; `NaN` where the formula is undefined.
-    pub fn value(&self, p: Position) -> f64 {
+    pub fn value(&self, p: Xy) -> f64 {
         eval(&self.f, &self.values(p))
     }
 
     /// The exact gradient `(∂f/∂x, ∂f/∂y)` anywhere, extent or not.
-    pub fn exact_gradient(&self, p: Position) -> Vector {
+    pub fn exact_gradient(&self, p: Xy) -> Vector {
         let vals = self.values(p);
         let d = |e: &Option<FlatEx<f64>>| e.as_ref().map_or(0.0, |e| eval(e, &vals));
         Vector::new(d(&self.df_dx), d(&self.df_dy))
     }
 
-    fn values(&self, p: Position) -> Vec<f64> {
+    fn values(&self, p: Xy) -> Vec<f64> {
         self.uses
             .iter()
             .map(|a| match a {
@@ -271,15 +271,17 @@ fn eval(e: &FlatEx<f64>, vals: &[f64]) -> f64 {
 fn check_extent(extent: [f64; 4]) -> Result<()> {
     let [x0, y0, x1, y1] = extent;
     if !extent.iter().all(|v| v.is_finite()) || x1 <= x0 || y1 <= y0 {
-        return Err(Error::param(format!(
-            "--extent {x0},{y0},{x1},{y1}: must be four finite numbers XMIN,YMIN,XMAX,YMAX with XMIN < XMAX and YMIN < YMAX"
-        )));
+        return Err(Error::invalid(
+            "extent",
+            format!("{x0},{y0},{x1},{y1}"),
+            "must be four finite numbers XMIN,YMIN,XMAX,YMAX with XMIN < XMAX and YMIN < YMAX",
+        ));
     }
     Ok(())
 }
 
 impl Surface for AnalyticSurface {
-    fn elevation(&self, p: Position) -> std::result::Result<f64, Obstacle> {
+    fn elevation(&self, p: Xy) -> std::result::Result<f64, Obstacle> {
         if !self.contains(p) {
             return Err(Obstacle::Outside);
         }
@@ -291,7 +293,7 @@ impl Surface for AnalyticSurface {
         }
     }
 
-    fn gradient(&self, p: Position) -> std::result::Result<Vector, Obstacle> {
+    fn gradient(&self, p: Xy) -> std::result::Result<Vector, Obstacle> {
         if !self.contains(p) {
             return Err(Obstacle::Outside);
         }
@@ -303,15 +305,15 @@ impl Surface for AnalyticSurface {
         }
     }
 
-    fn displace(&self, p: Position, d: Vector) -> Position {
-        Position::new(p.x + d.east, p.y + d.north)
+    fn displace(&self, p: Xy, d: Vector) -> Xy {
+        Xy::new(p.x + d.east, p.y + d.north)
     }
 
-    fn distance(&self, a: Position, b: Position) -> f64 {
+    fn distance(&self, a: Xy, b: Xy) -> f64 {
         (b.x - a.x).hypot(b.y - a.y)
     }
 
-    fn lon_lat(&self, _p: Position) -> Option<LonLat> {
+    fn lon_lat(&self, _p: Xy) -> Option<LonLat> {
         None
     }
 }
@@ -326,7 +328,7 @@ mod tests {
     fn powers_of_negative_x_have_finite_derivatives() {
         // d/dx (x^4 - 3x^3 + 2) = 4x^3 - 9x^2, by hand at x = -1.5.
         let s = AnalyticSurface::parse("x^4 - 3*x^3 + 2", BOX).unwrap();
-        let g = s.exact_gradient(Position::new(-1.5, 0.3));
+        let g = s.exact_gradient(Xy::new(-1.5, 0.3));
         assert_eq!(g.east, 4.0 * (-1.5f64).powi(3) - 9.0 * 2.25);
         assert_eq!(g.north, 0.0);
     }
@@ -341,7 +343,7 @@ mod tests {
         let r2 = x * x + y * y;
         let fx = x.cos() * y.cos() + (-r2).exp() * (3.0 * x * x - 2.0 * x.powi(4));
         let fy = -x.sin() * y.sin() - 2.0 * y * x.powi(3) * (-r2).exp();
-        let g = s.exact_gradient(Position::new(x, y));
+        let g = s.exact_gradient(Xy::new(x, y));
         assert!((g.east - fx).abs() < 1e-12 && (g.north - fy).abs() < 1e-12);
     }
 
@@ -349,10 +351,10 @@ mod tests {
     fn scientific_notation_is_read_as_numbers() {
         // f = 1e4 x + 2.5E-3 y^2 + 3e+2: f_x = 10000, f_y = 0.005 y; f(1, 2) = 10300.01.
         let s = AnalyticSurface::parse("1e4*x + 2.5E-3*y^2 + 3e+2", BOX).unwrap();
-        let g = s.exact_gradient(Position::new(1.0, 2.0));
+        let g = s.exact_gradient(Xy::new(1.0, 2.0));
         assert!((g.east - 10_000.0).abs() < 1e-9, "{g:?}");
         assert!((g.north - 0.01).abs() < 1e-12, "{g:?}");
-        assert!((s.value(Position::new(1.0, 2.0)) - 10_300.01).abs() < 1e-9);
+        assert!((s.value(Xy::new(1.0, 2.0)) - 10_300.01).abs() < 1e-9);
         assert_eq!(plain_decimals("x*1e-3 + .5e1 - E"), "x*0.001 + 5 - E");
         assert_eq!(plain_decimals("exp(2e0*x) + x2e3"), "exp(2*x) + x2e3");
         // Not scientific notation: left for exmex to judge.

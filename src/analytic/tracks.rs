@@ -1,6 +1,5 @@
 //! Tracks on an analytic surface as JSON, and why they are not GeoJSON or GPX.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -36,22 +35,14 @@ pub fn tracks_json<S: Surface + ?Sized>(tracks: &[Track], surface: &S) -> String
     format!("{doc:#}\n")
 }
 
-/// Writes [`tracks_json`] to `path` atomically (a temporary file in the
-/// same directory, renamed into place).
+/// Writes [`tracks_json`] to `path` atomically, through
+/// [`crate::export::write_atomic`] (ordinary file permissions, synced).
 pub fn write_tracks_json<S: Surface + ?Sized>(
     path: &Path,
     tracks: &[Track],
     surface: &S,
 ) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(path, e))?;
-    tmp.write_all(tracks_json(tracks, surface).as_bytes())
-        .map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    crate::export::write_atomic(path, tracks_json(tracks, surface).as_bytes())
 }
 
 /// The error for asking to write analytic tracks as `format` ("GeoJSON",

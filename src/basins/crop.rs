@@ -2,16 +2,17 @@
 
 use crate::dem::{Dem, GeoTransform};
 use crate::error::{Error, Result};
+use crate::geo::Bounds;
 
-/// The part of `dem` whose sample centres lie inside `[west, south, east,
-/// north]` (CRS units: degrees on geographic grids), with its own
+/// The part of `dem` whose sample centres lie inside `bbox` (CRS units:
+/// degrees on geographic grids), with its own
 /// geotransform. Fails if the box is inverted or holds fewer than 2 x 2 samples.
-pub fn crop(dem: &Dem, bbox: [f64; 4]) -> Result<Dem> {
-    let [w, s, e, n] = bbox;
+pub fn crop(dem: &Dem, bbox: Bounds) -> Result<Dem> {
+    let [w, s, e, n] = bbox.to_array();
     if !(w < e && s < n) {
         return Err(Error::invalid(
             "bbox",
-            format!("{w},{s},{e},{n}"),
+            bbox,
             "west must be less than east and south less than north",
         ));
     }
@@ -29,11 +30,13 @@ pub fn crop(dem: &Dem, bbox: [f64; 4]) -> Result<Dem> {
         .floor()
         .min(rows - 1.0);
     if !(c1 - c0 >= 1.0 && r1 - r0 >= 1.0) {
-        let [bw, bs, be, bn] = dem.bounds();
         return Err(Error::invalid(
             "bbox",
-            format!("{w},{s},{e},{n}"),
-            format!("holds fewer than 2 x 2 samples of the grid, which covers {bw},{bs},{be},{bn}"),
+            bbox,
+            format!(
+                "holds fewer than 2 x 2 samples of the grid, which covers {}",
+                dem.bounds()
+            ),
         ));
     }
     let (r0, r1, c0, c1) = (r0 as usize, r1 as usize, c0 as usize, c1 as usize);

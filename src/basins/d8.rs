@@ -7,7 +7,7 @@ use super::field::GridField;
 use super::memo::{Lookup, Shortcut};
 use super::walk::{Attempt, WalkSettings};
 use crate::agents::StopReason;
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::Surface;
 
 /// What a run of D8 moves led to.
@@ -103,7 +103,7 @@ pub(super) fn d8_moves(
         if !d8_only && *step >= s.rules.max_steps {
             return done(at(cell), StopReason::MaxSteps, *step, false);
         }
-        let centre = Position::new(cell.1 as f64, cell.0 as f64);
+        let centre = Xy::new(cell.1 as f64, cell.0 as f64);
         let steep = field
             .gradient(centre)
             .is_ok_and(|g| s.params.alpha * g.norm() >= s.rules.tolerance_m);

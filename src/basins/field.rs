@@ -18,7 +18,8 @@ use std::borrow::Cow;
 
 use ndarray::Array2;
 
-use crate::dem::{LonLat, Position, SeaMask};
+use crate::dem::SeaMask;
+use crate::geo::{LonLat, Xy};
 use crate::terrain::{GradientGrid, Obstacle, RowMetrics, Surface, Vector};
 
 /// A DEM's heights and gradients as a surface in sample-index coordinates.
@@ -129,14 +130,14 @@ impl<'a> GridField<'a> {
 
     /// `true` when `p` lies within the sample centres (where heights interpolate).
     #[inline(always)]
-    pub fn is_inside(&self, p: Position) -> bool {
+    pub fn is_inside(&self, p: Xy) -> bool {
         p.y >= 0.0 && p.x >= 0.0 && p.y <= (self.rows - 1) as f64 && p.x <= (self.cols - 1) as f64
     }
 
     /// The row-major index of the top-left sample of the bilinear cell
     /// around `p`, and the weights (row, column).
     #[inline(always)]
-    fn cell(&self, p: Position) -> Result<(usize, f64, f64), Obstacle> {
+    fn cell(&self, p: Xy) -> Result<(usize, f64, f64), Obstacle> {
         if !self.is_inside(p) {
             return Err(Obstacle::Outside);
         }
@@ -183,7 +184,7 @@ fn bilinear([v00, v01, v10, v11]: [f32; 4], fr: f64, fc: f64) -> f64 {
 
 impl Surface for GridField<'_> {
     #[inline(always)]
-    fn elevation(&self, p: Position) -> Result<f64, Obstacle> {
+    fn elevation(&self, p: Xy) -> Result<f64, Obstacle> {
         let (i0, fr, fc) = self.cell(p)?;
         let z = bilinear(self.quad(&self.flat, i0), fr, fc);
         if z.is_nan() {
@@ -194,7 +195,7 @@ impl Surface for GridField<'_> {
     }
 
     #[inline(always)]
-    fn gradient(&self, p: Position) -> Result<Vector, Obstacle> {
+    fn gradient(&self, p: Xy) -> Result<Vector, Obstacle> {
         let (i0, fr, fc) = self.cell(p)?;
         let [a, b, c, d] = self.quad(&self.slopes, i0);
         let east = bilinear([a[0], b[0], c[0], d[0]], fr, fc);
@@ -207,22 +208,22 @@ impl Surface for GridField<'_> {
     }
 
     #[inline(always)]
-    fn displace(&self, p: Position, d: Vector) -> Position {
+    fn displace(&self, p: Xy, d: Vector) -> Xy {
         let (dx, dy) = self.spacing(p.y);
-        Position::new(p.x + d.east / dx, p.y - d.north / dy)
+        Xy::new(p.x + d.east / dx, p.y - d.north / dy)
     }
 
-    fn distance(&self, a: Position, b: Position) -> f64 {
+    fn distance(&self, a: Xy, b: Xy) -> f64 {
         let (dx, dy) = self.spacing((a.y + b.y) / 2.0);
         ((b.x - a.x) * dx).hypot((b.y - a.y) * dy)
     }
 
-    fn lon_lat(&self, _p: Position) -> Option<LonLat> {
+    fn lon_lat(&self, _p: Xy) -> Option<LonLat> {
         None
     }
 
     #[inline]
-    fn in_sea(&self, p: Position) -> bool {
+    fn in_sea(&self, p: Xy) -> bool {
         self.sea.is_some_and(|s| s.contains(p.y, p.x))
     }
 }
@@ -245,20 +246,14 @@ mod tests {
             north: Array2::from_elem((4, 5), -0.15),
         };
         let f = GridField::new(&heights, &gradient, &metrics);
-        let p = Position::new(1.25, 2.5);
+        let p = Xy::new(1.25, 2.5);
         let z = f.elevation(p).unwrap();
         assert!((z - (2.0 * 1.25 + 3.0 * 2.5)).abs() < 1e-6);
         let g = f.gradient(p).unwrap();
         assert!((g.east - 0.2).abs() < 1e-7 && (g.north + 0.15).abs() < 1e-7);
         let q = f.displace(p, Vector::new(5.0, 10.0));
         assert!((q.x - 1.75).abs() < 1e-12 && (q.y - 2.0).abs() < 1e-12);
-        assert_eq!(
-            f.elevation(Position::new(4.01, 0.0)),
-            Err(Obstacle::Outside)
-        );
-        assert_eq!(
-            f.gradient(Position::new(-0.01, 0.0)),
-            Err(Obstacle::Outside)
-        );
+        assert_eq!(f.elevation(Xy::new(4.01, 0.0)), Err(Obstacle::Outside));
+        assert_eq!(f.gradient(Xy::new(-0.01, 0.0)), Err(Obstacle::Outside));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::field::GridField;
 use super::walk::nearest_cell;
 use crate::agents::{Recorder, StopReason};
-use crate::dem::Position;
+use crate::geo::Xy;
 
 /// What the gd shortcut consults: each start's place in the height order
 /// and the endings computed so far.
@@ -82,7 +82,7 @@ impl Memo<'_> {
     fn take_over(
         &self,
         i: usize,
-        p: Position,
+        p: Xy,
         rows: usize,
         cols: usize,
         own: u32,
@@ -161,15 +161,15 @@ impl Recorder for MemoRecorder<'_, '_, '_> {
     /// the grid or reaching a void; the next gradient detects a void at
     /// the same position, so inside the grid the lookup is skipped.
     #[inline(always)]
-    fn needs_elevation(&self, next: Position) -> bool {
+    fn needs_elevation(&self, next: Xy) -> bool {
         !self.field.is_inside(next)
     }
 
     #[inline(always)]
-    fn record(&mut self, _position: Position, _elevation: f64) {}
+    fn record(&mut self, _position: Xy, _elevation: f64) {}
 
     #[inline(always)]
-    fn after_step(&mut self, x: Position) -> ControlFlow<Self::Handoff> {
+    fn after_step(&mut self, x: Xy) -> ControlFlow<Self::Handoff> {
         let Some(sc) = self.shortcut else {
             return ControlFlow::Continue(());
         };

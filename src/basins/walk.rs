@@ -94,7 +94,7 @@ use super::d8::d8_moves;
 use super::field::GridField;
 use super::memo::{unpack, Memo, MemoRecorder, Shortcut};
 use crate::agents::{Agent, AgentKind, AgentState, Halt, StepParams, Stop, StopReason, StopRules};
-use crate::dem::Position;
+use crate::geo::Xy;
 use crate::terrain::{Surface, Vector};
 
 /// Marks a cell where no walker started.
@@ -139,7 +139,7 @@ pub struct Walks {
 
 /// The cell nearest to fractional position `p`, clamped into the grid.
 #[inline]
-pub(super) fn nearest_cell(p: Position, rows: usize, cols: usize) -> (usize, usize) {
+pub(super) fn nearest_cell(p: Xy, rows: usize, cols: usize) -> (usize, usize) {
     // `as usize` truncates, which is `floor` for the non-negative values
     // left by `max` (and saturates; NaN becomes 0); no libm call.
     let r = ((p.y + 0.5).max(0.0) as usize).min(rows - 1);
@@ -149,7 +149,7 @@ pub(super) fn nearest_cell(p: Position, rows: usize, cols: usize) -> (usize, usi
 
 /// The void cell nearest to `p` within two cells (where a stencil that
 /// failed can reach), or the cell under `p` if none is found.
-fn nearest_void(heights: &Array2<f32>, p: Position) -> (usize, usize) {
+fn nearest_void(heights: &Array2<f32>, p: Xy) -> (usize, usize) {
     let (rows, cols) = heights.dim();
     let (r, c) = nearest_cell(p, rows, cols);
     let mut best: Option<((usize, usize), f64)> = None;
@@ -223,7 +223,7 @@ pub(super) fn walk_one(
     shortcut: Option<Shortcut<'_, '_>>,
 ) -> Attempt {
     let cols = field.cols();
-    let start = Position::new(c as f64, r as f64);
+    let start = Xy::new(c as f64, r as f64);
     let mut w = Walker {
         step: 0,
         moves: 0,
@@ -268,7 +268,7 @@ pub(super) fn walk_one(
         };
         match finish(field, heights, s, stop, shortcut, &mut w) {
             Ok(cell) => {
-                x = Position::new(cell.1 as f64, cell.0 as f64);
+                x = Xy::new(cell.1 as f64, cell.0 as f64);
                 recorder.here = cell;
             }
             Err(over) => return over,

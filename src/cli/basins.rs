@@ -10,11 +10,13 @@ use serde::Serialize;
 
 use super::common::{load_grid, print_json, DemArgs, Global, SeaArgs};
 use super::params::{self, ParamArgs};
+use super::surface::FormulaArgs;
 use downhill::agents::{AgentKind, StepParams, StopRules};
-use downhill::analytic::FormulaArgs;
 use downhill::basins::{self, export, geotiff, render, BasinOptions, BasinRun, WalkSettings};
 use downhill::dem::{Crs, Dem};
 use downhill::export::{significant, OutputDir};
+use downhill::geo::Bounds;
+
 use downhill::viewer;
 
 /// Arguments of `downhill basins`.
@@ -51,7 +53,7 @@ pub struct Args {
     stride: usize,
     /// Only this box, W,S,E,N in the grid's units (degrees on SRTM tiles).
     #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox, allow_hyphen_values = true)]
-    bbox: Option<[f64; 4]>,
+    bbox: Option<Bounds>,
     /// Fill depressions first (Priority-Flood), so basins become drainage basins.
     #[arg(long)]
     fill: bool,
@@ -104,16 +106,9 @@ fn parse_geojson_mb(s: &str) -> Result<f64, String> {
 }
 
 /// Parses `W,S,E,N`.
-fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|p| p.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| format!("'{s}' is not four numbers W,S,E,N"))?;
-    match v[..] {
-        [w, s_, e, n] if v.iter().all(|x| x.is_finite()) => Ok([w, s_, e, n]),
-        _ => Err(format!("'{s}' is not four numbers W,S,E,N")),
-    }
+fn parse_bbox(s: &str) -> Result<Bounds, String> {
+    let v = super::surface::numbers(s, 4, "four numbers W,S,E,N")?;
+    Ok(Bounds::new(v[0], v[1], v[2], v[3]))
 }
 
 impl Args {
@@ -393,7 +388,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         }
     }
     let surface = &run.surface;
-    let bounds = surface.bounds();
+    let bounds = surface.bounds().to_array();
     // The raster outputs and the vector outputs are encoded side by side.
     let (rasters, vectors) = rayon::join(
         || -> downhill::Result<(Vec<u8>, render::BasinsMap)> {

@@ -186,7 +186,7 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 /// sampled on `--resolution` x `--resolution` points.
 pub fn load_grid(
     dem: &DemArgs,
-    surface: &downhill::analytic::FormulaArgs,
+    surface: &super::surface::FormulaArgs,
     global: &Global,
 ) -> anyhow::Result<Dem> {
     match surface.analytic()? {

@@ -1,16 +1,15 @@
 //! `downhill demo`: the Mount Leinster story on the bundled tile.
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
-use super::common::{DemArgs, Global, SeaArgs};
-use super::drop::{self, ParamArgs, RunArgs};
-use downhill::agents::{
-    AgentKind, Endpoint, StopReason, Summary, DEFAULT_MAX_STEPS, DEFAULT_PATIENCE,
-    DEFAULT_TOLERANCE_M,
-};
-use downhill::analytic::SurfaceArgs;
+use clap::Parser;
+
+use super::common::Global;
+use super::drop;
+use downhill::agents::{AgentKind, Endpoint, StopReason, Summary};
 use downhill::export;
-use downhill::terrain::GradientScheme;
+use downhill::geo::{geodesy, LonLat};
 
 /// Arguments of `downhill demo`.
 #[derive(Debug, clap::Args)]
@@ -26,25 +25,81 @@ pub struct Args {
     no_html: bool,
 }
 
-/// The bundled tile: next to the sources when run from a checkout, else `./data`.
-fn bundled_tile() -> PathBuf {
-    let beside_sources = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/N52W007.hgt");
-    if beside_sources.exists() {
-        beside_sources
-    } else {
-        PathBuf::from("data/N52W007.hgt")
+/// The bundled tile, as a path relative to a checkout of downhill.
+const BUNDLED_TILE: &str = "data/N52W007.hgt";
+
+/// Where the bundled tile is looked for, in order: the working directory
+/// (`./data/...`), the checkout around the executable
+/// (`<exe dir>/../../data/...`, as `cargo build` lays out `target/<profile>/`)
+/// and beside the executable (`<exe dir>/data/...`).
+fn tile_candidates(cwd: &Path, exe: Option<&Path>) -> Vec<PathBuf> {
+    let mut places = vec![cwd.join(BUNDLED_TILE)];
+    if let Some(dir) = exe.and_then(Path::parent) {
+        places.push(dir.join("../..").join(BUNDLED_TILE));
+        places.push(dir.join(BUNDLED_TILE));
     }
+    places
+}
+
+/// The first of `candidates` that is a file, or an error saying where it looked.
+fn first_existing(candidates: &[PathBuf]) -> anyhow::Result<PathBuf> {
+    if let Some(found) = candidates.iter().find(|p| p.is_file()) {
+        return Ok(found.clone());
+    }
+    let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    anyhow::bail!(
+        "the demo's tile {BUNDLED_TILE} was not found (looked in {}); run the demo from a checkout of downhill, \
+         or pass a tile yourself: downhill drop N52W007.hgt --peak 'Mount Leinster'",
+        looked.join(", ")
+    )
+}
+
+/// The bundled tile, found relative to the working directory or the
+/// executable (never through a path compiled into the binary).
+fn bundled_tile() -> anyhow::Result<PathBuf> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let exe = std::env::current_exe().ok();
+    first_existing(&tile_candidates(&cwd, exe.as_deref()))
+}
+
+/// `drop` as a command of its own, to parse the demo's preset arguments.
+#[derive(Debug, clap::Parser)]
+#[command(name = "downhill drop")]
+struct DropCommand {
+    #[command(flatten)]
+    args: drop::Args,
+}
+
+/// The demo's run: `downhill drop TILE --peak 'Mount Leinster' --out DIR`
+/// (and `--force`, `--no-html` when given), every other option at drop's
+/// own default.
+fn preset(tile: &Path, args: &Args) -> anyhow::Result<drop::Args> {
+    let flag = |name: &str, value: &Path| {
+        let mut f = OsString::from(name);
+        f.push("=");
+        f.push(value);
+        f
+    };
+    let mut argv: Vec<OsString> = vec![
+        "drop".into(),
+        "--peak=Mount Leinster".into(),
+        flag("--out", &args.out),
+    ];
+    if args.force {
+        argv.push("--force".into());
+    }
+    if args.no_html {
+        argv.push("--no-html".into());
+    }
+    argv.push("--".into());
+    argv.push(tile.into());
+    Ok(DropCommand::try_parse_from(argv)?.args)
 }
 
 /// Compass direction (16 points) and ground distance in km from `a` to `b`.
 fn heading(a: &Endpoint, b: &Endpoint) -> (String, f64) {
-    use geographiclib_rs::{Geodesic, InverseGeodesic};
     let (
-        Endpoint::Geo {
-            lon: lon1,
-            lat: lat1,
-            ..
-        },
+        Endpoint::Geo { lon, lat, .. },
         Endpoint::Geo {
             lon: lon2,
             lat: lat2,
@@ -54,28 +109,8 @@ fn heading(a: &Endpoint, b: &Endpoint) -> (String, f64) {
     else {
         return (String::new(), f64::NAN);
     };
-    let (s12, azi1, _azi2, _a12): (f64, f64, f64, f64) =
-        Geodesic::wgs84().inverse(*lat1, *lon1, *lat2, *lon2);
-    const POINTS: [&str; 16] = [
-        "north",
-        "north-north-east",
-        "north-east",
-        "east-north-east",
-        "east",
-        "east-south-east",
-        "south-east",
-        "south-south-east",
-        "south",
-        "south-south-west",
-        "south-west",
-        "west-south-west",
-        "west",
-        "west-north-west",
-        "north-west",
-        "north-north-west",
-    ];
-    let i = ((azi1.rem_euclid(360.0) / 22.5).round() as usize) % 16;
-    (POINTS[i].to_string(), s12 / 1000.0)
+    let (metres, azimuth) = geodesy::inverse(LonLat::new(*lon, *lat), LonLat::new(*lon2, *lat2));
+    (geodesy::compass_point(azimuth).to_string(), metres / 1000.0)
 }
 
 fn sentence(s: &Summary) -> String {
@@ -100,40 +135,7 @@ fn sentence(s: &Summary) -> String {
 
 /// Runs `downhill demo`.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
-    let drop_args = drop::Args {
-        dem: DemArgs {
-            dems: vec![bundled_tile()],
-            origin: None,
-            fill_voids: false,
-            mosaic_anyway: false,
-            max_cells: None,
-        },
-        surface: SurfaceArgs::default(),
-        run: RunArgs {
-            at: None,
-            peak: Some("Mount Leinster".into()),
-            gazetteer: vec![],
-            snap: 250.0,
-            agent: AgentKind::CLASSIC.to_vec(),
-            params: ParamArgs {
-                alpha: None,
-                beta: None,
-                dt: None,
-                friction: None,
-                max_steps: DEFAULT_MAX_STEPS,
-                stop_below: None,
-                tolerance: DEFAULT_TOLERANCE_M,
-                patience: DEFAULT_PATIENCE,
-                gradient: GradientScheme::Central,
-            },
-            out: Some(args.out.clone()),
-            force: args.force,
-            json: false,
-            format: vec![],
-            no_html: args.no_html,
-        },
-        sea: SeaArgs::default(),
-    };
+    let drop_args = preset(&bundled_tile()?, args)?;
     let outcome = drop::execute(&drop_args, global)?;
     println!("downhill demo: a hill-walker and two rolling balls dropped on Mount Leinster (Blackstairs Mountains, Ireland)\n");
     if !global.quiet {
@@ -182,4 +184,56 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         println!("map.png is the still picture, tracks.geojson opens in QGIS, tracks.gpx in any GPS viewer.");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tile_is_looked_for_by_the_working_directory_then_the_executable() {
+        let cwd = Path::new("/work/here");
+        let exe = Path::new("/opt/downhill/target/release/downhill");
+        let places = tile_candidates(cwd, Some(exe));
+        assert_eq!(
+            places,
+            vec![
+                PathBuf::from("/work/here/data/N52W007.hgt"),
+                PathBuf::from("/opt/downhill/target/release/../../data/N52W007.hgt"),
+                PathBuf::from("/opt/downhill/target/release/data/N52W007.hgt"),
+            ]
+        );
+        assert_eq!(tile_candidates(cwd, None).len(), 1);
+    }
+
+    #[test]
+    fn the_first_existing_place_wins_and_a_miss_says_where_it_looked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.hgt"), dir.path().join("b.hgt"));
+        std::fs::write(&b, b"").unwrap();
+        assert_eq!(first_existing(&[a.clone(), b.clone()]).unwrap(), b);
+        let e = first_existing(std::slice::from_ref(&a))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&a.display().to_string()), "{e}");
+        assert!(e.contains("downhill drop"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn the_preset_is_drops_defaults_with_the_peak_and_the_directory() {
+        let args = Args {
+            out: PathBuf::from("-odd dir"),
+            force: true,
+            no_html: false,
+        };
+        let d = preset(Path::new("-tile.hgt"), &args).unwrap();
+        assert_eq!(d.dem.dems, vec![PathBuf::from("-tile.hgt")]);
+        assert_eq!(d.run.peak.as_deref(), Some("Mount Leinster"));
+        assert_eq!(d.run.out, Some(PathBuf::from("-odd dir")));
+        assert!(d.run.force && !d.run.no_html && !d.run.json);
+        assert_eq!(d.run.agent, AgentKind::CLASSIC.to_vec());
+        assert_eq!(d.run.snap, 250.0);
+        assert!(d.run.at.is_none() && d.surface.surface.is_none());
+    }
 }

@@ -9,10 +9,12 @@ use serde_json::{json, Value};
 use super::common::{parse_lat_lon, print_json, DemArgs, Global, SeaArgs};
 use super::params;
 pub use super::params::ParamArgs;
+use super::surface::SurfaceArgs;
 use downhill::agents::{Agent, AgentKind, StopReason, StopRules, Summary, Track};
-use downhill::analytic::{AnalyticSurface, SurfaceArgs};
-use downhill::dem::{Dem, LonLat, Position};
+use downhill::analytic::AnalyticSurface;
+use downhill::dem::Dem;
 use downhill::export::{self, OutputDir};
+use downhill::geo::{LonLat, Xy};
 use downhill::peaks::{self, Gazetteer, DEFAULT_MIN_PROMINENCE_M};
 use downhill::render::{self, Extent, MapOptions};
 use downhill::terrain::{Surface, Terrain, Vector};
@@ -88,8 +90,8 @@ pub struct RunArgs {
 /// The start of a run: where, and how it was chosen.
 #[derive(Debug, Clone)]
 pub struct Start {
-    /// Position in the grid's coordinates.
-    pub position: Position,
+    /// Position in the grid's own plane (CRS units).
+    pub position: Xy,
     /// A name for the start (peak name, or the coordinates).
     pub label: String,
     /// For a peak: its record, and how far snapping moved the start (metres).
@@ -99,10 +101,10 @@ pub struct Start {
 }
 
 /// The grid position of a WGS84 point, refused when it lies outside the grid.
-fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Position> {
+fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Xy> {
     let position = dem.position_of(ll)?;
     let Some(position) = dem.clamp_inside(position) else {
-        let [w, s, e, n] = dem.bounds();
+        let [w, s, e, n] = dem.bounds().to_array();
         anyhow::bail!(
             "{what} {ll} lies outside the elevation data (bounds: west {w:.4}, south {s:.4}, east {e:.4}, north {n:.4}); \
              give a start inside them or load the tile that covers it"
@@ -284,11 +286,11 @@ impl TrackFormat {
 fn descend_all<S: Surface + ?Sized>(
     agents: &[Agent],
     surface: &S,
-    starts: &[Position],
+    starts: &[Xy],
     v0: Vector,
     rules: &StopRules,
 ) -> downhill::Result<Vec<Track>> {
-    let jobs: Vec<(Position, &Agent)> = starts
+    let jobs: Vec<(Xy, &Agent)> = starts
         .iter()
         .flat_map(|&p| agents.iter().map(move |a| (p, a)))
         .collect();
@@ -345,7 +347,7 @@ fn map_files(
     Ok(render::georeferenced_png(
         MAP_FILES[0],
         &image,
-        map.bounds_xy,
+        map.bounds_xy.to_array(),
         &terrain.dem().crs,
     )?)
 }

@@ -28,6 +28,8 @@ pub fn flag_for(parameter: &str) -> Option<&'static str> {
         "sea_level_m" => "--sea-level",
         "origin" => "--origin",
         "start" => "--at",
+        "min_prominence_m" => "--min-prominence",
+        "extent" => "--extent",
         _ => return None,
     })
 }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use image::DynamicImage;
 
 use super::common::{load_grid, DemArgs, Global, SeaArgs};
-use downhill::analytic::FormulaArgs;
+use super::surface::FormulaArgs;
 use downhill::export::georaster::{self, Pixels, Raster};
 use downhill::export::OutputDir;
 use downhill::render::{self, HeightRange, ShadeMode, ShadeOptions};
@@ -157,7 +157,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     } else {
         image
     };
-    for (file, bytes) in render::georeferenced_png(&name, &image, dem.bounds(), &dem.crs)
+    for (file, bytes) in render::georeferenced_png(&name, &image, dem.bounds().to_array(), &dem.crs)
         .with_context(|| format!("cannot write {}", args.output.display()))?
     {
         out.write(&file, &bytes)?;

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::common::{print_json, DemArgs, Global, SeaArgs};
 use downhill::dem::{Crs, Dem, InputInfo};
+use downhill::geo::Bounds;
 
 /// Arguments of `downhill info`.
 #[derive(Debug, clap::Args)]
@@ -26,8 +27,8 @@ pub struct Args {
 struct Report {
     width: usize,
     height: usize,
-    /// [west, south, east, north] in CRS units, cell edges included.
-    bounds: [f64; 4],
+    /// Outer edges in CRS units, cell edges included (`[west, south, east, north]` in JSON).
+    bounds: Bounds,
     /// Cell size in metres (east-west, north-south) at the centre row.
     cell_size_m: [f64; 2],
     min: f64,
@@ -73,7 +74,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     if args.json {
         return print_json(&r);
     }
-    let [w, s, e, n] = r.bounds;
+    let [w, s, e, n] = r.bounds.to_array();
     println!(
         "size        {} x {} samples (width x height)",
         r.width, r.height

@@ -15,6 +15,7 @@ mod info;
 mod lab;
 mod params;
 mod peaks;
+mod surface;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

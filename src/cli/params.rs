@@ -16,6 +16,31 @@ pub fn agent_kind() -> impl clap::builder::TypedValueParser<Value = AgentKind> {
     .try_map(|name| AgentKind::from_name(&name).ok_or(format!("unknown agent {name}")))
 }
 
+/// `--gradient`'s values: the command line's spelling of
+/// [`GradientScheme`], which knows nothing of clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Stencil {
+    /// Central differences of the four edge neighbours (second-order accurate).
+    Central,
+    /// Horn's 3 x 3 weighted stencil (smoother; what GIS slope tools use).
+    Horn,
+}
+
+impl From<Stencil> for GradientScheme {
+    fn from(s: Stencil) -> Self {
+        match s {
+            Stencil::Central => GradientScheme::Central,
+            Stencil::Horn => GradientScheme::Horn,
+        }
+    }
+}
+
+/// Parses `--gradient` into a [`GradientScheme`] (help lists [`Stencil`]'s values).
+fn gradient_parser() -> impl clap::builder::TypedValueParser<Value = GradientScheme> {
+    use clap::builder::TypedValueParser;
+    clap::builder::EnumValueParser::<Stencil>::new().map(GradientScheme::from)
+}
+
 /// Update and stop parameters of the agents.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ParamArgs {
@@ -46,7 +71,7 @@ pub struct ParamArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PATIENCE)]
     pub patience: usize,
     /// Finite-difference stencil for the gradient.
-    #[arg(long, value_enum, default_value_t = GradientScheme::Central)]
+    #[arg(long, default_value = "central", value_parser = gradient_parser())]
     pub gradient: GradientScheme,
 }
 

@@ -9,6 +9,8 @@
 
 use serde::Serialize;
 
+use crate::geo::{Bounds, Cell, Xy};
+
 /// The coordinate reference system of a grid's `x` and `y`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -91,15 +93,31 @@ impl GeoTransform {
         )
     }
 
-    /// Outer bounds `[west, south, east, north]` of a `rows` x `cols` grid,
-    /// cell edges included (as `gdalinfo` reports them).
-    pub fn bounds(&self, rows: usize, cols: usize) -> [f64; 4] {
-        [
+    /// The centre of `cell`, in CRS units.
+    pub fn cell_centre(&self, cell: Cell) -> Xy {
+        let (x, y) = self.sample_to_xy(cell.row as f64, cell.col as f64);
+        Xy::new(x, y)
+    }
+
+    /// The cell of a `rows` x `cols` grid whose sample centre is nearest to
+    /// `p` (CRS units), `None` when `p` is not finite or lies outside the
+    /// grid's outer edges.
+    pub fn cell_containing(&self, p: Xy, rows: usize, cols: usize) -> Option<Cell> {
+        let (r, c) = self.xy_to_sample(p.x, p.y);
+        let (r, c) = ((r + 0.5).floor(), (c + 0.5).floor());
+        let inside = |v: f64, n: usize| v >= 0.0 && v < n as f64;
+        (inside(r, rows) && inside(c, cols)).then(|| Cell::new(r as usize, c as usize))
+    }
+
+    /// Outer bounds of a `rows` x `cols` grid, cell edges included (as
+    /// `gdalinfo` reports them), in CRS units.
+    pub fn bounds(&self, rows: usize, cols: usize) -> Bounds {
+        Bounds::new(
             self.origin_x,
             self.origin_y - rows as f64 * self.cell_y,
             self.origin_x + cols as f64 * self.cell_x,
             self.origin_y,
-        ]
+        )
     }
 
     /// Checks that a `rows` x `cols` grid placed by this transform lies on
@@ -131,7 +149,7 @@ impl GeoTransform {
                 self.cell_x, self.cell_y, self.origin_x, self.origin_y
             ));
         }
-        let [west, south, east, north] = self.bounds(rows, cols);
+        let [west, south, east, north] = self.bounds(rows, cols).to_array();
         if ![west, south, east, north].iter().all(|v| v.is_finite()) {
             return Err(format!(
                 "its georeferencing places {rows} x {cols} cells of {} x {} beyond any finite coordinate",
@@ -186,56 +204,68 @@ impl GeoTransform {
     }
 }
 
-/// A position in a grid's own coordinates: longitude/latitude in degrees on a
-/// geographic grid, easting/northing in metres on a projected one, plain
-/// `x`/`y` on an analytic surface.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Position {
-    /// Longitude (degrees) or easting (metres).
-    pub x: f64,
-    /// Latitude (degrees) or northing (metres).
-    pub y: f64,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Position {
-    /// A position from its two coordinates.
-    pub fn new(x: f64, y: f64) -> Self {
-        Position { x, y }
+    /// An SRTM3 tile's geotransform: samples on whole degrees every 3",
+    /// 1201 x 1201, the first sample at the north-west corner.
+    fn srtm3(lon0: f64, lat0: f64) -> GeoTransform {
+        let d = 1.0 / 1200.0;
+        GeoTransform::from_first_sample(lon0, lat0 + 1.0, d, d)
     }
 
-    /// `true` when both coordinates are finite numbers.
-    pub fn is_finite(&self) -> bool {
-        self.x.is_finite() && self.y.is_finite()
+    #[test]
+    fn cell_centres_of_an_srtm3_tile_by_hand() {
+        let t = srtm3(-7.0, 52.0);
+        // Sample (0, 0) is the tile's north-west corner, N53 W7.
+        let c = t.cell_centre(Cell::new(0, 0));
+        assert!((c.x + 7.0).abs() < 1e-12 && (c.y - 53.0).abs() < 1e-12);
+        // Sample (600, 600) is the middle, N52.5 W6.5.
+        let c = t.cell_centre(Cell::new(600, 600));
+        assert!((c.x + 6.5).abs() < 1e-12 && (c.y - 52.5).abs() < 1e-12);
+        // Sample (1200, 1200) is the south-east corner, N52 W6.
+        let c = t.cell_centre(Cell::new(1200, 1200));
+        assert!((c.x + 6.0).abs() < 1e-12 && (c.y - 52.0).abs() < 1e-12);
+        // Row 417, column 266: 417 * 3" south of 53°, 266 * 3" east of -7°.
+        let c = t.cell_centre(Cell::new(417, 266));
+        assert!((c.x - (-7.0 + 266.0 * 3.0 / 3600.0)).abs() < 1e-12);
+        assert!((c.y - (53.0 - 417.0 * 3.0 / 3600.0)).abs() < 1e-12);
     }
-}
 
-/// A WGS84 longitude/latitude pair in degrees.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct LonLat {
-    /// Longitude, degrees east.
-    pub lon: f64,
-    /// Latitude, degrees north.
-    pub lat: f64,
-}
-
-impl LonLat {
-    /// A point from longitude and latitude in degrees.
-    pub fn new(lon: f64, lat: f64) -> Self {
-        LonLat { lon, lat }
+    #[test]
+    fn the_cell_containing_a_point_is_the_nearest_sample() {
+        let t = srtm3(-7.0, 52.0);
+        let d = 1.0 / 1200.0;
+        let cell = t.cell_containing(Xy::new(-6.5 + 0.4 * d, 52.5 - 0.4 * d), 1201, 1201);
+        assert_eq!(cell, Some(Cell::new(600, 600)));
+        let cell = t.cell_containing(Xy::new(-6.5 + 0.6 * d, 52.5 - 0.6 * d), 1201, 1201);
+        assert_eq!(cell, Some(Cell::new(601, 601)));
+        // Within the outer edge (half a cell beyond the corner sample), and beyond it.
+        assert_eq!(
+            t.cell_containing(Xy::new(-7.0 - 0.4 * d, 53.0 + 0.4 * d), 1201, 1201),
+            Some(Cell::new(0, 0))
+        );
+        assert_eq!(
+            t.cell_containing(Xy::new(-7.0 - 0.6 * d, 52.5), 1201, 1201),
+            None
+        );
+        assert_eq!(t.cell_containing(Xy::new(f64::NAN, 52.5), 1201, 1201), None);
+        for cell in [Cell::new(0, 0), Cell::new(17, 1133), Cell::new(1200, 1200)] {
+            assert_eq!(
+                t.cell_containing(t.cell_centre(cell), 1201, 1201),
+                Some(cell)
+            );
+        }
     }
-}
 
-impl std::fmt::Display for LonLat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ns = if self.lat >= 0.0 { 'N' } else { 'S' };
-        let ew = if self.lon >= 0.0 { 'E' } else { 'W' };
-        write!(
-            f,
-            "{:.5}°{} {:.5}°{}",
-            self.lat.abs(),
-            ns,
-            self.lon.abs(),
-            ew
-        )
+    #[test]
+    fn outer_bounds_stick_out_half_a_cell() {
+        let h = 0.5 / 1200.0;
+        let b = srtm3(-7.0, 52.0).bounds(1201, 1201);
+        let want = [-7.0 - h, 52.0 - h, -6.0 + h, 53.0 + h];
+        for (a, w) in b.to_array().iter().zip(want) {
+            assert!((a - w).abs() < 1e-12, "{b:?}");
+        }
     }
 }

@@ -4,7 +4,8 @@ use ndarray::Array2;
 use serde::Serialize;
 use std::path::PathBuf;
 
-use super::{Crs, GeoTransform, LonLat, Position, Projection};
+use super::{Crs, GeoTransform, Projection};
+use crate::geo::{Bounds, LonLat, Xy};
 
 /// Where a grid (or one tile of a mosaic) came from.
 #[derive(Debug, Clone, Serialize)]
@@ -58,8 +59,8 @@ impl Dem {
         self.heights.ncols()
     }
 
-    /// Outer bounds `[west, south, east, north]` in CRS units, cell edges included.
-    pub fn bounds(&self) -> [f64; 4] {
+    /// Outer bounds in CRS units, cell edges included.
+    pub fn bounds(&self) -> Bounds {
         self.transform.bounds(self.rows(), self.cols())
     }
 
@@ -72,16 +73,16 @@ impl Dem {
         (!h.is_nan()).then_some(h)
     }
 
-    /// Position of the centre of sample (`row`, `col`) (fractional allowed).
-    pub fn sample_position(&self, row: f64, col: f64) -> Position {
+    /// The point (grid CRS units) at the centre of sample (`row`, `col`), fractional indices allowed.
+    pub fn sample_position(&self, row: f64, col: f64) -> Xy {
         let (x, y) = self.transform.sample_to_xy(row, col);
-        Position::new(x, y)
+        Xy::new(x, y)
     }
 
     /// The position in this grid's coordinates of a WGS84 point: the point
     /// itself on a geographic grid, its projection on a projected one.
     /// Whether the grid covers it is for the caller to check ([`Dem::covers`]).
-    pub fn position_of(&self, ll: LonLat) -> crate::Result<Position> {
+    pub fn position_of(&self, ll: LonLat) -> crate::Result<Xy> {
         let projection = Projection::for_crs(&self.crs)?;
         let (x, y) = projection.from_wgs84(ll.lon, ll.lat).ok_or_else(|| {
             crate::Error::param(format!(
@@ -89,11 +90,11 @@ impl Dem {
                 self.crs.label()
             ))
         })?;
-        Ok(Position::new(x, y))
+        Ok(Xy::new(x, y))
     }
 
     /// Fractional sample indices `(row, col)` of a position.
-    pub fn sample_index(&self, p: Position) -> (f64, f64) {
+    pub fn sample_index(&self, p: Xy) -> (f64, f64) {
         self.transform.xy_to_sample(p.x, p.y)
     }
 
@@ -101,14 +102,14 @@ impl Dem {
     /// heights can be interpolated, edges included, with a tolerance of
     /// [`EDGE_TOLERANCE_CELLS`] (a corner sample given in degrees may come
     /// out a hair outside after rounding).
-    pub fn covers(&self, p: Position) -> bool {
+    pub fn covers(&self, p: Xy) -> bool {
         self.clamp_inside(p).is_some()
     }
 
     /// `p` moved onto the extent of the sample centres when it lies at most
     /// [`EDGE_TOLERANCE_CELLS`] outside (and unchanged inside); `None`
     /// when it lies farther out or is not finite.
-    pub fn clamp_inside(&self, p: Position) -> Option<Position> {
+    pub fn clamp_inside(&self, p: Xy) -> Option<Xy> {
         if !p.is_finite() || self.rows() == 0 || self.cols() == 0 {
             return None;
         }
@@ -134,7 +135,7 @@ impl Dem {
         let (x, y) = self
             .transform
             .sample_to_xy(inward(r, last_r), inward(c, last_c));
-        Some(Position::new(x, y))
+        Some(Xy::new(x, y))
     }
 
     /// Minimum, maximum and void count, in one pass.
@@ -165,15 +166,15 @@ impl Dem {
     /// Ground size of one cell `(east-west, north-south)` in metres at row `row`.
     ///
     /// On a geographic grid the east-west size shrinks with the cosine of the
-    /// row's latitude (WGS84 radii of curvature, see [`crate::terrain::earth`]);
+    /// row's latitude (WGS84 radii of curvature, see [`crate::geo::geodesy`]);
     /// on a projected grid both are the grid's own metres.
     pub fn cell_size_m(&self, row: f64) -> (f64, f64) {
         let t = &self.transform;
         if self.crs.is_geographic() {
             let (_, lat) = t.sample_to_xy(row, 0.0);
             (
-                t.cell_x * crate::terrain::earth::metres_per_degree_lon(lat),
-                t.cell_y * crate::terrain::earth::metres_per_degree_lat(lat),
+                t.cell_x * crate::geo::geodesy::metres_per_degree_lon(lat),
+                t.cell_y * crate::geo::geodesy::metres_per_degree_lat(lat),
             )
         } else {
             (t.cell_x, t.cell_y)

@@ -30,7 +30,7 @@ pub mod projection;
 pub mod sea;
 mod voids;
 
-pub use georef::{Crs, GeoTransform, LonLat, Position, MAX_PROJECTED_M};
+pub use georef::{Crs, GeoTransform, MAX_PROJECTED_M};
 pub use grid::{Dem, DemStats, InputInfo, EDGE_TOLERANCE_CELLS};
 pub use load::{expand_inputs, load, open, open_all, LoadOptions, Loaded};
 pub use projection::Projection;

@@ -20,6 +20,7 @@
 //! the tiles are then read and copied in one at a time, so the peak is the
 //! mosaic plus one decoded tile (a 3 x 3 SRTM1 mosaic: 467 MB + 78 MB).
 
+use crate::geo::Bounds;
 use std::path::{Path, PathBuf};
 
 use ndarray::{s, Array2};
@@ -70,19 +71,19 @@ pub(super) fn assemble(paths: &[PathBuf], options: &LoadOptions) -> Result<(Dem,
     });
     let first = &tiles[0].1;
     let (cell_x, cell_y) = (first.transform.cell_x, first.transform.cell_y);
-    let bounds: Vec<[f64; 4]> = tiles
+    let bounds: Vec<Bounds> = tiles
         .iter()
         .map(|(_, p)| p.transform.bounds(p.rows, p.cols))
         .collect();
-    let west = bounds.iter().map(|b| b[0]).fold(f64::INFINITY, f64::min);
-    let south = bounds.iter().map(|b| b[1]).fold(f64::INFINITY, f64::min);
+    let west = bounds.iter().map(|b| b.west).fold(f64::INFINITY, f64::min);
+    let south = bounds.iter().map(|b| b.south).fold(f64::INFINITY, f64::min);
     let east = bounds
         .iter()
-        .map(|b| b[2])
+        .map(|b| b.east)
         .fold(f64::NEG_INFINITY, f64::max);
     let north = bounds
         .iter()
-        .map(|b| b[3])
+        .map(|b| b.north)
         .fold(f64::NEG_INFINITY, f64::max);
     let (cols_f, rows_f) = (
         ((east - west) / cell_x).round(),
@@ -153,7 +154,7 @@ pub(super) fn assemble(paths: &[PathBuf], options: &LoadOptions) -> Result<(Dem,
         if disagree > 0 {
             let others: Vec<String> = placed
                 .iter()
-                .filter(|&&j| overlaps(&bounds[j], &bounds[i]))
+                .filter(|&&j| bounds[j].intersection(&bounds[i]).is_some())
                 .map(|&j| file_name(&tiles[j].0))
                 .collect();
             notes.push(format!(
@@ -185,11 +186,6 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
-}
-
-/// `true` when two `[west, south, east, north]` rectangles share more than a point.
-fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
-    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }
 
 /// Same CRS and cell size for every tile, or an error naming the odd one out.
@@ -233,10 +229,9 @@ fn check_compatible(tiles: &[(PathBuf, Probe)]) -> Result<()> {
 }
 
 /// The groups of tiles that touch or overlap each other (directly or
-/// through other tiles), as indices into `bounds` ([west, south, east,
-/// north] each, outer cell edges); tiles closer than `tolerance` count as
+/// through other tiles), as indices into `bounds` (outer cell edges); tiles closer than `tolerance` count as
 /// touching. Groups are ordered by their first tile.
-pub fn touching_groups(bounds: &[[f64; 4]], tolerance: f64) -> Vec<Vec<usize>> {
+pub fn touching_groups(bounds: &[Bounds], tolerance: f64) -> Vec<Vec<usize>> {
     let n = bounds.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -249,10 +244,10 @@ pub fn touching_groups(bounds: &[[f64; 4]], tolerance: f64) -> Vec<Vec<usize>> {
     for i in 0..n {
         for j in i + 1..n {
             let (a, b) = (bounds[i], bounds[j]);
-            let touch = a[0] <= b[2] + tolerance
-                && b[0] <= a[2] + tolerance
-                && a[1] <= b[3] + tolerance
-                && b[1] <= a[3] + tolerance;
+            let touch = a.west <= b.east + tolerance
+                && b.west <= a.east + tolerance
+                && a.south <= b.north + tolerance
+                && b.south <= a.north + tolerance;
             if touch {
                 let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
                 parent[ri.max(rj)] = ri.min(rj);
@@ -274,7 +269,7 @@ pub fn touching_groups(bounds: &[[f64; 4]], tolerance: f64) -> Vec<Vec<usize>> {
 
 /// Refuses tiles that form more than one group of touching tiles.
 fn refuse_separate_groups(tiles: &[(PathBuf, Probe)]) -> Result<()> {
-    let bounds: Vec<[f64; 4]> = tiles
+    let bounds: Vec<Bounds> = tiles
         .iter()
         .map(|(_, p)| p.transform.bounds(p.rows, p.cols))
         .collect();
@@ -297,19 +292,19 @@ fn refuse_separate_groups(tiles: &[(PathBuf, Probe)]) -> Result<()> {
                 .collect();
             let w = g
                 .iter()
-                .map(|&i| bounds[i][0])
+                .map(|&i| bounds[i].west)
                 .fold(f64::INFINITY, f64::min);
             let s = g
                 .iter()
-                .map(|&i| bounds[i][1])
+                .map(|&i| bounds[i].south)
                 .fold(f64::INFINITY, f64::min);
             let e = g
                 .iter()
-                .map(|&i| bounds[i][2])
+                .map(|&i| bounds[i].east)
                 .fold(f64::NEG_INFINITY, f64::max);
             let n = g
                 .iter()
-                .map(|&i| bounds[i][3])
+                .map(|&i| bounds[i].north)
                 .fold(f64::NEG_INFINITY, f64::max);
             format!(
                 "[{}] (west {w:.2}, south {s:.2}, east {e:.2}, north {n:.2})",
@@ -329,20 +324,24 @@ fn refuse_separate_groups(tiles: &[(PathBuf, Probe)]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::touching_groups;
+    use crate::geo::Bounds;
 
     #[test]
     fn tiles_group_by_touching() {
         // Two neighbours sharing an edge column, one touching them only at a
         // corner, and one far away.
         let b = [
-            [0.0, 0.0, 1.0, 1.0],
-            [1.0, 0.0, 2.0, 1.0],
-            [2.0, 1.0, 3.0, 2.0],
-            [10.0, 10.0, 11.0, 11.0],
+            Bounds::new(0.0, 0.0, 1.0, 1.0),
+            Bounds::new(1.0, 0.0, 2.0, 1.0),
+            Bounds::new(2.0, 1.0, 3.0, 2.0),
+            Bounds::new(10.0, 10.0, 11.0, 11.0),
         ];
         assert_eq!(touching_groups(&b, 1e-3), vec![vec![0, 1, 2], vec![3]]);
         // A gap of 0.5 is not touching, a gap within tolerance is.
-        let b = [[0.0, 0.0, 1.0, 1.0], [1.5, 0.0, 2.5, 1.0]];
+        let b = [
+            Bounds::new(0.0, 0.0, 1.0, 1.0),
+            Bounds::new(1.5, 0.0, 2.5, 1.0),
+        ];
         assert_eq!(touching_groups(&b, 0.1).len(), 2);
         assert_eq!(touching_groups(&b, 0.6).len(), 1);
     }

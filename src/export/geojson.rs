@@ -1,5 +1,6 @@
 //! Tracks as GeoJSON (RFC 7946), styled for map viewers.
 
+use crate::geo::Rgb;
 use geojson::{Feature, FeatureCollection, Geometry, JsonObject, JsonValue};
 
 use super::coordinates::{geo_points, GeoPoint};
@@ -11,7 +12,7 @@ use crate::terrain::Surface;
 pub const STROKE_WIDTH_PX: f64 = 3.0;
 
 /// Colour of the start marker (simplestyle `marker-color`, `#rrggbb`).
-pub const START_MARKER_COLOUR: &str = "#2ca02c";
+pub const START_MARKER_COLOUR: Rgb = Rgb::new(0x2c, 0xa0, 0x2c);
 
 /// The tracks as an RFC 7946 GeoJSON FeatureCollection.
 ///
@@ -69,7 +70,7 @@ fn line_feature(track: &Track, surface: &dyn Surface, points: &[GeoPoint]) -> Re
         JsonValue::Object(map) => map,
         _ => JsonObject::new(),
     };
-    properties.insert("stroke".into(), track.agent.colour().into());
+    properties.insert("stroke".into(), track.agent.colour().hex().into());
     properties.insert("stroke-width".into(), STROKE_WIDTH_PX.into());
     properties.insert("title".into(), track.agent.title().into());
     Ok(Feature {
@@ -83,7 +84,7 @@ fn line_feature(track: &Track, surface: &dyn Surface, points: &[GeoPoint]) -> Re
 fn start_feature(p: &GeoPoint, title: &str) -> Feature {
     let mut properties = JsonObject::new();
     properties.insert("title".into(), title.into());
-    properties.insert("marker-color".into(), START_MARKER_COLOUR.into());
+    properties.insert("marker-color".into(), START_MARKER_COLOUR.hex().into());
     properties.insert("elevation".into(), p.elevation.into());
     Feature {
         geometry: Some(Geometry::new_point([p.lon, p.lat, p.elevation])),

@@ -21,7 +21,8 @@
 //! ```no_run
 //! use std::time::SystemTime;
 //! use downhill::agents::{Agent, AgentKind, StopRules};
-//! use downhill::dem::{self, Position};
+//! use downhill::dem;
+//! use downhill::geo::Xy;
 //! use downhill::export::{tracks_geojson, tracks_gpx, OutputDir};
 //! use downhill::terrain::{GradientScheme, Terrain, Vector};
 //! # fn main() -> downhill::Result<()> {
@@ -29,7 +30,7 @@
 //! out.check_writable(&["tracks.geojson", "tracks.gpx"])?;
 //! let grid = dem::open("data/N52W007.hgt".as_ref(), &Default::default())?;
 //! let terrain = Terrain::new(grid, GradientScheme::Central)?;
-//! let start = Position::new(-6.78, 52.6177);
+//! let start = Xy::new(-6.78, 52.6177);
 //! let mut tracks = Vec::new();
 //! for kind in AgentKind::ALL {
 //!     tracks.push(Agent::new(kind).descend(&terrain, start, Vector::ZERO, &StopRules::default())?);

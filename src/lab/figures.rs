@@ -1,23 +1,30 @@
 //! The lab's figures, one PNG per experiment, axes and legends labelled.
 
+use crate::geo::Rgb;
 use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::contour;
-use super::png::{hex, ramp, render_png as write_png, DrawResult, FONT};
+use super::png::{plot_colour, ramp, render_png as write_png, DrawResult, FONT};
 use super::{least_squares, leinster, quartic, saddle};
 use crate::agents::{AgentKind, Track};
 use crate::analytic::AnalyticSurface;
-use crate::dem::Position;
 use crate::error::Result;
+use crate::geo::Xy;
 use crate::terrain::Surface;
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
 /// Distinct colours for the starts of one figure (matplotlib's tab10).
-const PALETTE: [&str; 5] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"];
+const PALETTE: [Rgb; 5] = [
+    Rgb::new(0x1f, 0x77, 0xb4),
+    Rgb::new(0xff, 0x7f, 0x0e),
+    Rgb::new(0x2c, 0xa0, 0x2c),
+    Rgb::new(0xd6, 0x27, 0x28),
+    Rgb::new(0x94, 0x67, 0xbd),
+];
 
 const TITLE: u32 = 26;
 const LABEL: u32 = 18;
@@ -62,12 +69,12 @@ pub fn least_squares(path: &Path, outcome: &least_squares::Outcome) -> Result<Ve
         let series = [
             (
                 &outcome.gradient_descent,
-                hex(AgentKind::Gd.colour()),
+                plot_colour(AgentKind::Gd.colour()),
                 "gradient descent".to_string(),
             ),
             (
                 &outcome.heavy_ball,
-                hex(AgentKind::Momentum.colour()),
+                plot_colour(AgentKind::Momentum.colour()),
                 format!("heavy ball, β = {}", least_squares::BETA),
             ),
         ];
@@ -105,7 +112,7 @@ pub fn quartic(path: &Path, surface: &AnalyticSurface, track: &Track) -> Result<
 }
 
 fn quartic_curve(area: &Area<'_>, surface: &AnalyticSurface, track: &Track) -> DrawResult {
-    let f = |x: f64| surface.value(Position::new(x, 0.0));
+    let f = |x: f64| surface.value(Xy::new(x, 0.0));
     let (x0, x1) = (-1.0, 3.0);
     let mut chart = ChartBuilder::on(area)
         .caption("f(x) = x⁴ - 3x³ + 2: the ball's path", (FONT, TITLE))
@@ -131,7 +138,7 @@ fn quartic_curve(area: &Area<'_>, surface: &AnalyticSurface, track: &Track) -> D
         ))?
         .label("f(x)")
         .legend(legend_line(grey));
-    let c = hex(AgentKind::Momentum.colour());
+    let c = plot_colour(AgentKind::Momentum.colour());
     let pts: Vec<(f64, f64)> = track
         .points
         .iter()
@@ -195,7 +202,7 @@ fn quartic_iterations(area: &Area<'_>, track: &Track) -> DrawResult {
         ))?
         .label("minimum x = 9/4")
         .legend(legend_line(red));
-    let c = hex(AgentKind::Momentum.colour());
+    let c = plot_colour(AgentKind::Momentum.colour());
     chart
         .draw_series(LineSeries::new(
             xs.iter().copied().enumerate(),
@@ -285,11 +292,7 @@ fn saddle_panel(
         .collect();
     let z: Vec<Vec<f64>> = ys
         .iter()
-        .map(|&y| {
-            xs.iter()
-                .map(|&x| surface.value(Position::new(x, y)))
-                .collect()
-        })
+        .map(|&y| xs.iter().map(|&x| surface.value(Xy::new(x, y))).collect())
         .collect();
     let (zmin, zmax) = z
         .iter()
@@ -326,7 +329,7 @@ fn saddle_panel(
         )?;
     }
     for (i, run) in runs.iter().enumerate() {
-        let c = hex(PALETTE[i % PALETTE.len()]);
+        let c = plot_colour(PALETTE[i % PALETTE.len()]);
         let pts: Vec<(f64, f64)> = run
             .track
             .points
@@ -386,7 +389,7 @@ pub fn leinster(path: &Path, outcome: &leinster::Outcome) -> Result<Vec<u8>> {
         ];
     }
     let (dx, dy) = ((b[2] - b[0]).max(0.02), (b[3] - b[1]).max(0.02));
-    let [w, s, e, n] = t.dem().bounds();
+    let [w, s, e, n] = t.dem().bounds().to_array();
     let b = [
         (b[0] - 0.15 * dx).max(w),
         (b[1] - 0.15 * dy).max(s),
@@ -437,8 +440,8 @@ fn leinster_map(area: &Area<'_>, o: &leinster::Outcome, [x0, y0, x1, y1]: [f64; 
         .x_label_formatter(&|v| format!("{v:.2}"))
         .y_label_formatter(&|v| format!("{v:.2}"))
         .draw()?;
-    let (r0, c0) = dem.sample_index(Position::new(x0, y1));
-    let (r1, c1) = dem.sample_index(Position::new(x1, y0));
+    let (r0, c0) = dem.sample_index(Xy::new(x0, y1));
+    let (r1, c1) = dem.sample_index(Xy::new(x1, y0));
     let clampi = |v: f64, n: usize| (v.round().max(0.0) as usize).min(n - 1);
     let (r0, r1) = (clampi(r0, dem.rows()), clampi(r1, dem.rows()));
     let (c0, c1) = (clampi(c0, dem.cols()), clampi(c1, dem.cols()));
@@ -473,7 +476,7 @@ fn leinster_map(area: &Area<'_>, o: &leinster::Outcome, [x0, y0, x1, y1]: [f64; 
         Rectangle::new([(xa, ya), (xb, yb)], colour.filled())
     }))?;
     for track in &o.tracks {
-        let c = hex(track.agent.colour());
+        let c = plot_colour(track.agent.colour());
         chart
             .draw_series(LineSeries::new(
                 track.points.iter().map(|p| (p.position.x, p.position.y)),
@@ -548,7 +551,7 @@ fn leinster_profiles(area: &Area<'_>, o: &leinster::Outcome) -> DrawResult {
         .axis_desc_style((FONT, LABEL))
         .draw()?;
     for (kind, label, pts) in profiles {
-        let c = hex(kind.colour());
+        let c = plot_colour(kind.colour());
         chart
             .draw_series(LineSeries::new(pts, c.stroke_width(3)))?
             .label(label)

@@ -8,8 +8,9 @@
 use std::path::Path;
 
 use crate::agents::{Agent, AgentKind, StopRules, Track};
-use crate::dem::{self, Dem, LoadOptions, Position};
+use crate::dem::{self, Dem, LoadOptions};
 use crate::error::Result;
+use crate::geo::Xy;
 use crate::terrain::{GradientScheme, Terrain, Vector};
 
 /// The summit of Mount Leinster, longitude and latitude in degrees.
@@ -35,7 +36,7 @@ pub fn run(tile: &Path) -> Result<Outcome> {
         stop_below: Some(STOP_BELOW_M),
         ..StopRules::default()
     };
-    let start = Position::new(SUMMIT.0, SUMMIT.1);
+    let start = Xy::new(SUMMIT.0, SUMMIT.1);
     let tracks = [AgentKind::Gd, AgentKind::Momentum]
         .into_iter()
         .map(|k| Agent::new(k).descend(&terrain, start, Vector::ZERO, &rules))

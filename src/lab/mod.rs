@@ -21,9 +21,9 @@ pub mod quartic;
 pub mod saddle;
 
 use crate::agents::{Agent, AgentKind, StepParams, StopRules, Track};
-use crate::dem::Position;
 use crate::error::{Error, Result};
 use crate::export::OutputDir;
+use crate::geo::Xy;
 use crate::terrain::{Surface, Vector};
 
 /// Stop rules that let an agent run exactly `n` iterations: no tolerance
@@ -46,7 +46,7 @@ pub fn run_exactly<S: Surface + ?Sized>(
     surface: &S,
     kind: AgentKind,
     (alpha, beta): (f64, f64),
-    start: Position,
+    start: Xy,
     v0: Vector,
     n: usize,
 ) -> Result<Track> {

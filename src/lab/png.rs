@@ -1,5 +1,6 @@
 //! Drawing figures into memory and encoding them as PNG.
 
+use crate::geo::Rgb;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -55,14 +56,9 @@ pub(crate) fn render_png(
     Ok(encoded.into_inner())
 }
 
-/// An `#rrggbb` colour (as [`crate::agents::AgentKind::colour`] gives), grey if malformed.
-pub(crate) fn hex(c: &str) -> RGBColor {
-    let byte = |i: usize| {
-        c.get(i..i + 2)
-            .and_then(|h| u8::from_str_radix(h, 16).ok())
-            .unwrap_or(128)
-    };
-    RGBColor(byte(1), byte(3), byte(5))
+/// A colour (as [`crate::agents::AgentKind::colour`] gives) in plotters' type.
+pub(crate) fn plot_colour(c: Rgb) -> RGBColor {
+    RGBColor(c.r, c.g, c.b)
 }
 
 /// Linear interpolation through colour `stops` (positions 0..=1), at `t` clamped to [0, 1].

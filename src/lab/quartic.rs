@@ -8,8 +8,8 @@
 
 use crate::agents::{AgentKind, Track};
 use crate::analytic::AnalyticSurface;
-use crate::dem::Position;
 use crate::error::Result;
+use crate::geo::Xy;
 use crate::terrain::Vector;
 
 /// The formula.
@@ -36,7 +36,7 @@ pub fn run(surface: &AnalyticSurface) -> Result<Track> {
         surface,
         AgentKind::Momentum,
         (ALPHA, BETA),
-        Position::new(START_X, 0.0),
+        Xy::new(START_X, 0.0),
         Vector::ZERO,
         ITERATIONS,
     )

@@ -8,8 +8,8 @@
 
 use crate::agents::{AgentKind, Track};
 use crate::analytic::AnalyticSurface;
-use crate::dem::Position;
 use crate::error::Result;
+use crate::geo::Xy;
 use crate::terrain::Vector;
 
 /// The formula.
@@ -29,7 +29,7 @@ pub const KICK: (f64, f64) = (0.01, 0.0);
 #[derive(Debug, Clone)]
 pub struct Run {
     /// Start position.
-    pub start: Position,
+    pub start: Xy,
     /// Initial velocity (x, y units per step).
     pub v0: Vector,
     /// The path.
@@ -48,7 +48,7 @@ pub fn run(surface: &AnalyticSurface, kind: AgentKind) -> Result<Vec<Run>> {
     at_rest
         .chain(kicked)
         .map(|(x, y, v0)| {
-            let start = Position::new(x, y);
+            let start = Xy::new(x, y);
             let track = super::run_exactly(surface, kind, (ALPHA, BETA), start, v0, ITERATIONS)?;
             Ok(Run { start, v0, track })
         })

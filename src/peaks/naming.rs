@@ -2,7 +2,7 @@
 
 use super::{Gazetteer, Summit};
 use crate::error::{Error, Result};
-use crate::terrain::earth::{geodesic_distance, metres_per_degree_lat, metres_per_degree_lon};
+use crate::geo::geodesy::{geodesic_distance, metres_per_degree_lat, metres_per_degree_lon};
 
 /// Names `summits` from `gazetteer`: each summit takes the name of the
 /// nearest entry within `snap_m` metres (geodesic distance from the
@@ -14,9 +14,11 @@ use crate::terrain::earth::{geodesic_distance, metres_per_degree_lat, metres_per
 /// Returns the number of summits named.
 pub fn name_summits(summits: &mut [Summit], gazetteer: &Gazetteer, snap_m: f64) -> Result<usize> {
     if !(snap_m.is_finite() && snap_m >= 0.0) {
-        return Err(Error::param(format!(
-            "--snap {snap_m}: give a distance in metres, 0 or more"
-        )));
+        return Err(Error::invalid(
+            "snap_radius_m",
+            snap_m,
+            "give a distance in metres, 0 or more",
+        ));
     }
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for (p, peak) in gazetteer.peaks().iter().enumerate() {

@@ -14,7 +14,7 @@ use std::path::Path;
 use super::Peak;
 use crate::dem::{Dem, Projection};
 use crate::error::{Error, Result};
-use crate::terrain::earth::{metres_per_degree_lat, metres_per_degree_lon};
+use crate::geo::geodesy::{metres_per_degree_lat, metres_per_degree_lon};
 
 /// Longest name kept, in bytes; longer values are cut at a character boundary.
 const MAX_NAME_BYTES: usize = 200;
@@ -55,7 +55,7 @@ impl LonLatBox {
     /// on its edge.
     pub fn around(dem: &Dem, margin_m: f64) -> Result<LonLatBox> {
         let projection = Projection::for_crs(&dem.crs)?;
-        let [w, s, e, n] = dem.bounds();
+        let [w, s, e, n] = dem.bounds().to_array();
         let mut b = LonLatBox {
             west: f64::INFINITY,
             south: f64::INFINITY,

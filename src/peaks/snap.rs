@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use crate::dem::{Dem, Position};
+use crate::dem::Dem;
 use crate::error::{Error, Result};
+use crate::geo::Xy;
 use crate::terrain::{GradientScheme, Surface, Terrain};
 
 /// The farthest a start may be snapped, metres (10 km): published summit
@@ -14,13 +15,13 @@ pub const MAX_SNAP_M: f64 = 10_000.0;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Snapped {
     /// The chosen start, in the grid's coordinates.
-    pub position: Position,
+    pub position: Xy,
     /// Height at the start, metres.
     pub elevation: f64,
     /// Ground distance from the published position to the start, metres.
     pub offset_m: f64,
     /// The published position, in the grid's coordinates.
-    pub published: Position,
+    pub published: Xy,
 }
 
 /// The highest non-void sample whose centre lies within `radius_m` ground
@@ -30,14 +31,16 @@ pub struct Snapped {
 /// Distances are measured in sample space scaled by each row's ground
 /// spacing, so the rule is the same on geographic and projected grids.
 /// If no sample lies within the radius, the nearest sample is taken.
-pub fn snap_to_summit(dem: &Dem, at: Position, radius_m: f64) -> Result<Snapped> {
+pub fn snap_to_summit(dem: &Dem, at: Xy, radius_m: f64) -> Result<Snapped> {
     if !(radius_m.is_finite() && (0.0..=MAX_SNAP_M).contains(&radius_m)) {
-        return Err(Error::param(format!(
-            "--snap {radius_m}: give a distance in metres from 0 to {MAX_SNAP_M}"
-        )));
+        return Err(Error::invalid(
+            "snap_radius_m",
+            radius_m,
+            format!("give a distance in metres from 0 to {MAX_SNAP_M}"),
+        ));
     }
     let Some(at) = dem.clamp_inside(at) else {
-        let [w, s, e, n] = dem.bounds();
+        let [w, s, e, n] = dem.bounds().to_array();
         return Err(Error::BadStart(format!(
             "({}, {}) lies outside the elevation data (bounds: west {w:.4}, south {s:.4}, east {e:.4}, north {n:.4})",
             at.x, at.y
@@ -131,24 +134,24 @@ mod tests {
     #[test]
     fn snaps_to_the_highest_sample_within_reach_only() {
         let d = grid();
-        let at = Position::new(70.0, 50.0); // col 7, row 5
+        let at = Xy::new(70.0, 50.0); // col 7, row 5
         let s = snap_to_summit(&d, at, 30.0).unwrap();
-        assert_eq!(s.position, Position::new(50.0, 50.0));
+        assert_eq!(s.position, Xy::new(50.0, 50.0));
         assert_eq!(s.elevation, 50.0);
         assert!((s.offset_m - 20.0).abs() < 1e-9);
         let s = snap_to_summit(&d, at, 80.0).unwrap();
         assert_eq!(s.elevation, 60.0);
-        assert_eq!(s.position, Position::new(150.0, 50.0));
+        assert_eq!(s.position, Xy::new(150.0, 50.0));
     }
 
     #[test]
     fn zero_radius_keeps_the_point_and_bad_input_is_refused() {
         let d = grid();
-        let s = snap_to_summit(&d, Position::new(72.0, 50.0), 0.0).unwrap();
-        assert_eq!(s.position, Position::new(72.0, 50.0));
+        let s = snap_to_summit(&d, Xy::new(72.0, 50.0), 0.0).unwrap();
+        assert_eq!(s.position, Xy::new(72.0, 50.0));
         assert!((s.elevation - 10.0).abs() < 1e-9);
-        assert!(snap_to_summit(&d, Position::new(-50.0, 50.0), 100.0).is_err());
-        assert!(snap_to_summit(&d, Position::new(70.0, 50.0), -1.0).is_err());
-        assert!(snap_to_summit(&d, Position::new(70.0, 50.0), f64::NAN).is_err());
+        assert!(snap_to_summit(&d, Xy::new(-50.0, 50.0), 100.0).is_err());
+        assert!(snap_to_summit(&d, Xy::new(70.0, 50.0), -1.0).is_err());
+        assert!(snap_to_summit(&d, Xy::new(70.0, 50.0), f64::NAN).is_err());
     }
 }

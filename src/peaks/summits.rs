@@ -35,9 +35,11 @@ use serde::Serialize;
 
 use super::isolation::HigherGround;
 use super::prominence::sweep;
-use crate::dem::{Dem, Position, Projection};
+use crate::dem::{Dem, Projection};
 use crate::error::{Error, Result};
-use crate::terrain::earth::geodesic_distance;
+use crate::geo::geodesy::geodesic_distance;
+use crate::geo::Bounds;
+use crate::geo::Xy;
 
 /// Default smallest prominence reported, metres (the peak-baggers' usual
 /// 100 ft threshold, rounded).
@@ -74,7 +76,7 @@ pub struct SamplePoint {
     /// Centre of the sample in the DEM's own coordinates (degrees on a
     /// geographic grid, metres on a projected one).
     #[serde(skip)]
-    pub position: Position,
+    pub position: Xy,
 }
 
 /// A summit and what measures it.
@@ -134,9 +136,11 @@ impl Summit {
 pub fn find_summits(dem: &Dem, options: &SummitOptions) -> Result<Vec<Summit>> {
     let min = options.min_prominence_m;
     if !(min.is_finite() && min >= 0.0) {
-        return Err(Error::param(format!(
-            "--min-prominence {min}: give a height in metres, 0 or more"
-        )));
+        return Err(Error::invalid(
+            "min_prominence_m",
+            min,
+            "give a height in metres, 0 or more",
+        ));
     }
     let projection = Projection::for_crs(&dem.crs)?;
     let found = sweep(&dem.heights).map_err(Error::param)?;
@@ -214,17 +218,12 @@ pub fn find_summits(dem: &Dem, options: &SummitOptions) -> Result<Vec<Summit>> {
 }
 
 /// The named summits among `summits` whose position lies within `bounds`
-/// (`[west, south, east, north]` in the DEM's own coordinates, as
+/// (edges included; in the DEM's own coordinates, as
 /// [`crate::render::RenderedMap`]'s `bounds_xy`), in the given order: what a
 /// map labels.
-pub fn named_summits_within(summits: &[Summit], bounds: [f64; 4]) -> Vec<&Summit> {
-    let [w, s, e, n] = bounds;
+pub fn named_summits_within(summits: &[Summit], bounds: Bounds) -> Vec<&Summit> {
     summits
         .iter()
-        .filter(|m| m.name.is_some())
-        .filter(|m| {
-            let p = m.summit.position;
-            p.x >= w && p.x <= e && p.y >= s && p.y <= n
-        })
+        .filter(|m| m.name.is_some() && bounds.contains(m.summit.position))
         .collect()
 }

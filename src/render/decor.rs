@@ -7,6 +7,7 @@ use tiny_skia::{FillRule, LineCap, Paint, PathBuilder, Pixmap, Rect, Stroke, Tra
 use super::text::Text;
 use super::HeightRange;
 use crate::dem::Crs;
+use crate::geo::Bounds;
 
 /// A paint of colour `rgb` at opacity `alpha` (0..=255), anti-aliased.
 pub(crate) fn paint(rgb: [u8; 3], alpha: u8) -> Paint<'static> {
@@ -212,18 +213,18 @@ pub(crate) const SEA_RGB: [u8; 3] = [148, 196, 230];
 
 /// A coordinate frame: ticks at round values of the CRS coordinates along
 /// the four edges, labelled along the bottom (x) and the right (y) edges.
-/// `bounds` are the picture's outer edges `[west, south, east, north]` in
+/// `bounds` are the picture's outer edges in
 /// CRS units (degrees on geographic grids, labelled °N/°S/°E/°W; metres
 /// otherwise).
 pub(crate) fn coordinate_frame(
     map: &mut Pixmap,
-    bounds: [f64; 4],
+    bounds: Bounds,
     crs: &Crs,
     text: &Text,
     scale: f32,
 ) {
     let (w, h) = (map.width() as f32, map.height() as f32);
-    let [west, south, east, north] = bounds;
+    let [west, south, east, north] = bounds.to_array();
     if !(east > west && north > south) {
         return;
     }

@@ -26,6 +26,7 @@ use crate::agents::{AgentKind, Track};
 use crate::dem::{Dem, GeoTransform, SeaMask};
 use crate::error::{Error, Result};
 use crate::export::START_MARKER_COLOUR;
+use crate::geo::Bounds;
 use crate::terrain::Terrain;
 
 /// Which part of the grid a map shows.
@@ -74,8 +75,8 @@ impl Default for MapOptions {
 pub struct RenderedMap {
     /// The picture, RGBA; voids are transparent.
     pub image: RgbaImage,
-    /// Outer edges `[west, south, east, north]` of the picture in the grid's CRS units.
-    pub bounds_xy: [f64; 4],
+    /// Outer edges of the picture in the grid's CRS units.
+    pub bounds_xy: Bounds,
 }
 
 /// Fewest samples a cropped map spans on each side.
@@ -159,12 +160,6 @@ fn crop(dem: &Dem, r0: usize, r1: usize, c0: usize, c1: usize) -> Dem {
     }
 }
 
-/// Parses `#rrggbb`.
-fn parse_hex(s: &str) -> [u8; 3] {
-    let v = u32::from_str_radix(s.trim_start_matches('#'), 16).unwrap_or(0);
-    [(v >> 16) as u8, (v >> 8) as u8, v as u8]
-}
-
 /// The relief of `window`, tinted and shaded, RGBA at one pixel per
 /// sample, and the height range of its colours. With a `sea`, only sea
 /// samples are coloured as water: land at or below 0 m (a polder, a 0 m
@@ -220,9 +215,9 @@ fn paint_sea(map: &mut Pixmap, sea: &SeaMask, w: Window, sx: f64, sy: f64) {
     }
 }
 
-/// The outer edges `[west, south, east, north]` (CRS units) of the map that
+/// The outer edges (CRS units) of the map that
 /// [`track_map`] draws for these tracks and options.
-pub fn map_bounds(terrain: &Terrain, tracks: &[Track], options: &MapOptions) -> Result<[f64; 4]> {
+pub fn map_bounds(terrain: &Terrain, tracks: &[Track], options: &MapOptions) -> Result<Bounds> {
     let dem = terrain.dem();
     let w = crop_window(dem, tracks, options.extent)?;
     Ok(crop(dem, w.r0, w.r0 + 1, w.c0, w.c0 + 1)
@@ -274,7 +269,7 @@ pub fn render_map(
     if let Some(sea) = terrain.sea() {
         paint_sea(&mut map, sea, win, sx as f64, sy as f64);
     }
-    let [west, south, east, north] = bounds_xy;
+    let [west, south, east, north] = bounds_xy.to_array();
     let to_px = |x: f64, y: f64| {
         (
             ((x - west) / (east - west) * width as f64) as f32,
@@ -360,7 +355,7 @@ fn draw_track(
     style: TrackStyle,
     halo: bool,
 ) {
-    let rgb = parse_hex(t.agent.colour());
+    let rgb = t.agent.colour().to_array();
     let mut pb = PathBuilder::new();
     let mut last = (f32::NAN, f32::NAN);
     for (i, p) in t.points.iter().enumerate() {
@@ -417,7 +412,7 @@ fn draw_start(
 ) -> Vec<[f32; 4]> {
     let r = 9.0 * scale;
     let mut covered = vec![[x - r, y - r, x + r, y + r]];
-    let rgb = parse_hex(START_MARKER_COLOUR);
+    let rgb = START_MARKER_COLOUR.to_array();
     if let Some(ring) = PathBuilder::from_circle(x, y, 7.5 * scale) {
         map.fill_path(
             &ring,
@@ -506,7 +501,7 @@ fn draw_legend(map: &mut Pixmap, tracks: &[Track], title: Option<&str>, text: &T
                     },
                     ..stroke
                 };
-                let rgb = parse_hex(kind.colour());
+                let rgb = kind.colour().to_array();
                 map.stroke_path(&p, &paint(rgb, 255), &stroke, Transform::identity(), None);
             }
             tx += swatch + pad;
@@ -514,7 +509,7 @@ fn draw_legend(map: &mut Pixmap, tracks: &[Track], title: Option<&str>, text: &T
         text.draw(map, s, tx, ty, [20, 20, 20]);
     }
     let ty = y + pad + rows.len() as f32 * line;
-    text.draw(map, start_key, x + pad, ty, parse_hex(START_MARKER_COLOUR));
+    text.draw(map, start_key, x + pad, ty, START_MARKER_COLOUR.to_array());
     text.draw(
         map,
         end_key,

@@ -5,7 +5,7 @@ use tiny_skia::{FillRule, PathBuilder, Pixmap, Stroke, Transform};
 
 use super::decor::{halo_text, paint};
 use super::text::Text;
-use crate::dem::Position;
+use crate::geo::Xy;
 
 /// Most summits one map marks; past that a map is clutter.
 pub const MAX_MARKED_SUMMITS: usize = 40;
@@ -15,7 +15,7 @@ pub const MAX_MARKED_SUMMITS: usize = 40;
 pub struct MapSummit {
     /// Where it is, in the grid's own coordinates (degrees on a geographic
     /// grid, metres on a projected one), as a track point's position.
-    pub position: Position,
+    pub position: Xy,
     /// Its name, e.g. "Lugnaquilla".
     pub name: String,
     /// Its height, metres.
@@ -122,7 +122,7 @@ mod tests {
 
     fn summit(x: f64, y: f64, name: &str) -> MapSummit {
         MapSummit {
-            position: Position::new(x, y),
+            position: Xy::new(x, y),
             name: name.into(),
             elevation_m: 500.0,
         }

@@ -14,7 +14,7 @@ use super::Vector;
 use crate::dem::Dem;
 
 /// Which finite-difference stencil to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GradientScheme {
     /// Central differences of the four edge neighbours (second-order accurate).

@@ -9,7 +9,6 @@
 //! would, without doubling the memory of a large mosaic; whole-raster work
 //! (basins, maps) uses [`GradientGrid`] itself.
 
-pub mod earth;
 mod gradient;
 mod surface;
 mod vector;
@@ -22,8 +21,10 @@ pub use vector::Vector;
 
 use std::sync::Arc;
 
-use crate::dem::{Dem, LonLat, Position, SeaMask};
+use crate::dem::{Dem, SeaMask};
 use crate::error::{Error, Result};
+use crate::geo::geodesy;
+use crate::geo::{LonLat, Xy};
 
 /// Converts a projected `(x, y)` to WGS84 `(lon, lat)` in degrees.
 pub type ToWgs84 = Arc<dyn Fn(f64, f64) -> Option<(f64, f64)> + Send + Sync>;
@@ -114,7 +115,7 @@ impl Terrain {
     }
 
     /// The four samples around `p` and the bilinear weights `(r0, c0, fr, fc)`.
-    fn cell(&self, p: Position) -> Result<(usize, usize, f64, f64), Obstacle> {
+    fn cell(&self, p: Xy) -> Result<(usize, usize, f64, f64), Obstacle> {
         if !p.is_finite() {
             return Err(Obstacle::Outside);
         }
@@ -141,7 +142,7 @@ fn bilinear<T: Copy + std::ops::Add<Output = T>>(
 }
 
 impl Surface for Terrain {
-    fn elevation(&self, p: Position) -> Result<f64, Obstacle> {
+    fn elevation(&self, p: Xy) -> Result<f64, Obstacle> {
         let (r0, c0, fr, fc) = self.cell(p)?;
         let h = &self.dem.heights;
         let v = [
@@ -156,7 +157,7 @@ impl Surface for Terrain {
         }
     }
 
-    fn gradient(&self, p: Position) -> Result<Vector, Obstacle> {
+    fn gradient(&self, p: Xy) -> Result<Vector, Obstacle> {
         let (r0, c0, fr, fc) = self.cell(p)?;
         let g = |r, c| self.gradient_at_sample(r, c).ok_or(Obstacle::Void);
         let v = [
@@ -166,33 +167,33 @@ impl Surface for Terrain {
         Ok(bilinear(v, fr, fc, |w, x| w * x))
     }
 
-    fn displace(&self, p: Position, d: Vector) -> Position {
+    fn displace(&self, p: Xy, d: Vector) -> Xy {
         if self.dem.crs.is_geographic() {
-            Position::new(
-                p.x + d.east / earth::metres_per_degree_lon(p.y),
-                p.y + d.north / earth::metres_per_degree_lat(p.y),
+            Xy::new(
+                p.x + d.east / geodesy::metres_per_degree_lon(p.y),
+                p.y + d.north / geodesy::metres_per_degree_lat(p.y),
             )
         } else {
-            Position::new(p.x + d.east, p.y + d.north)
+            Xy::new(p.x + d.east, p.y + d.north)
         }
     }
 
-    fn distance(&self, a: Position, b: Position) -> f64 {
+    fn distance(&self, a: Xy, b: Xy) -> f64 {
         if self.dem.crs.is_geographic() {
-            earth::geodesic_distance(a.x, a.y, b.x, b.y)
+            geodesy::geodesic_distance(a.x, a.y, b.x, b.y)
         } else {
             (b.x - a.x).hypot(b.y - a.y)
         }
     }
 
-    fn in_sea(&self, p: Position) -> bool {
+    fn in_sea(&self, p: Xy) -> bool {
         self.sea.as_ref().is_some_and(|sea| {
             let (r, c) = self.dem.sample_index(p);
             sea.contains(r, c)
         })
     }
 
-    fn lon_lat(&self, p: Position) -> Option<LonLat> {
+    fn lon_lat(&self, p: Xy) -> Option<LonLat> {
         if self.dem.crs.is_geographic() {
             Some(LonLat::new(p.x, p.y))
         } else {

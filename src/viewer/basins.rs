@@ -1,5 +1,6 @@
 //! Basins on the page: outlines when they fit, the coloured picture when not.
 
+use crate::geo::Rgb;
 use serde::Serialize;
 
 use super::overlay::ImageOverlay;
@@ -102,10 +103,9 @@ impl BasinLayer {
     }
 }
 
-/// `#rrggbb` of an RGB colour with channels in 0..=1.
+/// `#rrggbb` of an RGB colour with channels in 0..=1 (see [`Rgb::from_unit`]).
 pub fn hex_colour(rgb: [f64; 3]) -> String {
-    let c = rgb.map(|v| (v.clamp(0.0, 1.0) * 255.0) as u8);
-    format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
+    Rgb::from_unit(rgb).hex()
 }
 
 #[cfg(test)]

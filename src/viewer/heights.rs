@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::dem::{Dem, Projection};
 use crate::error::Result;
+use crate::geo::Bounds;
 
 use super::overlay::lat_lon_box;
 
@@ -60,20 +61,20 @@ fn bilinear(dem: &Dem, x: f64, y: f64) -> Option<f64> {
 }
 
 impl HeightGrid {
-    /// The heights of `dem` within `bounds_xy` (`[west, south, east, north]`
-    /// in the grid's CRS units) on a lattice of at most `max_side` nodes a
+    /// The heights of `dem` within `bounds_xy` (in the grid's CRS
+    /// units) on a lattice of at most `max_side` nodes a
     /// side, never finer than the DEM's own samples. On a geographic grid
     /// at full resolution the nodes are the DEM's samples themselves.
     ///
     /// Fails on a planar grid, which has no longitude and latitude.
-    pub fn of(dem: &Dem, bounds_xy: [f64; 4], max_side: usize) -> Result<HeightGrid> {
+    pub fn of(dem: &Dem, bounds_xy: Bounds, max_side: usize) -> Result<HeightGrid> {
         let projection = Projection::for_crs(&dem.crs)?;
         let ll = lat_lon_box(bounds_xy, &dem.crs)?;
         let max_side = max_side.max(2);
         // Samples of the DEM across the box, in each direction.
         let t = dem.transform;
-        let across_x = ((bounds_xy[2] - bounds_xy[0]) / t.cell_x).round().max(2.0);
-        let across_y = ((bounds_xy[3] - bounds_xy[1]) / t.cell_y).round().max(2.0);
+        let across_x = (bounds_xy.width() / t.cell_x).round().max(2.0);
+        let across_y = (bounds_xy.height() / t.cell_y).round().max(2.0);
         let cols = (across_x as usize).min(max_side);
         let rows = (across_y as usize).min(max_side);
         // Nodes at the centres of `cols` x `rows` equal cells of the box.

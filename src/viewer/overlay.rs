@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::dem::{Crs, Projection};
 use crate::error::{Error, Result};
+use crate::geo::Bounds;
 
 /// Longest side of an embedded picture, pixels. Larger pictures are
 /// resampled down to it, which bounds the page's size (a 2048 x 2048
@@ -60,11 +61,10 @@ fn mercator_lat(y: f64) -> f64 {
     y.sinh().atan().to_degrees()
 }
 
-/// The WGS84 box around the grid box `bounds_xy` (`[west, south, east,
-/// north]` in `crs` units), from 65 points along each side.
-pub(crate) fn lat_lon_box(bounds_xy: [f64; 4], crs: &Crs) -> Result<LatLonBounds> {
+/// The WGS84 box around the grid box `bounds_xy` (in `crs` units), from 65 points along each side.
+pub(crate) fn lat_lon_box(bounds_xy: Bounds, crs: &Crs) -> Result<LatLonBounds> {
     let projection = Projection::for_crs(crs)?;
-    let [w, s, e, n] = bounds_xy;
+    let [w, s, e, n] = bounds_xy.to_array();
     let mut b = LatLonBounds {
         south: f64::INFINITY,
         west: f64::INFINITY,
@@ -86,7 +86,8 @@ pub(crate) fn lat_lon_box(bounds_xy: [f64; 4], crs: &Crs) -> Result<LatLonBounds
     }
     if !(b.west < b.east && b.south < b.north) {
         return Err(Error::param(format!(
-            "the box {bounds_xy:?} in {} has no extent in longitude and latitude",
+            "the box {:?} in {} has no extent in longitude and latitude",
+            bounds_xy.to_array(),
             crs.label()
         )));
     }
@@ -140,8 +141,8 @@ fn sample(image: &RgbaImage, col: f64, row: f64, sampling: Sampling) -> Option<R
 }
 
 impl ImageOverlay {
-    /// Resamples `image`, whose outer edges are `bounds_xy` (`[west, south,
-    /// east, north]` in the units of `crs`: degrees on geographic grids,
+    /// Resamples `image`, whose outer edges are `bounds_xy` (in the units
+    /// of `crs`: degrees on geographic grids,
     /// metres on projected ones), onto a picture whose columns are evenly
     /// spaced in longitude and rows in Web Mercator `y`, as Leaflet's
     /// image overlays are drawn. The picture keeps about as many pixels as
@@ -152,15 +153,16 @@ impl ImageOverlay {
     /// the PNG cannot be encoded.
     pub fn from_grid_image(
         image: &RgbaImage,
-        bounds_xy: [f64; 4],
+        bounds_xy: Bounds,
         crs: &Crs,
         sampling: Sampling,
         max_side_px: u32,
     ) -> Result<ImageOverlay> {
-        let [w, s, e, n] = bounds_xy;
-        if !(bounds_xy.iter().all(|v| v.is_finite()) && w < e && s < n) {
+        let [w, s, e, n] = bounds_xy.to_array();
+        if !bounds_xy.is_proper() {
             return Err(Error::param(format!(
-                "cannot place a picture with bounds {bounds_xy:?}: not west < east, south < north"
+                "cannot place a picture with bounds {:?}: not west < east, south < north",
+                bounds_xy.to_array()
             )));
         }
         if image.width() == 0 || image.height() == 0 || max_side_px == 0 {
@@ -233,7 +235,7 @@ mod tests {
         let img = RgbaImage::from_fn(4, rows, |_, r| Rgba([r as u8, 0, 0, 255]));
         let o = ImageOverlay::from_grid_image(
             &img,
-            [0.0, south, 4.0, north],
+            Bounds::new(0.0, south, 4.0, north),
             &Crs::Geographic,
             Sampling::Nearest,
             4096,
@@ -271,7 +273,7 @@ mod tests {
         let img = RgbaImage::from_pixel(300, 100, Rgba([1, 2, 3, 255]));
         let o = ImageOverlay::from_grid_image(
             &img,
-            [0.0, 0.0, 3.0, 1.0],
+            Bounds::new(0.0, 0.0, 3.0, 1.0),
             &Crs::Geographic,
             Sampling::Bilinear,
             64,
@@ -281,7 +283,7 @@ mod tests {
         assert!(o.data_uri().starts_with("data:image/png;base64,iVBOR"));
         assert!(ImageOverlay::from_grid_image(
             &img,
-            [0.0, 0.0, 3.0, 1.0],
+            Bounds::new(0.0, 0.0, 3.0, 1.0),
             &Crs::Planar,
             Sampling::Bilinear,
             64

@@ -4,6 +4,7 @@ use crate::agents::Track;
 use crate::basins::Basins;
 use crate::dem::{Dem, Projection};
 use crate::error::{Error, Result};
+use crate::geo::Bounds;
 use crate::render::{hillshade, map_bounds, tint, Extent, HeightRange, MapOptions, ShadeOptions};
 use crate::terrain::Terrain;
 
@@ -40,18 +41,18 @@ pub fn attribution(dem: &Dem) -> String {
 }
 
 /// The tinted, shaded relief of the samples of `dem` inside `bounds_xy`
-/// (`[west, south, east, north]` in the grid's CRS units, outer cell edges),
+/// (in the grid's CRS units, outer cell edges),
 /// as `map.png` draws it under the tracks, resampled onto the map with its
 /// longer side at most `max_side_px`.
-pub fn relief(dem: &Dem, bounds_xy: [f64; 4], max_side_px: u32) -> Result<ImageOverlay> {
+pub fn relief(dem: &Dem, bounds_xy: Bounds, max_side_px: u32) -> Result<ImageOverlay> {
     let window = crate::basins::crop::crop(dem, bounds_xy)?;
     // Shade with one more sample on every side, so the window's edges see
     // their real neighbours, then cut it away.
     let t = dem.transform;
-    let [w, s, e, n] = bounds_xy;
+    let [w, s, e, n] = bounds_xy.to_array();
     let padded = crate::basins::crop::crop(
         dem,
-        [w - t.cell_x, s - t.cell_y, e + t.cell_x, n + t.cell_y],
+        Bounds::new(w - t.cell_x, s - t.cell_y, e + t.cell_x, n + t.cell_y),
     )?;
     let shade = hillshade(&padded, &ShadeOptions::default())?;
     let colours = tint(&padded, &shade, HeightRange::of(&window));

@@ -82,7 +82,7 @@ impl TrackLayer {
         let mut layer = TrackLayer {
             agent: track.agent.name().to_string(),
             title: track.agent.title().to_string(),
-            colour: track.agent.colour().to_string(),
+            colour: track.agent.colour().hex(),
             steps: summary.steps,
             stop_reason: summary.stop_reason.to_string(),
             length_m: summary.length_m,
@@ -125,7 +125,8 @@ impl TrackLayer {
 mod tests {
     use super::*;
     use crate::agents::{Agent, AgentKind, StopRules};
-    use crate::dem::{Crs, Dem, GeoTransform, Position};
+    use crate::dem::{Crs, Dem, GeoTransform};
+    use crate::geo::Xy;
     use crate::terrain::{GradientScheme, Terrain, Vector};
     use ndarray::Array2;
 
@@ -149,7 +150,7 @@ mod tests {
             inputs: vec![],
         };
         let terrain = Terrain::new(dem, GradientScheme::Central).unwrap();
-        let start = Position::new(7.0 + 150.0 / 1200.0, 46.0 - 100.0 / 1200.0);
+        let start = Xy::new(7.0 + 150.0 / 1200.0, 46.0 - 100.0 / 1200.0);
         let track = Agent::new(AgentKind::Momentum)
             .descend(&terrain, start, Vector::ZERO, &StopRules::default())
             .unwrap();

@@ -187,7 +187,10 @@ impl TileSet {
         let (rows, cols, transform) = if placed.len() == 1 {
             (first.2, first.3, first.1)
         } else {
-            let bounds: Vec<[f64; 4]> = placed.iter().map(|p| p.1.bounds(p.2, p.3)).collect();
+            let bounds: Vec<[f64; 4]> = placed
+                .iter()
+                .map(|p| p.1.bounds(p.2, p.3).to_array())
+                .collect();
             let west = bounds.iter().map(|b| b[0]).fold(f64::INFINITY, f64::min);
             let south = bounds.iter().map(|b| b[1]).fold(f64::INFINITY, f64::min);
             let east = bounds

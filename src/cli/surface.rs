@@ -1,9 +1,10 @@
-//! Command-line options that put an analytic surface where a DEM would be.
+//! Command-line options that put an analytic surface where a DEM would be,
+//! and the parsing of comma-separated number lists they and `--bbox` share.
 
-use super::AnalyticSurface;
-use crate::dem::Position;
-use crate::error::Result;
-use crate::terrain::Vector;
+use downhill::analytic::AnalyticSurface;
+use downhill::geo::Xy;
+use downhill::terrain::Vector;
+use downhill::{Error, Result};
 
 /// Default number of samples along each axis when an analytic surface is
 /// rasterised (`hillshade`, `basins`).
@@ -38,7 +39,7 @@ pub struct SurfaceArgs {
     pub resolution: usize,
     /// Start at planar X,Y on an analytic surface (repeatable).
     #[arg(long = "start", value_name = "X,Y", value_parser = parse_xy, allow_hyphen_values = true)]
-    pub starts: Vec<Position>,
+    pub starts: Vec<Xy>,
     /// Initial velocity VX,VY of the momentum and Nesterov balls, in distance
     /// units per step (metres east,north on a DEM); e.g. 0.01,0 to roll off a saddle.
     #[arg(long, value_name = "VX,VY", value_parser = parse_v0, allow_hyphen_values = true)]
@@ -52,10 +53,10 @@ impl SurfaceArgs {
             (Some(expr), Some(ExtentArg::Box(extent))) => {
                 AnalyticSurface::parse(expr, extent).map(Some)
             }
-            (Some(expr), _) => Err(crate::Error::param(format!(
+            (Some(expr), _) => Err(Error::param(format!(
                 "--surface '{expr}' needs --extent XMIN,YMIN,XMAX,YMAX"
             ))),
-            (None, Some(ExtentArg::Box(_))) => Err(crate::Error::param(
+            (None, Some(ExtentArg::Box(_))) => Err(Error::param(
                 "--extent XMIN,YMIN,XMAX,YMAX belongs to an analytic --surface; \
                  on a DEM, --extent takes 'tracks' or 'full' (what the map shows)",
             )),
@@ -103,7 +104,7 @@ impl FormulaArgs {
     pub fn analytic(&self) -> Result<Option<AnalyticSurface>> {
         match (&self.surface, self.extent) {
             (Some(expr), Some(extent)) => AnalyticSurface::parse(expr, extent).map(Some),
-            (Some(expr), None) => Err(crate::Error::param(format!(
+            (Some(expr), None) => Err(Error::param(format!(
                 "--surface '{expr}' needs --extent XMIN,YMIN,XMAX,YMAX"
             ))),
             (None, _) => Ok(None),
@@ -111,7 +112,8 @@ impl FormulaArgs {
     }
 }
 
-fn numbers(s: &str, n: usize, what: &str) -> std::result::Result<Vec<f64>, String> {
+/// `n` finite numbers separated by commas, or "'`s`' is not `what`".
+pub fn numbers(s: &str, n: usize, what: &str) -> std::result::Result<Vec<f64>, String> {
     let v: Vec<f64> = s
         .split(',')
         .map(|p| p.trim().parse::<f64>())
@@ -155,9 +157,9 @@ pub fn parse_extent(s: &str) -> std::result::Result<[f64; 4], String> {
 }
 
 /// Parses a planar point `X,Y`.
-pub fn parse_xy(s: &str) -> std::result::Result<Position, String> {
+pub fn parse_xy(s: &str) -> std::result::Result<Xy, String> {
     let v = numbers(s, 2, "a point X,Y (two numbers separated by a comma)")?;
-    Ok(Position::new(v[0], v[1]))
+    Ok(Xy::new(v[0], v[1]))
 }
 
 fn parse_v0(s: &str) -> std::result::Result<Vector, String> {

@@ -1,4 +1,9 @@
-//! The Earth model used to turn degrees into ground metres.
+//! The WGS84 ellipsoid: the Earth model used to turn degrees into ground
+//! metres, and the geodesics between two places.
+//!
+//! It sits below both [`crate::dem`] (cell sizes in metres) and
+//! [`crate::terrain`] (gradients and track lengths), which need it and
+//! need nothing of each other for it.
 //!
 //! downhill uses the WGS84 ellipsoid's radii of curvature at each latitude
 //! (not a mean sphere): the meridional radius `M(φ)` for north-south
@@ -6,6 +11,8 @@
 //! east-west ones. At 52.5° N one degree of latitude is 111 257 m and one
 //! degree of longitude 67 960 m. Track lengths are geodesics on the same
 //! ellipsoid (Karney's algorithm through `geographiclib-rs`).
+
+use super::LonLat;
 
 /// WGS84 semi-major axis, metres.
 pub const WGS84_A: f64 = 6_378_137.0;
@@ -48,9 +55,62 @@ pub fn geodesic_distance(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     s12
 }
 
+/// Geodesic distance in metres and initial azimuth in degrees (clockwise
+/// from north, -180..180) of the shortest path from `from` to `to` on WGS84.
+pub fn inverse(from: LonLat, to: LonLat) -> (f64, f64) {
+    use geographiclib_rs::{Geodesic, InverseGeodesic};
+    let (s12, azi1, _azi2, _a12): (f64, f64, f64, f64) =
+        Geodesic::wgs84().inverse(from.lat, from.lon, to.lat, to.lon);
+    (s12, azi1)
+}
+
+/// The nearest of the 16 compass points to `azimuth_deg` (degrees clockwise
+/// from north, any range), spelled out: `"north"`, `"north-north-east"`, ...
+pub fn compass_point(azimuth_deg: f64) -> &'static str {
+    const POINTS: [&str; 16] = [
+        "north",
+        "north-north-east",
+        "north-east",
+        "east-north-east",
+        "east",
+        "east-south-east",
+        "south-east",
+        "south-south-east",
+        "south",
+        "south-south-west",
+        "south-west",
+        "west-south-west",
+        "west",
+        "west-north-west",
+        "north-west",
+        "north-north-west",
+    ];
+    POINTS[((azimuth_deg.rem_euclid(360.0) / 22.5).round() as usize) % 16]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compass_points_by_hand() {
+        assert_eq!(compass_point(0.0), "north");
+        assert_eq!(compass_point(359.0), "north");
+        assert_eq!(compass_point(-90.0), "west");
+        assert_eq!(compass_point(22.5), "north-north-east");
+        assert_eq!(compass_point(135.0), "south-east");
+        assert_eq!(compass_point(-170.0), "south");
+    }
+
+    #[test]
+    fn inverse_due_north_and_east() {
+        // Along a meridian the azimuth is 0 and the length one degree of latitude.
+        let (d, az) = inverse(LonLat::new(-6.8, 52.0), LonLat::new(-6.8, 52.001));
+        assert!(az.abs() < 1e-9);
+        assert!((d - metres_per_degree_lat(52.0005) * 0.001).abs() < 0.01);
+        let (_, az) = inverse(LonLat::new(-6.8, 0.0), LonLat::new(-6.7, 0.0));
+        assert!((az - 90.0).abs() < 1e-9);
+    }
 
     #[test]
     fn degree_lengths_match_textbook_values() {

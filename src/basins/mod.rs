@@ -10,7 +10,8 @@
 //!
 //! The results are written by [`geotiff`] (`basins.tif`), [`render`]
 //! (`basins.png` and its world file) and [`export`] (`sinks.geojson`,
-//! `basins.geojson`, whose polygons [`polygons`] traces).
+//! `basins.geojson`, whose polygons [`polygons`] traces); [`products`]
+//! writes them all into an output directory and [`report`] sums a run up.
 //!
 //! # The walkers
 //!
@@ -29,7 +30,8 @@
 //!   `walk_with_shortcut`/`resolve` in `walk.rs` (the order starts run in).
 //! - **An output format**: a writer beside [`export`] or [`render`] (one
 //!   file), a name in `OUTPUTS` and a line that writes it in
-//!   `src/cli/basins.rs`: two files.
+//!   [`products`]: two files.
+//! - **A statistic of the run**: a field of [`report::Report`].
 
 pub mod crop;
 mod d8;
@@ -40,7 +42,9 @@ pub mod geotiff;
 pub mod labels;
 mod memo;
 pub mod polygons;
+pub mod products;
 pub mod render;
+pub mod report;
 pub mod tiled;
 pub mod walk;
 

@@ -1,21 +1,20 @@
 //! `downhill basins`: a walker on every cell, and the basins they drain to.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
-
-use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 
 use super::common::{load_grid, print_json, DemArgs, Global, SeaArgs};
 use super::params::{self, ParamArgs};
 use super::surface::FormulaArgs;
 use downhill::agents::{AgentKind, StepParams, StopRules};
-use downhill::basins::{self, export, geotiff, render, BasinOptions, BasinRun, WalkSettings};
+use downhill::basins::products::ProductOptions;
+use downhill::basins::report::{Report, RunSettings};
+use downhill::basins::{self, BasinOptions, WalkSettings};
 use downhill::dem::{Crs, Dem};
 use downhill::export::{significant, OutputDir};
 use downhill::geo::Bounds;
+use indicatif::{ProgressBar, ProgressStyle};
 
 use downhill::viewer;
 
@@ -127,159 +126,6 @@ impl Args {
     }
 }
 
-/// One of the largest basins, as reported.
-#[derive(Debug, Serialize)]
-struct Largest {
-    id: u32,
-    area_km2: f64,
-    starts: usize,
-    /// Outlet position (grid units: degrees on SRTM tiles).
-    x: f64,
-    y: f64,
-    elevation: Option<f64>,
-    ending: &'static str,
-}
-
-/// How many basins fall in a range of areas.
-#[derive(Debug, Serialize)]
-struct SizeClass {
-    /// Lower bound, km² (inclusive).
-    min_km2: f64,
-    /// Upper bound, km² (exclusive; `null` for no bound).
-    max_km2: Option<f64>,
-    basins: usize,
-}
-
-/// What `basins --json` prints.
-#[derive(Debug, Serialize)]
-struct Report {
-    agent: AgentKind,
-    alpha: f64,
-    beta: f64,
-    fill: bool,
-    min_slope: Option<f64>,
-    fill_raised_cells: Option<usize>,
-    fill_max_raise_m: Option<f64>,
-    exact: bool,
-    stride: usize,
-    width: usize,
-    height: usize,
-    basins: usize,
-    starts: usize,
-    steps: u64,
-    shortcuts: usize,
-    stall_moves: u64,
-    endings: BTreeMap<&'static str, usize>,
-    seconds: f64,
-    walk_seconds: f64,
-    steps_per_second: f64,
-    starts_per_second: f64,
-    threads: usize,
-    sizes: Vec<SizeClass>,
-    largest: Vec<Largest>,
-    outputs: Vec<PathBuf>,
-}
-
-fn report(
-    args: &Args,
-    params: &StepParams,
-    run: &BasinRun,
-    seconds: f64,
-    outputs: Vec<PathBuf>,
-) -> Report {
-    let mut endings = BTreeMap::new();
-    for (i, &end) in run.walks.end.iter().enumerate() {
-        if end != basins::NO_START {
-            *endings
-                .entry(downhill::agents::StopReason::from_u8(run.walks.ending[i]).as_str())
-                .or_insert(0) += 1;
-        }
-    }
-    let bounds = [0.0, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0];
-    let sizes = (0..bounds.len())
-        .map(|k| {
-            let lo = bounds[k];
-            let hi = bounds.get(k + 1).copied();
-            SizeClass {
-                min_km2: lo,
-                max_km2: hi,
-                basins: run
-                    .basins
-                    .basins
-                    .iter()
-                    .filter(|b| b.area_km2 >= lo && b.area_km2 < hi.unwrap_or(f64::INFINITY))
-                    .count(),
-            }
-        })
-        .collect();
-    let largest = run
-        .basins
-        .basins
-        .iter()
-        .take(10)
-        .map(|b| {
-            let p = run
-                .surface
-                .sample_position(b.outlet_row as f64, b.outlet_col as f64);
-            Largest {
-                id: b.id,
-                area_km2: b.area_km2,
-                starts: b.starts,
-                x: p.x,
-                y: p.y,
-                elevation: b.elevation.is_finite().then_some(b.elevation),
-                ending: b.ending.as_str(),
-            }
-        })
-        .collect();
-    let w = &run.walks;
-    Report {
-        agent: args.agent,
-        alpha: params.alpha,
-        beta: params.beta,
-        fill: args.fill,
-        min_slope: run.min_slope,
-        fill_raised_cells: run.fill.map(|f| f.raised_cells),
-        fill_max_raise_m: run.fill.map(|f| f.max_raise_m),
-        exact: args.exact || args.agent.has_momentum(),
-        stride: args.stride,
-        width: run.surface.cols(),
-        height: run.surface.rows(),
-        basins: run.basins.basins.len(),
-        starts: w.starts,
-        steps: w.steps,
-        shortcuts: w.shortcuts,
-        stall_moves: w.stall_moves,
-        endings,
-        seconds,
-        walk_seconds: run.walk_seconds,
-        steps_per_second: w.steps as f64 / run.walk_seconds.max(1e-9),
-        starts_per_second: w.starts as f64 / run.walk_seconds.max(1e-9),
-        threads: rayon::current_num_threads(),
-        sizes,
-        largest,
-        outputs,
-    }
-}
-
-/// The files `basins` writes.
-const OUTPUTS: [&str; 6] = [
-    "basins.tif",
-    "basins.png",
-    "basins.pgw",
-    "basins.bounds.json",
-    "sinks.geojson",
-    "basins.geojson",
-];
-
-/// The bytes of the file `name` among `files`.
-fn file_named<'a>(files: &'a [(&str, Vec<u8>)], name: &str) -> &'a [u8] {
-    files
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(&[], |(_, bytes)| bytes.as_slice())
-}
-
 /// A hint when at least 1 % of the grid is exactly 0 m, as SRTM codes the
 /// sea, and no sea level was given.
 fn sea_note(dem: &Dem) -> Option<String> {
@@ -334,14 +180,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         dem = basins::crop::crop(&dem, bbox)?;
     }
     let params = args.params(&dem)?;
-    let mut out = OutputDir::create(&args.out, args.force)?;
+    let out = OutputDir::create(&args.out, args.force)?;
     // A formula has no place on the Earth, so no map page.
     let html = !args.no_html && !matches!(dem.crs, Crs::Planar);
-    let mut names = OUTPUTS.to_vec();
-    if html {
-        names.push(viewer::PAGE_NAME);
-    }
-    out.check_writable(&names)?;
+    out.check_writable(&basins::products::names(html))?;
     let options = BasinOptions {
         walk: WalkSettings {
             kind: args.agent,
@@ -387,94 +229,42 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             eprintln!("downhill: note: {note}");
         }
     }
-    let surface = &run.surface;
-    let bounds = surface.bounds().to_array();
-    // The raster outputs and the vector outputs are encoded side by side.
-    let (rasters, vectors) = rayon::join(
-        || -> downhill::Result<(Vec<u8>, render::BasinsMap)> {
-            let shade = render::hillshade(surface)?;
-            let (tif, png) = rayon::join(
-                || geotiff::labels_geotiff(&run.basins.labels, &surface.transform, &surface.crs),
-                || {
-                    render::map(
-                        &run.basins.labels,
-                        &shade,
-                        surface,
-                        args.stride.max(1),
-                        sea.as_ref(),
-                        run.basins.basins.len(),
-                    )
-                },
-            );
-            Ok((tif?, png?))
-        },
-        || {
-            rayon::join(
-                || export::sinks_geojson(&run.basins, surface),
-                || {
-                    // In range by the parser: at most 10^11 bytes.
-                    let max = (args.max_geojson_mb * 1e6) as usize;
-                    export::basins_geojson_within(&run.basins, surface, max)
-                },
-            )
-        },
+    let title = format!(
+        "Basins of {} walkers — {}",
+        args.agent,
+        viewer::input_names(&dem)
     );
-    let (tif, map) = rasters?;
-    let (sinks, polygons) = vectors;
-    let polygons = polygons?;
-    if polygons.is_none() && !global.quiet {
-        eprintln!(
-            "downhill: note: basins.geojson left out: the outlines of {} basins would pass \
-             --max-geojson-mb {} MB (basins.tif and sinks.geojson have every basin)",
-            run.basins.basins.len(),
-            args.max_geojson_mb
-        );
-    }
-    let files: [(&str, Vec<u8>); 5] = [
-        (OUTPUTS[0], tif),
-        (
-            OUTPUTS[2],
-            downhill::render::world_file(bounds, map.width, map.height).into_bytes(),
-        ),
-        (OUTPUTS[1], map.png),
-        (
-            OUTPUTS[3],
-            downhill::render::bounds_json(bounds, &surface.crs)?,
-        ),
-        (OUTPUTS[4], sinks?),
-    ];
-    let page = if html {
-        let title = format!(
-            "Basins of {} walkers — {}",
-            args.agent,
-            viewer::input_names(&dem)
-        );
-        let page = viewer::basins_page(
-            &dem,
-            surface,
-            &run.basins,
-            polygons.as_deref(),
-            file_named(&files, "basins.png"),
-            viewer::MAX_EMBEDDED_GEOJSON_BYTES,
-            &title,
-        )?;
-        Some(page.to_html()?)
-    } else {
-        None
+    let products = ProductOptions {
+        stride: args.stride.max(1),
+        html,
+        // In range by the parser: at most 10^11 bytes.
+        max_geojson_bytes: (args.max_geojson_mb * 1e6) as usize,
+        title: &title,
+        sea: sea.as_ref(),
     };
-    for (name, bytes) in files {
-        out.write(name, &bytes)?;
+    let written = basins::products::write(&run, &dem, &products, out)?;
+    if let Some(left_out) = written.geojson_left_out {
+        if !global.quiet {
+            eprintln!(
+                "downhill: note: basins.geojson left out: the outlines of {} basins would pass \
+                 --max-geojson-mb {} MB (basins.tif and sinks.geojson have every basin)",
+                left_out.basins, args.max_geojson_mb
+            );
+        }
     }
-    match &polygons {
-        Some(bytes) => drop(out.write(OUTPUTS[5], bytes)?),
-        // An earlier run's outlines must not stay beside this run's files.
-        None => out.retire(OUTPUTS[5])?,
-    }
-    if let Some(page) = page {
-        out.write(viewer::PAGE_NAME, page.as_bytes())?;
-    }
-    let outputs = out.commit()?;
-    let r = report(args, &params, &run, began.elapsed().as_secs_f64(), outputs);
+    let settings = RunSettings {
+        agent: args.agent,
+        params,
+        fill: args.fill,
+        exact: args.exact,
+        stride: args.stride,
+    };
+    let r = Report::new(
+        &run,
+        &settings,
+        began.elapsed().as_secs_f64(),
+        written.outputs,
+    );
     if args.json {
         return print_json(&r);
     }

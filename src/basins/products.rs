@@ -1,0 +1,162 @@
+//! The files a basins run writes: encoded side by side, staged in an
+//! [`OutputDir`] and renamed into place together.
+
+use std::path::PathBuf;
+
+use super::{export, geotiff, render, BasinRun};
+use crate::dem::{Dem, SeaMask};
+use crate::error::Result;
+use crate::export::OutputDir;
+use crate::viewer;
+
+/// The files every basins run writes, in the order they are staged.
+pub const OUTPUTS: [&str; 6] = [
+    "basins.tif",
+    "basins.png",
+    "basins.pgw",
+    "basins.bounds.json",
+    "sinks.geojson",
+    "basins.geojson",
+];
+
+/// The name of the basins' outlines, left out when over
+/// [`ProductOptions::max_geojson_bytes`].
+pub const BASINS_GEOJSON: &str = OUTPUTS[5];
+
+/// How the products of a basins run are written.
+#[derive(Debug, Clone, Copy)]
+pub struct ProductOptions<'a> {
+    /// Walkers started on every `stride`-th row and column (cells, at least 1).
+    pub stride: usize,
+    /// Write `index.html`, the offline map viewer (only for grids on the Earth).
+    pub html: bool,
+    /// Leave `basins.geojson` out when its text would pass this many bytes.
+    pub max_geojson_bytes: usize,
+    /// The viewer page's title.
+    pub title: &'a str,
+    /// The sea, drawn on the map; must have the grid's size.
+    pub sea: Option<&'a SeaMask>,
+}
+
+/// Why `basins.geojson` was left out of a run's products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeojsonLeftOut {
+    /// How many basins' outlines it would have held.
+    pub basins: usize,
+    /// The budget its text would have passed, bytes.
+    pub max_bytes: usize,
+}
+
+/// What [`write`] wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The files now in place, in the order they were staged.
+    pub outputs: Vec<PathBuf>,
+    /// `Some` when `basins.geojson` was over budget and left out (an
+    /// earlier run's copy retired).
+    pub geojson_left_out: Option<GeojsonLeftOut>,
+}
+
+/// The names [`write`] may write with `html`; check them with
+/// [`OutputDir::check_writable`] before the run's long work.
+pub fn names(html: bool) -> Vec<&'static str> {
+    let mut names = OUTPUTS.to_vec();
+    if html {
+        names.push(viewer::PAGE_NAME);
+    }
+    names
+}
+
+/// Encodes every product of `run` (computed on `dem`), rasters and vectors
+/// side by side, stages them in `out`, retires an earlier `basins.geojson`
+/// when this one is over budget, and commits the directory.
+pub fn write(
+    run: &BasinRun,
+    dem: &Dem,
+    options: &ProductOptions,
+    mut out: OutputDir,
+) -> Result<Written> {
+    let surface = &run.surface;
+    let bounds = surface.bounds().to_array();
+    let (rasters, vectors) = rayon::join(
+        || -> Result<(Vec<u8>, render::BasinsMap)> {
+            let shade = render::hillshade(surface)?;
+            let (tif, png) = rayon::join(
+                || geotiff::labels_geotiff(&run.basins.labels, &surface.transform, &surface.crs),
+                || {
+                    render::map(
+                        &run.basins.labels,
+                        &shade,
+                        surface,
+                        options.stride.max(1),
+                        options.sea,
+                        run.basins.basins.len(),
+                    )
+                },
+            );
+            Ok((tif?, png?))
+        },
+        || {
+            rayon::join(
+                || export::sinks_geojson(&run.basins, surface),
+                || export::basins_geojson_within(&run.basins, surface, options.max_geojson_bytes),
+            )
+        },
+    );
+    let (tif, map) = rasters?;
+    let (sinks, polygons) = vectors;
+    let polygons = polygons?;
+    let files: [(&str, Vec<u8>); 5] = [
+        (OUTPUTS[0], tif),
+        (
+            OUTPUTS[2],
+            crate::render::world_file(bounds, map.width, map.height).into_bytes(),
+        ),
+        (OUTPUTS[1], map.png),
+        (
+            OUTPUTS[3],
+            crate::render::bounds_json(bounds, &surface.crs)?,
+        ),
+        (OUTPUTS[4], sinks?),
+    ];
+    let page = if options.html {
+        let page = viewer::basins_page(
+            dem,
+            surface,
+            &run.basins,
+            polygons.as_deref(),
+            file_named(&files, OUTPUTS[1]),
+            viewer::MAX_EMBEDDED_GEOJSON_BYTES,
+            options.title,
+        )?;
+        Some(page.to_html()?)
+    } else {
+        None
+    };
+    for (name, bytes) in files {
+        out.write(name, &bytes)?;
+    }
+    match &polygons {
+        Some(bytes) => drop(out.write(BASINS_GEOJSON, bytes)?),
+        // An earlier run's outlines must not stay beside this run's files.
+        None => out.retire(BASINS_GEOJSON)?,
+    }
+    if let Some(page) = page {
+        out.write(viewer::PAGE_NAME, page.as_bytes())?;
+    }
+    Ok(Written {
+        outputs: out.commit()?,
+        geojson_left_out: polygons.is_none().then_some(GeojsonLeftOut {
+            basins: run.basins.basins.len(),
+            max_bytes: options.max_geojson_bytes,
+        }),
+    })
+}
+
+/// The bytes of the file `name` among `files`.
+fn file_named<'a>(files: &'a [(&str, Vec<u8>)], name: &str) -> &'a [u8] {
+    files
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[], |(_, bytes)| bytes.as_slice())
+}

@@ -42,6 +42,7 @@ pub mod nesterov;
 mod params;
 mod recorder;
 pub mod rmsprop;
+mod run;
 mod state;
 mod stopping;
 mod track;
@@ -54,6 +55,7 @@ pub use params::{
     DEFAULT_EPSILON, DEFAULT_FRICTION_PER_S, DEFAULT_RMSPROP_RHO, DEFAULT_WALKER_ALPHA_M,
 };
 pub use recorder::{Halt, Recorder, Stop, TrackRecorder};
+pub use run::descend_all;
 pub use state::AgentState;
 pub use stopping::{
     StopReason, StopRules, DEFAULT_MAX_STEPS, DEFAULT_PATIENCE, DEFAULT_TOLERANCE_M,

@@ -3,19 +3,18 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::common::{parse_lat_lon, print_json, DemArgs, Global, SeaArgs};
 use super::params;
 pub use super::params::ParamArgs;
 use super::surface::SurfaceArgs;
-use downhill::agents::{Agent, AgentKind, StopReason, StopRules, Summary, Track};
+use downhill::agents::{descend_all, Agent, AgentKind, StopReason, StopRules, Summary, Track};
 use downhill::analytic::AnalyticSurface;
 use downhill::dem::Dem;
 use downhill::export::{self, OutputDir};
 use downhill::geo::{LonLat, Xy};
-use downhill::peaks::{self, Gazetteer, DEFAULT_MIN_PROMINENCE_M};
+use downhill::peaks::{self, Gazetteer, SummitChoice, DEFAULT_MIN_PROMINENCE_M};
 use downhill::render::{self, Extent, MapOptions};
 use downhill::terrain::{Surface, Terrain, Vector};
 use downhill::viewer;
@@ -173,52 +172,6 @@ fn resolve_start(
     })
 }
 
-/// `--peak highest` or `--peak '#N'`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum SummitChoice {
-    Highest,
-    Rank(usize),
-}
-
-impl SummitChoice {
-    /// The choice `name` asks for, `None` for a plain name.
-    fn parse(name: &str) -> anyhow::Result<Option<SummitChoice>> {
-        let name = name.trim();
-        if name.eq_ignore_ascii_case("highest") {
-            return Ok(Some(SummitChoice::Highest));
-        }
-        let Some(n) = name.strip_prefix('#') else {
-            return Ok(None);
-        };
-        match n.trim().parse::<usize>() {
-            Ok(n) if n >= 1 => Ok(Some(SummitChoice::Rank(n))),
-            _ => anyhow::bail!(
-                "--peak '{name}': after # give a summit's rank by prominence, 1 or more (see downhill peaks DEM)"
-            ),
-        }
-    }
-
-    fn pick(self, summits: &[peaks::Summit]) -> anyhow::Result<peaks::Summit> {
-        let count = summits.len();
-        let picked = match self {
-            SummitChoice::Highest => summits.iter().min_by(|a, b| {
-                b.summit
-                    .elevation_m
-                    .total_cmp(&a.summit.elevation_m)
-                    .then(a.rank.cmp(&b.rank))
-            }),
-            SummitChoice::Rank(n) => summits.get(n - 1),
-        };
-        picked.cloned().ok_or_else(|| match self {
-            SummitChoice::Highest => anyhow::anyhow!("the elevation data holds no summit (every sample is void?)"),
-            SummitChoice::Rank(n) => anyhow::anyhow!(
-                "--peak '#{n}': the elevation data has {count} summits with at least {DEFAULT_MIN_PROMINENCE_M} m of \
-                 prominence; choose '#1' to '#{count}' (downhill peaks DEM lists them)"
-            ),
-        })
-    }
-}
-
 /// The DEM's five most prominent summits, each ready to paste as `--peak` or `--at`.
 fn summits_hint(summits: &[peaks::Summit]) -> String {
     if summits.is_empty() {
@@ -280,23 +233,6 @@ impl TrackFormat {
             TrackFormat::Json => "tracks.json",
         }
     }
-}
-
-/// Runs every agent from every start.
-fn descend_all<S: Surface + ?Sized>(
-    agents: &[Agent],
-    surface: &S,
-    starts: &[Xy],
-    v0: Vector,
-    rules: &StopRules,
-) -> downhill::Result<Vec<Track>> {
-    let jobs: Vec<(Xy, &Agent)> = starts
-        .iter()
-        .flat_map(|&p| agents.iter().map(move |a| (p, a)))
-        .collect();
-    jobs.par_iter()
-        .map(|(p, a)| a.descend(surface, *p, v0, rules))
-        .collect()
 }
 
 /// The named summits of the grid (from the bundled gazetteer and the

@@ -30,6 +30,7 @@ pub fn flag_for(parameter: &str) -> Option<&'static str> {
         "start" => "--at",
         "min_prominence_m" => "--min-prominence",
         "extent" => "--extent",
+        "peak" => "--peak",
         _ => return None,
     })
 }

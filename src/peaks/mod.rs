@@ -11,6 +11,7 @@
 //! col, parent and isolation ([`summits`] defines them), and
 //! [`name_summits`] names them from a gazetteer.
 
+mod choice;
 mod files;
 mod gazetteer;
 mod isolation;
@@ -21,6 +22,7 @@ pub mod prominence;
 mod snap;
 pub mod summits;
 
+pub use choice::SummitChoice;
 pub use files::{summits_csv, summits_geojson, SUMMITS_CSV_HEADER};
 pub use gazetteer::{Gazetteer, Peak, MAX_GAZETTEER_BYTES};
 pub use name::{normalise, slug, MAX_SLUG_CHARS};

@@ -64,3 +64,41 @@ impl SummitChoice {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highest_and_ranks_are_recognised_and_names_are_not() {
+        assert_eq!(
+            SummitChoice::parse(" HIGHEST ").ok(),
+            Some(Some(SummitChoice::Highest))
+        );
+        assert_eq!(
+            SummitChoice::parse("# 3").ok(),
+            Some(Some(SummitChoice::Rank(3)))
+        );
+        assert_eq!(SummitChoice::parse("Mount Leinster").ok(), Some(None));
+    }
+
+    #[test]
+    fn a_rank_below_one_is_refused_as_the_peak_parameter() {
+        for bad in ["#0", "#x", "#"] {
+            match SummitChoice::parse(bad) {
+                Err(Error::Invalid(e)) => {
+                    assert_eq!(e.parameter, "peak");
+                    assert_eq!(e.value, format!("'{bad}'"));
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn no_summit_to_pick_is_an_error_not_a_panic() {
+        assert!(SummitChoice::Highest.pick(&[]).is_err());
+        assert!(SummitChoice::Rank(1).pick(&[]).is_err());
+        assert!(SummitChoice::Rank(0).pick(&[]).is_err());
+    }
+}

@@ -120,10 +120,15 @@ impl StepParams {
         }
         let beta = 1.0 - gamma * dt;
         if beta < 0.0 {
-            return Err(Error::param(format!(
-                "--friction {gamma} with --dt {dt} gives β = 1 - γ·dt = {beta:.3} < 0: friction this strong \
-                 over one step would reverse the ball; use a smaller --dt or --friction (γ·dt ≤ 1)"
-            )));
+            return Err(Error::invalid(
+                "friction",
+                gamma,
+                format!(
+                    "with a time step of {dt} s gives β = 1 - γ·dt = {beta:.3} < 0: friction this \
+                     strong over one step would reverse the ball; use a smaller time step or \
+                     friction (γ·dt ≤ 1)"
+                ),
+            ));
         }
         Ok(StepParams {
             alpha: GRAVITY * dt * dt,

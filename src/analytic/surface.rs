@@ -107,23 +107,30 @@ impl AnalyticSurface {
                 .stack_size(PARSE_STACK_BYTES)
                 .spawn_scoped(scope, || Self::parse_here(expr, extent))
                 .map_err(|e| {
-                    Error::param(format!("--surface '{expr}': cannot start the parser: {e}"))
+                    Error::invalid(
+                        "formula",
+                        format!("'{expr}'"),
+                        format!("cannot start the parser: {e}"),
+                    )
                 })?
                 .join()
                 .unwrap_or_else(|_| {
-                    Err(Error::param(format!(
-                        "--surface '{expr}': the formula is too deeply nested to differentiate"
-                    )))
+                    Err(Error::invalid(
+                        "formula",
+                        format!("'{expr}'"),
+                        "the formula is too deeply nested to differentiate",
+                    ))
                 })
         })
     }
 
     fn parse_here(expr: &str, extent: [f64; 4]) -> Result<AnalyticSurface> {
         let f = FlatEx::<f64>::parse(&plain_decimals(expr)).map_err(|e| {
-            Error::param(format!(
-                "--surface '{expr}': not a formula in x and y ({})",
-                e.msg()
-            ))
+            Error::invalid(
+                "formula",
+                format!("'{expr}'"),
+                format!("not a formula in x and y ({})", e.msg()),
+            )
         })?;
         let mut uses = Vec::new();
         for name in f.var_names() {
@@ -131,9 +138,11 @@ impl AnalyticSurface {
                 "x" => uses.push(Axis::X),
                 "y" => uses.push(Axis::Y),
                 other => {
-                    return Err(Error::param(format!(
-                        "--surface '{expr}': unknown variable '{other}'; the formula may use only x and y"
-                    )))
+                    return Err(Error::invalid(
+                        "formula",
+                        format!("'{expr}'"),
+                        format!("unknown variable '{other}'; the formula may use only x and y"),
+                    ))
                 }
             }
         }
@@ -142,10 +151,11 @@ impl AnalyticSurface {
                 return Ok(None);
             };
             f.clone().partial(i).map(Some).map_err(|e| {
-                Error::param(format!(
-                    "--surface '{expr}': cannot differentiate the formula ({})",
-                    e.msg()
-                ))
+                Error::invalid(
+                    "formula",
+                    format!("'{expr}'"),
+                    format!("cannot differentiate the formula ({})", e.msg()),
+                )
             })
         };
         let (df_dx, df_dy) = (partial(Axis::X)?, partial(Axis::Y)?);
@@ -153,7 +163,7 @@ impl AnalyticSurface {
             let size = d.unparse().len();
             if size > MAX_DERIVATIVE_CHARS {
                 return Err(Error::OverBudget(format!(
-                    "--surface: the formula's derivative is {size} characters long, more than the \
+                    "the formula's derivative is {size} characters long, more than the \
                      {MAX_DERIVATIVE_CHARS} downhill evaluates at every step; simplify the formula"
                 )));
             }
@@ -222,7 +232,7 @@ pub const MAX_DERIVATIVE_CHARS: usize = 100_000;
 fn check_size(expr: &str) -> Result<()> {
     let over = |what: String| {
         Err(Error::OverBudget(format!(
-            "--surface: the formula {what}; downhill differentiates formulas of at most \
+            "the formula {what}; downhill differentiates formulas of at most \
              {MAX_FORMULA_CHARS} characters, {MAX_FORMULA_DEPTH} levels of parentheses and \
              {MAX_FORMULA_OPERATIONS} operators and function calls (these limits are fixed)"
         )))

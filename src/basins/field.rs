@@ -20,7 +20,7 @@ use ndarray::Array2;
 
 use crate::dem::SeaMask;
 use crate::geo::{LonLat, Xy};
-use crate::terrain::{GradientGrid, Obstacle, RowMetrics, Surface, Vector};
+use crate::terrain::{bilinear, GradientGrid, Obstacle, RowMetrics, Surface, Vector};
 
 /// A DEM's heights and gradients as a surface in sample-index coordinates.
 #[derive(Debug, Clone)]
@@ -173,20 +173,17 @@ impl<'a> GridField<'a> {
 }
 
 /// Bilinear interpolation of the quad `[v00, v01, v10, v11]` at row weight
-/// `fr` and column weight `fc`.
+/// `fr` and column weight `fc`, in `f64`.
 #[inline(always)]
-fn bilinear([v00, v01, v10, v11]: [f32; 4], fr: f64, fc: f64) -> f64 {
-    let (v00, v01, v10, v11) = (v00 as f64, v01 as f64, v10 as f64, v11 as f64);
-    let top = (1.0 - fc) * v00 + fc * v01;
-    let bottom = (1.0 - fc) * v10 + fc * v11;
-    (1.0 - fr) * top + fr * bottom
+fn bilinear_f32([v00, v01, v10, v11]: [f32; 4], fr: f64, fc: f64) -> f64 {
+    bilinear([v00 as f64, v01 as f64, v10 as f64, v11 as f64], fr, fc)
 }
 
 impl Surface for GridField<'_> {
     #[inline(always)]
     fn elevation(&self, p: Xy) -> Result<f64, Obstacle> {
         let (i0, fr, fc) = self.cell(p)?;
-        let z = bilinear(self.quad(&self.flat, i0), fr, fc);
+        let z = bilinear_f32(self.quad(&self.flat, i0), fr, fc);
         if z.is_nan() {
             Err(Obstacle::Void)
         } else {
@@ -198,8 +195,8 @@ impl Surface for GridField<'_> {
     fn gradient(&self, p: Xy) -> Result<Vector, Obstacle> {
         let (i0, fr, fc) = self.cell(p)?;
         let [a, b, c, d] = self.quad(&self.slopes, i0);
-        let east = bilinear([a[0], b[0], c[0], d[0]], fr, fc);
-        let north = bilinear([a[1], b[1], c[1], d[1]], fr, fc);
+        let east = bilinear_f32([a[0], b[0], c[0], d[0]], fr, fc);
+        let north = bilinear_f32([a[1], b[1], c[1], d[1]], fr, fc);
         if east.is_nan() || north.is_nan() {
             Err(Obstacle::Void)
         } else {

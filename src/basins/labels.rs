@@ -118,44 +118,56 @@ fn region(
     out
 }
 
-/// Numbers the basins of `walks` on `heights` (the surface the walkers
-/// descended), merging endings as the module describes.
-pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride: usize) -> Basins {
-    let (rows, cols) = heights.dim();
-    let h = heights.as_slice_memory_order();
-    let height = |i: usize| match h {
-        Some(s) => s[i],
-        None => heights[[i / cols, i % cols]],
-    };
-    // Nodes: every end cell, with whether any walker settled there as a sink.
-    // `node_of` is dense (one slot per cell, NO_NODE where no walk ended).
-    const NO_NODE: u32 = u32::MAX;
-    let mut node_of: Vec<u32> = vec![NO_NODE; rows * cols];
-    let mut cells: Vec<u32> = Vec::new();
-    let mut sink: Vec<bool> = Vec::new();
-    let mut ending: Vec<StopReason> = Vec::new();
-    for (i, &end) in walks.end.iter().enumerate() {
-        if end == NO_START {
-            continue;
+/// Marks a cell where no walk ended in [`Nodes::node_of`].
+const NO_NODE: u32 = u32::MAX;
+
+/// The end cells of the walks, one node each.
+struct Nodes {
+    /// Node of every cell (dense, row-major), [`NO_NODE`] where no walk ended.
+    node_of: Vec<u32>,
+    /// Row-major cell of each node.
+    cells: Vec<u32>,
+    /// Whether any walker settled at the node as a sink.
+    sink: Vec<bool>,
+    /// How the walkers ended there (a sink's ending when there is one).
+    ending: Vec<StopReason>,
+}
+
+impl Nodes {
+    /// The nodes of `walks` on a raster of `len` cells.
+    fn of(walks: &Walks, len: usize) -> Nodes {
+        let mut nodes = Nodes {
+            node_of: vec![NO_NODE; len],
+            cells: Vec::new(),
+            sink: Vec::new(),
+            ending: Vec::new(),
+        };
+        for (i, &end) in walks.end.iter().enumerate() {
+            if end == NO_START {
+                continue;
+            }
+            let e = StopReason::from_u8(walks.ending[i]);
+            let slot = &mut nodes.node_of[end as usize];
+            if *slot == NO_NODE {
+                nodes.cells.push(end);
+                nodes.sink.push(false);
+                nodes.ending.push(e);
+                *slot = (nodes.cells.len() - 1) as u32;
+            }
+            let n = *slot;
+            if e.is_sink() && !nodes.sink[n as usize] {
+                nodes.sink[n as usize] = true;
+                nodes.ending[n as usize] = e;
+            }
         }
-        let e = StopReason::from_u8(walks.ending[i]);
-        let slot = &mut node_of[end as usize];
-        if *slot == NO_NODE {
-            cells.push(end);
-            sink.push(false);
-            ending.push(e);
-            *slot = (cells.len() - 1) as u32;
-        }
-        let n = *slot;
-        if e.is_sink() && !sink[n as usize] {
-            sink[n as usize] = true;
-            ending[n as usize] = e;
-        }
+        nodes
     }
-    let mut uf = UnionFind::new(cells.len());
-    // Sinks within a cell of each other.
-    for (n, &cell) in cells.iter().enumerate() {
-        if !sink[n] {
+}
+
+/// Merges sinks within a cell (8-neighbours) of each other.
+fn merge_neighbouring_sinks(nodes: &Nodes, rows: usize, cols: usize, uf: &mut UnionFind) {
+    for (n, &cell) in nodes.cells.iter().enumerate() {
+        if !nodes.sink[n] {
             continue;
         }
         let (r, c) = (
@@ -167,15 +179,25 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
             if nr < 0 || nc < 0 || nr as usize >= rows || nc as usize >= cols {
                 continue;
             }
-            let m = node_of[nr as usize * cols + nc as usize];
-            if m != NO_NODE && sink[m as usize] {
+            let m = nodes.node_of[nr as usize * cols + nc as usize];
+            if m != NO_NODE && nodes.sink[m as usize] {
                 uf.union(n as u32, m);
             }
         }
     }
-    // Sinks on the same flat, void outlets in the same void.
+}
+
+/// Merges sinks on the same flat and void outlets in the same void;
+/// `height(i)` is the height of row-major cell `i`.
+fn merge_flats_and_voids(
+    nodes: &Nodes,
+    rows: usize,
+    cols: usize,
+    height: &impl Fn(usize) -> f32,
+    uf: &mut UnionFind,
+) {
     let mut seen = vec![false; rows * cols];
-    for (n, &cell) in cells.iter().enumerate() {
+    for (n, &cell) in nodes.cells.iter().enumerate() {
         let cell = cell as usize;
         if seen[cell] {
             continue;
@@ -183,26 +205,32 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
         let z = height(cell);
         let members = if z.is_nan() {
             region(cell, rows, cols, &mut seen, |j| height(j).is_nan())
-        } else if sink[n] {
+        } else if nodes.sink[n] {
             region(cell, rows, cols, &mut seen, |j| height(j) == z)
         } else {
             continue;
         };
         for j in members {
-            let m = node_of[j];
-            if m != NO_NODE && (z.is_nan() || sink[m as usize]) {
+            let m = nodes.node_of[j];
+            if m != NO_NODE && (z.is_nan() || nodes.sink[m as usize]) {
                 uf.union(n as u32, m);
             }
         }
     }
-    // Aggregate per root.
-    let cell_km2: Vec<f64> = (0..rows)
-        .map(|r| metrics.dx[r] * metrics.dy[r] * (stride * stride) as f64 / 1e6)
-        .collect();
+}
+
+/// One unnumbered basin per union-find root, each with its outlet (its
+/// lowest node, voids last), and the basin index of every node.
+fn basins_of_roots(
+    nodes: &Nodes,
+    cols: usize,
+    height: &impl Fn(usize) -> f32,
+    uf: &mut UnionFind,
+) -> (Vec<Basin>, Vec<usize>) {
     let mut root_index: HashMap<u32, usize> = HashMap::new();
     let mut basins: Vec<Basin> = Vec::new();
     let mut outlet_rank: Vec<Option<f64>> = Vec::new();
-    for n in 0..cells.len() as u32 {
+    for n in 0..nodes.cells.len() as u32 {
         let root = uf.find(n);
         let b = *root_index.entry(root).or_insert_with(|| {
             basins.push(Basin {
@@ -210,14 +238,14 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
                 outlet_row: 0,
                 outlet_col: 0,
                 elevation: f64::NAN,
-                ending: ending[n as usize],
+                ending: nodes.ending[n as usize],
                 starts: 0,
                 area_km2: 0.0,
             });
             outlet_rank.push(None);
             basins.len() - 1
         });
-        let cell = cells[n as usize] as usize;
+        let cell = nodes.cells[n as usize] as usize;
         let z = height(cell) as f64;
         let rank = if z.is_nan() { f64::INFINITY } else { z };
         if !matches!(outlet_rank[b], Some(best) if best <= rank) {
@@ -225,24 +253,19 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
             basins[b].outlet_row = cell / cols;
             basins[b].outlet_col = cell % cols;
             basins[b].elevation = z;
-            basins[b].ending = ending[n as usize];
+            basins[b].ending = nodes.ending[n as usize];
         }
     }
-    let mut node_basin = vec![0usize; cells.len()];
-    for n in 0..cells.len() {
-        node_basin[n] = root_index[&uf.find(n as u32)];
+    let mut node_basin = vec![0usize; nodes.cells.len()];
+    for (n, slot) in node_basin.iter_mut().enumerate() {
+        *slot = root_index[&uf.find(n as u32)];
     }
-    let mut start_basin = vec![usize::MAX; rows * cols];
-    for (i, &end) in walks.end.iter().enumerate() {
-        if end == NO_START {
-            continue;
-        }
-        let b = node_basin[node_of[end as usize] as usize];
-        start_basin[i] = b;
-        basins[b].starts += 1;
-        basins[b].area_km2 += cell_km2[i / cols];
-    }
-    // Ids by decreasing area, ties by outlet position.
+    (basins, node_basin)
+}
+
+/// Numbers `basins` from 1 by decreasing area (ties by outlet position)
+/// and labels every cell with the id of `start_basin` (`usize::MAX`: none).
+fn number_by_area(basins: Vec<Basin>, start_basin: &[usize], rows: usize, cols: usize) -> Basins {
     let mut order: Vec<usize> = (0..basins.len()).collect();
     order.sort_by(|&a, &b| {
         basins[b].area_km2.total_cmp(&basins[a].area_km2).then(
@@ -274,4 +297,35 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
         labels,
         basins: sorted,
     }
+}
+
+/// Numbers the basins of `walks` on `heights` (the surface the walkers
+/// descended), merging endings as the module describes.
+pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride: usize) -> Basins {
+    let (rows, cols) = heights.dim();
+    let h = heights.as_slice_memory_order();
+    let height = |i: usize| match h {
+        Some(s) => s[i],
+        None => heights[[i / cols, i % cols]],
+    };
+    let nodes = Nodes::of(walks, rows * cols);
+    let mut uf = UnionFind::new(nodes.cells.len());
+    merge_neighbouring_sinks(&nodes, rows, cols, &mut uf);
+    merge_flats_and_voids(&nodes, rows, cols, &height, &mut uf);
+    let (mut basins, node_basin) = basins_of_roots(&nodes, cols, &height, &mut uf);
+    // Every start counts towards the basin of the node it ended at.
+    let cell_km2: Vec<f64> = (0..rows)
+        .map(|r| metrics.dx[r] * metrics.dy[r] * (stride * stride) as f64 / 1e6)
+        .collect();
+    let mut start_basin = vec![usize::MAX; rows * cols];
+    for (i, &end) in walks.end.iter().enumerate() {
+        if end == NO_START {
+            continue;
+        }
+        let b = node_basin[nodes.node_of[end as usize] as usize];
+        start_basin[i] = b;
+        basins[b].starts += 1;
+        basins[b].area_km2 += cell_km2[i / cols];
+    }
+    number_by_area(basins, &start_basin, rows, cols)
 }

@@ -81,6 +81,37 @@ fn outline(
     vcols: u64,
     to_xy: &(dyn Fn(f64, f64) -> [f64; 2] + Sync),
 ) -> Vec<Polygon> {
+    let rings: Vec<Vec<(f64, f64)>> = chain_rings(edges, vcols)
+        .iter()
+        .map(|ring| {
+            drop_collinear(ring, vcols)
+                .into_iter()
+                .map(|v| ((v / vcols) as f64, (v % vcols) as f64))
+                .collect()
+        })
+        .collect();
+    group_into_polygons(&rings)
+        .into_iter()
+        .map(|members| {
+            members
+                .into_iter()
+                .map(|i| {
+                    let ring = &rings[i];
+                    let mut out: Ring = ring.iter().map(|&(r, c)| to_xy(r, c)).collect();
+                    if let Some(&first) = out.first() {
+                        out.push(first);
+                    }
+                    out
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Chains directed `edges` (start vertex, direction) into rings of vertex
+/// indices (`row * vcols + col`), turning left first at a pinch, each ring
+/// visiting every vertex once.
+fn chain_rings(edges: &[(u64, u8)], vcols: u64) -> Vec<Vec<u64>> {
     let mut unused: HashMap<u64, u8> = HashMap::with_capacity(edges.len());
     for &(v, d) in edges {
         *unused.entry(v).or_insert(0) |= 1 << d;
@@ -114,31 +145,31 @@ fn outline(
         }
         rings.extend(split_at_repeats(&walk));
     }
-    let rings: Vec<Vec<(f64, f64)>> = rings
-        .iter()
-        .map(|ring| {
-            drop_collinear(ring, vcols)
-                .into_iter()
-                .map(|v| ((v / vcols) as f64, (v % vcols) as f64))
-                .collect()
+    rings
+}
+
+/// Signed area of a ring of `(row, col)` vertices in (x = col, y = -row):
+/// positive is anticlockwise, in cells.
+fn signed_area(ring: &[(f64, f64)]) -> f64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (r1, c1) = ring[i];
+            let (r2, c2) = ring[(i + 1) % n];
+            c1 * (-r2) - c2 * (-r1)
         })
-        .collect();
-    // Signed area in (x = col, y = -row): positive is anticlockwise.
-    let area = |ring: &[(f64, f64)]| {
-        let n = ring.len();
-        (0..n)
-            .map(|i| {
-                let (r1, c1) = ring[i];
-                let (r2, c2) = ring[(i + 1) % n];
-                c1 * (-r2) - c2 * (-r1)
-            })
-            .sum::<f64>()
-            / 2.0
-    };
+        .sum::<f64>()
+        / 2.0
+}
+
+/// Sorts `rings` into polygons, as ring indices: each anticlockwise ring is
+/// a shell, each clockwise ring a hole of the smallest shell that contains
+/// it (a hole no shell contains is dropped).
+fn group_into_polygons(rings: &[Vec<(f64, f64)>]) -> Vec<Vec<usize>> {
     let mut shells: Vec<(usize, f64)> = Vec::new();
     let mut holes: Vec<usize> = Vec::new();
     for (i, ring) in rings.iter().enumerate() {
-        let a = area(ring);
+        let a = signed_area(ring);
         if a > 0.0 {
             shells.push((i, a));
         } else {
@@ -147,14 +178,7 @@ fn outline(
     }
     let mut polygons: Vec<Vec<usize>> = shells.iter().map(|&(i, _)| vec![i]).collect();
     for h in holes {
-        // A point a quarter cell to the left of the hole's first edge lies
-        // inside a cell of the basin, never on a cell edge.
-        let ring = &rings[h];
-        let (r1, c1) = ring[0];
-        let (r2, c2) = ring[1 % ring.len()];
-        let len = ((r2 - r1).powi(2) + (c2 - c1).powi(2)).sqrt().max(1e-12);
-        let (dr, dc) = ((r2 - r1) / len, (c2 - c1) / len);
-        let p = (r1 + dr * 0.5 - dc * 0.25, c1 + dc * 0.5 + dr * 0.25);
+        let p = point_left_of_first_edge(&rings[h]);
         let owner = shells
             .iter()
             .enumerate()
@@ -166,21 +190,17 @@ fn outline(
         }
     }
     polygons
-        .into_iter()
-        .map(|members| {
-            members
-                .into_iter()
-                .map(|i| {
-                    let ring = &rings[i];
-                    let mut out: Ring = ring.iter().map(|&(r, c)| to_xy(r, c)).collect();
-                    if let Some(&first) = out.first() {
-                        out.push(first);
-                    }
-                    out
-                })
-                .collect()
-        })
-        .collect()
+}
+
+/// A point a quarter cell to the left of the ring's first edge, half way
+/// along it: for a hole it lies inside a cell of the basin, never on a cell
+/// edge.
+fn point_left_of_first_edge(ring: &[(f64, f64)]) -> (f64, f64) {
+    let (r1, c1) = ring[0];
+    let (r2, c2) = ring[1 % ring.len()];
+    let len = ((r2 - r1).powi(2) + (c2 - c1).powi(2)).sqrt().max(1e-12);
+    let (dr, dc) = ((r2 - r1) / len, (c2 - c1) / len);
+    (r1 + dr * 0.5 - dc * 0.25, c1 + dc * 0.5 + dr * 0.25)
 }
 
 /// `true` when `mask` holds the direction `bit`.

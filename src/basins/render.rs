@@ -97,6 +97,117 @@ fn block_label(labels: &Array2<u32>, stride: usize, r: usize, c: usize) -> u32 {
     labels[[nearest(r, rows), nearest(c, cols)]]
 }
 
+/// The size of the `basins.png` picture and how its pixels map to cells.
+struct Frame {
+    rows: usize,
+    cols: usize,
+    /// Picture width, pixels.
+    width: u32,
+    /// Picture height, pixels.
+    height: u32,
+    /// Pixels per cell across (west to east).
+    sx: f64,
+    /// Pixels per cell down (north to south).
+    sy: f64,
+}
+
+impl Frame {
+    /// A frame at the ground's aspect ratio of a `rows` x `cols` grid whose
+    /// ground is `ground_w` x `ground_h` metres: whole pixels per cell down
+    /// the rows (1 to 8), at least about 1200 pixels across.
+    fn new(rows: usize, cols: usize, ground_w: f64, ground_h: f64) -> Frame {
+        let k = (1200.0 / rows.max(cols) as f64).ceil().clamp(1.0, 8.0);
+        let height = (rows as f64 * k).round() as u32;
+        let width = ((height as f64 * ground_w / ground_h).round() as u32).max(1);
+        let (sx, sy) = (width as f64 / cols as f64, height as f64 / rows as f64);
+        Frame {
+            rows,
+            cols,
+            width,
+            height,
+            sx,
+            sy,
+        }
+    }
+
+    /// Fractional cell index `(row, col)` of the centre of pixel (`x`, `y`).
+    fn at(&self, x: u32, y: u32) -> (f64, f64) {
+        (
+            (y as f64 + 0.5) / self.sy - 0.5,
+            (x as f64 + 0.5) / self.sx - 0.5,
+        )
+    }
+
+    /// The label of the start block nearest to pixel (`x`, `y`).
+    fn label_at(&self, labels: &Array2<u32>, stride: usize, x: u32, y: u32) -> u32 {
+        let (r, c) = self.at(x, y);
+        let (r, c) = (
+            (r.round().max(0.0) as usize).min(self.rows - 1),
+            (c.round().max(0.0) as usize).min(self.cols - 1),
+        );
+        block_label(labels, stride, r, c)
+    }
+}
+
+/// `shade` interpolated bilinearly at fractional cell (`r`, `c`), clamped
+/// to the grid (at least 2 x 2 cells).
+fn shade_at(shade: &Array2<f32>, r: f64, c: f64) -> f64 {
+    let (rows, cols) = shade.dim();
+    let r = r.clamp(0.0, (rows - 1) as f64);
+    let c = c.clamp(0.0, (cols - 1) as f64);
+    let (r0, c0) = ((r as usize).min(rows - 2), (c as usize).min(cols - 2));
+    let (fr, fc) = (r - r0 as f64, c - c0 as f64);
+    let v = |r, c| shade[[r, c]] as f64;
+    let quad = [v(r0, c0), v(r0, c0 + 1), v(r0 + 1, c0), v(r0 + 1, c0 + 1)];
+    crate::terrain::bilinear(quad, fr, fc)
+}
+
+/// Paints every pixel of `pixmap` (sized as `frame`): its basin's colour
+/// shaded by `shade`, dark on a divide, grey where no walker started, the
+/// sea blended over with a smooth coast.
+fn paint_basins(
+    pixmap: &mut tiny_skia::Pixmap,
+    frame: &Frame,
+    labels: &Array2<u32>,
+    shade: &Array2<f32>,
+    stride: usize,
+    sea: Option<&SeaMask>,
+) {
+    let (width, height) = (frame.width, frame.height);
+    let row_labels: Vec<u32> = (0..height)
+        .flat_map(|y| (0..width).map(move |x| (x, y)))
+        .map(|(x, y)| frame.label_at(labels, stride, x, y))
+        .collect();
+    let sharpness = frame.sx.max(frame.sy);
+    for (i, px) in pixmap.pixels_mut().iter_mut().enumerate() {
+        let (x, y) = ((i % width as usize) as u32, (i / width as usize) as u32);
+        let l = row_labels[i];
+        let (r, c) = frame.at(x, y);
+        let s = 0.3 + 0.7 * shade_at(shade, r, c);
+        let rgb = if l == 0 {
+            let g = (255.0 * (0.15 + 0.7 * s)) as u8;
+            [g, g, g]
+        } else {
+            let right = x + 1 < width && row_labels[i + 1] != l;
+            let below = y + 1 < height && row_labels[i + width as usize] != l;
+            let k = if right || below { 0.25 } else { s };
+            basin_colour(l).map(|v| (255.0 * v * k) as u8)
+        };
+        let mut colour =
+            tiny_skia::PremultipliedColorU8::from_rgba(rgb[0], rgb[1], rgb[2], 255).unwrap_or(*px);
+        if let Some(sea) = sea {
+            let f = sea.fraction(r, c);
+            if f > 0.0 {
+                let a = ((f - 0.5) * sharpness + 0.5).clamp(0.0, 1.0) as f32;
+                if a > 0.0 {
+                    colour = crate::render::text::blend(colour, crate::render::decor::SEA_RGB, a);
+                }
+            }
+        }
+        *px = colour;
+    }
+}
+
 /// Draws `basins.png` (see the module documentation): `labels` per cell
 /// (0: no start), `shade` in 0..=1 per cell, `dem` the surface (its size,
 /// cell metres and CRS), `stride` the starts' spacing, `sea` drawn if given.
@@ -116,66 +227,11 @@ pub fn map(
     }
     let (dx, dy) = dem.cell_size_m((rows - 1) as f64 / 2.0);
     let (ground_w, ground_h) = (cols as f64 * dx, rows as f64 * dy);
-    // Pixels per cell along the rows: whole cells, at least ~1200 px across.
-    let k = (1200.0 / rows.max(cols) as f64).ceil().clamp(1.0, 8.0);
-    let height = (rows as f64 * k).round() as u32;
-    let width = ((height as f64 * ground_w / ground_h).round() as u32).max(1);
-    let (sx, sy) = (width as f64 / cols as f64, height as f64 / rows as f64);
-    // Label and fractional cell index of every pixel.
-    let at = |x: u32, y: u32| -> (f64, f64) {
-        ((y as f64 + 0.5) / sy - 0.5, (x as f64 + 0.5) / sx - 0.5)
-    };
-    let label_at = |x: u32, y: u32| {
-        let (r, c) = at(x, y);
-        let (r, c) = (
-            (r.round().max(0.0) as usize).min(rows - 1),
-            (c.round().max(0.0) as usize).min(cols - 1),
-        );
-        block_label(labels, stride, r, c)
-    };
-    let shade_at = |r: f64, c: f64| -> f64 {
-        let r = r.clamp(0.0, (rows - 1) as f64);
-        let c = c.clamp(0.0, (cols - 1) as f64);
-        let (r0, c0) = ((r as usize).min(rows - 2), (c as usize).min(cols - 2));
-        let (fr, fc) = (r - r0 as f64, c - c0 as f64);
-        let v = |r, c| shade[[r, c]] as f64;
-        (v(r0, c0) * (1.0 - fc) + v(r0, c0 + 1) * fc) * (1.0 - fr)
-            + (v(r0 + 1, c0) * (1.0 - fc) + v(r0 + 1, c0 + 1) * fc) * fr
-    };
-    let row_labels: Vec<u32> = (0..height)
-        .flat_map(|y| (0..width).map(move |x| (x, y)))
-        .map(|(x, y)| label_at(x, y))
-        .collect();
+    let frame = Frame::new(rows, cols, ground_w, ground_h);
+    let (width, height) = (frame.width, frame.height);
     let mut pixmap =
         Pixmap::new(width, height).ok_or_else(|| Error::param("the basins map is empty"))?;
-    let sharpness = sx.max(sy);
-    for (i, px) in pixmap.pixels_mut().iter_mut().enumerate() {
-        let (x, y) = ((i % width as usize) as u32, (i / width as usize) as u32);
-        let l = row_labels[i];
-        let (r, c) = at(x, y);
-        let s = 0.3 + 0.7 * shade_at(r, c);
-        let rgb = if l == 0 {
-            let g = (255.0 * (0.15 + 0.7 * s)) as u8;
-            [g, g, g]
-        } else {
-            let right = x + 1 < width && row_labels[i + 1] != l;
-            let below = y + 1 < height && row_labels[i + width as usize] != l;
-            let k = if right || below { 0.25 } else { s };
-            basin_colour(l).map(|v| (255.0 * v * k) as u8)
-        };
-        let mut colour =
-            tiny_skia::PremultipliedColorU8::from_rgba(rgb[0], rgb[1], rgb[2], 255).unwrap_or(*px);
-        if let Some(sea) = sea {
-            let f = sea.fraction(r, c);
-            if f > 0.0 {
-                let a = ((f - 0.5) * sharpness + 0.5).clamp(0.0, 1.0) as f32;
-                if a > 0.0 {
-                    colour = crate::render::text::blend(colour, decor::SEA_RGB, a);
-                }
-            }
-        }
-        *px = colour;
-    }
+    paint_basins(&mut pixmap, &frame, labels, shade, stride, sea);
     let scale = (width.max(height) as f32 / 1200.0).max(0.8);
     let text = crate::render::text::Text::new(15.0 * scale)?;
     legend(&mut pixmap, &text, scale, basins, stride, sea.is_some());

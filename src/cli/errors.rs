@@ -31,6 +31,13 @@ pub fn flag_for(parameter: &str) -> Option<&'static str> {
         "min_prominence_m" => "--min-prominence",
         "extent" => "--extent",
         "peak" => "--peak",
+        "formula" => "--surface",
+        "max_total_steps" => "--max-total-steps",
+        "block" => "--block",
+        "agent" => "--agent",
+        "azimuth_deg" => "--azimuth",
+        "altitude_deg" => "--altitude",
+        "z_factor" => "--z-factor",
         _ => return None,
     })
 }
@@ -59,6 +66,19 @@ mod tests {
     fn a_known_parameter_is_named_by_its_flag() {
         let e = anyhow::Error::new(Error::invalid("alpha", -1.0, "must be positive"));
         assert_eq!(message(&e), "--alpha -1: must be positive");
+    }
+
+    #[test]
+    fn a_formula_is_named_by_the_flag_that_gave_it_in_the_old_words() {
+        let e = anyhow::Error::new(Error::invalid(
+            "formula",
+            "'x + t'",
+            "unknown variable 't'; the formula may use only x and y",
+        ));
+        assert_eq!(
+            message(&e),
+            "--surface 'x + t': unknown variable 't'; the formula may use only x and y"
+        );
     }
 
     #[test]

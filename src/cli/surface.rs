@@ -50,9 +50,7 @@ impl SurfaceArgs {
     /// The analytic surface, if `--surface` was given.
     pub fn analytic(&self) -> Result<Option<AnalyticSurface>> {
         match (&self.surface, self.extent) {
-            (Some(expr), Some(ExtentArg::Box(extent))) => {
-                AnalyticSurface::parse(expr, extent).map(Some)
-            }
+            (Some(expr), Some(ExtentArg::Box(extent))) => parse_formula(expr, extent).map(Some),
             (Some(expr), _) => Err(Error::param(format!(
                 "--surface '{expr}' needs --extent XMIN,YMIN,XMAX,YMAX"
             ))),
@@ -103,13 +101,22 @@ impl FormulaArgs {
     /// The analytic surface, if `--surface` was given.
     pub fn analytic(&self) -> Result<Option<AnalyticSurface>> {
         match (&self.surface, self.extent) {
-            (Some(expr), Some(extent)) => AnalyticSurface::parse(expr, extent).map(Some),
+            (Some(expr), Some(extent)) => parse_formula(expr, extent).map(Some),
             (Some(expr), None) => Err(Error::param(format!(
                 "--surface '{expr}' needs --extent XMIN,YMIN,XMAX,YMAX"
             ))),
             (None, _) => Ok(None),
         }
     }
+}
+
+/// [`AnalyticSurface::parse`], a formula over the size limits named by
+/// its flag (the library says "the formula").
+fn parse_formula(expr: &str, extent: [f64; 4]) -> Result<AnalyticSurface> {
+    AnalyticSurface::parse(expr, extent).map_err(|e| match e {
+        Error::OverBudget(why) => Error::OverBudget(format!("--surface: {why}")),
+        other => other,
+    })
 }
 
 /// `n` finite numbers separated by commas, or "'`s`' is not `what`".

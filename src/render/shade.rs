@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::dem::Dem;
 use crate::error::{Error, Result};
-use crate::terrain::{window_with_voids, RowMetrics};
+use crate::terrain::{window_with_voids, HornDifferences, RowMetrics};
 
 /// Which shading formula to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,19 +62,25 @@ impl ShadeOptions {
     /// Checks that the angles and the z factor are usable numbers.
     pub fn validate(&self) -> Result<()> {
         if !self.azimuth_deg.is_finite() {
-            return Err(Error::param("--azimuth must be a finite number of degrees"));
+            return Err(Error::invalid(
+                "azimuth_deg",
+                self.azimuth_deg,
+                "must be a finite number of degrees",
+            ));
         }
         if !(0.0..=90.0).contains(&self.altitude_deg) {
-            return Err(Error::param(format!(
-                "--altitude is {} degrees; it must lie between 0 and 90",
-                self.altitude_deg
-            )));
+            return Err(Error::invalid(
+                "altitude_deg",
+                self.altitude_deg,
+                "must lie between 0 and 90 degrees",
+            ));
         }
         if !(self.z_factor.is_finite() && self.z_factor > 0.0) {
-            return Err(Error::param(format!(
-                "--z-factor is {}; it must be a positive number",
-                self.z_factor
-            )));
+            return Err(Error::invalid(
+                "z_factor",
+                self.z_factor,
+                "must be a positive number",
+            ));
         }
         Ok(())
     }
@@ -199,12 +205,7 @@ fn to_grey(lit: f64) -> u8 {
 /// reciprocal spacings: `inv_dx[k] = 1 / (8 dx)` of window row `k`, `inv_dy = 1 / (8 dy)`.
 #[inline(always)]
 fn horn(w: &[[f64; 3]; 3], inv_dx: [f64; 3], inv_dy: f64) -> (f64, f64) {
-    let east = (w[0][2] - w[0][0]) * inv_dx[0]
-        + 2.0 * (w[1][2] - w[1][0]) * inv_dx[1]
-        + (w[2][2] - w[2][0]) * inv_dx[2];
-    let north =
-        ((w[0][0] + 2.0 * w[0][1] + w[0][2]) - (w[2][0] + 2.0 * w[2][1] + w[2][2])) * inv_dy;
-    (east, north)
+    HornDifferences::of(w).slope_by_reciprocals(inv_dx, inv_dy)
 }
 
 /// Shades every row of `z` (the heights of `dem`, row-major) into `grey`
@@ -442,6 +443,12 @@ mod tests {
             altitude_deg: 120.0,
             ..ShadeOptions::default()
         };
-        assert!(matches!(hillshade(&dem, &o), Err(Error::BadParameter(_))));
+        match hillshade(&dem, &o) {
+            Err(Error::Invalid(e)) => {
+                assert_eq!(e.parameter, "altitude_deg", "{e}");
+                assert_eq!(e.value, "120", "{e}");
+            }
+            other => panic!("expected the altitude refused, got {other:?}"),
+        }
     }
 }

@@ -10,7 +10,7 @@
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use super::Vector;
+use super::{HornDifferences, Vector};
 use crate::dem::Dem;
 
 /// Which finite-difference stencil to use.
@@ -87,13 +87,7 @@ fn horn(dem: &Dem, m: &RowMetrics, r: usize, c: usize) -> Option<Vector> {
     let w = window(dem, r, c)?;
     let rows = dem.rows();
     let dx = |k: usize| m.dx[(r + k).saturating_sub(1).min(rows - 1)];
-    let dy = m.dy[r];
-    let east = ((w[0][2] - w[0][0]) / dx(0)
-        + 2.0 * (w[1][2] - w[1][0]) / dx(1)
-        + (w[2][2] - w[2][0]) / dx(2))
-        / 8.0;
-    let north =
-        ((w[0][0] + 2.0 * w[0][1] + w[0][2]) - (w[2][0] + 2.0 * w[2][1] + w[2][2])) / (8.0 * dy);
+    let (east, north) = HornDifferences::of(&w).slope([dx(0), dx(1), dx(2)], m.dy[r]);
     Some(Vector::new(east, north))
 }
 

@@ -9,13 +9,17 @@
 //! would, without doubling the memory of a large mosaic; whole-raster work
 //! (basins, maps) uses [`GradientGrid`] itself.
 
+mod bilinear;
 mod gradient;
+mod horn;
 mod surface;
 mod vector;
 
+pub use bilinear::bilinear;
 pub use gradient::{
     gradient_at, window, window_with_voids, GradientGrid, GradientScheme, RowMetrics,
 };
+pub use horn::HornDifferences;
 pub use surface::{Obstacle, Surface};
 pub use vector::Vector;
 
@@ -130,26 +134,17 @@ impl Terrain {
     }
 }
 
-fn bilinear<T: Copy + std::ops::Add<Output = T>>(
-    v: [[T; 2]; 2],
-    fr: f64,
-    fc: f64,
-    scale: impl Fn(f64, T) -> T,
-) -> T {
-    let top = scale(1.0 - fc, v[0][0]) + scale(fc, v[0][1]);
-    let bottom = scale(1.0 - fc, v[1][0]) + scale(fc, v[1][1]);
-    scale(1.0 - fr, top) + scale(fr, bottom)
-}
-
 impl Surface for Terrain {
     fn elevation(&self, p: Xy) -> Result<f64, Obstacle> {
         let (r0, c0, fr, fc) = self.cell(p)?;
         let h = &self.dem.heights;
         let v = [
-            [h[[r0, c0]] as f64, h[[r0, c0 + 1]] as f64],
-            [h[[r0 + 1, c0]] as f64, h[[r0 + 1, c0 + 1]] as f64],
+            h[[r0, c0]] as f64,
+            h[[r0, c0 + 1]] as f64,
+            h[[r0 + 1, c0]] as f64,
+            h[[r0 + 1, c0 + 1]] as f64,
         ];
-        let z = bilinear(v, fr, fc, |w, x| w * x);
+        let z = bilinear(v, fr, fc);
         if z.is_nan() {
             Err(Obstacle::Void)
         } else {
@@ -161,10 +156,12 @@ impl Surface for Terrain {
         let (r0, c0, fr, fc) = self.cell(p)?;
         let g = |r, c| self.gradient_at_sample(r, c).ok_or(Obstacle::Void);
         let v = [
-            [g(r0, c0)?, g(r0, c0 + 1)?],
-            [g(r0 + 1, c0)?, g(r0 + 1, c0 + 1)?],
+            g(r0, c0)?,
+            g(r0, c0 + 1)?,
+            g(r0 + 1, c0)?,
+            g(r0 + 1, c0 + 1)?,
         ];
-        Ok(bilinear(v, fr, fc, |w, x| w * x))
+        Ok(bilinear(v, fr, fc))
     }
 
     fn displace(&self, p: Xy, d: Vector) -> Xy {

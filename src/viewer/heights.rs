@@ -39,7 +39,7 @@ pub struct HeightGrid {
 
 /// Height of `dem` at grid position (`x`, `y`) by bilinear interpolation of
 /// the four samples around it; `None` outside the samples or next to a void.
-fn bilinear(dem: &Dem, x: f64, y: f64) -> Option<f64> {
+fn height_at(dem: &Dem, x: f64, y: f64) -> Option<f64> {
     let (r, c) = dem.transform.xy_to_sample(x, y);
     let (rows, cols) = (dem.rows() as f64, dem.cols() as f64);
     // Nodes on the outermost samples may land a rounding error outside them.
@@ -55,9 +55,8 @@ fn bilinear(dem: &Dem, x: f64, y: f64) -> Option<f64> {
     let (fr, fc) = (r - r0, c - c0);
     let (r0, c0) = (r0 as isize, c0 as isize);
     let h = |dr: isize, dc: isize| dem.height(r0 + dr, c0 + dc).map(f64::from);
-    let top = h(0, 0)? * (1.0 - fc) + h(0, 1)? * fc;
-    let bottom = h(1, 0)? * (1.0 - fc) + h(1, 1)? * fc;
-    Some(top * (1.0 - fr) + bottom * fr)
+    let quad = [h(0, 0)?, h(0, 1)?, h(1, 0)?, h(1, 1)?];
+    Some(crate::terrain::bilinear(quad, fr, fc))
 }
 
 impl HeightGrid {
@@ -88,7 +87,7 @@ impl HeightGrid {
                 let lon = west + c as f64 * step_lon;
                 let z = projection
                     .from_wgs84(lon, lat)
-                    .and_then(|(x, y)| bilinear(dem, x, y));
+                    .and_then(|(x, y)| height_at(dem, x, y));
                 metres.push(z.map_or(NO_HEIGHT, |z| z.round().clamp(-32767.0, 32767.0) as i16));
             }
         }

@@ -146,10 +146,11 @@ impl TiledFill {
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<TiledFill> {
         if !(settings.min_slope.is_finite() && settings.min_slope >= 0.0) {
-            return Err(Error::param(format!(
-                "--min-slope {}: the fill's drainage slope must be zero or a positive number (m/m)",
-                settings.min_slope
-            )));
+            return Err(Error::invalid(
+                "min_slope",
+                settings.min_slope,
+                "the fill's drainage slope must be zero or a positive number (m/m)",
+            ));
         }
         let metrics = tiles.metrics();
         let rules = FloodRules {
@@ -224,12 +225,15 @@ impl TiledFill {
         let max_rounds = MAX_ROUNDS_PER_BLOCK * blocks.len() + 64;
         while dirty.iter().any(|&d| d) {
             if rounds >= max_rounds {
-                return Err(Error::param(format!(
-                    "the tiled fill did not settle after {rounds} rounds over {} blocks (min slope {} m/m); \
-                     fill this mosaic in memory, or with --min-slope 0",
-                    blocks.len(),
-                    settings.min_slope
-                )));
+                return Err(Error::invalid(
+                    "min_slope",
+                    settings.min_slope,
+                    format!(
+                        "the tiled fill did not settle after {rounds} rounds over {} blocks at \
+                         this drainage slope (m/m); fill this mosaic in memory, or with a slope of 0",
+                        blocks.len()
+                    ),
+                ));
             }
             rounds += 1;
             let todo: Vec<usize> = (0..blocks.len()).filter(|&k| dirty[k]).collect();

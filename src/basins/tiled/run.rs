@@ -89,6 +89,132 @@ fn block_transform(tiles: &TileSet, k: usize) -> GeoTransform {
     }
 }
 
+/// One block's walked labels, parked in a temporary file until the merge
+/// gives their global ids, with the labels of its perimeter kept at hand.
+struct Parked {
+    /// The block's local labels, `u32` little-endian, row-major.
+    file: std::fs::File,
+    /// The local labels of the block's perimeter (see [`ring_index`]).
+    ring: Vec<u32>,
+    /// The block's local basins.
+    basins: Vec<LocalBasin>,
+}
+
+/// Walks block `k` and parks its labels in a temporary file (I/O errors
+/// named after `dir`).
+fn park(
+    tiles: &TileSet,
+    fill: &TiledFill,
+    k: usize,
+    options: &TiledOptions,
+    dir: &Path,
+    cancel: &AtomicBool,
+) -> Result<Parked> {
+    let local = block_basins(
+        tiles,
+        fill,
+        k,
+        &options.walk,
+        options.scheme,
+        cancel,
+        options.max_block_steps,
+    )?;
+    let (rows, cols) = local.labels.dim();
+    let mut ring = vec![0u32; super::flood::ring_len(rows, cols)];
+    for ((r, c), &v) in local.labels.indexed_iter() {
+        if let Some(i) = ring_index(rows, cols, r, c) {
+            ring[i] = v;
+        }
+    }
+    let mut file = tempfile::tempfile().map_err(|e| Error::io(dir, e))?;
+    let bytes: Vec<u8> = local.labels.iter().flat_map(|v| v.to_le_bytes()).collect();
+    file.write_all(&bytes).map_err(|e| Error::io(dir, e))?;
+    Ok(Parked {
+        file,
+        ring,
+        basins: local.basins,
+    })
+}
+
+/// The parked labels of a `rows` x `cols` block read back and renumbered
+/// with `ids` (the global id of each local basin; 0 stays 0).
+fn unpark(
+    p: &mut Parked,
+    rows: usize,
+    cols: usize,
+    ids: &[u32],
+    dir: &Path,
+) -> Result<Array2<u32>> {
+    let mut bytes = Vec::with_capacity(rows * cols * 4);
+    p.file
+        .seek(SeekFrom::Start(0))
+        .and_then(|_| p.file.read_to_end(&mut bytes))
+        .map_err(|e| Error::io(dir, e))?;
+    Ok(Array2::from_shape_fn((rows, cols), |(r, c)| {
+        let i = (r * cols + c) * 4;
+        let v = u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        if v == 0 {
+            0
+        } else {
+            ids[v as usize - 1]
+        }
+    }))
+}
+
+/// The VRT `SimpleSource` placing the block GeoTIFF `tiles/{name}` of
+/// `rows` x `cols` samples at mosaic row `r0`, column `c0`.
+fn vrt_source(name: &str, rows: usize, cols: usize, r0: usize, c0: usize) -> String {
+    format!(
+        "    <SimpleSource>\n      <SourceFilename relativeToVRT=\"1\">tiles/{name}</SourceFilename>\n      \
+         <SourceBand>1</SourceBand>\n      <SrcRect xOff=\"0\" yOff=\"0\" xSize=\"{w}\" ySize=\"{h}\"/>\n      \
+         <DstRect xOff=\"{x}\" yOff=\"{y}\" xSize=\"{w}\" ySize=\"{h}\"/>\n    </SimpleSource>\n",
+        w = cols,
+        h = rows,
+        x = c0,
+        y = r0,
+    )
+}
+
+/// `basins.vrt`: the mosaic of the block GeoTIFFs whose `vrt_sources` are given.
+fn vrt(tiles: &TileSet, vrt_sources: &str) -> String {
+    let (rows, cols) = tiles.dim();
+    let t = tiles.transform();
+    let srs = match tiles.crs() {
+        crate::dem::Crs::Geographic => "EPSG:4326".to_string(),
+        crate::dem::Crs::Projected { epsg, .. } => format!("EPSG:{epsg}"),
+        crate::dem::Crs::Planar => String::new(),
+    };
+    format!(
+        "<VRTDataset rasterXSize=\"{cols}\" rasterYSize=\"{rows}\">\n  <SRS>{srs}</SRS>\n  \
+         <GeoTransform>{:e}, {:e}, 0, {:e}, 0, {:e}</GeoTransform>\n  \
+         <VRTRasterBand dataType=\"UInt32\" band=\"1\">\n    <NoDataValue>0</NoDataValue>\n{vrt_sources}  \
+         </VRTRasterBand>\n</VRTDataset>\n",
+        t.origin_x, t.cell_x, t.origin_y, -t.cell_y
+    )
+}
+
+/// `sinks.geojson`: every global basin's outlet as a point feature, in the
+/// mosaic's coordinates `t`.
+fn sinks_geojson(basins: &[GlobalBasin], t: &GeoTransform) -> serde_json::Value {
+    let sinks: Vec<serde_json::Value> = basins
+        .iter()
+        .map(|g| {
+            let (x, y) = t.sample_to_xy(g.outlet.0 as f64, g.outlet.1 as f64);
+            serde_json::json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [x, y]},
+                "properties": {
+                    "id": g.id,
+                    "area_km2": g.area_km2,
+                    "ending": g.ending.as_str(),
+                    "elevation": g.elevation.is_finite().then_some(g.elevation),
+                }
+            })
+        })
+        .collect();
+    serde_json::json!({"type": "FeatureCollection", "features": sinks})
+}
+
 /// Runs the tiled basins computation on `tiles` and writes its outputs into
 /// `dir` (replacing files downhill wrote there before; others only with
 /// `force`). `progress(n)` is told as `n` more block passes finish.
@@ -108,38 +234,11 @@ pub fn run(
     // inside a block, and blocks run side by side under rayon's work
     // stealing would keep many blocks' working sets alive at once (2.4 GiB
     // on 36 SRTM3 tiles when they did).
-    struct Parked {
-        file: std::fs::File,
-        ring: Vec<u32>,
-        basins: Vec<LocalBasin>,
-    }
     let parked: Vec<Parked> = (0..blocks.len())
         .map(|k| {
-            let local = block_basins(
-                tiles,
-                &fill,
-                k,
-                &options.walk,
-                options.scheme,
-                cancel,
-                options.max_block_steps,
-            )?;
-            let (rows, cols) = local.labels.dim();
-            let mut ring = vec![0u32; super::flood::ring_len(rows, cols)];
-            for ((r, c), &v) in local.labels.indexed_iter() {
-                if let Some(i) = ring_index(rows, cols, r, c) {
-                    ring[i] = v;
-                }
-            }
-            let mut file = tempfile::tempfile().map_err(|e| Error::io(dir, e))?;
-            let bytes: Vec<u8> = local.labels.iter().flat_map(|v| v.to_le_bytes()).collect();
-            file.write_all(&bytes).map_err(|e| Error::io(dir, e))?;
+            let p = park(tiles, &fill, k, options, dir, cancel)?;
             progress(1);
-            Ok(Parked {
-                file,
-                ring,
-                basins: local.basins,
-            })
+            Ok(p)
         })
         .collect::<Result<_>>()?;
     if cancel.load(std::sync::atomic::Ordering::Relaxed) {
@@ -159,69 +258,17 @@ pub fn run(
     let mut vrt_sources = String::new();
     for (k, mut p) in parked.into_iter().enumerate() {
         let b = &blocks[k];
-        let mut bytes = Vec::with_capacity(b.rows * b.cols * 4);
-        p.file
-            .seek(SeekFrom::Start(0))
-            .and_then(|_| p.file.read_to_end(&mut bytes))
-            .map_err(|e| Error::io(dir, e))?;
-        let ids = &global.ids[k];
-        let labels = Array2::from_shape_fn((b.rows, b.cols), |(r, c)| {
-            let i = (r * b.cols + c) * 4;
-            let v = u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-            if v == 0 {
-                0
-            } else {
-                ids[v as usize - 1]
-            }
-        });
+        let labels = unpark(&mut p, b.rows, b.cols, &global.ids[k], dir)?;
         let name = format!("{}.tif", b.name);
         let tif = labels_geotiff(&labels, &block_transform(tiles, k), tiles.crs())?;
         tile_dir.write(&name, &tif)?;
-        vrt_sources.push_str(&format!(
-            "    <SimpleSource>\n      <SourceFilename relativeToVRT=\"1\">tiles/{name}</SourceFilename>\n      \
-             <SourceBand>1</SourceBand>\n      <SrcRect xOff=\"0\" yOff=\"0\" xSize=\"{w}\" ySize=\"{h}\"/>\n      \
-             <DstRect xOff=\"{x}\" yOff=\"{y}\" xSize=\"{w}\" ySize=\"{h}\"/>\n    </SimpleSource>\n",
-            w = b.cols,
-            h = b.rows,
-            x = b.c0,
-            y = b.r0,
-        ));
+        vrt_sources.push_str(&vrt_source(&name, b.rows, b.cols, b.r0, b.c0));
         progress(1);
     }
-    let (rows, cols) = tiles.dim();
-    let t = tiles.transform();
-    let srs = match tiles.crs() {
-        crate::dem::Crs::Geographic => "EPSG:4326".to_string(),
-        crate::dem::Crs::Projected { epsg, .. } => format!("EPSG:{epsg}"),
-        crate::dem::Crs::Planar => String::new(),
-    };
-    let vrt = format!(
-        "<VRTDataset rasterXSize=\"{cols}\" rasterYSize=\"{rows}\">\n  <SRS>{srs}</SRS>\n  \
-         <GeoTransform>{:e}, {:e}, 0, {:e}, 0, {:e}</GeoTransform>\n  \
-         <VRTRasterBand dataType=\"UInt32\" band=\"1\">\n    <NoDataValue>0</NoDataValue>\n{vrt_sources}  \
-         </VRTRasterBand>\n</VRTDataset>\n",
-        t.origin_x, t.cell_x, t.origin_y, -t.cell_y
-    );
-    out.write("basins.vrt", vrt.as_bytes())?;
-    let sinks: Vec<serde_json::Value> = global
-        .basins
-        .iter()
-        .map(|g| {
-            let (x, y) = t.sample_to_xy(g.outlet.0 as f64, g.outlet.1 as f64);
-            serde_json::json!({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [x, y]},
-                "properties": {
-                    "id": g.id,
-                    "area_km2": g.area_km2,
-                    "ending": g.ending.as_str(),
-                    "elevation": g.elevation.is_finite().then_some(g.elevation),
-                }
-            })
-        })
-        .collect();
-    let geojson = serde_json::json!({"type": "FeatureCollection", "features": sinks});
+    out.write("basins.vrt", vrt(tiles, &vrt_sources).as_bytes())?;
+    let geojson = sinks_geojson(&global.basins, &tiles.transform());
     out.write("sinks.geojson", geojson.to_string().as_bytes())?;
+    let (rows, cols) = tiles.dim();
     let mut summary = TiledRun {
         tiles: blocks.len(),
         ranks: 1,

@@ -136,135 +136,12 @@ impl TileSet {
     }
 
     fn build(paths: &[PathBuf], options: &LoadOptions, block: Option<usize>) -> Result<TileSet> {
-        // Placement of every file, read from the file itself.
-        let mut placed: Vec<(PathBuf, GeoTransform, usize, usize, Crs, String)> = Vec::new();
-        for path in paths {
-            let d = dem::open(path, options)?;
-            let format = d
-                .inputs
-                .first()
-                .map(|i| i.format.clone())
-                .unwrap_or_default();
-            placed.push((
-                path.clone(),
-                d.transform,
-                d.rows(),
-                d.cols(),
-                d.crs.clone(),
-                format,
-            ));
-        }
-        // North to south, then west to east, as the mosaic lays them.
-        placed.sort_by(|a, b| {
-            b.1.origin_y
-                .total_cmp(&a.1.origin_y)
-                .then(a.1.origin_x.total_cmp(&b.1.origin_x))
-        });
-        let first = placed[0].clone();
-        for p in &placed[1..] {
-            if p.4 != first.4 {
-                return Err(Error::bad_file(
-                    &p.0,
-                    format!(
-                        "its coordinate system {} differs from {} of {}; tiles of one mosaic must share one",
-                        p.4.label(),
-                        first.4.label(),
-                        first.0.display()
-                    ),
-                ));
-            }
-            let same = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs());
-            if !same(p.1.cell_x, first.1.cell_x) || !same(p.1.cell_y, first.1.cell_y) {
-                return Err(Error::bad_file(
-                    &p.0,
-                    format!(
-                        "its cells differ in size from those of {}; resample the tiles to one resolution first",
-                        first.0.display()
-                    ),
-                ));
-            }
-        }
-        let (rows, cols, transform) = if placed.len() == 1 {
-            (first.2, first.3, first.1)
-        } else {
-            let bounds: Vec<[f64; 4]> = placed
-                .iter()
-                .map(|p| p.1.bounds(p.2, p.3).to_array())
-                .collect();
-            let west = bounds.iter().map(|b| b[0]).fold(f64::INFINITY, f64::min);
-            let south = bounds.iter().map(|b| b[1]).fold(f64::INFINITY, f64::min);
-            let east = bounds
-                .iter()
-                .map(|b| b[2])
-                .fold(f64::NEG_INFINITY, f64::max);
-            let north = bounds
-                .iter()
-                .map(|b| b[3])
-                .fold(f64::NEG_INFINITY, f64::max);
-            let (cell_x, cell_y) = (first.1.cell_x, first.1.cell_y);
-            let cols_f = ((east - west) / cell_x).round();
-            let rows_f = ((north - south) / cell_y).round();
-            if !(rows_f >= 1.0 && cols_f >= 1.0 && rows_f * cols_f < u64::MAX as f64 / 16.0) {
-                return Err(Error::param(format!(
-                    "the {} tiles span an impossible {rows_f} x {cols_f} samples",
-                    placed.len()
-                )));
-            }
-            let transform = GeoTransform {
-                origin_x: west,
-                origin_y: north,
-                cell_x,
-                cell_y,
-            };
-            (rows_f as usize, cols_f as usize, transform)
-        };
-        let mut files = Vec::with_capacity(placed.len());
-        for p in &placed {
-            let r = (transform.origin_y - p.1.origin_y) / transform.cell_y;
-            let c = (p.1.origin_x - transform.origin_x) / transform.cell_x;
-            if (r - r.round()).abs() > ALIGN_TOLERANCE || (c - c.round()).abs() > ALIGN_TOLERANCE {
-                return Err(Error::bad_file(
-                    &p.0,
-                    format!(
-                        "its samples do not fall on the lattice of {}; resample it onto one grid first",
-                        first.0.display()
-                    ),
-                ));
-            }
-            let (r0, c0) = (r.round().max(0.0) as usize, c.round().max(0.0) as usize);
-            if r0 + p.2 > rows || c0 + p.3 > cols {
-                return Err(Error::bad_file(
-                    &p.0,
-                    "it reaches past the rectangle of the tiles",
-                ));
-            }
-            files.push(InputFile {
-                path: p.0.clone(),
-                r0,
-                c0,
-                rows: p.2,
-                cols: p.3,
-                preloaded: None,
-            });
-        }
-        let (row_cuts, col_cuts) = match block {
-            Some(n) => (
-                (0..rows).step_by(n).chain([rows]).collect(),
-                (0..cols).step_by(n).chain([cols]).collect(),
-            ),
-            None => {
-                let cuts = |starts: Vec<usize>, end: usize| {
-                    let mut v: Vec<usize> = starts.into_iter().chain([0, end]).collect();
-                    v.sort_unstable();
-                    v.dedup();
-                    v
-                };
-                (
-                    cuts(files.iter().map(|f| f.r0).collect(), rows),
-                    cuts(files.iter().map(|f| f.c0).collect(), cols),
-                )
-            }
-        };
+        let placed = place(paths, options)?;
+        let crs = placed[0].4.clone();
+        check_alike(&placed)?;
+        let (rows, cols, transform) = mosaic_lattice(&placed)?;
+        let files = input_files(&placed, rows, cols, &transform)?;
+        let (row_cuts, col_cuts) = cuts(block, &files, rows, cols);
         let named: Vec<&InputFile> = if block.is_none() {
             files.iter().collect()
         } else {
@@ -278,7 +155,7 @@ impl TileSet {
             rows,
             cols,
             transform,
-            crs: first.4,
+            crs,
             row_cuts,
             col_cuts,
             blocks,
@@ -417,12 +294,183 @@ impl TileSet {
     }
 }
 
+/// Where a file lies: its path, transform, rows, columns, CRS and format.
+type Placed = (PathBuf, GeoTransform, usize, usize, Crs, String);
+
+/// The placement of every file, read from the file itself, north to south
+/// then west to east as the mosaic lays them.
+fn place(paths: &[PathBuf], options: &LoadOptions) -> Result<Vec<Placed>> {
+    let mut placed: Vec<Placed> = Vec::new();
+    for path in paths {
+        let d = dem::open(path, options)?;
+        let format = d
+            .inputs
+            .first()
+            .map(|i| i.format.clone())
+            .unwrap_or_default();
+        placed.push((
+            path.clone(),
+            d.transform,
+            d.rows(),
+            d.cols(),
+            d.crs.clone(),
+            format,
+        ));
+    }
+    // North to south, then west to east, as the mosaic lays them.
+    placed.sort_by(|a, b| {
+        b.1.origin_y
+            .total_cmp(&a.1.origin_y)
+            .then(a.1.origin_x.total_cmp(&b.1.origin_x))
+    });
+    Ok(placed)
+}
+
+/// Refuses files whose CRS or cell size differs from the first's.
+fn check_alike(placed: &[Placed]) -> Result<()> {
+    let first = &placed[0];
+    for p in &placed[1..] {
+        if p.4 != first.4 {
+            return Err(Error::bad_file(
+                &p.0,
+                format!(
+                    "its coordinate system {} differs from {} of {}; tiles of one mosaic must share one",
+                    p.4.label(),
+                    first.4.label(),
+                    first.0.display()
+                ),
+            ));
+        }
+        let same = |a: f64, b: f64| (a - b).abs() <= 1e-6 * a.abs().max(b.abs());
+        if !same(p.1.cell_x, first.1.cell_x) || !same(p.1.cell_y, first.1.cell_y) {
+            return Err(Error::bad_file(
+                &p.0,
+                format!(
+                    "its cells differ in size from those of {}; resample the tiles to one resolution first",
+                    first.0.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Rows, columns and transform of the rectangle holding every file.
+fn mosaic_lattice(placed: &[Placed]) -> Result<(usize, usize, GeoTransform)> {
+    let first = &placed[0];
+    Ok(if placed.len() == 1 {
+        (first.2, first.3, first.1)
+    } else {
+        let bounds: Vec<[f64; 4]> = placed
+            .iter()
+            .map(|p| p.1.bounds(p.2, p.3).to_array())
+            .collect();
+        let west = bounds.iter().map(|b| b[0]).fold(f64::INFINITY, f64::min);
+        let south = bounds.iter().map(|b| b[1]).fold(f64::INFINITY, f64::min);
+        let east = bounds
+            .iter()
+            .map(|b| b[2])
+            .fold(f64::NEG_INFINITY, f64::max);
+        let north = bounds
+            .iter()
+            .map(|b| b[3])
+            .fold(f64::NEG_INFINITY, f64::max);
+        let (cell_x, cell_y) = (first.1.cell_x, first.1.cell_y);
+        let cols_f = ((east - west) / cell_x).round();
+        let rows_f = ((north - south) / cell_y).round();
+        if !(rows_f >= 1.0 && cols_f >= 1.0 && rows_f * cols_f < u64::MAX as f64 / 16.0) {
+            return Err(Error::param(format!(
+                "the {} tiles span an impossible {rows_f} x {cols_f} samples",
+                placed.len()
+            )));
+        }
+        let transform = GeoTransform {
+            origin_x: west,
+            origin_y: north,
+            cell_x,
+            cell_y,
+        };
+        (rows_f as usize, cols_f as usize, transform)
+    })
+}
+
+/// Every file placed on the mosaic's lattice (`rows` x `cols` samples,
+/// `transform`), refused if it is off the lattice or reaches past it.
+fn input_files(
+    placed: &[Placed],
+    rows: usize,
+    cols: usize,
+    transform: &GeoTransform,
+) -> Result<Vec<InputFile>> {
+    let first = &placed[0];
+    let mut files = Vec::with_capacity(placed.len());
+    for p in placed {
+        let r = (transform.origin_y - p.1.origin_y) / transform.cell_y;
+        let c = (p.1.origin_x - transform.origin_x) / transform.cell_x;
+        if (r - r.round()).abs() > ALIGN_TOLERANCE || (c - c.round()).abs() > ALIGN_TOLERANCE {
+            return Err(Error::bad_file(
+                &p.0,
+                format!(
+                    "its samples do not fall on the lattice of {}; resample it onto one grid first",
+                    first.0.display()
+                ),
+            ));
+        }
+        let (r0, c0) = (r.round().max(0.0) as usize, c.round().max(0.0) as usize);
+        if r0 + p.2 > rows || c0 + p.3 > cols {
+            return Err(Error::bad_file(
+                &p.0,
+                "it reaches past the rectangle of the tiles",
+            ));
+        }
+        files.push(InputFile {
+            path: p.0.clone(),
+            r0,
+            c0,
+            rows: p.2,
+            cols: p.3,
+            preloaded: None,
+        });
+    }
+    Ok(files)
+}
+
+/// Row and column cuts between the blocks: every `block` samples when
+/// given, else where the files begin.
+fn cuts(
+    block: Option<usize>,
+    files: &[InputFile],
+    rows: usize,
+    cols: usize,
+) -> (Vec<usize>, Vec<usize>) {
+    match block {
+        Some(n) => (
+            (0..rows).step_by(n).chain([rows]).collect(),
+            (0..cols).step_by(n).chain([cols]).collect(),
+        ),
+        None => {
+            let cuts = |starts: Vec<usize>, end: usize| {
+                let mut v: Vec<usize> = starts.into_iter().chain([0, end]).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            (
+                cuts(files.iter().map(|f| f.r0).collect(), rows),
+                cuts(files.iter().map(|f| f.c0).collect(), cols),
+            )
+        }
+    }
+}
+
 /// A block must be at least 2 x 2 samples.
 fn check_block(block: usize) -> Result<()> {
     if block < 2 {
-        return Err(Error::param(format!(
-            "--block {block}: a block must be at least 2 cells on a side"
-        )));
+        return Err(Error::invalid(
+            "block",
+            block,
+            "a block must be at least 2 cells on a side",
+        ));
     }
     Ok(())
 }

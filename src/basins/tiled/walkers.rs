@@ -67,16 +67,76 @@ pub fn block_basins(
     max_steps: Option<u64>,
 ) -> Result<BlockBasins> {
     if settings.kind.has_momentum() {
-        return Err(Error::param(format!(
-            "--tiled runs gd walkers only: {} carries a velocity that is not handed across block edges yet",
-            settings.kind
-        )));
-    }
-    if settings.stride != 1 {
-        return Err(Error::param(
-            "--tiled starts a walker on every cell: leave --stride at 1",
+        return Err(Error::invalid(
+            "agent",
+            settings.kind,
+            "the tiled engine runs gd walkers only: this agent carries a velocity that is not \
+             handed across block edges yet",
         ));
     }
+    if settings.stride != 1 {
+        return Err(Error::invalid(
+            "stride",
+            settings.stride,
+            "the tiled engine starts a walker on every cell: leave the stride at 1",
+        ));
+    }
+    let b: &Block = &tiles.blocks()[k];
+    let (dem, top, left) = block_window(tiles, fill, k)?;
+    let (wr0, wc0) = (b.r0 - top, b.c0 - left);
+    let metrics = RowMetrics::of(&dem);
+    let gradient = GradientGrid::compute(&dem, scheme);
+    let field = GridField::new(&dem.heights, &gradient, &metrics);
+    let run = WalkSettings {
+        resolve_stalls: true,
+        ..*settings
+    };
+    let budget = StepBudget::new(max_steps);
+    let walks = walk_all_within(&field, &dem.heights, &run, &|_| {}, cancel, &budget);
+    if budget.exceeded() {
+        return Err(Error::invalid(
+            "max_total_steps",
+            budget.limit(),
+            format!(
+                "the walkers of block {} took more than that many steps; raise it",
+                b.name
+            ),
+        ));
+    }
+    let local = label(&walks, &dem.heights, &metrics, 1);
+    let labels = local
+        .labels
+        .slice(s![top..top + b.rows, left..left + b.cols])
+        .to_owned();
+    let mut area = vec![0f64; local.basins.len()];
+    for ((r, _), &id) in labels.indexed_iter() {
+        if id > 0 {
+            let (dx, dy) = (metrics.dx[r + top], metrics.dy[r + top]);
+            area[id as usize - 1] += dx * dy * 1e-6;
+        }
+    }
+    let basins = local
+        .basins
+        .iter()
+        .map(|lb| {
+            let (r, c) = (lb.outlet_row, lb.outlet_col);
+            let inside = (top..top + b.rows).contains(&r) && (left..left + b.cols).contains(&c);
+            LocalBasin {
+                outlet: (wr0 + r, wc0 + c),
+                exits: !inside,
+                ending: lb.ending,
+                elevation: lb.elevation,
+                area_km2: area[lb.id as usize - 1],
+            }
+        })
+        .collect();
+    Ok(BlockBasins { labels, basins })
+}
+
+/// The filled block `k` with a one-cell halo on each side where the mosaic
+/// goes on: the surface its walkers descend, with the number of halo rows
+/// above and halo columns left of the block (0 or 1 each).
+fn block_window(tiles: &TileSet, fill: &TiledFill, k: usize) -> Result<(Dem, usize, usize)> {
     let b: &Block = &tiles.blocks()[k];
     let (rows, cols) = tiles.dim();
     let filled = fill.block(tiles, k)?.filled;
@@ -107,50 +167,7 @@ pub fn block_basins(
         crs: tiles.crs().clone(),
         inputs: Vec::new(),
     };
-    let metrics = RowMetrics::of(&dem);
-    let gradient = GradientGrid::compute(&dem, scheme);
-    let field = GridField::new(&dem.heights, &gradient, &metrics);
-    let run = WalkSettings {
-        resolve_stalls: true,
-        ..*settings
-    };
-    let budget = StepBudget::new(max_steps);
-    let walks = walk_all_within(&field, &dem.heights, &run, &|_| {}, cancel, &budget);
-    if budget.exceeded() {
-        return Err(Error::OverBudget(format!(
-            "the walkers of block {} took more than {} steps; raise --max-total-steps",
-            b.name,
-            budget.limit()
-        )));
-    }
-    let local = label(&walks, &dem.heights, &metrics, 1);
-    let labels = local
-        .labels
-        .slice(s![top..top + b.rows, left..left + b.cols])
-        .to_owned();
-    let mut area = vec![0f64; local.basins.len()];
-    for ((r, _), &id) in labels.indexed_iter() {
-        if id > 0 {
-            let (dx, dy) = (metrics.dx[r + top], metrics.dy[r + top]);
-            area[id as usize - 1] += dx * dy * 1e-6;
-        }
-    }
-    let basins = local
-        .basins
-        .iter()
-        .map(|lb| {
-            let (r, c) = (lb.outlet_row, lb.outlet_col);
-            let inside = (top..top + b.rows).contains(&r) && (left..left + b.cols).contains(&c);
-            LocalBasin {
-                outlet: (wr0 + r, wc0 + c),
-                exits: !inside,
-                ending: lb.ending,
-                elevation: lb.elevation,
-                area_km2: area[lb.id as usize - 1],
-            }
-        })
-        .collect();
-    Ok(BlockBasins { labels, basins })
+    Ok((dem, top, left))
 }
 
 /// A union-find over global node numbers.

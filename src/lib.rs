@@ -12,9 +12,10 @@
 //! - [`analytic`]: formulas `f(x, y)` as surfaces with exact gradients;
 //! - [`terrain`]: heights and gradients at any position, in metres;
 //! - [`agents`]: the update rules, stop rules and tracks;
+//! - [`drop`](mod@crate::drop): a whole run from one start (a place, a peak, a summit's rank): tracks, map and viewer written together;
 //! - [`lab`]: the reference notes' experiments and their figures;
 //! - [`render`]: hillshades, colour relief and track maps as georeferenced PNGs;
-//! - [`basins`]: basins of attraction from a walker on every cell;
+//! - [`basins`]: basins of attraction from a walker on every cell, and the files a run writes ([`basins::products`]);
 //! - [`peaks`]: named summits to start from;
 //! - [`export`]: GeoJSON and GPX tracks, written atomically;
 //! - [`budget`] and [`input`]: the limits hostile inputs meet (cells, bytes, regular files).
@@ -36,6 +37,7 @@ pub mod analytic;
 pub mod basins;
 pub mod budget;
 pub mod dem;
+pub mod drop;
 mod error;
 pub mod export;
 pub mod geo;

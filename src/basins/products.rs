@@ -47,7 +47,7 @@ pub struct GeojsonLeftOut {
     pub max_bytes: usize,
 }
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {
     /// The files now in place, in the order they were staged.
@@ -57,7 +57,7 @@ pub struct Written {
     pub geojson_left_out: Option<GeojsonLeftOut>,
 }
 
-/// The names [`write`] may write with `html`; check them with
+/// The names [`write()`] may write with `html`; check them with
 /// [`OutputDir::check_writable`] before the run's long work.
 pub fn names(html: bool) -> Vec<&'static str> {
     let mut names = OUTPUTS.to_vec();

@@ -2,22 +2,18 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use serde_json::{json, Value};
-
 use super::common::{parse_lat_lon, print_json, DemArgs, Global, SeaArgs};
 use super::params;
 pub use super::params::ParamArgs;
 use super::surface::SurfaceArgs;
-use downhill::agents::{descend_all, Agent, AgentKind, StopReason, StopRules, Summary, Track};
+use downhill::agents::{AgentKind, StopReason, Track};
 use downhill::analytic::AnalyticSurface;
-use downhill::dem::Dem;
+use downhill::drop::{self as drop_run, Outcome, Plan, Start, StartRequest, TrackFormat};
 use downhill::export::{self, OutputDir};
-use downhill::geo::{LonLat, Xy};
-use downhill::peaks::{self, Gazetteer, SummitChoice, DEFAULT_MIN_PROMINENCE_M};
-use downhill::render::{self, Extent, MapOptions};
-use downhill::terrain::{Surface, Terrain, Vector};
-use downhill::viewer;
+use downhill::geo::LonLat;
+use downhill::peaks::{self, DEFAULT_MIN_PROMINENCE_M};
+use downhill::terrain::{Surface, Terrain};
+use downhill::Error;
 
 /// Arguments of `downhill drop`.
 #[derive(Debug, Clone, clap::Args)]
@@ -32,17 +28,14 @@ pub struct Args {
     pub sea: SeaArgs,
 }
 
-/// A track file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TrackFormat {
-    /// RFC 7946 GeoJSON (geographic data only).
-    Geojson,
-    /// GPX 1.1 (geographic data only).
-    Gpx,
-    /// One row per track point.
-    Csv,
-    /// Every track point as JSON.
-    Json,
+/// The values of `--format`: every [`TrackFormat`] by its short name,
+/// with its summary as help (the library's type knows nothing of clap).
+fn track_format() -> impl clap::builder::TypedValueParser<Value = TrackFormat> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        TrackFormat::ALL.map(|f| PossibleValue::new(f.name()).help(f.summary())),
+    )
+    .try_map(|name| TrackFormat::from_name(&name).ok_or(format!("unknown format {name}")))
 }
 
 /// Where to start, which agents, and where the results go.
@@ -79,96 +72,41 @@ pub struct RunArgs {
     #[arg(long)]
     pub json: bool,
     /// Track files to write [default: geojson,gpx on a DEM; csv,json on a --surface].
-    #[arg(long, value_enum, value_delimiter = ',')]
+    #[arg(long, value_parser = track_format(), value_delimiter = ',')]
     pub format: Vec<TrackFormat>,
     /// Do not write index.html, the offline map viewer (written for runs on a DEM).
     #[arg(long)]
     pub no_html: bool,
 }
 
-/// The start of a run: where, and how it was chosen.
-#[derive(Debug, Clone)]
-pub struct Start {
-    /// Position in the grid's own plane (CRS units).
-    pub position: Xy,
-    /// A name for the start (peak name, or the coordinates).
-    pub label: String,
-    /// For a peak: its record, and how far snapping moved the start (metres).
-    pub peak: Option<(peaks::Peak, f64)>,
-    /// For `--peak highest` or `--peak '#N'`: the DEM's summit.
-    pub summit: Option<peaks::Summit>,
-}
-
-/// The grid position of a WGS84 point, refused when it lies outside the grid.
-fn grid_position(dem: &Dem, ll: LonLat, what: &str) -> anyhow::Result<Xy> {
-    let position = dem.position_of(ll)?;
-    let Some(position) = dem.clamp_inside(position) else {
-        let [w, s, e, n] = dem.bounds().to_array();
-        anyhow::bail!(
-            "{what} {ll} lies outside the elevation data (bounds: west {w:.4}, south {s:.4}, east {e:.4}, north {n:.4}); \
-             give a start inside them or load the tile that covers it"
-        );
-    };
-    Ok(position)
-}
-
-/// The start `run` asks for on `dem`; `summits` are the DEM's named
-/// summits, most prominent first, for `--peak highest|#N` and for the hint
-/// when a name is not found.
-fn resolve_start(
-    run: &RunArgs,
-    dem: &Dem,
-    gazetteer: &Gazetteer,
-    summits: &[peaks::Summit],
-) -> anyhow::Result<Start> {
-    if let Some((lat, lon)) = run.at {
-        let position = grid_position(dem, LonLat::new(lon, lat), "the start")?;
-        return Ok(Start {
-            position,
-            label: LonLat::new(lon, lat).to_string(),
-            peak: None,
-            summit: None,
-        });
-    }
-    let name = run.peak.as_deref().unwrap_or_default();
-    if let Some(choice) = SummitChoice::parse(name)? {
-        let summit = choice.pick(summits)?;
-        // A summit on the grid's edge sample: its position, computed back
-        // from the indices, may round a hair outside.
-        let position = dem
-            .clamp_inside(summit.summit.position)
-            .unwrap_or(summit.summit.position);
-        return Ok(Start {
-            position,
-            label: summit.label(),
-            peak: None,
-            summit: Some(summit),
-        });
-    }
-    let peak = match gazetteer.find(name) {
-        Ok(p) => p.clone(),
-        Err(_) => {
-            let close = gazetteer.closest(name, 5);
-            let close = if close.is_empty() {
-                String::new()
-            } else {
-                format!(" (closest names: {})", close.join(", "))
-            };
-            anyhow::bail!(
-                "no peak called '{name}' in the gazetteer{close}. {}",
-                summits_hint(summits)
-            );
+impl RunArgs {
+    /// The start asked for: `--at` or `--peak` (`None` when neither was given).
+    fn start_request(&self) -> Option<StartRequest> {
+        match (self.at, &self.peak) {
+            (Some((lat, lon)), _) => Some(StartRequest::At(LonLat::new(lon, lat))),
+            (None, Some(name)) => Some(StartRequest::Peak(name.clone())),
+            (None, None) => None,
         }
-    };
-    let published = grid_position(dem, LonLat::new(peak.lon, peak.lat), &peak.name)
-        .map_err(|e| anyhow::anyhow!("{e}. {}", summits_hint(summits)))?;
-    let snapped = peaks::snap_to_summit(dem, published, run.snap)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", peak.name))?;
-    Ok(Start {
-        position: snapped.position,
-        label: peak.name.clone(),
-        peak: Some((peak, snapped.offset_m)),
-        summit: None,
+    }
+}
+
+/// Resolves the start, adding to a peak that cannot be found or placed
+/// the DEM's most prominent summits, ready to paste as `--peak` or `--at`.
+fn resolve_start(
+    request: &StartRequest,
+    dem: &downhill::dem::Dem,
+    gazetteer: &peaks::Gazetteer,
+    summits: &[peaks::Summit],
+    snap_m: f64,
+) -> anyhow::Result<Start> {
+    Start::resolve(request, dem, gazetteer, summits, snap_m).map_err(|e| match (request, e) {
+        (StartRequest::Peak(_), Error::UnknownPeak(m)) => {
+            anyhow::anyhow!("{m} {}", summits_hint(summits))
+        }
+        (StartRequest::Peak(_), Error::BadStart(m)) => {
+            anyhow::anyhow!("{m}. {}", summits_hint(summits))
+        }
+        (_, e) => e.into(),
     })
 }
 
@@ -202,119 +140,17 @@ fn summits_hint(summits: &[peaks::Summit]) -> String {
     )
 }
 
-/// `downhill-out/<peak name or position>`, as a plain ASCII slug that
-/// cannot be `.`, `..` or empty ([`peaks::slug`]).
-fn default_dir(start: &Start) -> PathBuf {
-    PathBuf::from("downhill-out").join(peaks::slug(&start.label))
-}
-
-/// Everything a finished run produced.
-pub struct Outcome {
-    /// One summary per agent and start.
-    pub summaries: Vec<Summary>,
-    /// How the start was chosen, for people (one line per start).
-    pub start_notes: Vec<String>,
-    /// The start, for a run on a DEM.
-    pub start: Option<Start>,
-    /// Files written.
-    pub written: Vec<PathBuf>,
-    /// What the table's numbers measure.
-    pub units: export::Units,
-    /// Hints for people, shown after the table.
-    pub hints: Vec<String>,
-}
-
-impl TrackFormat {
-    fn file_name(self) -> &'static str {
-        match self {
-            TrackFormat::Geojson => "tracks.geojson",
-            TrackFormat::Gpx => "tracks.gpx",
-            TrackFormat::Csv => "tracks.csv",
-            TrackFormat::Json => "tracks.json",
-        }
-    }
-}
-
-/// The named summits of the grid (from the bundled gazetteer and the
-/// user's), most prominent first, for `map.png` to mark where in view.
-fn summit_marks(summits: &[peaks::Summit]) -> Vec<render::MapSummit> {
-    summits
-        .iter()
-        .filter_map(|s| {
-            Some(render::MapSummit {
-                position: s.summit.position,
-                name: s.name.clone()?,
-                elevation_m: s.summit.elevation_m,
-            })
-        })
-        .collect()
-}
-
-/// The files of the track map.
-const MAP_FILES: [&str; 3] = ["map.png", "map.pgw", "map.bounds.json"];
-
-/// Draws `map.png` (tinted relief, tracks, legend, scale bar) and its georeferencing.
-fn map_files(
-    terrain: &Terrain,
-    tracks: &[Track],
-    start: &Start,
-    dem: &DemArgs,
-    full: bool,
-    summits: Vec<render::MapSummit>,
-) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let tiles: Vec<String> = dem
-        .dems
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    let options = MapOptions {
-        extent: if full {
-            Extent::Full
-        } else {
-            Extent::Tracks { margin: 0.3 }
-        },
-        title: Some(format!("{} — {}", start.label, tiles.join(", "))),
-        start_label: start.peak.as_ref().map(|(peak, _)| peak.name.clone()),
-        summits,
-        ..MapOptions::default()
-    };
-    let map = render::render_map(terrain, tracks, &options)?;
-    let image = image::DynamicImage::ImageRgba8(map.image);
-    Ok(render::georeferenced_png(
-        MAP_FILES[0],
-        &image,
-        map.bounds_xy.to_array(),
-        &terrain.dem().crs,
-    )?)
-}
-
-/// Serialises the tracks in each requested format.
-fn encode(
-    formats: &[TrackFormat],
-    tracks: &[Track],
-    surface: &dyn Surface,
-    start_name: Option<&str>,
-) -> anyhow::Result<Vec<(&'static str, String)>> {
-    let mut files = Vec::new();
-    for &f in formats {
-        let text = match f {
-            TrackFormat::Geojson => export::tracks_geojson(tracks, surface, start_name)?,
-            TrackFormat::Gpx => {
-                export::tracks_gpx(tracks, surface, std::time::SystemTime::now(), start_name)?
-            }
-            TrackFormat::Csv => export::track_csv(tracks, surface),
-            TrackFormat::Json => downhill::analytic::tracks_json(tracks, surface),
-        };
-        files.push((f.file_name(), text));
-    }
-    Ok(files)
-}
-
 /// Runs the agents and writes the track files; shared by `drop` and `demo`.
 pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
     // Everything the user controls is checked before any work or any write.
-    let agents = args.run.params.agents(&args.run.agent)?;
-    let rules = args.run.params.rules()?;
+    let plan = Plan {
+        agents: args.run.params.agents(&args.run.agent)?,
+        rules: args.run.params.rules()?,
+        initial_velocity: args.surface.initial_velocity(),
+        formats: args.run.format.clone(),
+        html: !args.run.no_html,
+        full_extent: args.surface.full_extent(),
+    };
     if !(args.run.snap.is_finite() && (0.0..=peaks::MAX_SNAP_M).contains(&args.run.snap)) {
         anyhow::bail!(
             "--snap {}: give a distance in metres from 0 to {}",
@@ -322,13 +158,12 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             peaks::MAX_SNAP_M
         );
     }
-    let v0 = args.surface.initial_velocity();
-    let tracks = agents.len() * args.surface.starts.len().max(1);
+    let tracks = plan.agents.len() * args.surface.starts.len().max(1);
     args.dem
         .budget()
-        .check_track_points(rules.max_steps as u64, tracks as u64)?;
+        .check_track_points(plan.rules.max_steps as u64, tracks as u64)?;
     if let Some(surface) = args.surface.analytic()? {
-        return execute_on_formula(args, &agents, &rules, v0, &surface);
+        return execute_on_formula(args, &plan, &surface);
     }
     if args.dem.dems.is_empty() {
         anyhow::bail!("name an elevation file (DEM), or give an analytic --surface EXPR --extent XMIN,YMIN,XMAX,YMAX");
@@ -338,13 +173,8 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             "--start X,Y is for analytic surfaces; on a DEM start with --at LAT,LON or --peak NAME"
         );
     }
-    if args.run.at.is_none() && args.run.peak.is_none() {
+    let Some(request) = args.run.start_request() else {
         anyhow::bail!("say where to start: --at LAT,LON or --peak NAME");
-    }
-    let formats = if args.run.format.is_empty() {
-        vec![TrackFormat::Geojson, TrackFormat::Gpx]
-    } else {
-        args.run.format.clone()
     };
     let dem = args.dem.load_for(global)?;
     // Read once: a gazetteer may be standard input.
@@ -358,7 +188,14 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
         args.run.snap,
         global,
     )?;
-    let start = resolve_start(&args.run, &dem, &gazetteer, &summits)?;
+    let start = resolve_start(&request, &dem, &gazetteer, &summits, args.run.snap)?;
+    let tiles: Vec<String> = args
+        .dem
+        .dems
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let title = format!("{} — {}", start.label, tiles.join(", "));
     let sea = args.sea.mask(&dem)?;
     let mut terrain = Terrain::new(dem, args.run.params.gradient)?;
     if let Some(sea) = sea {
@@ -371,54 +208,16 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             start.label
         );
     }
-    let dir = args.run.out.clone().unwrap_or_else(|| default_dir(&start));
-    let mut out = OutputDir::create(&dir, args.run.force)?;
-    let mut names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
-    names.extend(MAP_FILES);
-    if !args.run.no_html {
-        names.push(viewer::PAGE_NAME);
-    }
-    out.check_writable(&names)?;
-
-    let tracks = descend_all(&agents, &terrain, &[start.position], v0, &rules)?;
-    let summaries: Vec<Summary> = tracks.iter().map(|t| t.summary(&terrain)).collect();
-    let files = encode(&formats, &tracks, &terrain, Some(start.label.as_str()))?;
-    for (name, text) in files {
-        out.write(name, text.as_bytes())?;
-    }
-    let marks = summit_marks(&summits);
-    for (name, bytes) in map_files(
-        &terrain,
-        &tracks,
-        &start,
-        &args.dem,
-        args.surface.full_extent(),
-        marks,
-    )? {
-        out.write(&name, &bytes)?;
-    }
-    if !args.run.no_html {
-        let full = args.surface.full_extent();
-        let page = viewer::tracks_page(&terrain, &tracks, full, &start.label)?;
-        out.write(viewer::PAGE_NAME, page.to_html()?.as_bytes())?;
-    }
-    // Every product is ready: publish them together.
-    let written = out.commit()?;
-    Ok(Outcome {
-        summaries,
-        start_notes: vec![describe_start(&terrain, &start)],
-        start: Some(start),
-        written,
-        units: export::Units::Metres,
-        hints: Vec::new(),
-    })
+    let dir = args.run.out.clone().unwrap_or_else(|| start.default_dir());
+    let out = OutputDir::create(&dir, args.run.force)?;
+    Ok(drop_run::on_terrain(
+        &terrain, start, &summits, &title, &plan, out,
+    )?)
 }
 
 fn execute_on_formula(
     args: &Args,
-    agents: &[Agent],
-    rules: &StopRules,
-    v0: Vector,
+    plan: &Plan,
     surface: &AnalyticSurface,
 ) -> anyhow::Result<Outcome> {
     if !args.dem.dems.is_empty() {
@@ -430,51 +229,26 @@ fn execute_on_formula(
     if args.surface.starts.is_empty() {
         anyhow::bail!("say where to start on the surface: --start X,Y (repeatable)");
     }
-    for f in &args.run.format {
-        if matches!(f, TrackFormat::Geojson | TrackFormat::Gpx) {
-            let name = if *f == TrackFormat::Gpx {
-                "GPX"
-            } else {
-                "GeoJSON"
-            };
-            return Err(downhill::analytic::refuse_geographic_export(name).into());
-        }
+    if let Some(f) = plan.formats.iter().find(|f| f.is_geographic()) {
+        let name = if *f == TrackFormat::Gpx {
+            "GPX"
+        } else {
+            "GeoJSON"
+        };
+        return Err(downhill::analytic::refuse_geographic_export(name).into());
     }
-    let formats = if args.run.format.is_empty() {
-        vec![TrackFormat::Csv, TrackFormat::Json]
-    } else {
-        args.run.format.clone()
-    };
     let dir = args
         .run
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("downhill-out/surface"));
-    let mut out = OutputDir::create(&dir, args.run.force)?;
-    let names: Vec<&str> = formats.iter().map(|f| f.file_name()).collect();
-    out.check_writable(&names)?;
-    let tracks = descend_all(agents, surface, &args.surface.starts, v0, rules)?;
-    let summaries: Vec<Summary> = tracks.iter().map(|t| t.summary(surface)).collect();
-    let files = encode(&formats, &tracks, surface, None)?;
-    for (name, text) in files {
-        out.write(name, text.as_bytes())?;
-    }
-    let written = out.commit()?;
-    let start_notes = args
-        .surface
-        .starts
-        .iter()
-        .map(|p| format!("start: ({}, {}) on z = {}", p.x, p.y, surface.expression()))
-        .collect();
-    let hints = first_step_hint(&tracks, surface).into_iter().collect();
-    Ok(Outcome {
-        summaries,
-        start_notes,
-        start: None,
-        written,
-        units: export::Units::Formula,
-        hints,
-    })
+    let out = OutputDir::create(&dir, args.run.force)?;
+    Ok(drop_run::on_surface(
+        surface,
+        &args.surface.starts,
+        plan,
+        out,
+    )?)
 }
 
 /// A hint when agents left a formula's extent on their very first step:
@@ -511,63 +285,11 @@ fn first_step_hint(tracks: &[Track], surface: &AnalyticSurface) -> Option<String
     Some(hint)
 }
 
-/// The JSON array `drop --json` prints: one object per agent (and start).
-pub fn json_report(outcome: &Outcome) -> anyhow::Result<Value> {
-    let mut rows = Vec::new();
-    for s in &outcome.summaries {
-        let mut v = serde_json::to_value(s).context("cannot serialise a summary")?;
-        let peak = outcome.start.as_ref().and_then(|s| s.peak.as_ref());
-        if let (Some(obj), Some((peak, offset))) = (v.as_object_mut(), peak) {
-            obj.insert(
-                "peak".into(),
-                json!({
-                    "name": peak.name,
-                    "published": {"lon": peak.lon, "lat": peak.lat, "elevation": peak.elevation},
-                    "snap_offset_m": offset,
-                }),
-            );
-        }
-        rows.push(v);
-    }
-    Ok(Value::Array(rows))
-}
-
-/// One line on how the start was chosen.
-pub fn describe_start(terrain: &Terrain, start: &Start) -> String {
-    let p = start.position;
-    let z = terrain.elevation(p).unwrap_or(f64::NAN);
-    let at = terrain
-        .lon_lat(p)
-        .map_or(format!("({}, {})", p.x, p.y), |ll| ll.to_string());
-    if let Some(s) = &start.summit {
-        let name = s
-            .name
-            .as_deref()
-            .map_or(String::new(), |n| format!(" ({n})"));
-        return format!(
-            "start: summit #{}{name} at {at}, {z:.0} m, prominence {:.0} m",
-            s.rank, s.prominence_m
-        );
-    }
-    match &start.peak {
-        Some((peak, offset)) => {
-            let published = peak
-                .elevation
-                .map_or(String::new(), |e| format!(", published {e} m"));
-            format!(
-                "start: {} at {at}, {z:.0} m (the highest DEM sample, {offset:.0} m from the published summit{published})",
-                peak.name
-            )
-        }
-        None => format!("start: {at}, {z:.0} m"),
-    }
-}
-
 /// Runs `downhill drop`.
 pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     let outcome = execute(args, global)?;
     if args.run.json {
-        print_json(&json_report(&outcome)?)?;
+        print_json(&outcome.to_json()?)?;
     } else {
         if !global.quiet {
             for note in &outcome.start_notes {
@@ -580,8 +302,10 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         );
     }
     if !global.quiet {
-        for hint in &outcome.hints {
-            eprintln!("{hint}");
+        if let Some(surface) = args.surface.analytic()? {
+            if let Some(hint) = first_step_hint(&outcome.tracks, &surface) {
+                eprintln!("{hint}");
+            }
         }
     }
     if !global.quiet {

@@ -49,7 +49,7 @@ fn tracks_are_drawn_in_their_stroke_colours_where_the_world_file_puts_them() {
         None => dir.path().join("map.png"),
     };
     let image = DynamicImage::ImageRgba8(map.image.clone());
-    write_png_with_georef(&png, &image, map.bounds_xy.to_array(), &terrain.dem().crs).unwrap();
+    write_png_with_georef(&png, &image, map.bounds_xy, &terrain.dem().crs).unwrap();
 
     // Ground aspect ratio: width over height as geodesics across the middle.
     let [w, s, e, n] = map.bounds_xy.to_array();

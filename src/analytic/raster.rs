@@ -18,7 +18,7 @@ impl AnalyticSurface {
     /// number are voids (`NaN`). A `resolution` below 2 is taken as 2.
     pub fn to_dem(&self, resolution: usize) -> Dem {
         let n = resolution.max(2);
-        let [x0, y0, x1, y1] = self.extent();
+        let [x0, y0, x1, y1] = self.extent().to_array();
         let (dx, dy) = ((x1 - x0) / (n - 1) as f64, (y1 - y0) / (n - 1) as f64);
         let transform = GeoTransform::from_first_sample(x0, y1, dx, dy);
         let mut heights = Array2::<f32>::zeros((n, n));

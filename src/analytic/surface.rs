@@ -3,7 +3,7 @@
 use exmex::{Differentiate, Express, FlatEx};
 
 use crate::error::{Error, Result};
-use crate::geo::{LonLat, Xy};
+use crate::geo::{Bounds, LonLat, Xy};
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// `expr` with every number in scientific notation (`1e4`, `2.5E-3`)
@@ -66,7 +66,7 @@ fn plain_decimals(expr: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct AnalyticSurface {
     expression: String,
-    extent: [f64; 4],
+    extent: Bounds,
     f: FlatEx<f64>,
     df_dx: Option<FlatEx<f64>>,
     df_dy: Option<FlatEx<f64>>,
@@ -83,7 +83,7 @@ enum Axis {
 impl AnalyticSurface {
     /// Parses `expr`, a formula in `x` and `y` (e.g. `x^4 - 2*x^2 + 1e-3*y^2`;
     /// functions such as `sin`, `exp`, `ln`, `sqrt`, `abs` and the constants
-    /// `PI` and `E` are understood), over `extent = [xmin, ymin, xmax, ymax]`.
+    /// `PI` and `E` are understood), over `extent` (a [`Bounds`], or `[xmin, ymin, xmax, ymax]`).
     ///
     /// Fails with a message naming the problem if the expression does not
     /// parse, uses a variable other than `x` and `y`, or cannot be
@@ -95,7 +95,8 @@ impl AnalyticSurface {
     /// parentheses, [`MAX_FORMULA_OPERATIONS`] operators and function calls,
     /// and derivatives of at most [`MAX_DERIVATIVE_CHARS`] characters; a
     /// larger formula is refused with [`Error::OverBudget`].
-    pub fn parse(expr: &str, extent: [f64; 4]) -> Result<AnalyticSurface> {
+    pub fn parse(expr: &str, extent: impl Into<Bounds>) -> Result<AnalyticSurface> {
+        let extent = extent.into();
         check_extent(extent)?;
         check_size(expr)?;
         // exmex's symbolic differentiation recurses deeply (a few megabytes of
@@ -124,7 +125,7 @@ impl AnalyticSurface {
         })
     }
 
-    fn parse_here(expr: &str, extent: [f64; 4]) -> Result<AnalyticSurface> {
+    fn parse_here(expr: &str, extent: Bounds) -> Result<AnalyticSurface> {
         let f = FlatEx::<f64>::parse(&plain_decimals(expr)).map_err(|e| {
             Error::invalid(
                 "formula",
@@ -183,14 +184,14 @@ impl AnalyticSurface {
         &self.expression
     }
 
-    /// `[xmin, ymin, xmax, ymax]`, in the formula's units.
-    pub fn extent(&self) -> [f64; 4] {
+    /// The extent, in the formula's units.
+    pub fn extent(&self) -> Bounds {
         self.extent
     }
 
     /// `true` when (`x`, `y`) lies inside the extent, edges included.
     pub fn contains(&self, p: Xy) -> bool {
-        let [x0, y0, x1, y1] = self.extent;
+        let [x0, y0, x1, y1] = self.extent.to_array();
         p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1
     }
 
@@ -278,9 +279,9 @@ fn eval(e: &FlatEx<f64>, vals: &[f64]) -> f64 {
     e.eval(vals).unwrap_or(f64::NAN)
 }
 
-fn check_extent(extent: [f64; 4]) -> Result<()> {
-    let [x0, y0, x1, y1] = extent;
-    if !extent.iter().all(|v| v.is_finite()) || x1 <= x0 || y1 <= y0 {
+fn check_extent(extent: Bounds) -> Result<()> {
+    let [x0, y0, x1, y1] = extent.to_array();
+    if !extent.is_proper() {
         return Err(Error::invalid(
             "extent",
             format!("{x0},{y0},{x1},{y1}"),

@@ -77,7 +77,7 @@ pub fn write(
     mut out: OutputDir,
 ) -> Result<Written> {
     let surface = &run.surface;
-    let bounds = surface.bounds().to_array();
+    let bounds = surface.bounds();
     let (rasters, vectors) = rayon::join(
         || -> Result<(Vec<u8>, render::BasinsMap)> {
             let shade = render::hillshade(surface)?;

@@ -261,8 +261,8 @@ fn first_step_hint(tracks: &[Track], surface: &AnalyticSurface) -> Option<String
         .filter(|t| t.stop_reason == StopReason::Edge && t.points.len() <= 1)
         .collect();
     let first = gone.first()?;
-    let [x0, y0, x1, y1] = surface.extent();
-    let size = (x1 - x0).min(y1 - y0);
+    let extent = surface.extent();
+    let size = extent.width().min(extent.height());
     let slope = surface.exact_gradient(first.points[0].position).norm();
     let mut names: Vec<&str> = gone.iter().map(|t| t.agent.name()).collect();
     names.dedup();

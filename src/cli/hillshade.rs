@@ -157,7 +157,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     } else {
         image
     };
-    for (file, bytes) in render::georeferenced_png(&name, &image, dem.bounds().to_array(), &dem.crs)
+    for (file, bytes) in render::georeferenced_png(&name, &image, dem.bounds(), &dem.crs)
         .with_context(|| format!("cannot write {}", args.output.display()))?
     {
         out.write(&file, &bytes)?;

@@ -149,10 +149,5 @@ pub fn map_files(
     };
     let map = render::render_map(terrain, tracks, &options)?;
     let image = image::DynamicImage::ImageRgba8(map.image);
-    render::georeferenced_png(
-        MAP_FILES[0],
-        &image,
-        map.bounds_xy.to_array(),
-        &terrain.dem().crs,
-    )
+    render::georeferenced_png(MAP_FILES[0], &image, map.bounds_xy, &terrain.dem().crs)
 }

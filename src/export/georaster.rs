@@ -26,6 +26,7 @@ use super::tiff::{encode_tiled, SampleLayout, TagValue};
 use super::OutputDir;
 use crate::dem::{Crs, GeoTransform};
 use crate::error::{Error, Result};
+use crate::geo::Bounds;
 
 /// The pixels of a raster, row-major, row 0 north.
 #[derive(Debug, Clone, Copy)]
@@ -239,11 +240,11 @@ pub fn png(raster: &Raster) -> Result<Vec<u8>> {
 }
 
 /// The geotransform of an image `width` x `height` pixels whose outer edges
-/// are `[west, south, east, north]`; fails unless west < east and
-/// south < north, all finite.
-pub fn transform_of_bounds(bounds_xy: [f64; 4], width: u32, height: u32) -> Result<GeoTransform> {
-    let [w, s, e, n] = bounds_xy;
-    if !(bounds_xy.iter().all(|v| v.is_finite()) && e > w && n > s && width > 0 && height > 0) {
+/// are `bounds_xy` (CRS units); fails unless west < east and south < north,
+/// all finite.
+pub fn transform_of_bounds(bounds_xy: Bounds, width: u32, height: u32) -> Result<GeoTransform> {
+    let [w, s, e, n] = bounds_xy.to_array();
+    if !(bounds_xy.is_proper() && width > 0 && height > 0) {
         return Err(Error::param(format!(
             "cannot georeference an image: bounds {bounds_xy:?} are not west < east, south < north"
         )));
@@ -268,9 +269,10 @@ pub fn world_file(transform: &GeoTransform) -> String {
     )
 }
 
-/// The outer edges of an image in CRS units, as written to `NAME.bounds.json`.
+/// The outer edges of an image in CRS units with the CRS's name, as
+/// written to `NAME.bounds.json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Bounds {
+pub struct BoundsFile {
     /// West edge (degrees east or metres).
     pub west: f64,
     /// South edge (degrees north or metres).
@@ -285,9 +287,9 @@ pub struct Bounds {
 
 /// The text of `NAME.bounds.json`: `{"west", "south", "east", "north", "crs"}`
 /// of an image's outer edges (CRS units), for Leaflet's imageOverlay or MapLibre.
-pub fn bounds_json(bounds_xy: [f64; 4], crs: &Crs) -> Result<Vec<u8>> {
-    let [west, south, east, north] = bounds_xy;
-    let bounds = Bounds {
+pub fn bounds_json(bounds_xy: Bounds, crs: &Crs) -> Result<Vec<u8>> {
+    let [west, south, east, north] = bounds_xy.to_array();
+    let bounds = BoundsFile {
         west,
         south,
         east,
@@ -312,12 +314,11 @@ pub fn georeferenced_names(png_name: &str) -> [String; 3] {
 
 /// The three files of a georeferenced PNG named `png_name`, as
 /// `(file name, bytes)`: the PNG, `NAME.pgw` and `NAME.bounds.json`.
-/// `bounds_xy` is `[west, south, east, north]` of the image's outer edges
-/// in `crs` units.
+/// `bounds_xy` are the image's outer edges in `crs` units.
 pub fn georeferenced_png(
     png_name: &str,
     raster: &Raster,
-    bounds_xy: [f64; 4],
+    bounds_xy: Bounds,
     crs: &Crs,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let transform = transform_of_bounds(bounds_xy, raster.width, raster.height)
@@ -337,7 +338,7 @@ pub fn write_georeferenced_png(
     out: &mut OutputDir,
     png_name: &str,
     raster: &Raster,
-    bounds_xy: [f64; 4],
+    bounds_xy: Bounds,
     crs: &Crs,
 ) -> Result<Vec<PathBuf>> {
     georeferenced_png(png_name, raster, bounds_xy, crs)?

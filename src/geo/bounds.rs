@@ -23,6 +23,13 @@ pub struct Bounds {
     pub north: f64,
 }
 
+impl From<[f64; 4]> for Bounds {
+    /// `[west, south, east, north]`, as GDAL and GeoJSON write a bounding box.
+    fn from(edges: [f64; 4]) -> Self {
+        Bounds::from_array(edges)
+    }
+}
+
 impl Bounds {
     /// The rectangle from its four edges, in the plane's units.
     pub fn new(west: f64, south: f64, east: f64, north: f64) -> Self {

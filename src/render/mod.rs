@@ -21,5 +21,5 @@ pub use summit_marks::{MapSummit, MAX_MARKED_SUMMITS};
 pub use tint::{tint, tint_with_sea, HeightRange};
 pub use write::{
     bounds_json, encode_png, georeferenced_names, georeferenced_png, world_file,
-    write_png_with_georef, Bounds,
+    write_png_with_georef, BoundsFile,
 };

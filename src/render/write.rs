@@ -14,8 +14,9 @@ use image::DynamicImage;
 use crate::dem::Crs;
 use crate::error::{Error, Result};
 use crate::export::georaster::{self, Pixels, Raster};
+use crate::geo::Bounds;
 
-pub use crate::export::georaster::{bounds_json, georeferenced_names, Bounds};
+pub use crate::export::georaster::{bounds_json, georeferenced_names, BoundsFile};
 
 /// Runs `f` on the pixels of an 8-bit grey, RGB or RGBA image (other pixel
 /// types are converted to RGBA first).
@@ -41,9 +42,9 @@ pub fn encode_png(image: &DynamicImage, out: &mut dyn Write) -> std::io::Result<
 }
 
 /// The six lines of an ESRI world file for an image `width` x `height`
-/// pixels covering `[west, south, east, north]` (CRS units); empty if the
-/// bounds are not west < east, south < north.
-pub fn world_file(bounds_xy: [f64; 4], width: u32, height: u32) -> String {
+/// pixels covering `bounds_xy` (CRS units); empty if the bounds are not
+/// west < east, south < north.
+pub fn world_file(bounds_xy: Bounds, width: u32, height: u32) -> String {
     georaster::transform_of_bounds(bounds_xy, width, height)
         .map(|t| georaster::world_file(&t))
         .unwrap_or_default()
@@ -51,12 +52,11 @@ pub fn world_file(bounds_xy: [f64; 4], width: u32, height: u32) -> String {
 
 /// The three files of a georeferenced PNG named `png_name`: the PNG itself,
 /// `NAME.pgw` (world file) and `NAME.bounds.json`, as `(file name, bytes)`.
-/// `bounds_xy` is `[west, south, east, north]` of the image's outer edges in
-/// `crs` units.
+/// `bounds_xy` are the image's outer edges in `crs` units.
 pub fn georeferenced_png(
     png_name: &str,
     image: &DynamicImage,
-    bounds_xy: [f64; 4],
+    bounds_xy: Bounds,
     crs: &Crs,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     with_raster(image, |r| {
@@ -69,7 +69,7 @@ pub fn georeferenced_png(
 pub fn write_png_with_georef(
     path: &Path,
     image: &DynamicImage,
-    bounds_xy: [f64; 4],
+    bounds_xy: Bounds,
     crs: &Crs,
 ) -> Result<Vec<PathBuf>> {
     let name = path

@@ -47,9 +47,46 @@ pub enum Error {
     /// raise it.
     #[error("{0}")]
     OverBudget(String),
+    /// An output path is refused: writing there would replace something
+    /// that is not downhill's to replace.
+    #[error("{}: {}", path.display(), refusal.in_words("choose another output directory", "replace it with force"))]
+    Refused {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// Why it is refused.
+        refusal: Refusal,
+    },
     /// The user interrupted the work (Ctrl-C) before it finished.
     #[error("interrupted before the work finished; nothing was written")]
     Interrupted,
+}
+
+/// Why an output path is refused ([`Error::Refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The output directory's path is an existing file.
+    NotADirectory,
+    /// A directory stands where a file would be written.
+    DirectoryInTheWay,
+    /// A file downhill did not write (no manifest entry) would be replaced.
+    NotOurs,
+}
+
+impl Refusal {
+    /// The refusal in one sentence; `elsewhere` says how to choose another
+    /// output directory and `force` how to allow the replacement, in the
+    /// words of the front end (the command line names its flags).
+    pub fn in_words(self, elsewhere: &str, force: &str) -> String {
+        match self {
+            Refusal::NotADirectory => format!("exists and is not a directory; {elsewhere}"),
+            Refusal::DirectoryInTheWay => {
+                format!("is a directory where downhill would write a file; {elsewhere}")
+            }
+            Refusal::NotOurs => {
+                format!("already exists and was not written by downhill; {force}, or {elsewhere}")
+            }
+        }
+    }
 }
 
 impl Error {

@@ -48,4 +48,4 @@ pub mod render;
 pub mod terrain;
 pub mod viewer;
 
-pub use error::{Error, InvalidParameter, Result};
+pub use error::{Error, InvalidParameter, Refusal, Result};

@@ -14,7 +14,7 @@ use downhill::export::{
 };
 use downhill::geo::Xy;
 use downhill::terrain::{GradientScheme, Terrain, Vector};
-use downhill::Error;
+use downhill::{Error, Refusal};
 use ndarray::Array2;
 use serde_json::Value;
 
@@ -625,20 +625,25 @@ fn output_dir_refuses_foreign_files_but_replaces_its_own() {
 
     // ...but not a file it did not write; the refusal names the file and the way out.
     let before = entries(&out);
-    let err = again
-        .check_writable(&["tracks.geojson", "notes.txt"])
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("notes.txt") && err.contains("--force"),
-        "{err}"
-    );
+    // The refusal is structured (the command line words it with its flags).
+    match again.check_writable(&["tracks.geojson", "notes.txt"]) {
+        Err(Error::Refused { path, refusal }) => {
+            assert_eq!(path, out.join("notes.txt"));
+            assert_eq!(refusal, Refusal::NotOurs);
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(entries(&out), before, "a refused check wrote something");
     let err = again
         .write("notes.txt", b"clobbered")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("notes.txt") && err.contains("--out"), "{err}");
+    assert!(
+        err.contains("notes.txt")
+            && err.contains("force")
+            && err.contains("another output directory"),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read(out.join("notes.txt")).unwrap(),
         b"mine, not downhill's"
@@ -665,7 +670,10 @@ fn output_dir_on_an_existing_file_is_an_error() {
     let file = tmp.path().join("out");
     std::fs::write(&file, b"x").unwrap();
     let err = OutputDir::create(&file, true).unwrap_err();
-    assert!(matches!(err, Error::BadFile { .. }), "{err:?}");
+    assert!(
+        matches!(&err, Error::Refused { path, refusal: Refusal::NotADirectory } if *path == file),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("not a directory"), "{err}");
 }
 

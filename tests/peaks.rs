@@ -45,7 +45,7 @@ fn unknown_names_get_the_closest_names() {
     let g = Gazetteer::bundled().unwrap();
     let e = g.find("Mount Lenster").unwrap_err().to_string();
     assert!(
-        e.contains("Mount Leinster") && e.contains("--gazetteer"),
+        e.contains("Mount Leinster") && e.contains("Add your own gazetteer"),
         "{e}"
     );
     assert_eq!(e.lines().count(), 1);

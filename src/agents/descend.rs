@@ -56,7 +56,7 @@ impl Agent {
             }
             Err(Obstacle::Void) => {
                 return Err(Error::BadStart(format!(
-                    "the start ({}, {}) lies on a void (no elevation data); try --fill-voids or another start",
+                    "the start ({}, {}) lies on a void (no elevation data); fill the voids or start elsewhere",
                     start.x, start.y
                 )))
             }

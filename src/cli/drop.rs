@@ -208,6 +208,12 @@ pub fn execute(args: &Args, global: &Global) -> anyhow::Result<Outcome> {
             start.label
         );
     }
+    if let Err(downhill::terrain::Obstacle::Void) = terrain.elevation(start.position) {
+        anyhow::bail!(
+            "the start {} lies on a void (no elevation data); try --fill-voids or another start",
+            start.label
+        );
+    }
     let dir = args.run.out.clone().unwrap_or_else(|| start.default_dir());
     let out = OutputDir::create(&dir, args.run.force)?;
     Ok(drop_run::on_terrain(

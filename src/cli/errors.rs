@@ -46,6 +46,11 @@ pub fn flag_for(parameter: &str) -> Option<&'static str> {
 pub fn message(error: &anyhow::Error) -> String {
     let text = match error.downcast_ref::<Error>() {
         Some(Error::Invalid(invalid)) => in_flags(invalid),
+        Some(Error::Refused { path, refusal }) => format!(
+            "{}: {}",
+            path.display(),
+            refusal.in_words("choose another --out", "pass --force to replace it")
+        ),
         _ => format!("{error:#}"),
     };
     text.replace('\n', " ")
@@ -85,5 +90,23 @@ mod tests {
     fn an_unknown_parameter_keeps_the_library_name() {
         let e = anyhow::Error::new(Error::invalid("widget_count", 0, "must be at least 1"));
         assert_eq!(message(&e), "widget_count = 0: must be at least 1");
+    }
+
+    #[test]
+    fn a_refused_output_names_the_out_and_force_flags() {
+        let e = anyhow::Error::new(Error::Refused {
+            path: "run/notes.txt".into(),
+            refusal: downhill::Refusal::NotOurs,
+        });
+        assert_eq!(
+            message(&e),
+            "run/notes.txt: already exists and was not written by downhill; \
+             pass --force to replace it, or choose another --out"
+        );
+        let library = Error::Refused {
+            path: "run".into(),
+            refusal: downhill::Refusal::NotADirectory,
+        };
+        assert!(!library.to_string().contains("--"), "{library}");
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 
 /// Name of the file, inside an output directory, that lists (one name per
 /// line) the files downhill wrote there and may therefore replace.
@@ -128,10 +128,10 @@ impl OutputDir {
     /// holds a manifest that cannot be read.
     pub fn create(path: &Path, force: bool) -> Result<OutputDir> {
         if path.exists() && !path.is_dir() {
-            return Err(Error::bad_file(
-                path,
-                "exists and is not a directory; choose another --out",
-            ));
+            return Err(Error::Refused {
+                path: path.to_path_buf(),
+                refusal: Refusal::NotADirectory,
+            });
         }
         std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
         Self::open(path, force)
@@ -306,17 +306,16 @@ impl OutputDir {
             Err(e) => return Err(Error::io(&target, e)),
         };
         if meta.is_dir() {
-            return Err(Error::bad_file(
-                &target,
-                "is a directory where downhill would write a file; choose another --out",
-            ));
+            return Err(Error::Refused {
+                path: target,
+                refusal: Refusal::DirectoryInTheWay,
+            });
         }
         if !self.force && !self.written.contains(name) {
-            return Err(Error::bad_file(
-                &target,
-                "already exists and was not written by downhill; pass --force to replace it, \
-                 or choose another --out",
-            ));
+            return Err(Error::Refused {
+                path: target,
+                refusal: Refusal::NotOurs,
+            });
         }
         Ok(target)
     }

@@ -160,8 +160,8 @@ impl Gazetteer {
             format!(" Closest names: {}.", close.join(", "))
         };
         Err(Error::UnknownPeak(format!(
-            "no peak called '{name}' in the gazetteer.{hint} Add your own with --gazetteer FILE \
-             (CSV name,lat,lon[,elevation] or GeoJSON Points with a name), or start with --at LAT,LON"
+            "no peak called '{name}' in the gazetteer.{hint} Add your own gazetteer \
+             (CSV name,lat,lon[,elevation] or GeoJSON Points with a name), or start at a position"
         )))
     }
 

@@ -236,7 +236,6 @@ impl SeaMask {
     /// The bilinear interpolation of the smoothed mask at fractional sample
     /// index (`row`, `col`): 1 well inside the sea, 0 inland, in between
     /// across the coast; 0 outside the grid.
-    #[inline]
     pub fn fraction(&self, row: f64, col: f64) -> f64 {
         let (rows, cols) = self.sea.dim();
         if self.samples == 0
@@ -269,9 +268,22 @@ impl SeaMask {
 
     /// `true` when fractional sample index (`row`, `col`) lies in the sea:
     /// the smoothed, interpolated mask is at least 1/2 (see [`SeaMask::fraction`]).
-    #[inline]
+    ///
+    /// Inlined into the walkers' loops: away from the coast it is a range
+    /// check and one bit load, and only cells near the coast interpolate.
+    #[inline(always)]
     pub fn contains(&self, row: f64, col: f64) -> bool {
-        self.fraction(row, col) >= 0.5
+        let (rows, cols) = self.sea.dim();
+        if self.samples == 0
+            || rows < 2
+            || cols < 2
+            || !(row >= 0.0 && col >= 0.0 && row <= (rows - 1) as f64 && col <= (cols - 1) as f64)
+        {
+            // Where `fraction` is 0.
+            return false;
+        }
+        let i = (row as usize).min(rows - 2) * cols + (col as usize).min(cols - 2);
+        self.near_coast[i / 64] & (1 << (i % 64)) != 0 && self.fraction(row, col) >= 0.5
     }
 
     /// The sea sample nearest to fractional index (`row`, `col`) among the
@@ -429,6 +441,7 @@ mod tests {
                 let want = top * (1.0 - fr) + bottom * fr;
                 let got = m.fraction(row, col);
                 assert_eq!(got.to_bits(), want.to_bits(), "({row}, {col})");
+                assert_eq!(m.contains(row, col), want >= 0.5, "({row}, {col})");
                 zeros += (want == 0.0) as usize;
             }
         }

@@ -35,7 +35,7 @@ one() {
     local label=$1; shift
     /usr/bin/time -f "%U %S %e %M" -o "$WORK/t" "$@" > "$WORK/last.json"
     read -r user sys wall rss < "$WORK/t"
-    echo "$label $(echo "$user + $sys" | bc) $wall $((rss / 1024))" | tee -a "$WORK/times"
+    echo "$label $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}') $wall $((rss / 1024))" | tee -a "$WORK/times"
 }
 : > "$WORK/times"
 for i in $(seq "$RUNS"); do
@@ -67,7 +67,7 @@ GRASSEOF
     if grass --tmp-location EPSG:4326 --exec "$WORK/grass.sh" "$TILE" "$WORK/grass" "$RUNS" >/dev/null 2>&1; then
         for i in $(seq "$RUNS"); do
             read -r user sys wall rss < "$WORK/grass.$i"
-            echo "r.watershed-srtm3 $(echo "$user + $sys" | bc) $wall $((rss / 1024))" | tee -a "$WORK/times"
+            echo "r.watershed-srtm3 $(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}') $wall $((rss / 1024))" | tee -a "$WORK/times"
         done
     else
         echo "note: r.watershed failed"

@@ -247,8 +247,8 @@ impl SeaMask {
         }
         // `as usize` truncates, which is `floor` for the non-negative
         // values checked above (no libm call).
-        let r0 = (row as usize).min(rows - 2);
-        let c0 = (col as usize).min(cols - 2);
+        let r0 = (row as i64 as usize).min(rows - 2);
+        let c0 = (col as i64 as usize).min(cols - 2);
         let i = r0 * cols + c0;
         if self.near_coast[i / 64] & (1 << (i % 64)) == 0 {
             // Four zero corners: the interpolation below would give +0.
@@ -282,7 +282,7 @@ impl SeaMask {
             // Where `fraction` is 0.
             return false;
         }
-        let i = (row as usize).min(rows - 2) * cols + (col as usize).min(cols - 2);
+        let i = (row as i64 as usize).min(rows - 2) * cols + (col as i64 as usize).min(cols - 2);
         self.near_coast[i / 64] & (1 << (i % 64)) != 0 && self.fraction(row, col) >= 0.5
     }
 

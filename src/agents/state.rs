@@ -39,6 +39,7 @@ impl AgentState {
 
     /// One update at `x`: advances the memory and returns the displacement
     /// in metres east and north.
+    #[inline]
     pub fn step<S: Surface + ?Sized>(
         &mut self,
         surface: &S,

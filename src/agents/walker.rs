@@ -13,6 +13,7 @@ use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// The walker's displacement (metres east, north) from `x`.
+#[inline]
 pub fn step<S: Surface + ?Sized>(surface: &S, x: Xy, alpha: f64) -> Result<Vector, Obstacle> {
     Ok(-alpha * surface.gradient(x)?)
 }

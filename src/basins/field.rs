@@ -142,8 +142,8 @@ impl<'a> GridField<'a> {
             return Err(Obstacle::Outside);
         }
         let (r, c) = (p.y, p.x);
-        let r0 = (r as usize).min(self.rows - 2);
-        let c0 = (c as usize).min(self.cols - 2);
+        let r0 = (r as i64 as usize).min(self.rows - 2);
+        let c0 = (c as i64 as usize).min(self.cols - 2);
         Ok((r0 * self.cols + c0, r - r0 as f64, c - c0 as f64))
     }
 
@@ -161,7 +161,7 @@ impl<'a> GridField<'a> {
     fn spacing(&self, r: f64) -> (f64, f64) {
         let last = self.rows - 1;
         let r = r.clamp(0.0, last as f64);
-        let r0 = (r as usize).min(last.saturating_sub(1));
+        let r0 = (r as i64 as usize).min(last.saturating_sub(1));
         let r1 = (r0 + 1).min(last);
         let f = r - r0 as f64;
         let m = self.metrics;

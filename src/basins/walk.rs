@@ -140,10 +140,10 @@ pub struct Walks {
 /// The cell nearest to fractional position `p`, clamped into the grid.
 #[inline]
 pub(super) fn nearest_cell(p: Xy, rows: usize, cols: usize) -> (usize, usize) {
-    // `as usize` truncates, which is `floor` for the non-negative values
+    // `as i64` truncates, which is `floor` for the non-negative values
     // left by `max` (and saturates; NaN becomes 0); no libm call.
-    let r = ((p.y + 0.5).max(0.0) as usize).min(rows - 1);
-    let c = ((p.x + 0.5).max(0.0) as usize).min(cols - 1);
+    let r = ((p.y + 0.5).max(0.0) as i64 as usize).min(rows - 1);
+    let c = ((p.x + 0.5).max(0.0) as i64 as usize).min(cols - 1);
     (r, c)
 }
 

@@ -264,16 +264,32 @@ pub fn decode(path: &Path, bytes: &[u8], lat0: f64, lon0: f64) -> Result<Dem> {
         .par_chunks_mut(n)
         .zip(bytes.par_chunks(2 * n))
         .map(|(row, raw)| {
-            let (mut implausible, mut first) = (0usize, None);
-            for (c, (h, pair)) in row.iter_mut().zip(raw.chunks_exact(2)).enumerate() {
+            // The decode and the count of implausible heights without
+            // branches (the count vectorises); the first bad sample is
+            // looked for only in a row that has one.
+            let implausible = |v: i16| v != VOID && !PLAUSIBLE_HEIGHTS.contains(&v);
+            for (h, pair) in row.iter_mut().zip(raw.chunks_exact(2)) {
                 let v = i16::from_be_bytes([pair[0], pair[1]]);
                 *h = if v == VOID { f32::NAN } else { v as f32 };
-                if v != VOID && !PLAUSIBLE_HEIGHTS.contains(&v) {
-                    implausible += 1;
-                    first.get_or_insert((c, v));
-                }
             }
-            (implausible, first)
+            // Voids are NaN now, and compare false.
+            let (low, high) = (
+                *PLAUSIBLE_HEIGHTS.start() as f32,
+                *PLAUSIBLE_HEIGHTS.end() as f32,
+            );
+            let count = row
+                .iter()
+                .fold(0u32, |n, &h| n + u32::from(h < low || h > high))
+                as usize;
+            let first = (count > 0)
+                .then(|| {
+                    raw.chunks_exact(2)
+                        .map(|pair| i16::from_be_bytes([pair[0], pair[1]]))
+                        .enumerate()
+                        .find(|&(_, v)| implausible(v))
+                })
+                .flatten();
+            (count, first)
         })
         .collect();
     let implausible: usize = checks.iter().map(|c| c.0).sum();
@@ -309,6 +325,47 @@ pub fn decode(path: &Path, bytes: &[u8], lat0: f64, lon0: f64) -> Result<Dem> {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    /// An SRTM3-sized tile of big-endian samples, `f(row, col)` metres.
+    fn tile(f: impl Fn(usize, usize) -> i16) -> Vec<u8> {
+        (0..1201 * 1201)
+            .flat_map(|i| f(i / 1201, i % 1201).to_be_bytes())
+            .collect()
+    }
+
+    #[test]
+    fn samples_decode_big_endian_with_voids_as_nan() {
+        let bytes = tile(|r, c| match (r, c) {
+            (3, 4) => VOID,
+            (7, 8) => -1000,
+            (1200, 1200) => 9000,
+            _ => (r as i16 % 100) * 3 - c as i16 % 7,
+        });
+        let dem = decode(Path::new("N52W007.hgt"), &bytes, 52.0, -7.0).unwrap();
+        assert!(dem.heights[[3, 4]].is_nan());
+        assert_eq!(dem.heights[[7, 8]], -1000.0);
+        assert_eq!(dem.heights[[1200, 1200]], 9000.0);
+        assert_eq!(dem.heights[[250, 13]], (50 * 3 - 6) as f32);
+    }
+
+    #[test]
+    fn implausible_heights_are_counted_and_the_first_is_named() {
+        let bytes = tile(|r, c| match (r, c) {
+            (0, 0) => VOID,
+            (5, 7) => 12000,
+            (5, 9) => -1001,
+            (900, 3) => 9001,
+            _ => 100,
+        });
+        let e = decode(Path::new("N52W007.hgt"), &bytes, 52.0, -7.0)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("N52W007.hgt"), "{e}");
+        assert!(
+            e.contains("3 samples") && e.contains("first: 12000 m at row 5, column 7"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn tile_names_in_any_case_and_distribution_style() {

@@ -63,7 +63,43 @@ pub struct SeaMask {
     smooth: Array2<u16>,
     /// Row and column of the grid where `smooth` starts.
     offset: (usize, usize),
+    /// One bit per bilinear cell, indexed by its top-left sample
+    /// (`row * cols + col`): set when any of the cell's four corners has a
+    /// non-zero smoothed value. A position in a cell whose bit is clear
+    /// interpolates four zeros, so [`SeaMask::fraction`] is 0 there without
+    /// reading `smooth`: the walkers' per-step sea test is one bit load
+    /// away from the coast.
+    near_coast: Vec<u64>,
     samples: usize,
+}
+
+/// The bits of [`SeaMask::near_coast`] for a `rows` x `cols` grid whose
+/// smoothed mask `smooth` starts at `offset`.
+fn near_coast_bits(
+    smooth: &Array2<u16>,
+    offset: (usize, usize),
+    rows: usize,
+    cols: usize,
+) -> Vec<u64> {
+    let mut bits = vec![0u64; (rows * cols).div_ceil(64)];
+    if rows < 2 || cols < 2 {
+        return bits;
+    }
+    for ((sr, sc), &v) in smooth.indexed_iter() {
+        if v == 0 {
+            continue;
+        }
+        let (r, c) = (sr + offset.0, sc + offset.1);
+        // The cells having (r, c) as a corner: top-left samples r-1..=r,
+        // c-1..=c, within the cells that exist (top-left <= rows-2, cols-2).
+        for cr in r.saturating_sub(1)..=r.min(rows - 2) {
+            for cc in c.saturating_sub(1)..=c.min(cols - 2) {
+                let i = cr * cols + cc;
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+    bits
 }
 
 /// The 0/1 `mask` filtered by the binomial kernel (1 4 6 4 1) / 16 along
@@ -155,10 +191,12 @@ impl SeaMask {
         } else {
             (Array2::zeros((0, 0)), (0, 0))
         };
+        let near_coast = near_coast_bits(&smooth, offset, rows, cols);
         SeaMask {
             sea,
             smooth,
             offset,
+            near_coast,
             samples,
         }
     }
@@ -169,6 +207,7 @@ impl SeaMask {
             sea: Array2::from_elem((rows, cols), false),
             smooth: Array2::zeros((0, 0)),
             offset: (0, 0),
+            near_coast: Vec::new(),
             samples: 0,
         }
     }
@@ -206,8 +245,15 @@ impl SeaMask {
         {
             return 0.0;
         }
-        let r0 = (row.floor() as usize).min(rows - 2);
-        let c0 = (col.floor() as usize).min(cols - 2);
+        // `as usize` truncates, which is `floor` for the non-negative
+        // values checked above (no libm call).
+        let r0 = (row as i64 as usize).min(rows - 2);
+        let c0 = (col as i64 as usize).min(cols - 2);
+        let i = r0 * cols + c0;
+        if self.near_coast[i / 64] & (1 << (i % 64)) == 0 {
+            // Four zero corners: the interpolation below would give +0.
+            return 0.0;
+        }
         let (fr, fc) = (row - r0 as f64, col - c0 as f64);
         let v = |r: usize, c: usize| {
             let (r, c) = (r.wrapping_sub(self.offset.0), c.wrapping_sub(self.offset.1));
@@ -222,9 +268,22 @@ impl SeaMask {
 
     /// `true` when fractional sample index (`row`, `col`) lies in the sea:
     /// the smoothed, interpolated mask is at least 1/2 (see [`SeaMask::fraction`]).
-    #[inline]
+    ///
+    /// Inlined into the walkers' loops: away from the coast it is a range
+    /// check and one bit load, and only cells near the coast interpolate.
+    #[inline(always)]
     pub fn contains(&self, row: f64, col: f64) -> bool {
-        self.fraction(row, col) >= 0.5
+        let (rows, cols) = self.sea.dim();
+        if self.samples == 0
+            || rows < 2
+            || cols < 2
+            || !(row >= 0.0 && col >= 0.0 && row <= (rows - 1) as f64 && col <= (cols - 1) as f64)
+        {
+            // Where `fraction` is 0.
+            return false;
+        }
+        let i = (row as i64 as usize).min(rows - 2) * cols + (col as i64 as usize).min(cols - 2);
+        self.near_coast[i / 64] & (1 << (i % 64)) != 0 && self.fraction(row, col) >= 0.5
     }
 
     /// The sea sample nearest to fractional index (`row`, `col`) among the
@@ -333,5 +392,62 @@ mod tests {
         assert_eq!(m.samples(), 120);
         let m = SeaMask::detect(&coast(-1.5), SeaLevel::SrtmZero);
         assert!(m.is_empty());
+    }
+
+    /// The interpolated mask everywhere equals the definition computed the
+    /// slow way: the full-grid 2-D binomial filter (1 4 6 4 1)² / 256 with
+    /// replicated edges, summed sample by sample, then interpolated
+    /// bilinearly. Checked on a fine lattice of positions over a grid with
+    /// a bay in one corner, a separate sea strip along the bottom and a
+    /// large inland area (where the per-cell shortcut answers), bit for bit.
+    #[test]
+    fn fraction_matches_the_brute_force_definition_everywhere() {
+        let (rows, cols) = (40usize, 33usize);
+        let h = Array2::from_shape_fn((rows, cols), |(r, c)| {
+            let bay = r < 12 && c + r < 14;
+            let strip = r >= 36 && c > 5;
+            if bay || strip {
+                0.0f32
+            } else {
+                5.0
+            }
+        });
+        let m = SeaMask::detect(&h, SeaLevel::SrtmZero);
+        assert!(m.samples() >= 2 * MIN_SEA_SAMPLES);
+        let clamp = |i: isize, n: usize| i.clamp(0, n as isize - 1) as usize;
+        const K: [f64; 5] = [1.0, 4.0, 6.0, 4.0, 1.0];
+        let smooth = Array2::from_shape_fn((rows, cols), |(r, c)| {
+            let mut sum = 0.0;
+            for (a, wa) in K.iter().enumerate() {
+                for (b, wb) in K.iter().enumerate() {
+                    let rr = clamp(r as isize + a as isize - 2, rows);
+                    let cc = clamp(c as isize + b as isize - 2, cols);
+                    if m.is_sea_sample(rr, cc) {
+                        sum += wa * wb;
+                    }
+                }
+            }
+            sum / 256.0
+        });
+        let mut zeros = 0;
+        for i in 0..=(rows - 1) * 7 {
+            for j in 0..=(cols - 1) * 7 {
+                let (row, col) = (i as f64 / 7.0, j as f64 / 7.0);
+                let r0 = (row.floor() as usize).min(rows - 2);
+                let c0 = (col.floor() as usize).min(cols - 2);
+                let (fr, fc) = (row - r0 as f64, col - c0 as f64);
+                let top = smooth[[r0, c0]] * (1.0 - fc) + smooth[[r0, c0 + 1]] * fc;
+                let bottom = smooth[[r0 + 1, c0]] * (1.0 - fc) + smooth[[r0 + 1, c0 + 1]] * fc;
+                let want = top * (1.0 - fr) + bottom * fr;
+                let got = m.fraction(row, col);
+                assert_eq!(got.to_bits(), want.to_bits(), "({row}, {col})");
+                assert_eq!(m.contains(row, col), want >= 0.5, "({row}, {col})");
+                zeros += (want == 0.0) as usize;
+            }
+        }
+        // Both the inland shortcut and the coast were exercised.
+        assert!(zeros > 1000 && zeros < (rows * 7 + 1) * (cols * 7 + 1) - 1000);
+        assert_eq!(m.fraction(-0.1, 3.0), 0.0);
+        assert_eq!(m.fraction(3.0, cols as f64), 0.0);
     }
 }

@@ -69,6 +69,14 @@ pub fn run(args: &TiledArgs, global: &Global, cancel: &AtomicBool) -> anyhow::Re
         None => &Alone,
     };
     #[cfg(not(feature = "mpi"))]
+    if downhill::basins::tiled::exchange::launched_by_mpirun() {
+        // Each process would run the whole mosaic alone, all into one --out.
+        bail!(
+            "started by mpirun, but this downhill was built without MPI: \
+             build it with `cargo build --release --features mpi`"
+        );
+    }
+    #[cfg(not(feature = "mpi"))]
     let ex: &dyn Exchange = &Alone;
     let result = run_ranked(args, global, cancel, ex);
     if ex.rank() != 0 && result.is_err() {

@@ -61,6 +61,14 @@ impl Exchange for Alone {
     }
 }
 
+/// Whether an MPI launcher (mpirun, mpiexec, srun with PMI/PMIx) started
+/// this process: it set `OMPI_COMM_WORLD_SIZE`, `PMI_SIZE` or `PMIX_RANK`.
+pub fn launched_by_mpirun() -> bool {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+}
+
 /// Whether block `k` is worked by this rank (round-robin).
 pub fn owns(ex: &dyn Exchange, k: usize) -> bool {
     k % ex.size().max(1) == ex.rank()

@@ -16,7 +16,7 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi::Count;
 
-use super::exchange::Exchange;
+use super::exchange::{launched_by_mpirun, Exchange};
 use crate::error::{Error, Result};
 
 /// The world communicator of an MPI launch.
@@ -35,14 +35,6 @@ impl std::fmt::Debug for MpiRanks {
             self.world.size()
         )
     }
-}
-
-/// Whether an MPI launcher (mpirun, mpiexec, srun with PMI/PMIx) started
-/// this process.
-pub fn launched_by_mpirun() -> bool {
-    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some())
 }
 
 impl MpiRanks {

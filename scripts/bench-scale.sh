@@ -11,11 +11,14 @@
 #      tiled run on the STRONG x STRONG corner under `mpirun -n 1, 2, 4`
 #      (built with --features mpi; past the machine's cores the ranks are
 #      oversubscribed, as the output says): wall seconds, speedup against
-#      n = 1, and the largest peak RSS of any rank (summary.json).
+#      n = 1, and the largest peak RSS of any rank (summary.json). Each
+#      rank runs RANK_THREADS rayon threads (default 1, so that n ranks use
+#      n cores; with more, n = 1 already uses every core).
 #
 # Usage: scripts/bench-scale.sh [N (default 6)] [PEER (default 2)]
 #   SIZE=srtm1|srtm3 (default srtm1)  WORK=dir (default target/bench-scale)
 #   STRONG=S (default 3, at most N)   ONLY=strong (only part 3)
+#   RANK_THREADS=T (default 1)
 # Disk: N*N tiles of 26 MB (SRTM1) or 2.9 MB (SRTM3), plus the outputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,16 +92,17 @@ for i in $(seq 0 $((STRONG - 1))); do for j in $(seq 0 $((STRONG - 1))); do
   corner+=("$WORK/tiles/$(printf 'N%02dE%03d.hgt' $((43 + N - 1 - i)) $((6 + j)))")
 done; done
 CORES=$(nproc)
-echo "# strong scaling: basins --tiled on ${STRONG}x${STRONG} tiles ($(cells "${corner[@]}") cells), $CORES cores; ranks beyond $CORES are oversubscribed"
+RANK_THREADS=${RANK_THREADS:-1}
+echo "# strong scaling: basins --tiled on ${STRONG}x${STRONG} tiles ($(cells "${corner[@]}") cells), $CORES cores, $RANK_THREADS rayon thread(s) per rank; ranks x threads beyond $CORES are oversubscribed"
 echo "# ranks wall_s speedup peak_rss_mib_max_rank"
 T1=""
 for n in 1 2 4; do
   /usr/bin/time -f "%e" -o "$WORK/time.txt" \
-    mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -n "$n" \
+    mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -n "$n" -x RAYON_NUM_THREADS="$RANK_THREADS" \
     "$BIN" -q basins "${corner[@]}" --fill --no-sea --tiled --out "$WORK/mpi-$n" --force --json >/dev/null
   secs=$(tail -n 1 "$WORK/time.txt")
   [ -n "$T1" ] || T1=$secs
   peak=$(python3 -c "import json; d=json.load(open('$WORK/mpi-$n/summary.json')); assert d['ranks'] == $n; print(round(d['peak_rss_mib']))")
-  over=""; [ "$n" -le "$CORES" ] || over=" (oversubscribed)"
+  over=""; [ $((n * RANK_THREADS)) -le "$CORES" ] || over=" (oversubscribed)"
   echo "$n $secs $(python3 -c "print(f'{$T1 / $secs:.2f}')") $peak$over"
 done

@@ -210,6 +210,9 @@ fn mpi_runs_match_in_memory(case: &Case, ranks: &[usize]) {
         assert!(summary["peak_rss_mib"].as_f64().is_some_and(|m| m > 1.0));
         assert!(summary["merge_seconds"].as_f64().is_some_and(|s| s >= 0.0));
         assert!(out.join("basins.vrt").is_file() && out.join("sinks.geojson").is_file());
+        // Not built in tiled mode, and the summary says so.
+        assert!(!out.join("basins.geojson").exists());
+        assert!(summary["notes"].to_string().contains("basins.geojson"));
         let labels = assembled(&tiles, &out);
         // Ids from 1 to `basins`; 0 (no walker: voids) where in memory too.
         let basins = summary["basins"].as_u64().expect("basins");

@@ -174,6 +174,9 @@ fn run_ranked(
             run.outputs.len(),
             args.out.display()
         );
+        for note in &run.notes {
+            eprintln!("downhill: note: {note}");
+        }
     }
     Ok(())
 }

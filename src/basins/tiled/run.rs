@@ -70,7 +70,13 @@ pub struct TiledRun {
     pub outputs: Vec<PathBuf>,
     /// The largest basins (at most 10).
     pub largest: Vec<GlobalBasin>,
+    /// What the run left out, and why.
+    pub notes: Vec<String>,
 }
+
+/// The note on the product a tiled run does not write.
+pub const NO_BASINS_GEOJSON: &str = "basins.geojson (the outlines) is not written by the tiled \
+     engine yet; outline basins.vrt with a GIS (e.g. gdal_polygonize.py basins.vrt basins.geojson)";
 
 /// Peak resident memory of this process, MiB, from `/proc/self/status`.
 pub fn peak_rss_mib() -> Option<f64> {
@@ -344,6 +350,7 @@ pub fn run_with(
         peak_rss_mib: peak,
         outputs: Vec::new(),
         largest: global_basins.iter().take(10).cloned().collect(),
+        notes: vec![NO_BASINS_GEOJSON.to_string()],
     };
     let mut outputs = Vec::new();
     let finished = merge_on_root(ex, report, |parts| {

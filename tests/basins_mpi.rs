@@ -171,6 +171,58 @@ fn best_match_agreement(a: &Array2<u32>, b: &Array2<u32>) -> f64 {
     best.values().sum::<usize>() as f64 / a.len() as f64
 }
 
+/// `basins.geojson` (written under 10^8 cells) has one feature per basin
+/// that has cells, each with the number of cells the tiles give its id,
+/// and outlines whose area in cells (shoelace, in cell units) is that
+/// number.
+fn outlines_match_labels(path: &Path, labels: &Array2<u32>, basins: u64) {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).expect("basins.geojson")).expect("json");
+    let mut cells = vec![0u64; basins as usize + 1];
+    labels.iter().for_each(|&l| cells[l as usize] += 1);
+    let features = v["features"].as_array().expect("features");
+    let with_cells = cells[1..].iter().filter(|&&n| n > 0).count();
+    assert_eq!(features.len(), with_cells);
+    let cell = 1.0 / 1200.0; // SRTM3 spacing, degrees
+    for f in features {
+        let id = f["properties"]["id"].as_u64().expect("id") as usize;
+        assert_eq!(
+            f["properties"]["starts"].as_u64(),
+            Some(cells[id]),
+            "basin {id}"
+        );
+        let polygons = match f["geometry"]["type"].as_str() {
+            Some("Polygon") => vec![f["geometry"]["coordinates"].clone()],
+            _ => f["geometry"]["coordinates"]
+                .as_array()
+                .expect("multi")
+                .clone(),
+        };
+        let mut area = 0.0;
+        for poly in &polygons {
+            for (i, ring) in poly.as_array().expect("rings").iter().enumerate() {
+                let pts: Vec<(f64, f64)> = ring
+                    .as_array()
+                    .expect("ring")
+                    .iter()
+                    .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+                    .collect();
+                let twice: f64 = pts
+                    .windows(2)
+                    .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+                    .sum();
+                let a = (twice / 2.0).abs() / (cell * cell);
+                area += if i == 0 { a } else { -a };
+            }
+        }
+        assert!(
+            (area - cells[id] as f64).abs() < 1e-3 * cells[id] as f64 + 0.01,
+            "basin {id}: {area} cells of outline, {} labelled",
+            cells[id]
+        );
+    }
+}
+
 fn show(o: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -210,15 +262,13 @@ fn mpi_runs_match_in_memory(case: &Case, ranks: &[usize]) {
         assert!(summary["peak_rss_mib"].as_f64().is_some_and(|m| m > 1.0));
         assert!(summary["merge_seconds"].as_f64().is_some_and(|s| s >= 0.0));
         assert!(out.join("basins.vrt").is_file() && out.join("sinks.geojson").is_file());
-        // Not built in tiled mode, and the summary says so.
-        assert!(!out.join("basins.geojson").exists());
-        assert!(summary["notes"].to_string().contains("basins.geojson"));
         let labels = assembled(&tiles, &out);
         // Ids from 1 to `basins`; 0 (no walker: voids) where in memory too.
         let basins = summary["basins"].as_u64().expect("basins");
         assert!(labels.iter().all(|&l| l as u64 <= basins));
         let zeros = labels.iter().zip(memory.iter());
         assert!(zeros.clone().all(|(&l, &m)| (l == 0) == (m == 0)));
+        outlines_match_labels(&out.join("basins.geojson"), &labels, basins);
         let agreement = best_match_agreement(&labels, &memory);
         eprintln!(
             "{} blocks, {n} ranks: {} basins, agreement with in memory {agreement:.5}",

@@ -74,9 +74,14 @@ pub struct TiledRun {
     pub notes: Vec<String>,
 }
 
-/// The note on the product a tiled run does not write.
-pub const NO_BASINS_GEOJSON: &str = "basins.geojson (the outlines) is not written by the tiled \
-     engine yet; outline basins.vrt with a GIS (e.g. gdal_polygonize.py basins.vrt basins.geojson)";
+/// Mosaics of fewer cells than this get `basins.geojson` (the outlines,
+/// traced on rank 0 over the labels read back from `tiles/`); larger ones
+/// a note saying why not.
+pub const GEOJSON_MAX_CELLS: usize = 100_000_000;
+
+/// `basins.geojson` is left out when its text would pass this many bytes
+/// (the in-memory `basins`' default `--max-geojson-mb`).
+pub const GEOJSON_MAX_BYTES: usize = 100_000_000;
 
 /// Peak resident memory of this process, MiB, from `/proc/self/status`.
 pub fn peak_rss_mib() -> Option<f64> {
@@ -350,7 +355,7 @@ pub fn run_with(
         peak_rss_mib: peak,
         outputs: Vec::new(),
         largest: global_basins.iter().take(10).cloned().collect(),
-        notes: vec![NO_BASINS_GEOJSON.to_string()],
+        notes: Vec::new(),
     };
     let mut outputs = Vec::new();
     let finished = merge_on_root(ex, report, |parts| {
@@ -378,6 +383,15 @@ pub fn run_with(
         out.write("basins.vrt", vrt(tiles, &vrt_sources).as_bytes())?;
         let geojson = sinks_geojson(&global_basins, &tiles.transform());
         out.write("sinks.geojson", geojson.to_string().as_bytes())?;
+        match outlines(tiles, dir, &global_basins)? {
+            Ok(bytes) => {
+                out.write("basins.geojson", &bytes)?;
+            }
+            Err(note) => {
+                out.retire("basins.geojson")?;
+                summary.notes.push(note);
+            }
+        }
         let json = serde_json::to_vec_pretty(&summary)
             .map_err(|e| Error::param(format!("cannot encode the summary: {e}")))?;
         out.write("summary.json", &json)?;
@@ -531,4 +545,95 @@ fn publish(tiles: &Path, force: bool, files: Vec<(String, std::fs::File)>) -> Re
         out.write(&name, &bytes)?;
     }
     out.commit()
+}
+
+/// The bytes of `basins.geojson` for the tiles published in `dir/tiles`
+/// (read back, assembled, outlined as the in-memory `basins` does), or the
+/// note saying why it is left out (the mosaic has [`GEOJSON_MAX_CELLS`] or
+/// more cells, or the text would pass [`GEOJSON_MAX_BYTES`]).
+fn outlines(
+    tiles: &TileSet,
+    dir: &Path,
+    global: &[GlobalBasin],
+) -> Result<std::result::Result<Vec<u8>, String>> {
+    let (rows, cols) = tiles.dim();
+    if rows * cols >= GEOJSON_MAX_CELLS {
+        return Ok(Err(format!(
+            "basins.geojson left out: the mosaic has {} cells, past the {GEOJSON_MAX_CELLS} the \
+             outlines are traced for (in memory, on rank 0); outline basins.vrt with a GIS",
+            rows * cols
+        )));
+    }
+    let mut labels = Array2::<u32>::zeros((rows, cols));
+    for b in tiles.blocks() {
+        let path = dir.join("tiles").join(format!("{}.tif", b.name));
+        let block = read_labels(&path, b.rows, b.cols)?;
+        labels
+            .slice_mut(ndarray::s![b.r0..b.r0 + b.rows, b.c0..b.c0 + b.cols])
+            .assign(&block);
+    }
+    let mut starts = vec![0usize; global.len()];
+    for &l in labels.iter() {
+        if l > 0 && (l as usize) <= starts.len() {
+            starts[l as usize - 1] += 1;
+        }
+    }
+    let basins = crate::basins::Basins {
+        labels,
+        basins: global
+            .iter()
+            .zip(starts)
+            .map(|(g, starts)| crate::basins::Basin {
+                id: g.id,
+                outlet_row: g.outlet.0,
+                outlet_col: g.outlet.1,
+                elevation: g.elevation,
+                ending: g.ending,
+                starts,
+                area_km2: g.area_km2,
+            })
+            .collect(),
+    };
+    // The outlines need the placement only, not the heights.
+    let placement = crate::dem::Dem {
+        heights: Array2::zeros((0, 0)),
+        transform: tiles.transform(),
+        crs: tiles.crs().clone(),
+        inputs: Vec::new(),
+    };
+    Ok(
+        crate::basins::export::basins_geojson_within(&basins, &placement, GEOJSON_MAX_BYTES)?
+            .ok_or_else(|| {
+                format!(
+                    "basins.geojson left out: the outlines of {} basins would pass {} MB \
+                     (the tiles and sinks.geojson have every basin)",
+                    global.len(),
+                    GEOJSON_MAX_BYTES / 1_000_000
+                )
+            }),
+    )
+}
+
+/// A block's `u32` labels read back from the GeoTIFF `path` it was
+/// written to, checked to be `rows` x `cols`.
+fn read_labels(path: &Path, rows: usize, cols: usize) -> Result<Array2<u32>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let bad = |m: String| Error::bad_file(path, m);
+    let mut d = tiff::decoder::Decoder::new(std::io::BufReader::new(file))
+        .map_err(|e| bad(format!("cannot read it back as a GeoTIFF: {e}")))?;
+    let (w, h) = d
+        .dimensions()
+        .map_err(|e| bad(format!("cannot read its size: {e}")))?;
+    if (h as usize, w as usize) != (rows, cols) {
+        return Err(bad(format!(
+            "holds {h} x {w} cells where this run wrote {rows} x {cols}"
+        )));
+    }
+    match d.read_image() {
+        Ok(tiff::decoder::DecodingResult::U32(v)) if v.len() == rows * cols => {
+            Array2::from_shape_vec((rows, cols), v).map_err(|e| bad(e.to_string()))
+        }
+        Ok(_) => Err(bad("does not hold one band of u32 labels".to_string())),
+        Err(e) => Err(bad(format!("cannot decode it: {e}"))),
+    }
 }

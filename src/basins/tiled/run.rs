@@ -392,6 +392,10 @@ pub fn run_with(
                 summary.notes.push(note);
             }
         }
+        // Rank 0's own peak, the outlines included.
+        if let Some(p) = peak_rss_mib() {
+            summary.peak_rss_mib = Some(summary.peak_rss_mib.map_or(p, |q| q.max(p)));
+        }
         let json = serde_json::to_vec_pretty(&summary)
             .map_err(|e| Error::param(format!("cannot encode the summary: {e}")))?;
         out.write("summary.json", &json)?;

@@ -373,7 +373,6 @@ pub fn run_with(
             }
         }
         summary.peak_rss_mib = peak;
-        summary.seconds = began.elapsed().as_secs_f64();
         let mut out = OutputDir::create(dir, force)?;
         let mut vrt_sources = String::new();
         for b in blocks {
@@ -396,6 +395,7 @@ pub fn run_with(
         if let Some(p) = peak_rss_mib() {
             summary.peak_rss_mib = Some(summary.peak_rss_mib.map_or(p, |q| q.max(p)));
         }
+        summary.seconds = began.elapsed().as_secs_f64();
         let json = serde_json::to_vec_pretty(&summary)
             .map_err(|e| Error::param(format!("cannot encode the summary: {e}")))?;
         out.write("summary.json", &json)?;

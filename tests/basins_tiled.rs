@@ -459,3 +459,26 @@ fn tiled_refuses_what_it_cannot_do() {
     }
     assert!(!out.join("summary.json").exists());
 }
+
+/// A build without the `mpi` feature started by mpirun (its environment
+/// says so) refuses, instead of running the whole mosaic once per process
+/// into the same directory.
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn tiled_without_the_mpi_feature_refuses_to_run_under_mpirun() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let o = common::downhill()
+        .env("OMPI_COMM_WORLD_SIZE", "2")
+        .args(["-q", "basins"])
+        .arg(dem_support::data("N43E006.hgt"))
+        .args(["--tiled", "--fill", "--no-sea", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run downhill");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--features mpi"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(!out.exists());
+}

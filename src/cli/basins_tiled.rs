@@ -10,7 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::common::{print_json, DemArgs, Global, SeaArgs};
 use super::params::ParamArgs;
 use downhill::agents::{AgentKind, StopRules};
-use downhill::basins::tiled::run::{run as run_tiled, TiledOptions};
+use downhill::basins::tiled::exchange::{agree, Alone, Exchange};
+use downhill::basins::tiled::run::{run_with as run_tiled, TiledOptions};
 use downhill::basins::tiled::{FillSettings, TileSet};
 use downhill::basins::{WalkSettings, DEFAULT_GD_ALPHA_CELLS};
 
@@ -55,15 +56,59 @@ pub fn run(args: &TiledArgs, global: &Global, cancel: &AtomicBool) -> anyhow::Re
              and --stop-below H to make ground below H metres an outlet"
         );
     }
+    if args.block.is_some() && args.dems.dems.len() != 1 {
+        bail!("--block N cuts one raster into blocks: name exactly one file");
+    }
+    // Under mpirun (built with the `mpi` feature) the ranks share the
+    // blocks; otherwise this process runs alone.
+    #[cfg(feature = "mpi")]
+    let ranks = downhill::basins::tiled::mpi_ranks::MpiRanks::from_launcher()?;
+    #[cfg(feature = "mpi")]
+    let ex: &dyn Exchange = match &ranks {
+        Some(r) => r,
+        None => &Alone,
+    };
+    #[cfg(not(feature = "mpi"))]
+    if downhill::basins::tiled::exchange::launched_by_mpirun() {
+        // Each process would run the whole mosaic alone, all into one --out.
+        bail!(
+            "started by mpirun, but this downhill was built without MPI: \
+             build it with `cargo build --release --features mpi`"
+        );
+    }
+    #[cfg(not(feature = "mpi"))]
+    let ex: &dyn Exchange = &Alone;
+    let result = run_ranked(args, global, cancel, ex);
+    if ex.rank() != 0 && result.is_err() {
+        // Every error reaches every rank (`exchange::merge_on_root`); rank
+        // 0 prints it and its exit code (2) is the job's. A non-zero exit
+        // here could make mpirun abort the job before rank 0 has printed.
+        return Ok(());
+    }
+    result
+}
+
+/// The tiled run on the ranks of `ex` (this process alone: [`Alone`]).
+fn run_ranked(
+    args: &TiledArgs,
+    global: &Global,
+    cancel: &AtomicBool,
+    ex: &dyn Exchange,
+) -> anyhow::Result<()> {
+    let lead = ex.rank() == 0;
     let options = args.dems.options();
-    let tiles = match args.block {
-        Some(n) => {
-            let [one] = args.dems.dems.as_slice() else {
-                bail!("--block N cuts one raster into blocks: name exactly one file");
-            };
-            TileSet::from_raster(one, n as usize, &options)?
-        }
-        None => TileSet::from_files(&args.dems.dems, &options)?,
+    let tiles = match (args.block, args.dems.dems.as_slice()) {
+        (Some(n), [one]) => TileSet::from_raster(one, n as usize, &options),
+        _ => TileSet::from_files(&args.dems.dems, &options),
+    };
+    // Every rank opens the same files; one that cannot stops all.
+    let (tiles, status) = match tiles {
+        Ok(t) => (Some(t), Ok(())),
+        Err(e) => (None, Err(e)),
+    };
+    agree(ex, status)?;
+    let Some(tiles) = tiles else {
+        bail!("the tiles could not be opened");
     };
     let mut params = args.params.agents(&[args.agent])?[0].params;
     if args.agent == AgentKind::Gd && args.params.alpha.is_none() {
@@ -88,7 +133,7 @@ pub fn run(args: &TiledArgs, global: &Global, cancel: &AtomicBool) -> anyhow::Re
         scheme: args.params.gradient,
         max_block_steps: Some(args.max_total_steps),
     };
-    let bar = if global.show_progress() {
+    let bar = if lead && global.show_progress() {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
             ProgressStyle::with_template("{spinner} {msg} {human_pos} block passes  {elapsed}")
@@ -100,13 +145,19 @@ pub fn run(args: &TiledArgs, global: &Global, cancel: &AtomicBool) -> anyhow::Re
         ProgressBar::hidden()
     };
     let progress = |n: usize| bar.inc(n as u64);
-    let run = run_tiled(&tiles, &options, args.out, args.force, &progress, cancel);
+    let run = run_tiled(
+        &tiles, &options, args.out, args.force, &progress, cancel, ex,
+    );
     bar.finish_and_clear();
     let run = run?;
+    if !lead {
+        return Ok(());
+    }
     if args.json {
         print_json(&run)?;
     } else if !global.quiet {
         println!("tiles          {}", run.tiles);
+        println!("ranks          {}", run.ranks);
         println!("grid           {} x {}", run.height, run.width);
         println!("basins         {}", run.basins);
         println!(
@@ -123,6 +174,9 @@ pub fn run(args: &TiledArgs, global: &Global, cancel: &AtomicBool) -> anyhow::Re
             run.outputs.len(),
             args.out.display()
         );
+        for note in &run.notes {
+            eprintln!("downhill: note: {note}");
+        }
     }
     Ok(())
 }

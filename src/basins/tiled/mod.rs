@@ -58,11 +58,15 @@
 //! sample), the spill graph (one node per perimeter sample), and per
 //! worker one block's window, fill and queue.
 
+pub mod exchange;
 pub mod flood;
 pub mod merge;
+#[cfg(feature = "mpi")]
+pub mod mpi_ranks;
 pub mod run;
 pub mod source;
 pub mod walkers;
+pub mod wire;
 
 use std::time::Instant;
 
@@ -73,7 +77,9 @@ pub use source::{Block, TileSet};
 
 use crate::error::{Error, Result};
 use crate::terrain::RowMetrics;
+use exchange::{all_gather, merge_on_root, owns, Alone, Exchange};
 use flood::{ring_index, ring_len, ring_of, FloodRules, SpillEdges};
+use wire::{Reader, Writer};
 
 /// The rounds of ε refinement stop with an error past this many per block
 /// (plus 16).
@@ -138,12 +144,24 @@ pub struct TiledFill {
 
 impl TiledFill {
     /// Runs the first pass on every block, the merge, and the rounds that
-    /// settle the blocks' perimeters; `progress(n)` is told as `n` more
-    /// block floods finish.
+    /// settle the blocks' perimeters, in this process alone; `progress(n)`
+    /// is told as `n` more block floods finish.
     pub fn plan(
         tiles: &TileSet,
         settings: FillSettings,
         progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<TiledFill> {
+        Self::plan_with(tiles, settings, progress, &Alone)
+    }
+
+    /// [`TiledFill::plan`] shared by the ranks of `ex`: each rank floods the
+    /// blocks it [`exchange::owns`], rank 0 merges the spill graph, and
+    /// every rank ends with the same perimeter heights of every block.
+    pub fn plan_with(
+        tiles: &TileSet,
+        settings: FillSettings,
+        progress: &(dyn Fn(usize) + Sync),
+        ex: &dyn Exchange,
     ) -> Result<TiledFill> {
         if !(settings.min_slope.is_finite() && settings.min_slope >= 0.0) {
             return Err(Error::invalid(
@@ -176,49 +194,100 @@ impl TiledFill {
             let b = &blocks[k];
             ring_index(b.rows, b.cols, gr - b.r0, gc - b.c0).map_or(0, |i| base[k] + i as u32 + 1)
         };
-        // Pass 1: labels and spill edges of every block.
-        let per_block: Vec<(SpillEdges, Vec<bool>, Vec<f32>)> = blocks
+        // Pass 1: labels and spill edges of this rank's blocks.
+        let mine: Vec<usize> = (0..blocks.len()).filter(|&k| owns(ex, k)).collect();
+        let pass1 = mine
             .par_iter()
-            .enumerate()
-            .map(|(k, b)| {
+            .map(|&k| {
+                let b = &blocks[k];
                 let z = read_window(tiles, b)?;
                 let (edges, drains) = flood::label_flood(b, &z, &rules, base[k], &halo_label);
                 let ring_z = ring_of(&z.slice(ndarray::s![1..=b.rows, 1..=b.cols]).to_owned());
                 progress(1);
-                Ok((edges, drains, ring_z))
+                let mut w = Writer::new();
+                w.usize(k).usize(edges.len());
+                for ((a, c), h) in edges {
+                    w.u32(a).u32(c).f32(h);
+                }
+                w.usize(drains.len());
+                for d in drains {
+                    w.u8(u8::from(d));
+                }
+                for z in ring_z {
+                    w.f32(z);
+                }
+                Ok(w.finish())
             })
-            .collect::<Result<_>>()?;
-        let merge_began = Instant::now();
-        let mut edges = SpillEdges::new();
-        let mut starts = Vec::with_capacity(per_block.len());
-        for (e, drains, ring_z) in per_block {
-            starts.push((drains, ring_z));
-            for (k, h) in e {
-                edges.entry(k).and_modify(|x| *x = x.min(h)).or_insert(h);
+            .collect::<Result<Vec<Vec<u8>>>>()
+            .map(|parts| {
+                let mut w = Writer::new();
+                w.usize(parts.len());
+                for p in &parts {
+                    w.bytes(p);
+                }
+                w.finish()
+            });
+        // Rank 0: the merge, and the perimeter heights the rounds start from.
+        let start = merge_on_root(ex, pass1, |parts| {
+            let merge_began = Instant::now();
+            let mut edges = SpillEdges::new();
+            let mut starts: Vec<Option<(Vec<bool>, Vec<f32>)>> = vec![None; blocks.len()];
+            for part in parts {
+                let mut r = Reader::new(part);
+                for _ in 0..r.index(blocks.len() + 1)? {
+                    let bytes = r.bytes()?;
+                    let mut r = Reader::new(bytes);
+                    let k = r.index(blocks.len())?;
+                    for _ in 0..r.index(bytes.len() / 12 + 1)? {
+                        let key = (r.u32()?, r.u32()?);
+                        let h = r.f32()?;
+                        edges.entry(key).and_modify(|x| *x = x.min(h)).or_insert(h);
+                    }
+                    let n = ring_len(blocks[k].rows, blocks[k].cols);
+                    let drains = (0..r.index(n + 1)?)
+                        .map(|_| r.u8().map(|d| d != 0))
+                        .collect::<Result<_>>()?;
+                    let ring_z = (0..n).map(|_| r.f32()).collect::<Result<_>>()?;
+                    starts[k] = Some((drains, ring_z));
+                }
             }
-        }
-        let level = merge::spill_levels(labels, &edges);
-        let merge_seconds = merge_began.elapsed().as_secs_f64();
-        // The rounds start from the fill's water level where a perimeter
-        // sample is certainly not raised by ε (not under water and clearly
-        // draining), from +inf elsewhere; see the module documentation.
-        let mut rings: Vec<Vec<f32>> = starts
+            let level = merge::spill_levels(labels, &edges);
+            let mut w = Writer::new();
+            w.f64(merge_began.elapsed().as_secs_f64())
+                .usize(edges.len());
+            // The rounds start from the fill's water level where a
+            // perimeter sample is certainly not raised by ε (not under
+            // water and clearly draining), from +inf elsewhere; see the
+            // module documentation.
+            for (k, s) in starts.iter().enumerate() {
+                let Some((drains, ring_z)) = s else {
+                    return Err(Error::param(format!(
+                        "block {} was flooded by no rank",
+                        blocks[k].name
+                    )));
+                };
+                for (i, &z) in ring_z.iter().enumerate() {
+                    let w_level = level[base[k] as usize + i + 1];
+                    let clear = drains.get(i).copied().unwrap_or(false);
+                    w.f32(if clear && w_level == z {
+                        w_level
+                    } else {
+                        f32::INFINITY
+                    });
+                }
+            }
+            Ok(w.finish())
+        })?;
+        let mut r = Reader::new(&start);
+        let merge_seconds = r.f64()?;
+        let spill_edges = r.index(usize::MAX)?;
+        let mut rings: Vec<Vec<f32>> = blocks
             .iter()
-            .enumerate()
-            .map(|(k, (drains, ring_z))| {
-                (0..ring_z.len())
-                    .map(|i| {
-                        let w = level[base[k] as usize + i + 1];
-                        if drains[i] && w == ring_z[i] {
-                            w
-                        } else {
-                            f32::INFINITY
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
+            .map(|b| (0..ring_len(b.rows, b.cols)).map(|_| r.f32()).collect())
+            .collect::<Result<_>>()?;
+        drop(start);
         // Rounds: flood the blocks whose halo changed until nothing changes.
+        // Every rank holds every perimeter and applies the same updates.
         let (grid_rows, grid_cols) = tiles.grid();
         let mut dirty = vec![true; blocks.len()];
         let (mut rounds, mut block_floods, mut restarted) = (0usize, 0usize, false);
@@ -236,9 +305,11 @@ impl TiledFill {
                 ));
             }
             rounds += 1;
-            let todo: Vec<usize> = (0..blocks.len()).filter(|&k| dirty[k]).collect();
-            block_floods += todo.len();
-            let fresh: Vec<(usize, Vec<f32>)> = todo
+            block_floods += dirty.iter().filter(|&&d| d).count();
+            let todo: Vec<usize> = (0..blocks.len())
+                .filter(|&k| dirty[k] && owns(ex, k))
+                .collect();
+            let flooded = todo
                 .par_iter()
                 .map(|&k| {
                     let b = &blocks[k];
@@ -248,7 +319,30 @@ impl TiledFill {
                     progress(1);
                     Ok((k, ring_of(&filled)))
                 })
-                .collect::<Result<_>>()?;
+                .collect::<Result<Vec<(usize, Vec<f32>)>>>()
+                .map(|fresh| {
+                    let mut w = Writer::new();
+                    w.usize(fresh.len());
+                    for (k, ring) in fresh {
+                        w.usize(k);
+                        ring.into_iter().for_each(|v| {
+                            w.f32(v);
+                        });
+                    }
+                    w.finish()
+                });
+            let mut fresh: Vec<(usize, Vec<f32>)> = Vec::new();
+            for part in all_gather(ex, flooded)? {
+                let mut r = Reader::new(&part);
+                for _ in 0..r.index(blocks.len() + 1)? {
+                    let k = r.index(blocks.len())?;
+                    let ring = (0..rings[k].len())
+                        .map(|_| r.f32())
+                        .collect::<Result<_>>()?;
+                    fresh.push((k, ring));
+                }
+            }
+            fresh.sort_by_key(|(k, _)| *k);
             dirty.iter_mut().for_each(|d| *d = false);
             let mut rose = false;
             for (k, ring) in fresh {
@@ -286,7 +380,7 @@ impl TiledFill {
             metrics,
             rings,
             labels,
-            spill_edges: edges.len(),
+            spill_edges,
             rounds,
             block_floods,
             restarted,

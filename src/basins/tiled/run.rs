@@ -17,11 +17,13 @@ use std::time::Instant;
 use ndarray::Array2;
 use serde::Serialize;
 
+use super::exchange::{agree, merge_on_root, owns, Alone, Exchange};
 use super::flood::ring_index;
 use super::walkers::{block_basins, merge_exits, GlobalBasin, LocalBasin};
+use super::wire::{Reader, Writer};
 use super::{FillSettings, TileSet, TiledFill};
 use crate::basins::geotiff::labels_geotiff;
-use crate::basins::WalkSettings;
+use crate::basins::{Ending, WalkSettings};
 use crate::dem::GeoTransform;
 use crate::error::{Error, Result};
 use crate::export::OutputDir;
@@ -68,7 +70,18 @@ pub struct TiledRun {
     pub outputs: Vec<PathBuf>,
     /// The largest basins (at most 10).
     pub largest: Vec<GlobalBasin>,
+    /// What the run left out, and why.
+    pub notes: Vec<String>,
 }
+
+/// Mosaics of fewer cells than this get `basins.geojson` (the outlines,
+/// traced on rank 0 over the labels read back from `tiles/`); larger ones
+/// a note saying why not.
+pub const GEOJSON_MAX_CELLS: usize = 100_000_000;
+
+/// `basins.geojson` is left out when its text would pass this many bytes
+/// (the in-memory `basins`' default `--max-geojson-mb`).
+pub const GEOJSON_MAX_BYTES: usize = 100_000_000;
 
 /// Peak resident memory of this process, MiB, from `/proc/self/status`.
 pub fn peak_rss_mib() -> Option<f64> {
@@ -215,9 +228,10 @@ fn sinks_geojson(basins: &[GlobalBasin], t: &GeoTransform) -> serde_json::Value 
     serde_json::json!({"type": "FeatureCollection", "features": sinks})
 }
 
-/// Runs the tiled basins computation on `tiles` and writes its outputs into
-/// `dir` (replacing files downhill wrote there before; others only with
-/// `force`). `progress(n)` is told as `n` more block passes finish.
+/// Runs the tiled basins computation on `tiles` in this process alone and
+/// writes its outputs into `dir` (replacing files downhill wrote there
+/// before; others only with `force`). `progress(n)` is told as `n` more
+/// block passes finish.
 pub fn run(
     tiles: &TileSet,
     options: &TiledOptions,
@@ -226,68 +240,404 @@ pub fn run(
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
 ) -> Result<TiledRun> {
+    run_with(tiles, options, dir, force, progress, cancel, &Alone)
+}
+
+/// [`run`] shared by the ranks of `ex` (see [`super::exchange`]): each rank
+/// fills and walks the blocks it owns and writes their GeoTIFFs; rank 0
+/// merges the exits and writes `basins.vrt`, `sinks.geojson` and
+/// `summary.json`. Every rank returns the run's figures (the global ones,
+/// such as `basins` and `peak_rss_mib`, as rank 0 found them).
+pub fn run_with(
+    tiles: &TileSet,
+    options: &TiledOptions,
+    dir: &Path,
+    force: bool,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+    ex: &dyn Exchange,
+) -> Result<TiledRun> {
     let began = Instant::now();
-    let fill = TiledFill::plan(tiles, options.fill, progress)?;
+    let fill = TiledFill::plan_with(tiles, options.fill, progress, ex)?;
     let blocks = tiles.blocks();
     // Pass: walkers per block; local labels parked in a temporary file.
     // One block at a time: the walkers and the gradient are parallel
     // inside a block, and blocks run side by side under rayon's work
     // stealing would keep many blocks' working sets alive at once (2.4 GiB
     // on 36 SRTM3 tiles when they did).
-    let parked: Vec<Parked> = (0..blocks.len())
-        .map(|k| {
+    let mine: Vec<usize> = (0..blocks.len()).filter(|&k| owns(ex, k)).collect();
+    let parked: Result<Vec<Parked>> = mine
+        .iter()
+        .map(|&k| {
             let p = park(tiles, &fill, k, options, dir, cancel)?;
             progress(1);
             Ok(p)
         })
-        .collect::<Result<_>>()?;
-    if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-        return Err(Error::Interrupted);
-    }
-    let merge_began = Instant::now();
-    let locals: Vec<Vec<LocalBasin>> = parked.iter().map(|p| p.basins.clone()).collect();
-    let ring_label = |k: usize, r: usize, c: usize| -> u32 {
-        let b = &blocks[k];
-        ring_index(b.rows, b.cols, r - b.r0, c - b.c0).map_or(0, |i| parked[k].ring[i])
+        .collect::<Result<_>>()
+        .and_then(|p| {
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(Error::Interrupted);
+            }
+            Ok(p)
+        });
+    let (mut parked, exits) = match parked {
+        Ok(p) => {
+            let e = encode_exits(&mine, &p);
+            (p, Ok(e))
+        }
+        Err(e) => (Vec::new(), Err(e)),
     };
-    let global = merge_exits(tiles, &locals, &ring_label);
-    let merge_seconds = fill.merge_seconds + merge_began.elapsed().as_secs_f64();
-    // Outputs.
-    let mut tile_dir = OutputDir::create(&dir.join("tiles"), force)?;
-    let mut out = OutputDir::create(dir, force)?;
-    let mut vrt_sources = String::new();
-    for (k, mut p) in parked.into_iter().enumerate() {
-        let b = &blocks[k];
-        let labels = unpark(&mut p, b.rows, b.cols, &global.ids[k], dir)?;
-        let name = format!("{}.tif", b.name);
-        let tif = labels_geotiff(&labels, &block_transform(tiles, k), tiles.crs())?;
-        tile_dir.write(&name, &tif)?;
-        vrt_sources.push_str(&vrt_source(&name, b.rows, b.cols, b.r0, b.c0));
-        progress(1);
+    // Rank 0 merges every block's exits into global ids.
+    let mut global_basins = Vec::new();
+    let ids = merge_on_root(ex, exits, |parts| {
+        let merge_began = Instant::now();
+        let (locals, rings) = decode_exits(tiles, &parts)?;
+        let ring_label = |k: usize, r: usize, c: usize| -> u32 {
+            let b = &blocks[k];
+            ring_index(b.rows, b.cols, r - b.r0, c - b.c0).map_or(0, |i| rings[k][i])
+        };
+        let global = merge_exits(tiles, &locals, &ring_label);
+        let mut w = Writer::new();
+        w.f64(merge_began.elapsed().as_secs_f64())
+            .usize(global.basins.len());
+        for block_ids in &global.ids {
+            w.usize(block_ids.len());
+            for &id in block_ids {
+                w.u32(id);
+            }
+        }
+        global_basins = global.basins;
+        Ok(w.finish())
+    })?;
+    let mut r = Reader::new(&ids);
+    let merge_seconds = fill.merge_seconds + r.f64()?;
+    let basins = r.index(usize::MAX)?;
+    // The global ids of this rank's blocks' local basins.
+    let mut my_ids: Vec<Vec<u32>> = Vec::with_capacity(mine.len());
+    for (k, block) in blocks.iter().enumerate() {
+        let count = r.index(ids.len() / 4 + 1)?;
+        let v: Vec<u32> = (0..count).map(|_| r.u32()).collect::<Result<_>>()?;
+        if owns(ex, k) {
+            if parked.get(my_ids.len()).map(|p| p.basins.len()) != Some(count) {
+                return Err(Error::param(format!(
+                    "rank {}: the merge sent {count} ids for the basins of block {}",
+                    ex.rank(),
+                    block.name
+                )));
+            }
+            my_ids.push(v);
+        }
     }
-    out.write("basins.vrt", vrt(tiles, &vrt_sources).as_bytes())?;
-    let geojson = sinks_geojson(&global.basins, &tiles.transform());
-    out.write("sinks.geojson", geojson.to_string().as_bytes())?;
+    drop(ids);
+    let written = write_my_tiles(tiles, &mine, &mut parked, &my_ids, dir, force, ex, progress);
+    let peak = peak_rss_mib();
+    let mut w = Writer::new();
+    w.f64(peak.unwrap_or(f64::NAN));
+    let report = written.map(|paths| {
+        w.usize(paths.len());
+        for p in paths {
+            w.bytes(p.to_string_lossy().as_bytes());
+        }
+        w.finish()
+    });
+    // Rank 0 writes the mosaic's files once every rank has written its tiles.
     let (rows, cols) = tiles.dim();
     let mut summary = TiledRun {
         tiles: blocks.len(),
-        ranks: 1,
+        ranks: ex.size(),
         height: rows,
         width: cols,
-        basins: global.basins.len(),
+        basins,
         fill_rounds: fill.rounds,
         fill_block_floods: fill.block_floods,
         merge_seconds,
-        seconds: began.elapsed().as_secs_f64(),
-        peak_rss_mib: peak_rss_mib(),
+        seconds: 0.0,
+        peak_rss_mib: peak,
         outputs: Vec::new(),
-        largest: global.basins.iter().take(10).cloned().collect(),
+        largest: global_basins.iter().take(10).cloned().collect(),
+        notes: Vec::new(),
     };
-    let json = serde_json::to_vec_pretty(&summary)
-        .map_err(|e| Error::param(format!("cannot encode the summary: {e}")))?;
-    out.write("summary.json", &json)?;
-    let mut outputs = tile_dir.commit()?;
-    outputs.extend(out.commit()?);
+    let mut outputs = Vec::new();
+    let finished = merge_on_root(ex, report, |parts| {
+        let mut peak = None::<f64>;
+        for part in parts {
+            let mut r = Reader::new(part);
+            let p = r.f64()?;
+            if p.is_finite() {
+                peak = Some(peak.map_or(p, |q: f64| q.max(p)));
+            }
+            for _ in 0..r.index(part.len() + 1)? {
+                outputs.push(PathBuf::from(
+                    String::from_utf8_lossy(r.bytes()?).into_owned(),
+                ));
+            }
+        }
+        summary.peak_rss_mib = peak;
+        let mut out = OutputDir::create(dir, force)?;
+        let mut vrt_sources = String::new();
+        for b in blocks {
+            let name = format!("{}.tif", b.name);
+            vrt_sources.push_str(&vrt_source(&name, b.rows, b.cols, b.r0, b.c0));
+        }
+        out.write("basins.vrt", vrt(tiles, &vrt_sources).as_bytes())?;
+        let geojson = sinks_geojson(&global_basins, &tiles.transform());
+        out.write("sinks.geojson", geojson.to_string().as_bytes())?;
+        match outlines(tiles, dir, &global_basins)? {
+            Ok(bytes) => {
+                out.write("basins.geojson", &bytes)?;
+            }
+            Err(note) => {
+                out.retire("basins.geojson")?;
+                summary.notes.push(note);
+            }
+        }
+        // Rank 0's own peak, the outlines included.
+        if let Some(p) = peak_rss_mib() {
+            summary.peak_rss_mib = Some(summary.peak_rss_mib.map_or(p, |q| q.max(p)));
+        }
+        summary.seconds = began.elapsed().as_secs_f64();
+        let json = serde_json::to_vec_pretty(&summary)
+            .map_err(|e| Error::param(format!("cannot encode the summary: {e}")))?;
+        out.write("summary.json", &json)?;
+        outputs.extend(out.commit()?);
+        let mut w = Writer::new();
+        w.f64(summary.peak_rss_mib.unwrap_or(f64::NAN))
+            .f64(summary.seconds);
+        Ok(w.finish())
+    })?;
+    let mut r = Reader::new(&finished);
+    let peak = r.f64()?;
+    summary.peak_rss_mib = peak.is_finite().then_some(peak);
+    summary.seconds = r.f64()?;
     summary.outputs = outputs;
     Ok(summary)
+}
+
+/// This rank's blocks' exits for the merge: per block its index, its
+/// perimeter's local labels and its local basins.
+fn encode_exits(mine: &[usize], parked: &[Parked]) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.usize(mine.len());
+    for (&k, p) in mine.iter().zip(parked) {
+        w.usize(k).usize(p.ring.len());
+        for &l in &p.ring {
+            w.u32(l);
+        }
+        w.usize(p.basins.len());
+        for b in &p.basins {
+            w.usize(b.outlet.0)
+                .usize(b.outlet.1)
+                .u8(u8::from(b.exits))
+                .u8(b.ending as u8)
+                .f64(b.elevation)
+                .f64(b.area_km2);
+        }
+    }
+    w.finish()
+}
+
+/// Every block's local basins and perimeter labels from the ranks'
+/// [`encode_exits`] messages; every block must come exactly once.
+#[allow(clippy::type_complexity)]
+fn decode_exits(tiles: &TileSet, parts: &[&[u8]]) -> Result<(Vec<Vec<LocalBasin>>, Vec<Vec<u32>>)> {
+    let blocks = tiles.blocks();
+    let (rows, cols) = tiles.dim();
+    let mut locals = vec![Vec::new(); blocks.len()];
+    let mut rings = vec![Vec::new(); blocks.len()];
+    let mut seen = vec![false; blocks.len()];
+    for part in parts {
+        let mut r = Reader::new(part);
+        for _ in 0..r.index(blocks.len() + 1)? {
+            let k = r.index(blocks.len())?;
+            if std::mem::replace(&mut seen[k], true) {
+                return Err(Error::param(format!(
+                    "block {} was walked by two ranks",
+                    blocks[k].name
+                )));
+            }
+            let n = super::flood::ring_len(blocks[k].rows, blocks[k].cols);
+            if r.index(n + 1)? != n {
+                return Err(Error::param(format!(
+                    "the perimeter of block {} came with the wrong length",
+                    blocks[k].name
+                )));
+            }
+            rings[k] = (0..n).map(|_| r.u32()).collect::<Result<_>>()?;
+            let count = r.index(part.len() / 34 + 1)?;
+            locals[k] = (0..count)
+                .map(|_| {
+                    Ok(LocalBasin {
+                        outlet: (r.index(rows)?, r.index(cols)?),
+                        exits: r.u8()? != 0,
+                        ending: Ending::from_u8(r.u8()?),
+                        elevation: r.f64()?,
+                        area_km2: r.f64()?,
+                    })
+                })
+                .collect::<Result<_>>()?;
+        }
+    }
+    if let Some(k) = seen.iter().position(|&s| !s) {
+        return Err(Error::param(format!(
+            "block {} was walked by no rank",
+            blocks[k].name
+        )));
+    }
+    Ok((locals, rings))
+}
+
+/// Writes this rank's blocks' GeoTIFFs into `dir/tiles`: each is encoded
+/// into a temporary file first (all ranks at once), then the ranks take
+/// turns to publish theirs through one [`OutputDir`] each (the directory's
+/// lock and manifest admit one writer at a time). Returns the paths written
+/// by this rank.
+#[allow(clippy::too_many_arguments)]
+fn write_my_tiles(
+    tiles: &TileSet,
+    mine: &[usize],
+    parked: &mut [Parked],
+    ids: &[Vec<u32>],
+    dir: &Path,
+    force: bool,
+    ex: &dyn Exchange,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<PathBuf>> {
+    let blocks = tiles.blocks();
+    let encoded: Result<Vec<(String, std::fs::File)>> = mine
+        .iter()
+        .zip(parked.iter_mut())
+        .zip(ids)
+        .map(|((&k, p), ids)| {
+            let b = &blocks[k];
+            let labels = unpark(p, b.rows, b.cols, ids, dir)?;
+            let tif = labels_geotiff(&labels, &block_transform(tiles, k), tiles.crs())?;
+            let mut file = tempfile::tempfile().map_err(|e| Error::io(dir, e))?;
+            file.write_all(&tif).map_err(|e| Error::io(dir, e))?;
+            progress(1);
+            Ok((format!("{}.tif", b.name), file))
+        })
+        .collect();
+    let (files, status) = match encoded {
+        Ok(f) => (f, Ok(())),
+        Err(e) => (Vec::new(), Err(e)),
+    };
+    agree(ex, status)?;
+    let mut files = Some(files);
+    let mut written = Vec::new();
+    for turn in 0..ex.size() {
+        let status = match if turn == ex.rank() {
+            files.take()
+        } else {
+            None
+        } {
+            Some(files) => publish(&dir.join("tiles"), force, files).map(|w| written = w),
+            None => Ok(()),
+        };
+        agree(ex, status)?;
+    }
+    Ok(written)
+}
+
+/// Publishes the encoded GeoTIFFs `files` into the output directory `tiles`.
+fn publish(tiles: &Path, force: bool, files: Vec<(String, std::fs::File)>) -> Result<Vec<PathBuf>> {
+    let mut out = OutputDir::create(tiles, force)?;
+    for (name, mut file) in files {
+        let mut bytes = Vec::new();
+        file.seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_to_end(&mut bytes))
+            .map_err(|e| Error::io(tiles.join(&name), e))?;
+        out.write(&name, &bytes)?;
+    }
+    out.commit()
+}
+
+/// The bytes of `basins.geojson` for the tiles published in `dir/tiles`
+/// (read back, assembled, outlined as the in-memory `basins` does), or the
+/// note saying why it is left out (the mosaic has [`GEOJSON_MAX_CELLS`] or
+/// more cells, or the text would pass [`GEOJSON_MAX_BYTES`]).
+fn outlines(
+    tiles: &TileSet,
+    dir: &Path,
+    global: &[GlobalBasin],
+) -> Result<std::result::Result<Vec<u8>, String>> {
+    let (rows, cols) = tiles.dim();
+    if rows * cols >= GEOJSON_MAX_CELLS {
+        return Ok(Err(format!(
+            "basins.geojson left out: the mosaic has {} cells, past the {GEOJSON_MAX_CELLS} the \
+             outlines are traced for (in memory, on rank 0); outline basins.vrt with a GIS",
+            rows * cols
+        )));
+    }
+    let mut labels = Array2::<u32>::zeros((rows, cols));
+    for b in tiles.blocks() {
+        let path = dir.join("tiles").join(format!("{}.tif", b.name));
+        let block = read_labels(&path, b.rows, b.cols)?;
+        labels
+            .slice_mut(ndarray::s![b.r0..b.r0 + b.rows, b.c0..b.c0 + b.cols])
+            .assign(&block);
+    }
+    let mut starts = vec![0usize; global.len()];
+    for &l in labels.iter() {
+        if l > 0 && (l as usize) <= starts.len() {
+            starts[l as usize - 1] += 1;
+        }
+    }
+    let basins = crate::basins::Basins {
+        labels,
+        basins: global
+            .iter()
+            .zip(starts)
+            .map(|(g, starts)| crate::basins::Basin {
+                id: g.id,
+                outlet_row: g.outlet.0,
+                outlet_col: g.outlet.1,
+                elevation: g.elevation,
+                ending: g.ending,
+                starts,
+                area_km2: g.area_km2,
+            })
+            .collect(),
+    };
+    // The outlines need the placement only, not the heights.
+    let placement = crate::dem::Dem {
+        heights: Array2::zeros((0, 0)),
+        transform: tiles.transform(),
+        crs: tiles.crs().clone(),
+        inputs: Vec::new(),
+    };
+    Ok(
+        crate::basins::export::basins_geojson_within(&basins, &placement, GEOJSON_MAX_BYTES)?
+            .ok_or_else(|| {
+                format!(
+                    "basins.geojson left out: the outlines of {} basins would pass {} MB \
+                     (the tiles and sinks.geojson have every basin)",
+                    global.len(),
+                    GEOJSON_MAX_BYTES / 1_000_000
+                )
+            }),
+    )
+}
+
+/// A block's `u32` labels read back from the GeoTIFF `path` it was
+/// written to, checked to be `rows` x `cols`.
+fn read_labels(path: &Path, rows: usize, cols: usize) -> Result<Array2<u32>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let bad = |m: String| Error::bad_file(path, m);
+    let mut d = tiff::decoder::Decoder::new(std::io::BufReader::new(file))
+        .map_err(|e| bad(format!("cannot read it back as a GeoTIFF: {e}")))?;
+    let (w, h) = d
+        .dimensions()
+        .map_err(|e| bad(format!("cannot read its size: {e}")))?;
+    if (h as usize, w as usize) != (rows, cols) {
+        return Err(bad(format!(
+            "holds {h} x {w} cells where this run wrote {rows} x {cols}"
+        )));
+    }
+    match d.read_image() {
+        Ok(tiff::decoder::DecodingResult::U32(v)) if v.len() == rows * cols => {
+            Array2::from_shape_vec((rows, cols), v).map_err(|e| bad(e.to_string()))
+        }
+        Ok(_) => Err(bad("does not hold one band of u32 labels".to_string())),
+        Err(e) => Err(bad(format!("cannot decode it: {e}"))),
+    }
 }

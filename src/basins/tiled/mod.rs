@@ -63,23 +63,20 @@ pub mod flood;
 pub mod merge;
 #[cfg(feature = "mpi")]
 pub mod mpi_ranks;
+mod plan;
 pub mod run;
 pub mod source;
 pub mod walkers;
 pub mod wire;
 
-use std::time::Instant;
-
 use ndarray::Array2;
-use rayon::prelude::*;
 
 pub use source::{Block, TileSet};
 
 use crate::error::{Error, Result};
 use crate::terrain::RowMetrics;
-use exchange::{all_gather, merge_on_root, owns, Alone, Exchange};
-use flood::{ring_index, ring_len, ring_of, FloodRules, SpillEdges};
-use wire::{Reader, Writer};
+use exchange::{merge_on_root, owns, Alone, Exchange};
+use flood::{ring_index, FloodRules};
 
 /// The rounds of ε refinement stop with an error past this many per block
 /// (plus 16).
@@ -178,203 +175,22 @@ impl TiledFill {
             sea_below: settings.sea_below,
         };
         let blocks = tiles.blocks();
-        let mut base = Vec::with_capacity(blocks.len());
-        let mut labels = 1usize;
-        for b in blocks {
-            base.push(labels as u32 - 1);
-            labels += ring_len(b.rows, b.cols);
-        }
-        if labels >= u32::MAX as usize {
-            return Err(Error::param(
-                "the blocks have more than 4 294 967 294 perimeter samples in all; use larger blocks",
-            ));
-        }
-        let halo_label = |gr: usize, gc: usize| -> u32 {
-            let k = tiles.block_of(gr, gc);
-            let b = &blocks[k];
-            ring_index(b.rows, b.cols, gr - b.r0, gc - b.c0).map_or(0, |i| base[k] + i as u32 + 1)
-        };
+        let (base, labels) = plan::perimeter_labels(blocks)?;
         // Pass 1: labels and spill edges of this rank's blocks.
         let mine: Vec<usize> = (0..blocks.len()).filter(|&k| owns(ex, k)).collect();
-        let pass1 = mine
-            .par_iter()
-            .map(|&k| {
-                let b = &blocks[k];
-                let z = read_window(tiles, b)?;
-                let (edges, drains) = flood::label_flood(b, &z, &rules, base[k], &halo_label);
-                let ring_z = ring_of(&z.slice(ndarray::s![1..=b.rows, 1..=b.cols]).to_owned());
-                progress(1);
-                let mut w = Writer::new();
-                w.usize(k).usize(edges.len());
-                for ((a, c), h) in edges {
-                    w.u32(a).u32(c).f32(h);
-                }
-                w.usize(drains.len());
-                for d in drains {
-                    w.u8(u8::from(d));
-                }
-                for z in ring_z {
-                    w.f32(z);
-                }
-                Ok(w.finish())
-            })
-            .collect::<Result<Vec<Vec<u8>>>>()
-            .map(|parts| {
-                let mut w = Writer::new();
-                w.usize(parts.len());
-                for p in &parts {
-                    w.bytes(p);
-                }
-                w.finish()
-            });
+        let pass1 = plan::first_pass(tiles, &mine, &rules, &base, progress);
         // Rank 0: the merge, and the perimeter heights the rounds start from.
         let start = merge_on_root(ex, pass1, |parts| {
-            let merge_began = Instant::now();
-            let mut edges = SpillEdges::new();
-            let mut starts: Vec<Option<(Vec<bool>, Vec<f32>)>> = vec![None; blocks.len()];
-            for part in parts {
-                let mut r = Reader::new(part);
-                for _ in 0..r.index(blocks.len() + 1)? {
-                    let bytes = r.bytes()?;
-                    let mut r = Reader::new(bytes);
-                    let k = r.index(blocks.len())?;
-                    for _ in 0..r.index(bytes.len() / 12 + 1)? {
-                        let key = (r.u32()?, r.u32()?);
-                        let h = r.f32()?;
-                        edges.entry(key).and_modify(|x| *x = x.min(h)).or_insert(h);
-                    }
-                    let n = ring_len(blocks[k].rows, blocks[k].cols);
-                    let drains = (0..r.index(n + 1)?)
-                        .map(|_| r.u8().map(|d| d != 0))
-                        .collect::<Result<_>>()?;
-                    let ring_z = (0..n).map(|_| r.f32()).collect::<Result<_>>()?;
-                    starts[k] = Some((drains, ring_z));
-                }
-            }
-            let level = merge::spill_levels(labels, &edges);
-            let mut w = Writer::new();
-            w.f64(merge_began.elapsed().as_secs_f64())
-                .usize(edges.len());
-            // The rounds start from the fill's water level where a
-            // perimeter sample is certainly not raised by ε (not under
-            // water and clearly draining), from +inf elsewhere; see the
-            // module documentation.
-            for (k, s) in starts.iter().enumerate() {
-                let Some((drains, ring_z)) = s else {
-                    return Err(Error::param(format!(
-                        "block {} was flooded by no rank",
-                        blocks[k].name
-                    )));
-                };
-                for (i, &z) in ring_z.iter().enumerate() {
-                    let w_level = level[base[k] as usize + i + 1];
-                    let clear = drains.get(i).copied().unwrap_or(false);
-                    w.f32(if clear && w_level == z {
-                        w_level
-                    } else {
-                        f32::INFINITY
-                    });
-                }
-            }
-            Ok(w.finish())
+            plan::merge_first_pass(parts, blocks, &base, labels)
         })?;
-        let mut r = Reader::new(&start);
-        let merge_seconds = r.f64()?;
-        let spill_edges = r.index(usize::MAX)?;
-        let mut rings: Vec<Vec<f32>> = blocks
-            .iter()
-            .map(|b| (0..ring_len(b.rows, b.cols)).map(|_| r.f32()).collect())
-            .collect::<Result<_>>()?;
+        let (merge_seconds, spill_edges, mut rings) = plan::read_start(&start, blocks)?;
         drop(start);
         // Rounds: flood the blocks whose halo changed until nothing changes.
-        // Every rank holds every perimeter and applies the same updates.
-        let (grid_rows, grid_cols) = tiles.grid();
-        let mut dirty = vec![true; blocks.len()];
-        let (mut rounds, mut block_floods, mut restarted) = (0usize, 0usize, false);
-        let max_rounds = MAX_ROUNDS_PER_BLOCK * blocks.len() + 64;
-        while dirty.iter().any(|&d| d) {
-            if rounds >= max_rounds {
-                return Err(Error::invalid(
-                    "min_slope",
-                    settings.min_slope,
-                    format!(
-                        "the tiled fill did not settle after {rounds} rounds over {} blocks at \
-                         this drainage slope (m/m); fill this mosaic in memory, or with a slope of 0",
-                        blocks.len()
-                    ),
-                ));
-            }
-            rounds += 1;
-            block_floods += dirty.iter().filter(|&&d| d).count();
-            let todo: Vec<usize> = (0..blocks.len())
-                .filter(|&k| dirty[k] && owns(ex, k))
-                .collect();
-            let flooded = todo
-                .par_iter()
-                .map(|&k| {
-                    let b = &blocks[k];
-                    let z = read_window(tiles, b)?;
-                    let halo = halo_heights(tiles, &rings, b);
-                    let filled = flood::exact_flood(b, &z, &halo, &rules);
-                    progress(1);
-                    Ok((k, ring_of(&filled)))
-                })
-                .collect::<Result<Vec<(usize, Vec<f32>)>>>()
-                .map(|fresh| {
-                    let mut w = Writer::new();
-                    w.usize(fresh.len());
-                    for (k, ring) in fresh {
-                        w.usize(k);
-                        ring.into_iter().for_each(|v| {
-                            w.f32(v);
-                        });
-                    }
-                    w.finish()
-                });
-            let mut fresh: Vec<(usize, Vec<f32>)> = Vec::new();
-            for part in all_gather(ex, flooded)? {
-                let mut r = Reader::new(&part);
-                for _ in 0..r.index(blocks.len() + 1)? {
-                    let k = r.index(blocks.len())?;
-                    let ring = (0..rings[k].len())
-                        .map(|_| r.f32())
-                        .collect::<Result<_>>()?;
-                    fresh.push((k, ring));
-                }
-            }
-            fresh.sort_by_key(|(k, _)| *k);
-            dirty.iter_mut().for_each(|d| *d = false);
-            let mut rose = false;
-            for (k, ring) in fresh {
-                let mut same = true;
-                for (new, old) in ring.iter().zip(&rings[k]) {
-                    if new.to_bits() != old.to_bits() && !(new.is_nan() && old.is_nan()) {
-                        same = false;
-                        rose |= new > old;
-                    }
-                }
-                if same {
-                    continue;
-                }
-                rings[k] = ring;
-                let (i, j) = (k / grid_cols, k % grid_cols);
-                for ni in i.saturating_sub(1)..=(i + 1).min(grid_rows - 1) {
-                    for nj in j.saturating_sub(1)..=(j + 1).min(grid_cols - 1) {
-                        if (ni, nj) != (i, j) {
-                            dirty[ni * grid_cols + nj] = true;
-                        }
-                    }
-                }
-            }
-            if rose && !restarted {
-                // A perimeter height rose: a guessed start was below the
-                // fill there. Start again from above everywhere (+inf), from
-                // where the rounds can only lower heights (min slope 0).
-                restarted = true;
-                rings.iter_mut().flatten().for_each(|v| *v = f32::INFINITY);
-                dirty.iter_mut().for_each(|d| *d = true);
-            }
-        }
+        let plan::Rounds {
+            rounds,
+            block_floods,
+            restarted,
+        } = plan::settle(tiles, &rules, &mut rings, ex, progress)?;
         Ok(TiledFill {
             settings,
             metrics,

@@ -260,27 +260,8 @@ pub fn run_with(
     let began = Instant::now();
     let fill = TiledFill::plan_with(tiles, options.fill, progress, ex)?;
     let blocks = tiles.blocks();
-    // Pass: walkers per block; local labels parked in a temporary file.
-    // One block at a time: the walkers and the gradient are parallel
-    // inside a block, and blocks run side by side under rayon's work
-    // stealing would keep many blocks' working sets alive at once (2.4 GiB
-    // on 36 SRTM3 tiles when they did).
     let mine: Vec<usize> = (0..blocks.len()).filter(|&k| owns(ex, k)).collect();
-    let parked: Result<Vec<Parked>> = mine
-        .iter()
-        .map(|&k| {
-            let p = park(tiles, &fill, k, options, dir, cancel)?;
-            progress(1);
-            Ok(p)
-        })
-        .collect::<Result<_>>()
-        .and_then(|p| {
-            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-                return Err(Error::Interrupted);
-            }
-            Ok(p)
-        });
-    let (mut parked, exits) = match parked {
+    let (mut parked, exits) = match park_mine(tiles, &fill, &mine, options, dir, progress, cancel) {
         Ok(p) => {
             let e = encode_exits(&mine, &p);
             (p, Ok(e))
@@ -290,31 +271,125 @@ pub fn run_with(
     // Rank 0 merges every block's exits into global ids.
     let mut global_basins = Vec::new();
     let ids = merge_on_root(ex, exits, |parts| {
-        let merge_began = Instant::now();
-        let (locals, rings) = decode_exits(tiles, &parts)?;
-        let ring_label = |k: usize, r: usize, c: usize| -> u32 {
-            let b = &blocks[k];
-            ring_index(b.rows, b.cols, r - b.r0, c - b.c0).map_or(0, |i| rings[k][i])
-        };
-        let global = merge_exits(tiles, &locals, &ring_label);
+        let (message, basins) = merge_exit_ids(tiles, &parts)?;
+        global_basins = basins;
+        Ok(message)
+    })?;
+    let (exit_merge_seconds, basins, my_ids) = read_my_ids(&ids, tiles, &parked, ex)?;
+    drop(ids);
+    let written = write_my_tiles(tiles, &mine, &mut parked, &my_ids, dir, force, ex, progress);
+    let peak = peak_rss_mib();
+    let report = written.map(|paths| rank_report(peak, &paths));
+    // Rank 0 writes the mosaic's files once every rank has written its tiles.
+    let (rows, cols) = tiles.dim();
+    let mut summary = TiledRun {
+        tiles: blocks.len(),
+        ranks: ex.size(),
+        height: rows,
+        width: cols,
+        basins,
+        fill_rounds: fill.rounds,
+        fill_block_floods: fill.block_floods,
+        merge_seconds: fill.merge_seconds + exit_merge_seconds,
+        seconds: 0.0,
+        peak_rss_mib: peak,
+        outputs: Vec::new(),
+        largest: global_basins.iter().take(10).cloned().collect(),
+        notes: Vec::new(),
+    };
+    let mut outputs = Vec::new();
+    let finished = merge_on_root(ex, report, |parts| {
+        outputs = read_rank_reports(&parts, &mut summary)?;
+        outputs.extend(publish_mosaic(
+            tiles,
+            dir,
+            force,
+            &global_basins,
+            &mut summary,
+            began,
+        )?);
         let mut w = Writer::new();
-        w.f64(merge_began.elapsed().as_secs_f64())
-            .usize(global.basins.len());
-        for block_ids in &global.ids {
-            w.usize(block_ids.len());
-            for &id in block_ids {
-                w.u32(id);
-            }
-        }
-        global_basins = global.basins;
+        w.f64(summary.peak_rss_mib.unwrap_or(f64::NAN))
+            .f64(summary.seconds);
         Ok(w.finish())
     })?;
-    let mut r = Reader::new(&ids);
-    let merge_seconds = fill.merge_seconds + r.f64()?;
+    let mut r = Reader::new(&finished);
+    let peak = r.f64()?;
+    summary.peak_rss_mib = peak.is_finite().then_some(peak);
+    summary.seconds = r.f64()?;
+    summary.outputs = outputs;
+    Ok(summary)
+}
+
+/// Walkers on this rank's blocks `mine`, one block after another; each
+/// block's local labels parked in a temporary file in `dir`.
+///
+/// One block at a time: the walkers and the gradient are parallel inside a
+/// block, and blocks run side by side under rayon's work stealing would
+/// keep many blocks' working sets alive at once (2.4 GiB on 36 SRTM3 tiles
+/// when they did).
+fn park_mine(
+    tiles: &TileSet,
+    fill: &TiledFill,
+    mine: &[usize],
+    options: &TiledOptions,
+    dir: &Path,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+) -> Result<Vec<Parked>> {
+    let parked = mine
+        .iter()
+        .map(|&k| {
+            let p = park(tiles, fill, k, options, dir, cancel)?;
+            progress(1);
+            Ok(p)
+        })
+        .collect::<Result<Vec<Parked>>>()?;
+    if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
+    Ok(parked)
+}
+
+/// Rank 0's merge of every rank's exits ([`encode_exits`]) into global
+/// ids: the message every rank reads with [`read_my_ids`] (the merge's
+/// seconds, the number of basins, each block's ids), and the global basins,
+/// largest first.
+fn merge_exit_ids(tiles: &TileSet, parts: &[&[u8]]) -> Result<(Vec<u8>, Vec<GlobalBasin>)> {
+    let merge_began = Instant::now();
+    let blocks = tiles.blocks();
+    let (locals, rings) = decode_exits(tiles, parts)?;
+    let ring_label = |k: usize, r: usize, c: usize| -> u32 {
+        let b = &blocks[k];
+        ring_index(b.rows, b.cols, r - b.r0, c - b.c0).map_or(0, |i| rings[k][i])
+    };
+    let global = merge_exits(tiles, &locals, &ring_label);
+    let mut w = Writer::new();
+    w.f64(merge_began.elapsed().as_secs_f64())
+        .usize(global.basins.len());
+    for block_ids in &global.ids {
+        w.usize(block_ids.len());
+        for &id in block_ids {
+            w.u32(id);
+        }
+    }
+    Ok((w.finish(), global.basins))
+}
+
+/// From [`merge_exit_ids`]'s message: the merge's seconds, the number of
+/// global basins, and the global ids of this rank's blocks' local basins
+/// (checked against the basins `parked` has).
+fn read_my_ids(
+    ids: &[u8],
+    tiles: &TileSet,
+    parked: &[Parked],
+    ex: &dyn Exchange,
+) -> Result<(f64, usize, Vec<Vec<u32>>)> {
+    let mut r = Reader::new(ids);
+    let seconds = r.f64()?;
     let basins = r.index(usize::MAX)?;
-    // The global ids of this rank's blocks' local basins.
-    let mut my_ids: Vec<Vec<u32>> = Vec::with_capacity(mine.len());
-    for (k, block) in blocks.iter().enumerate() {
+    let mut my_ids: Vec<Vec<u32>> = Vec::with_capacity(parked.len());
+    for (k, block) in tiles.blocks().iter().enumerate() {
         let count = r.index(ids.len() / 4 + 1)?;
         let v: Vec<u32> = (0..count).map(|_| r.u32()).collect::<Result<_>>()?;
         if owns(ex, k) {
@@ -328,89 +403,79 @@ pub fn run_with(
             my_ids.push(v);
         }
     }
-    drop(ids);
-    let written = write_my_tiles(tiles, &mine, &mut parked, &my_ids, dir, force, ex, progress);
-    let peak = peak_rss_mib();
+    Ok((seconds, basins, my_ids))
+}
+
+/// What a rank tells rank 0 once its tiles are written: its peak memory
+/// (MiB, `NaN` when unknown) and the paths it wrote.
+fn rank_report(peak_mib: Option<f64>, paths: &[PathBuf]) -> Vec<u8> {
     let mut w = Writer::new();
-    w.f64(peak.unwrap_or(f64::NAN));
-    let report = written.map(|paths| {
-        w.usize(paths.len());
-        for p in paths {
-            w.bytes(p.to_string_lossy().as_bytes());
-        }
-        w.finish()
-    });
-    // Rank 0 writes the mosaic's files once every rank has written its tiles.
-    let (rows, cols) = tiles.dim();
-    let mut summary = TiledRun {
-        tiles: blocks.len(),
-        ranks: ex.size(),
-        height: rows,
-        width: cols,
-        basins,
-        fill_rounds: fill.rounds,
-        fill_block_floods: fill.block_floods,
-        merge_seconds,
-        seconds: 0.0,
-        peak_rss_mib: peak,
-        outputs: Vec::new(),
-        largest: global_basins.iter().take(10).cloned().collect(),
-        notes: Vec::new(),
-    };
+    w.f64(peak_mib.unwrap_or(f64::NAN)).usize(paths.len());
+    for p in paths {
+        w.bytes(p.to_string_lossy().as_bytes());
+    }
+    w.finish()
+}
+
+/// Reads every rank's [`rank_report`]: the highest peak goes into
+/// `summary`; returns the paths the ranks wrote.
+fn read_rank_reports(parts: &[&[u8]], summary: &mut TiledRun) -> Result<Vec<PathBuf>> {
+    let mut peak = None::<f64>;
     let mut outputs = Vec::new();
-    let finished = merge_on_root(ex, report, |parts| {
-        let mut peak = None::<f64>;
-        for part in parts {
-            let mut r = Reader::new(part);
-            let p = r.f64()?;
-            if p.is_finite() {
-                peak = Some(peak.map_or(p, |q: f64| q.max(p)));
-            }
-            for _ in 0..r.index(part.len() + 1)? {
-                outputs.push(PathBuf::from(
-                    String::from_utf8_lossy(r.bytes()?).into_owned(),
-                ));
-            }
+    for part in parts {
+        let mut r = Reader::new(part);
+        let p = r.f64()?;
+        if p.is_finite() {
+            peak = Some(peak.map_or(p, |q: f64| q.max(p)));
         }
-        summary.peak_rss_mib = peak;
-        let mut out = OutputDir::create(dir, force)?;
-        let mut vrt_sources = String::new();
-        for b in blocks {
-            let name = format!("{}.tif", b.name);
-            vrt_sources.push_str(&vrt_source(&name, b.rows, b.cols, b.r0, b.c0));
+        for _ in 0..r.index(part.len() + 1)? {
+            outputs.push(PathBuf::from(
+                String::from_utf8_lossy(r.bytes()?).into_owned(),
+            ));
         }
-        out.write("basins.vrt", vrt(tiles, &vrt_sources).as_bytes())?;
-        let geojson = sinks_geojson(&global_basins, &tiles.transform());
-        out.write("sinks.geojson", geojson.to_string().as_bytes())?;
-        match outlines(tiles, dir, &global_basins)? {
-            Ok(bytes) => {
-                out.write("basins.geojson", &bytes)?;
-            }
-            Err(note) => {
-                out.retire("basins.geojson")?;
-                summary.notes.push(note);
-            }
+    }
+    summary.peak_rss_mib = peak;
+    Ok(outputs)
+}
+
+/// Rank 0's files of the whole mosaic: `basins.vrt`, `sinks.geojson`,
+/// `basins.geojson` (or a note in `summary` on why it was left out) and
+/// `summary.json`, published together; returns their paths.
+fn publish_mosaic(
+    tiles: &TileSet,
+    dir: &Path,
+    force: bool,
+    global_basins: &[GlobalBasin],
+    summary: &mut TiledRun,
+    began: Instant,
+) -> Result<Vec<PathBuf>> {
+    let mut out = OutputDir::create(dir, force)?;
+    let mut vrt_sources = String::new();
+    for b in tiles.blocks() {
+        let name = format!("{}.tif", b.name);
+        vrt_sources.push_str(&vrt_source(&name, b.rows, b.cols, b.r0, b.c0));
+    }
+    out.write("basins.vrt", vrt(tiles, &vrt_sources).as_bytes())?;
+    let geojson = sinks_geojson(global_basins, &tiles.transform());
+    out.write("sinks.geojson", geojson.to_string().as_bytes())?;
+    match outlines(tiles, dir, global_basins)? {
+        Ok(bytes) => {
+            out.write("basins.geojson", &bytes)?;
         }
-        // Rank 0's own peak, the outlines included.
-        if let Some(p) = peak_rss_mib() {
-            summary.peak_rss_mib = Some(summary.peak_rss_mib.map_or(p, |q| q.max(p)));
+        Err(note) => {
+            out.retire("basins.geojson")?;
+            summary.notes.push(note);
         }
-        summary.seconds = began.elapsed().as_secs_f64();
-        let json = serde_json::to_vec_pretty(&summary)
-            .map_err(|e| Error::param(format!("cannot encode the summary: {e}")))?;
-        out.write("summary.json", &json)?;
-        outputs.extend(out.commit()?);
-        let mut w = Writer::new();
-        w.f64(summary.peak_rss_mib.unwrap_or(f64::NAN))
-            .f64(summary.seconds);
-        Ok(w.finish())
-    })?;
-    let mut r = Reader::new(&finished);
-    let peak = r.f64()?;
-    summary.peak_rss_mib = peak.is_finite().then_some(peak);
-    summary.seconds = r.f64()?;
-    summary.outputs = outputs;
-    Ok(summary)
+    }
+    // Rank 0's own peak, the outlines included.
+    if let Some(p) = peak_rss_mib() {
+        summary.peak_rss_mib = Some(summary.peak_rss_mib.map_or(p, |q| q.max(p)));
+    }
+    summary.seconds = began.elapsed().as_secs_f64();
+    let json = serde_json::to_vec_pretty(summary)
+        .map_err(|e| Error::param(format!("cannot encode the summary: {e}")))?;
+    out.write("summary.json", &json)?;
+    out.commit()
 }
 
 /// This rank's blocks' exits for the merge: per block its index, its

@@ -13,6 +13,8 @@
 mod common;
 mod dem_support;
 
+use common::labels::{best_match_agreement, read_u32_tiff};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::AtomicBool;
@@ -133,19 +135,6 @@ fn in_memory_labels(case: &Case) -> Array2<u32> {
     .labels
 }
 
-/// Reads a `u32` GeoTIFF (the `tiff` crate, not downhill's reader).
-fn read_u32_tiff(path: &Path) -> Array2<u32> {
-    let mut d =
-        tiff::decoder::Decoder::new(std::fs::File::open(path).expect("open tif")).expect("tiff");
-    let (w, h) = d.dimensions().expect("dimensions");
-    match d.read_image().expect("decode") {
-        tiff::decoder::DecodingResult::U32(v) => {
-            Array2::from_shape_vec((h as usize, w as usize), v).expect("shape")
-        }
-        _ => panic!("{} is not u32", path.display()),
-    }
-}
-
 /// The mosaic of labels assembled from `out/tiles/<block>.tif`.
 fn assembled(tiles: &TileSet, out: &Path) -> Array2<u32> {
     let mut all = Array2::<u32>::zeros(tiles.dim());
@@ -155,21 +144,6 @@ fn assembled(tiles: &TileSet, out: &Path) -> Array2<u32> {
             .assign(&t);
     }
     all
-}
-
-/// Share of cells whose basin in `a` is the basin of `b` it overlaps most
-/// (a partition comparison: ids need not be equal).
-fn best_match_agreement(a: &Array2<u32>, b: &Array2<u32>) -> f64 {
-    let mut overlap: std::collections::HashMap<(u32, u32), usize> = Default::default();
-    for (&x, &y) in a.iter().zip(b.iter()) {
-        *overlap.entry((x, y)).or_insert(0) += 1;
-    }
-    let mut best: std::collections::HashMap<u32, usize> = Default::default();
-    for (&(x, _), &n) in &overlap {
-        let e = best.entry(x).or_insert(0);
-        *e = (*e).max(n);
-    }
-    best.values().sum::<usize>() as f64 / a.len() as f64
 }
 
 /// `basins.geojson` (written under 10^8 cells) has one feature per basin

@@ -4,6 +4,8 @@
 mod common;
 mod dem_support;
 
+use common::labels::{best_match_agreement, read_u32_tiff};
+
 use std::path::PathBuf;
 
 use downhill::basins::fill::next_up;
@@ -291,35 +293,6 @@ fn srtm1_sized_raster_in_3x3_blocks_equals_in_memory() {
     assert_eq!(tiles.blocks().len(), 9);
     let (tiled, _) = tiled_fill(&tiles, ULP);
     assert_eq!(differences(&tiled, &memory), 0);
-}
-
-/// Reads a `u32` GeoTIFF written by the tiled run (the `tiff` crate, not
-/// downhill's reader).
-fn read_u32_tiff(path: &std::path::Path) -> Array2<u32> {
-    let mut d =
-        tiff::decoder::Decoder::new(std::fs::File::open(path).expect("open tif")).expect("tiff");
-    let (w, h) = d.dimensions().expect("dimensions");
-    match d.read_image().expect("decode") {
-        tiff::decoder::DecodingResult::U32(v) => {
-            Array2::from_shape_vec((h as usize, w as usize), v).expect("shape")
-        }
-        _ => panic!("{} is not u32", path.display()),
-    }
-}
-
-/// Share of cells whose tiled basin is the best-matching in-memory basin:
-/// each tiled id is matched to the in-memory id it overlaps most.
-fn best_match_agreement(tiled: &Array2<u32>, memory: &Array2<u32>) -> f64 {
-    let mut overlap: std::collections::HashMap<(u32, u32), usize> = Default::default();
-    for (&a, &b) in tiled.iter().zip(memory.iter()) {
-        *overlap.entry((a, b)).or_insert(0) += 1;
-    }
-    let mut best: std::collections::HashMap<u32, usize> = Default::default();
-    for (&(a, _), &n) in &overlap {
-        let e = best.entry(a).or_insert(0);
-        *e = (*e).max(n);
-    }
-    best.values().sum::<usize>() as f64 / tiled.len() as f64
 }
 
 /// The tiled basins run on `paths` (block `block` if given) against the

@@ -235,14 +235,7 @@ fn execute_on_formula(
     if args.surface.starts.is_empty() {
         anyhow::bail!("say where to start on the surface: --start X,Y (repeatable)");
     }
-    if let Some(f) = plan.formats.iter().find(|f| f.is_geographic()) {
-        let name = if *f == TrackFormat::Gpx {
-            "GPX"
-        } else {
-            "GeoJSON"
-        };
-        return Err(downhill::analytic::refuse_geographic_export(name).into());
-    }
+    plan.check_formats_for_surface()?;
     let dir = args
         .run
         .out

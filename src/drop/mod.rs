@@ -89,6 +89,17 @@ pub struct Outcome {
 }
 
 impl Plan {
+    /// Refuses the geographic formats (GeoJSON, GPX) for a run on an
+    /// analytic surface, which is not on the Earth; [`on_surface`] checks
+    /// it too, after its output directory exists.
+    pub fn check_formats_for_surface(&self) -> Result<()> {
+        match self.formats.iter().find(|f| f.is_geographic()) {
+            Some(TrackFormat::Gpx) => Err(refuse_geographic_export("GPX")),
+            Some(_) => Err(refuse_geographic_export("GeoJSON")),
+            None => Ok(()),
+        }
+    }
+
     fn formats_or(&self, default: &[TrackFormat]) -> Vec<TrackFormat> {
         if self.formats.is_empty() {
             default.to_vec()
@@ -169,14 +180,7 @@ pub fn on_surface(
     plan: &Plan,
     mut out: OutputDir,
 ) -> Result<Outcome> {
-    if let Some(f) = plan.formats.iter().find(|f| f.is_geographic()) {
-        let name = if *f == TrackFormat::Gpx {
-            "GPX"
-        } else {
-            "GeoJSON"
-        };
-        return Err(refuse_geographic_export(name));
-    }
+    plan.check_formats_for_surface()?;
     if starts.is_empty() {
         return Err(Error::BadStart(
             "no start on the surface: give at least one".into(),

@@ -189,14 +189,13 @@ pub fn geotiff(
                 bits: 32,
                 ..gray(1, 1, false)
             };
-            let row = |y: usize, x0: usize, x1: usize, out: &mut Vec<u8>| {
-                out.extend(
-                    v[y * w + x0..y * w + x1]
-                        .iter()
-                        .flat_map(|x| x.to_le_bytes()),
-                )
-            };
-            encode_tiled(width, height, layout, row, &extra)
+            encode_tiled(
+                width,
+                height,
+                layout,
+                le_words(v, w, u32::to_le_bytes),
+                &extra,
+            )
         }
         Pixels::F32(v) => {
             let layout = SampleLayout {
@@ -204,14 +203,13 @@ pub fn geotiff(
                 format: 3,
                 ..gray(1, 1, false)
             };
-            let row = |y: usize, x0: usize, x1: usize, out: &mut Vec<u8>| {
-                out.extend(
-                    v[y * w + x0..y * w + x1]
-                        .iter()
-                        .flat_map(|x| x.to_le_bytes()),
-                )
-            };
-            encode_tiled(width, height, layout, row, &extra)
+            encode_tiled(
+                width,
+                height,
+                layout,
+                le_words(v, w, f32::to_le_bytes),
+                &extra,
+            )
         }
     }
     .map_err(fail)
@@ -220,6 +218,16 @@ pub fn geotiff(
 /// Copies pixels `x0..x1` of row `y` of `v` (`w` pixels of `n` bytes a row).
 fn bytes(v: &[u8], w: usize, n: usize) -> impl Fn(usize, usize, usize, &mut Vec<u8>) + Sync + '_ {
     move |y, x0, x1, out| out.extend_from_slice(&v[(y * w + x0) * n..(y * w + x1) * n])
+}
+
+/// Row pieces of `v` (`w` 4-byte samples a row) as little-endian bytes,
+/// for [`encode_tiled`].
+fn le_words<T: Copy + Sync>(
+    v: &[T],
+    w: usize,
+    le: fn(T) -> [u8; 4],
+) -> impl Fn(usize, usize, usize, &mut Vec<u8>) + Sync + '_ {
+    move |y, x0, x1, out| out.extend(v[y * w + x0..y * w + x1].iter().flat_map(|&x| le(x)))
 }
 
 /// The bytes of a PNG of `raster` (8-bit grey, RGB or RGBA only),

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests (each test file uses some).
 #![allow(dead_code)]
 
+pub mod labels;
+
 use std::process::Output;
 
 use assert_cmd::Command;

@@ -42,11 +42,11 @@ pub struct Args {
     #[command(flatten)]
     sea: SeaArgs,
     /// The most steps all walkers together may take, a work budget; past it
-    /// the run stops and writes nothing. gd with --fill on an SRTM1 tile
-    /// takes about 0.25e9; random heights on one reach the default in 45 s.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_TOTAL_STEPS,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    max_total_steps: u64,
+    /// the run stops and writes nothing. Default: 40 steps per walker, at
+    /// least 3e8 (gd with --fill takes about 19 per walker on SRTM1).
+    /// With --tiled, the budget of each block.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_total_steps: Option<u64>,
     /// Start a walker on every K-th row and column, 1 to 65536.
     #[arg(long, value_name = "K", default_value_t = 1, value_parser = parse_stride)]
     stride: usize,
@@ -220,7 +220,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         sea.as_ref(),
         &progress,
         &INTERRUPTED,
-        Some(args.max_total_steps),
+        Some(args.max_total_steps.unwrap_or(default_work_budget(total))),
     );
     bar.finish_and_clear();
     let run = run?;
@@ -343,8 +343,21 @@ fn parse_stride(s: &str) -> Result<usize, String> {
     }
 }
 
-/// Default `--max-total-steps`: 3·10^8 walker steps. gd with `--fill` on
-/// the benchmark's SRTM1-sized grid takes 2.5·10^8 (9.6 s); an SRTM1 tile
-/// of random heights reaches the budget in 45 s on two cores, where its
-/// steps, scattered over the grid, run at about 7·10^6 a second.
-const DEFAULT_MAX_TOTAL_STEPS: u64 = 300_000_000;
+/// The smallest default `--max-total-steps`: 3·10^8 walker steps. An
+/// SRTM3 tile of random heights takes 2.5·10^8.
+const MIN_DEFAULT_TOTAL_STEPS: u64 = 300_000_000;
+
+/// Default steps per walker of `--max-total-steps`: gd with `--fill` takes
+/// about 19 per walker on an SRTM1-sized grid (2.5·10^8 for 1.3·10^7
+/// walkers), so a mosaic of several SRTM1 tiles fits with room to spare,
+/// while an SRTM1 tile of random heights (steps scattered over the grid,
+/// about 7·10^6 a second on two cores) stops at 5.2·10^8 steps.
+const DEFAULT_STEPS_PER_WALKER: u64 = 40;
+
+/// Default `--max-total-steps` for `walkers` starts: 40 steps each, at
+/// least 3·10^8.
+pub fn default_work_budget(walkers: u64) -> u64 {
+    walkers
+        .saturating_mul(DEFAULT_STEPS_PER_WALKER)
+        .max(MIN_DEFAULT_TOTAL_STEPS)
+}

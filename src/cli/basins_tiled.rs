@@ -24,7 +24,8 @@ pub struct TiledArgs<'a> {
     pub sea: &'a SeaArgs,
     pub bbox: bool,
     pub min_slope: Option<f64>,
-    pub max_total_steps: u64,
+    /// `None`: [`super::basins::default_work_budget`] of the largest block.
+    pub max_total_steps: Option<u64>,
     pub exact: bool,
     pub stride: usize,
     pub out: &'a Path,
@@ -131,7 +132,10 @@ fn run_ranked(
             sea_below: args.rules.stop_below,
         },
         scheme: args.params.gradient,
-        max_block_steps: Some(args.max_total_steps),
+        max_block_steps: Some(args.max_total_steps.unwrap_or_else(|| {
+            let largest = tiles.blocks().iter().map(|b| b.rows as u64 * b.cols as u64);
+            super::basins::default_work_budget(largest.max().unwrap_or(0))
+        })),
     };
     let bar = if lead && global.show_progress() {
         let bar = ProgressBar::new_spinner();

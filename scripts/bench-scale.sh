@@ -18,7 +18,7 @@
 # Usage: scripts/bench-scale.sh [N (default 6)] [PEER (default 2)]
 #   SIZE=srtm1|srtm3 (default srtm1)  WORK=dir (default target/bench-scale)
 #   STRONG=S (default 3, at most N)   ONLY=strong (only part 3)
-#   RANK_THREADS=T (default 1)
+#   RANK_THREADS=T (default 1)        ONLY=scale (parts 1 and 2, no MPI)
 # Disk: N*N tiles of 26 MB (SRTM1) or 2.9 MB (SRTM3), plus the outputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,13 +75,14 @@ cells() { "$BIN" -q info "$@" --json | python3 -c 'import json,sys; d=json.load(
 PEER_CELLS=$(cells "${peer[@]}")
 if [ "$ONLY" != strong ]; then
   echo "# label seconds peak_rss_mib (cells: peer $PEER_CELLS)"
-  measure "in-memory-${PEER}x${PEER}" "$BIN" -q basins "${peer[@]}" --fill --no-sea --no-html --out "$WORK/mem" --force --json
-  measure "tiled-${PEER}x${PEER}" "$BIN" -q basins "${peer[@]}" --fill --no-sea --tiled --out "$WORK/tiled-peer" --force --json
-  measure "tiled-${N}x${N}" "$BIN" -q basins "$WORK/tiles" --fill --no-sea --tiled --out "$WORK/tiled-all" --force --json
+  measure "in-memory-${PEER}x${PEER}" "$BIN" -q basins "${peer[@]}" --fill --no-sea --no-html --max-total-steps 100000000000 --out "$WORK/mem" --force --json
+  measure "tiled-${PEER}x${PEER}" "$BIN" -q basins "${peer[@]}" --fill --no-sea --tiled --max-total-steps 100000000000 --out "$WORK/tiled-peer" --force --json
+  measure "tiled-${N}x${N}" "$BIN" -q basins "$WORK/tiles" --fill --no-sea --tiled --max-total-steps 100000000000 --out "$WORK/tiled-all" --force --json
   python3 -c "import json; d=json.load(open('$WORK/tiled-all/summary.json')); print('# whole mosaic:', d['height'], 'x', d['width'], 'cells;', d['tiles'], 'tiles;', d['fill_rounds'], 'fill rounds;', d['fill_block_floods'], 'block floods; merge', round(d['merge_seconds'], 3), 's; peak RSS', round(d['peak_rss_mib']), 'MiB')"
 fi
 
 # 3. Strong scaling of the MPI engine.
+[ "$ONLY" != scale ] || exit 0
 if ! command -v mpirun >/dev/null 2>&1; then
   echo "# strong scaling skipped: mpirun not found (apt-get install openmpi-bin libopenmpi-dev libclang-dev)"
   exit 0

@@ -65,6 +65,7 @@ pub mod merge;
 pub mod mpi_ranks;
 mod plan;
 pub mod run;
+pub mod sea;
 pub mod source;
 pub mod walkers;
 pub mod wire;

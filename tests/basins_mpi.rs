@@ -370,6 +370,7 @@ fn mpi_ranks_plan_the_in_memory_fill() {
     let settings = FillSettings {
         min_slope: 0.0,
         sea_below: None,
+        sea: None,
     };
     let tiles = case.tiles();
     let plan = TiledFill::plan_with(&tiles, settings, &|_| {}, &ranks).expect("plan");

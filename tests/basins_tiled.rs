@@ -642,3 +642,57 @@ fn tiled_without_the_mpi_feature_refuses_to_run_under_mpirun() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(!out.exists());
 }
+
+/// The merge of the blocks' exits joins, by hand-made local basins on four
+/// 5 x 5 blocks of a 10 x 10 grid (hand-checked expectations): a basin
+/// leaving its block onto a sea sample joins the basin of the block
+/// holding that sample whose walkers reached the sea there (sea samples
+/// carry no walker label to join by), two blocks' basins reaching the same
+/// sea sample of a third block are one basin at sea, and a basin leaving
+/// onto land joins the basin of the walker started there.
+#[test]
+fn merge_exits_gives_one_basin_per_sea_sample_reached() {
+    use downhill::basins::tiled::walkers::{merge_exits, LocalBasin};
+    let tiles = TileSet::from_dem(grid(Array2::zeros((10, 10))), 5).expect("blocks");
+    assert_eq!(tiles.blocks().len(), 4);
+    let basin = |outlet, exits, ending, area_km2| LocalBasin {
+        outlet,
+        exits,
+        ending,
+        elevation: 0.0,
+        area_km2,
+    };
+    let locals = vec![
+        // Block 0 (rows 0..5, cols 0..5).
+        vec![
+            basin((2, 5), true, Ending::Sea, 1.0),
+            basin((3, 5), true, Ending::Edge, 2.0),
+        ],
+        // Block 1 (rows 0..5, cols 5..10): sea at (2, 5) and (4, 5).
+        vec![
+            basin((4, 7), false, Ending::Converged, 4.0),
+            basin((2, 5), false, Ending::Sea, 8.0),
+        ],
+        // Blocks 2 and 3 (rows 5..10): both reach the sea at (4, 5).
+        vec![basin((4, 5), true, Ending::Sea, 16.0)],
+        vec![basin((4, 5), true, Ending::Sea, 32.0)],
+    ];
+    // Block 1's walker labels on its perimeter: 1 at (3, 5) (a walker of
+    // its basin 1 started there), none on its sea samples.
+    let ring_label = |k: usize, r: usize, c: usize| u32::from(k == 1 && (r, c) == (3, 5));
+    let g = merge_exits(&tiles, &locals, &ring_label);
+    assert_eq!(g.basins.len(), 3, "{:?}", g.basins);
+    let id = |k: usize, i: usize| g.ids[k][i];
+    let of = |id: u32| &g.basins[id as usize - 1];
+    assert_eq!(id(0, 0), id(1, 1));
+    assert_eq!(of(id(0, 0)).ending, Ending::Sea);
+    assert_eq!(of(id(0, 0)).outlet, (2, 5));
+    assert_eq!(of(id(0, 0)).area_km2, 9.0);
+    assert_eq!(id(0, 1), id(1, 0));
+    assert_eq!(of(id(0, 1)).ending, Ending::Converged);
+    assert_eq!(of(id(0, 1)).area_km2, 6.0);
+    assert_eq!(id(2, 0), id(3, 0));
+    assert_eq!(of(id(2, 0)).ending, Ending::Sea);
+    assert_eq!(of(id(2, 0)).outlet, (4, 5));
+    assert_eq!(of(id(2, 0)).area_km2, 48.0);
+}

@@ -54,9 +54,23 @@
 //!    `min_slope > 0` the flood is not monotone in its seeds and settling
 //!    is checked by the tests, not proved; an error says so if it fails.
 //!
+//! # The sea
+//!
+//! With [`FillSettings::sea`] the sea is found first, as
+//! [`crate::dem::SeaMask::detect`] finds it in the whole mosaic, by
+//! components per block joined on rank 0 ([`sea`]). Every block then
+//! knows its own sea samples and those of its neighbours' bands (3 samples
+//! deep), and from them: its fill (sea samples are true outlets that keep
+//! their heights, in both floods, exactly as in
+//! [`crate::basins::priority_flood_to_sea`]) and its walkers' sea mask,
+//! equal bit for bit to the whole mosaic's cut to the block's window
+//! ([`TiledFill::window_sea`]), so walkers stop at the same coast
+//! ([`walkers`]).
+//!
 //! Memory: the perimeter heights of every block (4 bytes per perimeter
-//! sample), the spill graph (one node per perimeter sample), and per
-//! worker one block's window, fill and queue.
+//! sample), the spill graph (one node per perimeter sample), with a sea
+//! the bands (about 3 bytes per perimeter sample), and per worker one
+//! block's window, fill and queue.
 
 pub mod exchange;
 pub mod flood;

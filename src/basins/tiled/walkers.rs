@@ -17,6 +17,17 @@
 //! A union-find over these exits (one per local basin that leaves, at most
 //! the size of the block perimeters) gives global basin ids; a final pass
 //! rewrites each block's labels.
+//!
+//! **The sea.** With a sea the window carries the whole mosaic's sea mask
+//! cut to it ([`super::TiledFill::window_sea`]): no walker starts on a sea
+//! sample, and walkers that reach the sea end there ([`Ending::Sea`]),
+//! their outlet the sea sample reached, as in memory. Sea samples have no
+//! walker label, so a basin reaching the sea at a sample of another block
+//! (in the halo) cannot be joined through that block's labels; instead all
+//! basins at sea with the same outlet sample are joined, whatever block
+//! they started in: one outlet per sea sample reached. A basin leaving its
+//! block onto a halo sample that is sea (the coast's smoothed mask can
+//! stay below 1/2 there) counts as reaching the sea at that sample.
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;

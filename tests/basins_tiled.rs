@@ -696,3 +696,61 @@ fn merge_exits_gives_one_basin_per_sea_sample_reached() {
     assert_eq!(of(id(2, 0)).outlet, (4, 5));
     assert_eq!(of(id(2, 0)).area_km2, 48.0);
 }
+
+/// The command line decides the sea as the in-memory `basins` does: on
+/// SRTM tiles by default (exactly 0 m connected to the edge), at
+/// `--sea-level M` if given; `summary.json` counts the sea samples,
+/// checked against [`SeaMask::detect`] on the loaded tile. (`--no-sea`
+/// runs, with `sea_samples` 0, are checked by `tests/basins_mpi.rs`; here
+/// they would walk a whole tile of flat 0 m.) The
+/// tile: sea at 0 m everywhere but an island (a cone with an inland 0 m
+/// crater lake, land) and a 0 m strip of 60 samples on the west edge
+/// (land: too small), cut into 2 x 2 blocks.
+#[test]
+fn tiled_cli_finds_the_sea_as_the_in_memory_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tile = dem_support::write_hgt(dir.path(), "N43E006.hgt", 1201, |r, c| {
+        let d = ((r as f64 - 600.0).powi(2) + (c as f64 - 600.0).powi(2)).sqrt();
+        if d < 6.0 {
+            0 // the crater lake
+        } else if d < 40.0 {
+            (60.0 - d) as i16
+        } else if c == 0 && (100..160).contains(&r) {
+            0
+        } else if c < 3 {
+            5 // a coast along the west edge
+        } else {
+            0
+        }
+    });
+    let dem = dem::open(&tile, &LoadOptions::default()).expect("tile");
+    let whole = SeaMask::detect(&dem.heights, SeaLevel::SrtmZero);
+    assert!(whole.samples() > 1_000_000 && !whole.is_sea_sample(600, 600));
+    assert!(!whole.is_sea_sample(120, 0));
+    // At 5 m the west coast is sea too.
+    let at_5 = SeaMask::detect(&dem.heights, SeaLevel::AtOrBelow(5.0));
+    assert_eq!(at_5.samples(), whole.samples() + 3 * 1201);
+    for (extra, expect) in [
+        (&[][..], whole.samples()),
+        (&["--sea-level", "5"][..], at_5.samples()),
+    ] {
+        let out = dir.path().join(format!("out{}", extra.len()));
+        let o = common::downhill()
+            .args(["-q", "basins"])
+            .arg(&tile)
+            .args(["--tiled", "--fill", "--block", "601", "--out"])
+            .arg(&out)
+            .args(extra)
+            .output()
+            .expect("run downhill");
+        assert!(
+            o.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
+                .expect("json");
+        assert_eq!(summary["sea_samples"], expect, "{extra:?}");
+    }
+}

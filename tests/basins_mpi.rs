@@ -108,10 +108,11 @@ impl Case {
     fn args(&self, out: &Path) -> Vec<String> {
         let mut a = vec!["-q".to_string(), "basins".to_string()];
         a.extend(self.paths.iter().map(|p| p.to_string_lossy().into_owned()));
-        a.extend(["--tiled", "--fill", "--out"].map(String::from));
+        a.extend(["--tiled", "--fill"].map(String::from));
         if !self.sea {
             a.push("--no-sea".to_string());
         }
+        a.push("--out".to_string());
         a.push(out.to_string_lossy().into_owned());
         if let Some(n) = self.block {
             a.extend(["--block".to_string(), n.to_string()]);

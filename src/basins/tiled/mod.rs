@@ -197,8 +197,9 @@ impl TiledFill {
         let sea_began = std::time::Instant::now();
         let sea = match settings.sea {
             // A mosaic without sea samples floods and walks as without a sea.
-            Some(level) => Some(SeaPlan::plan_with(tiles, level, progress, ex)?)
-                .filter(|s| s.samples > 0),
+            Some(level) => {
+                Some(SeaPlan::plan_with(tiles, level, progress, ex)?).filter(|s| s.samples > 0)
+            }
             None => None,
         };
         let sea_seconds = sea_began.elapsed().as_secs_f64();

@@ -288,12 +288,10 @@ pub fn merge_summaries(parts: Vec<&[u8]>, tiles: &TileSet) -> Result<Vec<u8>> {
         }
     }
     let is_sea = |root: usize| edge[root] && size[root] >= MIN_SEA_SAMPLES as u64;
-    let mut samples = 0u64;
-    for root in 0..nodes {
-        if union.find(root as u32) as usize == root && is_sea(root) {
-            samples += size[root];
-        }
-    }
+    let samples: u64 = (0..nodes)
+        .filter(|&root| union.find(root as u32) as usize == root && is_sea(root))
+        .map(|root| size[root])
+        .sum();
     let mut w = Writer::new();
     w.u64(samples);
     for (k, s) in sums.iter().enumerate() {

@@ -159,7 +159,7 @@ pub struct TiledFill {
     /// documentation).
     pub restarted: bool,
     /// Wall-clock seconds of the merge of the spill graph (and of the
-    /// sea's components).
+    /// union of the sea's components on rank 0).
     pub merge_seconds: f64,
     /// The sea of the mosaic, when the settings have one.
     pub sea: Option<SeaPlan>,
@@ -194,7 +194,6 @@ impl TiledFill {
             ));
         }
         let metrics = tiles.metrics();
-        let sea_began = std::time::Instant::now();
         let sea = match settings.sea {
             // A mosaic without sea samples floods and walks as without a sea.
             Some(level) => {
@@ -202,7 +201,6 @@ impl TiledFill {
             }
             None => None,
         };
-        let sea_seconds = sea_began.elapsed().as_secs_f64();
         let rules = FloodRules {
             mosaic: tiles.dim(),
             metrics: &metrics,
@@ -236,7 +234,7 @@ impl TiledFill {
             rounds,
             block_floods,
             restarted,
-            merge_seconds: merge_seconds + sea_seconds,
+            merge_seconds: merge_seconds + sea.as_ref().map_or(0.0, |s| s.merge_seconds),
             sea,
         })
     }

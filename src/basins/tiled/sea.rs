@@ -59,6 +59,8 @@ pub struct SeaPlan {
     bands: Vec<Vec<bool>>,
     /// Sea samples in the whole mosaic.
     pub samples: u64,
+    /// Wall-clock seconds of rank 0's union of the blocks' components.
+    pub merge_seconds: f64,
 }
 
 /// The 4-connected components of the at-`level`, non-void samples of `z`
@@ -196,8 +198,10 @@ struct Summary {
 
 /// Step 2, on rank 0: every rank's [`summarize`] messages (each a list of
 /// blocks) into the message every rank reads with [`read_ring_sea`]: the
-/// number of sea samples, then per block which perimeter samples are sea.
+/// seconds it took, the number of sea samples, then per block which
+/// perimeter samples are sea.
 pub fn merge_summaries(parts: Vec<&[u8]>, tiles: &TileSet) -> Result<Vec<u8>> {
+    let began = std::time::Instant::now();
     let blocks = tiles.blocks();
     let mut sums: Vec<Option<Summary>> = (0..blocks.len()).map(|_| None).collect();
     for part in parts {
@@ -293,7 +297,7 @@ pub fn merge_summaries(parts: Vec<&[u8]>, tiles: &TileSet) -> Result<Vec<u8>> {
         .map(|root| size[root])
         .sum();
     let mut w = Writer::new();
-    w.u64(samples);
+    w.f64(began.elapsed().as_secs_f64()).u64(samples);
     for (k, s) in sums.iter().enumerate() {
         w.usize(s.ring.len());
         for &id in &s.ring {
@@ -304,10 +308,11 @@ pub fn merge_summaries(parts: Vec<&[u8]>, tiles: &TileSet) -> Result<Vec<u8>> {
     Ok(w.finish())
 }
 
-/// [`merge_summaries`]' message: the number of sea samples and, per block,
-/// which of its perimeter samples are sea.
-fn read_ring_sea(bytes: &[u8], tiles: &TileSet) -> Result<(u64, Vec<Vec<bool>>)> {
+/// [`merge_summaries`]' message: its seconds, the number of sea samples
+/// and, per block, which of its perimeter samples are sea.
+fn read_ring_sea(bytes: &[u8], tiles: &TileSet) -> Result<(f64, u64, Vec<Vec<bool>>)> {
     let mut r = Reader::new(bytes);
+    let seconds = r.f64()?;
     let samples = r.u64()?;
     let rings = tiles
         .blocks()
@@ -323,7 +328,7 @@ fn read_ring_sea(bytes: &[u8], tiles: &TileSet) -> Result<(u64, Vec<Vec<bool>>)>
             (0..n).map(|_| r.u8().map(|v| v != 0)).collect()
         })
         .collect::<Result<_>>()?;
-    Ok((samples, rings))
+    Ok((seconds, samples, rings))
 }
 
 /// The sea samples of a block whose heights are `z` (block only), given
@@ -375,7 +380,7 @@ impl SeaPlan {
                 w.finish()
             });
         let merged = merge_on_root(ex, summaries, |parts| merge_summaries(parts, tiles))?;
-        let (samples, rings) = read_ring_sea(&merged, tiles)?;
+        let (merge_seconds, samples, rings) = read_ring_sea(&merged, tiles)?;
         drop(merged);
         // The bands of this rank's blocks, for every rank.
         let bands = mine
@@ -439,6 +444,7 @@ impl SeaPlan {
             level,
             bands,
             samples,
+            merge_seconds,
         })
     }
 

@@ -40,7 +40,7 @@ use super::exchange::{all_gather, merge_on_root, owns, Exchange};
 use super::flood::{ring_index, ring_len};
 use super::walkers::Union;
 use super::wire::{Reader, Writer};
-use super::TileSet;
+use super::{Block, TileSet};
 use crate::dem::{SeaLevel, SeaMask, MIN_SEA_SAMPLES};
 use crate::error::{Error, Result};
 
@@ -202,7 +202,21 @@ struct Summary {
 /// perimeter samples are sea.
 pub fn merge_summaries(parts: Vec<&[u8]>, tiles: &TileSet) -> Result<Vec<u8>> {
     let began = std::time::Instant::now();
-    let blocks = tiles.blocks();
+    let sums = read_summaries(parts, tiles.blocks())?;
+    let (sea, samples) = sea_components(&sums, tiles)?;
+    let mut w = Writer::new();
+    w.f64(began.elapsed().as_secs_f64()).u64(samples);
+    for (s, sea) in sums.iter().zip(&sea) {
+        w.usize(s.ring.len());
+        for &id in &s.ring {
+            w.u8(u8::from(id != NONE && sea[id as usize]));
+        }
+    }
+    Ok(w.finish())
+}
+
+/// Every block's [`Summary`] from the ranks' messages, checked as read.
+fn read_summaries(parts: Vec<&[u8]>, blocks: &[Block]) -> Result<Vec<Summary>> {
     let mut sums: Vec<Option<Summary>> = (0..blocks.len()).map(|_| None).collect();
     for part in parts {
         let mut r = Reader::new(part);
@@ -231,15 +245,26 @@ pub fn merge_summaries(parts: Vec<&[u8]>, tiles: &TileSet) -> Result<Vec<u8>> {
             sums[k] = Some(Summary { ring, components });
         }
     }
-    let mut offset = Vec::with_capacity(blocks.len());
+    sums.into_iter()
+        .enumerate()
+        .map(|(k, s)| {
+            s.ok_or_else(|| {
+                Error::param(format!(
+                    "block {} was searched for the sea by no rank",
+                    blocks[k].name
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The union of the blocks' components (see the module documentation):
+/// per block, which of its components are sea; and the number of sea
+/// samples in the mosaic.
+fn sea_components(sums: &[Summary], tiles: &TileSet) -> Result<(Vec<Vec<bool>>, u64)> {
+    let mut offset = Vec::with_capacity(sums.len());
     let mut nodes = 0usize;
-    for (k, s) in sums.iter().enumerate() {
-        let Some(s) = s else {
-            return Err(Error::param(format!(
-                "block {} was searched for the sea by no rank",
-                blocks[k].name
-            )));
-        };
+    for s in sums {
         offset.push(nodes);
         nodes += s.components.len();
     }
@@ -249,8 +274,46 @@ pub fn merge_summaries(parts: Vec<&[u8]>, tiles: &TileSet) -> Result<Vec<u8>> {
              use larger blocks",
         ));
     }
-    let sums: Vec<Summary> = sums.into_iter().flatten().collect();
+    let node = |k: usize, id: u32| (offset[k] + id as usize) as u32;
     let mut union = Union::new(nodes);
+    join_across_edges(sums, tiles, &mut |k, id, k2, id2| {
+        union.join(node(k, id), node(k2, id2))
+    });
+    let mut size = vec![0u64; nodes];
+    let mut edge = vec![false; nodes];
+    for (k, s) in sums.iter().enumerate() {
+        for (j, &(n, e)) in s.components.iter().enumerate() {
+            let root = union.find(node(k, j as u32)) as usize;
+            size[root] += n;
+            edge[root] |= e;
+        }
+    }
+    let is_sea = |root: usize| edge[root] && size[root] >= MIN_SEA_SAMPLES as u64;
+    let samples: u64 = (0..nodes)
+        .filter(|&root| union.find(root as u32) as usize == root && is_sea(root))
+        .map(|root| size[root])
+        .sum();
+    let sea = sums
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            (0..s.components.len())
+                .map(|j| is_sea(union.find(node(k, j as u32)) as usize))
+                .collect()
+        })
+        .collect();
+    Ok((sea, samples))
+}
+
+/// Calls `join(k, id, k2, id2)` for every pair of 4-neighbouring perimeter
+/// samples of different blocks that are both at sea level: component `id`
+/// of block `k` meets component `id2` of block `k2`.
+fn join_across_edges(
+    sums: &[Summary],
+    tiles: &TileSet,
+    join: &mut dyn FnMut(usize, u32, usize, u32),
+) {
+    let blocks = tiles.blocks();
     let (rows, cols) = tiles.dim();
     for (k, b) in blocks.iter().enumerate() {
         for (r, c, i) in perimeter(b.rows, b.cols) {
@@ -265,47 +328,16 @@ pub fn merge_summaries(parts: Vec<&[u8]>, tiles: &TileSet) -> Result<Vec<u8>> {
                     continue;
                 }
                 let k2 = tiles.block_of(nr, nc);
-                if k2 == k {
-                    continue;
-                }
                 let n = &blocks[k2];
-                let Some(i2) = ring_index(n.rows, n.cols, nr - n.r0, nc - n.c0) else {
-                    continue;
-                };
-                let id2 = sums[k2].ring[i2];
-                if id2 != NONE {
-                    union.join(
-                        (offset[k] + id as usize) as u32,
-                        (offset[k2] + id2 as usize) as u32,
-                    );
+                let i2 = ring_index(n.rows, n.cols, nr - n.r0, nc - n.c0);
+                if let Some(id2) = i2.map(|i2| sums[k2].ring[i2]) {
+                    if k2 != k && id2 != NONE {
+                        join(k, id, k2, id2);
+                    }
                 }
             }
         }
     }
-    let mut size = vec![0u64; nodes];
-    let mut edge = vec![false; nodes];
-    for (k, s) in sums.iter().enumerate() {
-        for (j, &(n, e)) in s.components.iter().enumerate() {
-            let root = union.find((offset[k] + j) as u32) as usize;
-            size[root] += n;
-            edge[root] |= e;
-        }
-    }
-    let is_sea = |root: usize| edge[root] && size[root] >= MIN_SEA_SAMPLES as u64;
-    let samples: u64 = (0..nodes)
-        .filter(|&root| union.find(root as u32) as usize == root && is_sea(root))
-        .map(|root| size[root])
-        .sum();
-    let mut w = Writer::new();
-    w.f64(began.elapsed().as_secs_f64()).u64(samples);
-    for (k, s) in sums.iter().enumerate() {
-        w.usize(s.ring.len());
-        for &id in &s.ring {
-            let sea = id != NONE && is_sea(union.find((offset[k] + id as usize) as u32) as usize);
-            w.u8(u8::from(sea));
-        }
-    }
-    Ok(w.finish())
 }
 
 /// [`merge_summaries`]' message: its seconds, the number of sea samples
@@ -347,6 +379,83 @@ fn sea_from_ring(z: ArrayView2<f32>, level: SeaLevel, ring_sea: &[bool]) -> Arra
     label.mapv(|l| l != NONE && sea[l as usize])
 }
 
+/// The heights of block `k` alone (metres, `NaN` voids).
+fn read_block(tiles: &TileSet, k: usize) -> Result<Array2<f32>> {
+    let b = &tiles.blocks()[k];
+    tiles.window(b.r0 as isize, b.c0 as isize, b.rows, b.cols)
+}
+
+/// Step 3 on this rank's blocks `mine`: the sea bits of their bands (given
+/// which perimeter samples are sea, `rings`), as the message every rank
+/// reads with [`read_bands`].
+fn band_message(
+    tiles: &TileSet,
+    mine: &[usize],
+    level: SeaLevel,
+    rings: &[Vec<bool>],
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<u8>> {
+    let blocks = tiles.blocks();
+    let bands = mine
+        .par_iter()
+        .map(|&k| {
+            let b = &blocks[k];
+            let sea = sea_from_ring(read_block(tiles, k)?.view(), level, &rings[k]);
+            let mut band = vec![false; band_len(b.rows, b.cols, BAND)];
+            for ((r, c), &s) in sea.indexed_iter() {
+                if let Some(i) = band_index(b.rows, b.cols, BAND, r, c) {
+                    band[i] = s;
+                }
+            }
+            progress(1);
+            Ok((k, band))
+        })
+        .collect::<Result<Vec<(usize, Vec<bool>)>>>()?;
+    let mut w = Writer::new();
+    w.usize(bands.len());
+    for (k, band) in bands {
+        w.usize(k).usize(band.len());
+        for s in band {
+            w.u8(u8::from(s));
+        }
+    }
+    Ok(w.finish())
+}
+
+/// Every block's band from every rank's [`band_message`], checked as read.
+fn read_bands(parts: Vec<Vec<u8>>, blocks: &[Block]) -> Result<Vec<Vec<bool>>> {
+    let mut all: Vec<Option<Vec<bool>>> = vec![None; blocks.len()];
+    for part in parts {
+        let mut r = Reader::new(&part);
+        for _ in 0..r.index(blocks.len() + 1)? {
+            let k = r.index(blocks.len())?;
+            let n = band_len(blocks[k].rows, blocks[k].cols, BAND);
+            if r.index(n + 1)? != n {
+                return Err(Error::param(format!(
+                    "the sea band of block {} came with the wrong length",
+                    blocks[k].name
+                )));
+            }
+            all[k] = Some(
+                (0..n)
+                    .map(|_| r.u8().map(|v| v != 0))
+                    .collect::<Result<_>>()?,
+            );
+        }
+    }
+    all.into_iter()
+        .enumerate()
+        .map(|(k, b)| {
+            b.ok_or_else(|| {
+                Error::param(format!(
+                    "block {} had its sea band sent by no rank",
+                    blocks[k].name
+                ))
+            })
+        })
+        .collect()
+}
+
 impl SeaPlan {
     /// Finds the sea at `level` of the mosaic of `tiles`, shared by the
     /// ranks of `ex` (see the module documentation); `progress(n)` is told
@@ -359,14 +468,10 @@ impl SeaPlan {
     ) -> Result<SeaPlan> {
         let blocks = tiles.blocks();
         let mine: Vec<usize> = (0..blocks.len()).filter(|&k| owns(ex, k)).collect();
-        let read = |k: usize| {
-            let b = &blocks[k];
-            tiles.window(b.r0 as isize, b.c0 as isize, b.rows, b.cols)
-        };
         let summaries = mine
             .par_iter()
             .map(|&k| {
-                let z = read(k)?;
+                let z = read_block(tiles, k)?;
                 progress(1);
                 Ok(summarize(tiles, k, z.view(), level))
             })
@@ -382,64 +487,8 @@ impl SeaPlan {
         let merged = merge_on_root(ex, summaries, |parts| merge_summaries(parts, tiles))?;
         let (merge_seconds, samples, rings) = read_ring_sea(&merged, tiles)?;
         drop(merged);
-        // The bands of this rank's blocks, for every rank.
-        let bands = mine
-            .par_iter()
-            .map(|&k| {
-                let b = &blocks[k];
-                let sea = sea_from_ring(read(k)?.view(), level, &rings[k]);
-                let mut band = vec![false; band_len(b.rows, b.cols, BAND)];
-                for ((r, c), &s) in sea.indexed_iter() {
-                    if let Some(i) = band_index(b.rows, b.cols, BAND, r, c) {
-                        band[i] = s;
-                    }
-                }
-                progress(1);
-                Ok((k, band))
-            })
-            .collect::<Result<Vec<(usize, Vec<bool>)>>>()
-            .map(|bands| {
-                let mut w = Writer::new();
-                w.usize(bands.len());
-                for (k, band) in bands {
-                    w.usize(k).usize(band.len());
-                    for s in band {
-                        w.u8(u8::from(s));
-                    }
-                }
-                w.finish()
-            });
-        let mut all: Vec<Option<Vec<bool>>> = vec![None; blocks.len()];
-        for part in all_gather(ex, bands)? {
-            let mut r = Reader::new(&part);
-            for _ in 0..r.index(blocks.len() + 1)? {
-                let k = r.index(blocks.len())?;
-                let n = band_len(blocks[k].rows, blocks[k].cols, BAND);
-                if r.index(n + 1)? != n {
-                    return Err(Error::param(format!(
-                        "the sea band of block {} came with the wrong length",
-                        blocks[k].name
-                    )));
-                }
-                all[k] = Some(
-                    (0..n)
-                        .map(|_| r.u8().map(|v| v != 0))
-                        .collect::<Result<_>>()?,
-                );
-            }
-        }
-        let bands = all
-            .into_iter()
-            .enumerate()
-            .map(|(k, b)| {
-                b.ok_or_else(|| {
-                    Error::param(format!(
-                        "block {} had its sea band sent by no rank",
-                        blocks[k].name
-                    ))
-                })
-            })
-            .collect::<Result<_>>()?;
+        let bands = band_message(tiles, &mine, level, &rings, progress);
+        let bands = read_bands(all_gather(ex, bands)?, blocks)?;
         Ok(SeaPlan {
             level,
             bands,

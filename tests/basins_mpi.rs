@@ -24,9 +24,9 @@ use downhill::basins::tiled::exchange::{owns, Exchange};
 use downhill::basins::tiled::mpi_ranks::MpiRanks;
 use downhill::basins::tiled::{FillSettings, TileSet, TiledFill};
 use downhill::basins::{
-    compute_within, default_gd_alpha, priority_flood, BasinOptions, WalkSettings,
+    compute_within, default_gd_alpha, priority_flood_to_sea, BasinOptions, WalkSettings,
 };
-use downhill::dem::{self, LoadOptions};
+use downhill::dem::{self, LoadOptions, SeaLevel, SeaMask};
 use downhill::terrain::{GradientScheme, RowMetrics};
 use ndarray::Array2;
 
@@ -64,6 +64,8 @@ struct Case {
     block: Option<usize>,
     /// Where a generated input lives (removed with the case).
     _dir: Option<tempfile::TempDir>,
+    /// SRTM's sea on (the command's default on SRTM tiles), or `--no-sea`.
+    sea: bool,
 }
 
 impl Case {
@@ -72,6 +74,7 @@ impl Case {
             paths: provence(),
             block: None,
             _dir: None,
+            sea: false,
         }
     }
 
@@ -81,6 +84,7 @@ impl Case {
             paths: vec![dem_support::data("N43E006.hgt")],
             block: Some(401),
             _dir: None,
+            sea: false,
         }
     }
 
@@ -95,7 +99,19 @@ impl Case {
             paths: vec![path],
             block: Some(1201),
             _dir: Some(dir),
+            sea: false,
         }
+    }
+
+    /// The same with the sea on.
+    fn with_sea(self) -> Case {
+        Case { sea: true, ..self }
+    }
+
+    /// The sea the in-memory run finds in the mosaic, if the case has one.
+    fn sea_mask(&self, dem: &dem::Dem) -> Option<SeaMask> {
+        self.sea
+            .then(|| SeaMask::detect(&dem.heights, SeaLevel::SrtmZero))
     }
 
     fn tiles(&self) -> TileSet {
@@ -111,7 +127,11 @@ impl Case {
     fn args(&self, out: &Path) -> Vec<String> {
         let mut a = vec!["-q".to_string(), "basins".to_string()];
         a.extend(self.paths.iter().map(|p| p.to_string_lossy().into_owned()));
-        a.extend(["--tiled", "--fill", "--no-sea", "--out"].map(String::from));
+        a.extend(["--tiled", "--fill"].map(String::from));
+        if !self.sea {
+            a.push("--no-sea".to_string());
+        }
+        a.push("--out".to_string());
         a.push(out.to_string_lossy().into_owned());
         if let Some(n) = self.block {
             a.extend(["--block".to_string(), n.to_string()]);
@@ -147,9 +167,11 @@ fn srtm1_from_srtm3(srtm3: &Path) -> Vec<u8> {
 }
 
 /// The in-memory `basins --fill` labels of the loaded mosaic (the
-/// library's run with the command line's defaults).
-fn in_memory_labels(case: &Case) -> Array2<u32> {
+/// library's run with the command line's defaults), and its number of sea
+/// samples.
+fn in_memory_labels(case: &Case) -> (Array2<u32>, usize) {
     let dem = dem::open_all(&case.paths, &LoadOptions::default()).expect("mosaic");
+    let sea = case.sea_mask(&dem);
     let walk = WalkSettings {
         kind: AgentKind::Gd,
         params: StepParams {
@@ -161,7 +183,7 @@ fn in_memory_labels(case: &Case) -> Array2<u32> {
         exact: false,
         resolve_stalls: false,
     };
-    compute_within(
+    let labels = compute_within(
         &dem,
         &BasinOptions {
             walk,
@@ -169,14 +191,15 @@ fn in_memory_labels(case: &Case) -> Array2<u32> {
             min_slope: None,
             scheme: GradientScheme::Central,
         },
-        None,
+        sea.as_ref(),
         &|_| {},
         &AtomicBool::new(false),
         None,
     )
     .expect("in-memory basins")
     .basins
-    .labels
+    .labels;
+    (labels, sea.map_or(0, |s| s.samples()))
 }
 
 /// The mosaic of labels assembled from `out/tiles/<block>.tif`.
@@ -255,7 +278,7 @@ fn show(o: &Output) -> String {
 /// and against the first run.
 fn mpi_runs_match_in_memory(case: &Case, ranks: &[usize]) {
     let Some(_) = mpirun(1) else { return };
-    let memory = in_memory_labels(case);
+    let (memory, sea_samples) = in_memory_labels(case);
     let tiles = case.tiles();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut first: Option<Array2<u32>> = None;
@@ -277,6 +300,7 @@ fn mpi_runs_match_in_memory(case: &Case, ranks: &[usize]) {
                 .expect("summary json");
         assert_eq!(summary["ranks"], n.max(1), "{summary}");
         assert_eq!(summary["tiles"], tiles.blocks().len());
+        assert_eq!(summary["sea_samples"], sea_samples, "{summary}");
         assert!(summary["peak_rss_mib"].as_f64().is_some_and(|m| m > 1.0));
         assert!(summary["merge_seconds"].as_f64().is_some_and(|s| s >= 0.0));
         assert!(out.join("basins.vrt").is_file() && out.join("sinks.geojson").is_file());
@@ -314,13 +338,21 @@ fn srtm3_tile_in_3x3_blocks_alone_and_under_mpirun_gives_the_in_memory_basins() 
 }
 
 /// The second case: an SRTM1-sized raster in 3 x 3 blocks, alone
-/// and under `mpirun -n 1, 2, 3`. Too slow for a debug build in CI (the
+/// and under `mpirun -n 1, 2, 3`, then with its sea alone and under 2 and 3. Too slow for a debug build in CI (the
 /// in-memory run alone is minutes there); run it in release:
 /// `cargo test --release --features mpi --test basins_mpi -- --ignored srtm1_sized`.
 #[test]
 #[ignore = "SRTM1-sized (13 M cells): run in release with -- --ignored srtm1_sized"]
 fn srtm1_sized_raster_in_3x3_blocks_alone_and_under_mpirun_gives_the_in_memory_basins() {
     mpi_runs_match_in_memory(&Case::srtm1_sized_in_3x3_blocks(), &[0, 1, 2, 3]);
+    mpi_runs_match_in_memory(&Case::srtm1_sized_in_3x3_blocks().with_sea(), &[0, 2, 3]);
+}
+
+/// The same with SRTM's sea on (the coast from Toulon to Cannes): the
+/// same sea samples, the same cells without a basin, 99.9 % the same basin.
+#[test]
+fn srtm3_tile_in_3x3_blocks_with_the_sea_under_mpirun_gives_the_in_memory_basins() {
+    mpi_runs_match_in_memory(&Case::srtm3_in_3x3_blocks().with_sea(), &[0, 2, 3]);
 }
 
 /// Every rank gives up on a bad input; only rank 0 says why, in one line.
@@ -401,6 +433,7 @@ fn mpi_ranks_plan_the_in_memory_fill_bit_for_bit() {
     fill_under_mpirun("provence", 3, 2);
     fill_under_mpirun("srtm3-401", 2, 9);
     fill_under_mpirun("srtm3-401", 3, 9);
+    fill_under_mpirun("srtm3-401-sea", 3, 9);
 }
 
 /// The fill of the SRTM1-sized raster in 3 x 3 blocks, planned by 2 and 3
@@ -423,6 +456,7 @@ fn mpi_ranks_plan_the_in_memory_fill() {
         Ok("provence") => Case::provence(),
         Ok("srtm3-401") => Case::srtm3_in_3x3_blocks(),
         Ok("srtm1-1201") => Case::srtm1_sized_in_3x3_blocks(),
+        Ok("srtm3-401-sea") => Case::srtm3_in_3x3_blocks().with_sea(),
         _ => {
             common::skipped("runs only under mpirun, started by its parent test");
             return;
@@ -434,12 +468,18 @@ fn mpi_ranks_plan_the_in_memory_fill() {
     let settings = FillSettings {
         min_slope: 0.0,
         sea_below: None,
+        sea: case.sea.then_some(SeaLevel::SrtmZero),
     };
     let tiles = case.tiles();
     let plan = TiledFill::plan_with(&tiles, settings, &|_| {}, &ranks).expect("plan");
     let dem = dem::open_all(&case.paths, &LoadOptions::default()).expect("mosaic");
     let mut memory = dem.heights.clone();
-    priority_flood(&mut memory, &RowMetrics::of(&dem), 0.0, None);
+    let sea = case.sea_mask(&dem);
+    assert_eq!(
+        plan.sea_samples() as usize,
+        sea.as_ref().map_or(0, |s| s.samples())
+    );
+    priority_flood_to_sea(&mut memory, &RowMetrics::of(&dem), 0.0, None, sea.as_ref());
     let mut mine = Vec::new();
     for (k, b) in tiles.blocks().iter().enumerate() {
         if !owns(&ranks, k) {

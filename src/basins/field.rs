@@ -75,9 +75,10 @@ impl<'a> GridField<'a> {
     }
 
     /// The field with `sea` as the sea walkers stop at (ignored when its
-    /// size is not the grid's or it is empty).
+    /// size is not the grid's or the sea reaches none of it,
+    /// [`SeaMask::is_dry`]).
     pub fn with_sea(mut self, sea: &'a SeaMask) -> Self {
-        self.sea = (sea.dim() == (self.rows, self.cols) && !sea.is_empty()).then_some(sea);
+        self.sea = (sea.dim() == (self.rows, self.cols) && !sea.is_dry()).then_some(sea);
         self
     }
 

@@ -51,12 +51,6 @@ pub fn run(args: &TiledArgs, global: &Global, cancel: &AtomicBool) -> anyhow::Re
     if args.dems.fill_voids {
         bail!("--tiled cannot fill voids (a whole-mosaic interpolation); fill them before");
     }
-    if !args.sea.no_sea {
-        bail!(
-            "--tiled does not detect the sea yet (a whole-mosaic search): add --no-sea, \
-             and --stop-below H to make ground below H metres an outlet"
-        );
-    }
     if args.block.is_some() && args.dems.dems.len() != 1 {
         bail!("--block N cuts one raster into blocks: name exactly one file");
     }
@@ -130,6 +124,10 @@ fn run_ranked(
         fill: FillSettings {
             min_slope: args.min_slope.unwrap_or(0.0),
             sea_below: args.rules.stop_below,
+            sea: {
+                let formats: Vec<&str> = tiles.formats().iter().map(String::as_str).collect();
+                args.sea.level(&formats)?
+            },
         },
         scheme: args.params.gradient,
         max_block_steps: Some(args.max_total_steps.unwrap_or_else(|| {
@@ -164,6 +162,7 @@ fn run_ranked(
         println!("ranks          {}", run.ranks);
         println!("grid           {} x {}", run.height, run.width);
         println!("basins         {}", run.basins);
+        println!("sea samples    {}", run.sea_samples);
         println!(
             "fill rounds    {} ({} block floods)",
             run.fill_rounds, run.fill_block_floods

@@ -127,25 +127,36 @@ pub struct SeaArgs {
 impl SeaArgs {
     /// The sea of `dem`, or `None` when there is none or it was switched off.
     pub fn mask(&self, dem: &Dem) -> anyhow::Result<Option<SeaMask>> {
-        if self.no_sea {
+        let formats: Vec<&str> = dem.inputs.iter().map(|i| i.format.as_str()).collect();
+        let Some(level) = self.level(&formats)? else {
             return Ok(None);
-        }
-        let level = match self.sea_level {
-            Some(m) if !m.is_finite() => {
-                anyhow::bail!("--sea-level {m}: give a height in metres")
-            }
-            Some(m) => SeaLevel::AtOrBelow(m),
-            None if is_srtm(dem) => SeaLevel::SrtmZero,
-            None => return Ok(None),
         };
         let sea = SeaMask::detect(&dem.heights, level);
         Ok((!sea.is_empty()).then_some(sea))
     }
+
+    /// What counts as sea level for inputs of these `formats` (one per
+    /// input file), or `None` when there is no sea: SRTM's 0 m when every
+    /// input is an SRTM tile, unless a level was given or the sea switched off.
+    pub fn level(&self, formats: &[&str]) -> anyhow::Result<Option<SeaLevel>> {
+        if self.no_sea {
+            return Ok(None);
+        }
+        Ok(match self.sea_level {
+            Some(m) if !m.is_finite() => {
+                anyhow::bail!("--sea-level {m}: give a height in metres")
+            }
+            Some(m) => Some(SeaLevel::AtOrBelow(m)),
+            None if is_srtm(formats) => Some(SeaLevel::SrtmZero),
+            None => None,
+        })
+    }
 }
 
-/// `true` when every input of `dem` is an SRTM tile (which codes the sea as 0 m).
-fn is_srtm(dem: &Dem) -> bool {
-    !dem.inputs.is_empty() && dem.inputs.iter().all(|i| i.format.starts_with("SRTM"))
+/// `true` when every input is an SRTM tile (which codes the sea as 0 m),
+/// by the inputs' `formats`.
+fn is_srtm(formats: &[&str]) -> bool {
+    !formats.is_empty() && formats.iter().all(|f| f.starts_with("SRTM"))
 }
 
 /// Parses `LAT,LON` in degrees: latitude -90..90, longitude -180..180.

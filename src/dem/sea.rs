@@ -45,7 +45,8 @@ pub enum SeaLevel {
 }
 
 impl SeaLevel {
-    fn holds(self, z: f32) -> bool {
+    /// `true` when a height `z` (metres, not `NaN`) is at this sea level.
+    pub fn holds(self, z: f32) -> bool {
         match self {
             SeaLevel::SrtmZero => z == 0.0,
             SeaLevel::AtOrBelow(level) => (z as f64) <= level,
@@ -201,6 +202,44 @@ impl SeaMask {
         }
     }
 
+    /// The mask of a `rows` x `cols` window of a larger grid whose sea is
+    /// already known (the tiled engine's blocks): `bits` holds the sea
+    /// samples of the window grown by `top` rows above and `left` columns
+    /// left of it, and by as many below and right as `bits` has beyond the
+    /// window. Each margin must be 2 samples (the smoothing filter's
+    /// reach) or all the larger grid has on that side, so that the
+    /// replicated edges are the grid's own. Then every query of the
+    /// window's mask equals the same query of [`SeaMask::detect`]'s mask of
+    /// the whole grid, shifted by the window's place, bit for bit (even
+    /// where the only sea within reach lies in the margin). `None` when
+    /// `bits` does not hold the window.
+    pub fn from_margin(
+        bits: &Array2<bool>,
+        (top, left): (usize, usize),
+        (rows, cols): (usize, usize),
+    ) -> Option<SeaMask> {
+        let (br, bc) = bits.dim();
+        if top + rows > br || left + cols > bc || rows == 0 || cols == 0 {
+            return None;
+        }
+        if !bits.iter().any(|&b| b) {
+            return Some(SeaMask::none(rows, cols));
+        }
+        let sea = bits
+            .slice(ndarray::s![top..top + rows, left..left + cols])
+            .to_owned();
+        let samples = sea.iter().filter(|&&b| b).count();
+        let smooth = smoothed(bits, (top, top + rows), (left, left + cols));
+        let near_coast = near_coast_bits(&smooth, (0, 0), rows, cols);
+        Some(SeaMask {
+            sea,
+            smooth,
+            offset: (0, 0),
+            near_coast,
+            samples,
+        })
+    }
+
     /// A mask with no sea, `rows` x `cols`.
     pub fn none(rows: usize, cols: usize) -> SeaMask {
         SeaMask {
@@ -222,6 +261,14 @@ impl SeaMask {
         self.samples == 0
     }
 
+    /// `true` when the sea reaches no position of the grid: no sample is
+    /// sea and (for a [`SeaMask::from_margin`] window) no sea lies within
+    /// the smoothing's reach outside it, so [`SeaMask::contains`] is
+    /// `false` everywhere.
+    pub fn is_dry(&self) -> bool {
+        self.smooth.is_empty()
+    }
+
     /// `(rows, cols)` of the mask.
     pub fn dim(&self) -> (usize, usize) {
         self.sea.dim()
@@ -238,7 +285,7 @@ impl SeaMask {
     /// across the coast; 0 outside the grid.
     pub fn fraction(&self, row: f64, col: f64) -> f64 {
         let (rows, cols) = self.sea.dim();
-        if self.samples == 0
+        if self.smooth.is_empty()
             || rows < 2
             || cols < 2
             || !(row >= 0.0 && col >= 0.0 && row <= (rows - 1) as f64 && col <= (cols - 1) as f64)
@@ -274,7 +321,7 @@ impl SeaMask {
     #[inline(always)]
     pub fn contains(&self, row: f64, col: f64) -> bool {
         let (rows, cols) = self.sea.dim();
-        if self.samples == 0
+        if self.smooth.is_empty()
             || rows < 2
             || cols < 2
             || !(row >= 0.0 && col >= 0.0 && row <= (rows - 1) as f64 && col <= (cols - 1) as f64)
@@ -449,5 +496,79 @@ mod tests {
         assert!(zeros > 1000 && zeros < (rows * 7 + 1) * (cols * 7 + 1) - 1000);
         assert_eq!(m.fraction(-0.1, 3.0), 0.0);
         assert_eq!(m.fraction(3.0, cols as f64), 0.0);
+    }
+
+    /// A window's mask built from the window's sea samples and a margin
+    /// of 2 (less where the grid ends) equals [`SeaMask::detect`]'s mask
+    /// of the whole grid cut to the window, bit for bit, on a fine lattice
+    /// of positions: windows at every corner and edge of the grid, inside
+    /// it, and one whose only sea lies in its margin.
+    #[test]
+    fn a_window_with_a_margin_equals_the_whole_grids_mask() {
+        let (rows, cols) = (30usize, 27usize);
+        let h = Array2::from_shape_fn((rows, cols), |(r, c)| {
+            let bay = r < 12 && c + r < 16;
+            let strip = r >= 25 && c > 4;
+            let spit = r == 27 && c == 12;
+            if (bay || strip) && !spit {
+                0.0f32
+            } else {
+                5.0
+            }
+        });
+        let whole = SeaMask::detect(&h, SeaLevel::SrtmZero);
+        assert!(whole.samples() >= 2 * MIN_SEA_SAMPLES);
+        let mut dry_windows_with_sea_near = 0;
+        for r0 in [0usize, 1, 2, 3, 8, 14, 21, 25] {
+            for c0 in [0usize, 1, 3, 9, 16, 20] {
+                for (h_, w_) in [(5usize, 7usize), (2, 2), (9, 4)] {
+                    let (wr, wc) = (h_.min(rows - r0), w_.min(cols - c0));
+                    if wr < 2 || wc < 2 {
+                        continue;
+                    }
+                    let top = r0.min(2);
+                    let left = c0.min(2);
+                    let bottom = (rows - r0 - wr).min(2);
+                    let right = (cols - c0 - wc).min(2);
+                    let bits =
+                        Array2::from_shape_fn((wr + top + bottom, wc + left + right), |(r, c)| {
+                            whole.is_sea_sample(r + r0 - top, c + c0 - left)
+                        });
+                    let m = SeaMask::from_margin(&bits, (top, left), (wr, wc)).unwrap();
+                    assert_eq!(m.dim(), (wr, wc));
+                    let inside = (0..wr)
+                        .flat_map(|r| (0..wc).map(move |c| (r, c)))
+                        .filter(|&(r, c)| whole.is_sea_sample(r + r0, c + c0))
+                        .count();
+                    assert_eq!(m.samples(), inside);
+                    let mut wet = false;
+                    for i in 0..=(wr - 1) * 4 {
+                        for j in 0..=(wc - 1) * 4 {
+                            let (row, col) = (i as f64 / 4.0, j as f64 / 4.0);
+                            let want = whole.fraction(row + r0 as f64, col + c0 as f64);
+                            let got = m.fraction(row, col);
+                            let at = format!("window ({r0}, {c0}) {wr}x{wc} at ({row}, {col})");
+                            assert_eq!(got.to_bits(), want.to_bits(), "{at}");
+                            assert_eq!(
+                                m.contains(row, col),
+                                whole.contains(row + r0 as f64, col + c0 as f64),
+                                "{at}"
+                            );
+                            wet |= want > 0.0;
+                        }
+                    }
+                    for r in 0..wr {
+                        for c in 0..wc {
+                            assert_eq!(m.is_sea_sample(r, c), whole.is_sea_sample(r + r0, c + c0));
+                        }
+                    }
+                    assert_eq!(m.is_dry(), !bits.iter().any(|&b| b));
+                    dry_windows_with_sea_near += usize::from(inside == 0 && wet);
+                }
+            }
+        }
+        // Some window saw the sea only in its margin.
+        assert!(dry_windows_with_sea_near > 0);
+        assert!(SeaMask::from_margin(&Array2::from_elem((3, 3), false), (1, 1), (3, 3)).is_none());
     }
 }

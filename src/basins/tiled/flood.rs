@@ -86,12 +86,15 @@ pub struct FloodRules<'a> {
     pub min_slope: f64,
     /// Samples lower than this many metres are outlets.
     pub sea_below: Option<f64>,
+    /// The sea samples of the block flooded (block-sized; see
+    /// [`super::sea::SeaPlan::block_sea`]): outlets that keep their heights.
+    pub sea: Option<&'a Array2<bool>>,
 }
 
 impl FloodRules<'_> {
     /// `true` when window sample (`r`, `c`) (inside the block) is a true
-    /// outlet of the mosaic: on its edge, below the sea level, or next to a
-    /// void.
+    /// outlet of the mosaic: on its edge, below the sea level, sea, or next
+    /// to a void.
     fn is_outlet(&self, block: &Block, z: &Array2<f32>, r: usize, c: usize) -> bool {
         let (gr, gc) = (block.r0 + r - 1, block.c0 + c - 1);
         let (rows, cols) = self.mosaic;
@@ -99,6 +102,12 @@ impl FloodRules<'_> {
             return true;
         }
         if self.sea_below.is_some_and(|s| (z[[r, c]] as f64) < s) {
+            return true;
+        }
+        if self
+            .sea
+            .is_some_and(|s| s.get([r - 1, c - 1]).copied().unwrap_or(false))
+        {
             return true;
         }
         NEIGHBOURS

@@ -54,9 +54,23 @@
 //!    `min_slope > 0` the flood is not monotone in its seeds and settling
 //!    is checked by the tests, not proved; an error says so if it fails.
 //!
+//! # The sea
+//!
+//! With [`FillSettings::sea`] the sea is found first, as
+//! [`crate::dem::SeaMask::detect`] finds it in the whole mosaic, by
+//! components per block joined on rank 0 ([`sea`]). Every block then
+//! knows its own sea samples and those of its neighbours' bands (3 samples
+//! deep), and from them: its fill (sea samples are true outlets that keep
+//! their heights, in both floods, exactly as in
+//! [`crate::basins::priority_flood_to_sea`]) and its walkers' sea mask,
+//! equal bit for bit to the whole mosaic's cut to the block's window
+//! ([`TiledFill::window_sea`]), so walkers stop at the same coast
+//! ([`walkers`]).
+//!
 //! Memory: the perimeter heights of every block (4 bytes per perimeter
-//! sample), the spill graph (one node per perimeter sample), and per
-//! worker one block's window, fill and queue.
+//! sample), the spill graph (one node per perimeter sample), with a sea
+//! the bands (about 3 bytes per perimeter sample), and per worker one
+//! block's window, fill and queue.
 
 pub mod exchange;
 pub mod flood;
@@ -65,6 +79,7 @@ pub mod merge;
 pub mod mpi_ranks;
 mod plan;
 pub mod run;
+pub mod sea;
 pub mod source;
 pub mod walkers;
 pub mod wire;
@@ -73,10 +88,12 @@ use ndarray::Array2;
 
 pub use source::{Block, TileSet};
 
+use crate::dem::{SeaLevel, SeaMask};
 use crate::error::{Error, Result};
 use crate::terrain::RowMetrics;
 use exchange::{merge_on_root, owns, Alone, Exchange};
 use flood::{ring_index, FloodRules};
+use sea::SeaPlan;
 
 /// The rounds of ε refinement stop with an error past this many per block
 /// (plus 16).
@@ -90,6 +107,10 @@ pub struct FillSettings {
     pub min_slope: f64,
     /// Samples lower than this many metres are outlets.
     pub sea_below: Option<f64>,
+    /// The sea, found at this level as [`crate::dem::SeaMask::detect`]
+    /// finds it in the whole mosaic ([`sea`]): its samples are outlets of
+    /// the fill, and the walkers stop on reaching it. `None`: no sea.
+    pub sea: Option<SeaLevel>,
 }
 
 /// One block, read and filled.
@@ -99,6 +120,8 @@ pub struct FilledBlock {
     pub heights: Array2<f32>,
     /// The block's heights after the fill, metres.
     pub filled: Array2<f32>,
+    /// The block's sea samples, when the fill has a sea.
+    pub sea: Option<Array2<bool>>,
 }
 
 impl FilledBlock {
@@ -135,8 +158,11 @@ pub struct TiledFill {
     /// Whether the rounds had to start again from above (see the module
     /// documentation).
     pub restarted: bool,
-    /// Wall-clock seconds of the merge of the spill graph.
+    /// Wall-clock seconds of the merge of the spill graph (and of the
+    /// union of the sea's components on rank 0).
     pub merge_seconds: f64,
+    /// The sea of the mosaic, when the settings have one.
+    pub sea: Option<SeaPlan>,
 }
 
 impl TiledFill {
@@ -168,17 +194,25 @@ impl TiledFill {
             ));
         }
         let metrics = tiles.metrics();
+        let sea = match settings.sea {
+            // A mosaic without sea samples floods and walks as without a sea.
+            Some(level) => {
+                Some(SeaPlan::plan_with(tiles, level, progress, ex)?).filter(|s| s.samples > 0)
+            }
+            None => None,
+        };
         let rules = FloodRules {
             mosaic: tiles.dim(),
             metrics: &metrics,
             min_slope: settings.min_slope,
             sea_below: settings.sea_below,
+            sea: None,
         };
         let blocks = tiles.blocks();
         let (base, labels) = plan::perimeter_labels(blocks)?;
         // Pass 1: labels and spill edges of this rank's blocks.
         let mine: Vec<usize> = (0..blocks.len()).filter(|&k| owns(ex, k)).collect();
-        let pass1 = plan::first_pass(tiles, &mine, &rules, &base, progress);
+        let pass1 = plan::first_pass(tiles, &mine, &rules, sea.as_ref(), &base, progress);
         // Rank 0: the merge, and the perimeter heights the rounds start from.
         let start = merge_on_root(ex, pass1, |parts| {
             plan::merge_first_pass(parts, blocks, &base, labels)
@@ -190,7 +224,7 @@ impl TiledFill {
             rounds,
             block_floods,
             restarted,
-        } = plan::settle(tiles, &rules, &mut rings, ex, progress)?;
+        } = plan::settle(tiles, &rules, sea.as_ref(), &mut rings, ex, progress)?;
         Ok(TiledFill {
             settings,
             metrics,
@@ -200,7 +234,8 @@ impl TiledFill {
             rounds,
             block_floods,
             restarted,
-            merge_seconds,
+            merge_seconds: merge_seconds + sea.as_ref().map_or(0.0, |s| s.merge_seconds),
+            sea,
         })
     }
 
@@ -208,17 +243,48 @@ impl TiledFill {
     /// filled exactly as the whole mosaic's fill fills it.
     pub fn block(&self, tiles: &TileSet, k: usize) -> Result<FilledBlock> {
         let b = &tiles.blocks()[k];
+        let z = read_window(tiles, b)?;
+        let heights = z.slice(ndarray::s![1..=b.rows, 1..=b.cols]).to_owned();
+        let sea = self
+            .sea
+            .as_ref()
+            .map(|s| s.block_sea(tiles, k, heights.view()));
         let rules = FloodRules {
             mosaic: tiles.dim(),
             metrics: &self.metrics,
             min_slope: self.settings.min_slope,
             sea_below: self.settings.sea_below,
+            sea: sea.as_ref(),
         };
-        let z = read_window(tiles, b)?;
         let halo = halo_heights(tiles, &self.rings, b);
         let filled = flood::exact_flood(b, &z, &halo, &rules);
-        let heights = z.slice(ndarray::s![1..=b.rows, 1..=b.cols]).to_owned();
-        Ok(FilledBlock { heights, filled })
+        Ok(FilledBlock {
+            heights,
+            filled,
+            sea,
+        })
+    }
+
+    /// Sea samples in the whole mosaic (0 without a sea).
+    pub fn sea_samples(&self) -> u64 {
+        self.sea.as_ref().map_or(0, |s| s.samples)
+    }
+
+    /// The sea mask of the `rows` x `cols` window of the mosaic starting
+    /// at sample (`r0`, `c0`), holding block `k` (filled as `block`) and
+    /// reaching at most one sample beyond it, equal to
+    /// [`crate::dem::SeaMask::detect`]'s of the whole mosaic cut to the
+    /// window; `None` without a sea.
+    pub fn window_sea(
+        &self,
+        tiles: &TileSet,
+        k: usize,
+        block: &FilledBlock,
+        origin: (usize, usize),
+        dim: (usize, usize),
+    ) -> Option<SeaMask> {
+        let plan = self.sea.as_ref()?;
+        plan.window_mask(tiles, k, block.sea.as_ref()?, origin, dim)
     }
 }
 

@@ -9,9 +9,21 @@ use rayon::prelude::*;
 
 use super::exchange::{all_gather, owns, Exchange};
 use super::flood::{self, ring_index, ring_len, ring_of, FloodRules, SpillEdges};
+use super::sea::SeaPlan;
 use super::wire::{Reader, Writer};
 use super::{halo_heights, merge, read_window, Block, TileSet, MAX_ROUNDS_PER_BLOCK};
 use crate::error::{Error, Result};
+
+/// The sea samples of block `k` whose window (block and halo) is `z`.
+fn block_sea(
+    tiles: &TileSet,
+    sea: Option<&SeaPlan>,
+    k: usize,
+    z: &ndarray::Array2<f32>,
+) -> Option<ndarray::Array2<bool>> {
+    let b = &tiles.blocks()[k];
+    sea.map(|s| s.block_sea(tiles, k, z.slice(ndarray::s![1..=b.rows, 1..=b.cols])))
+}
 
 /// Where each block's perimeter labels start in the spill graph (label 0
 /// is the outside), and the number of labels in all.
@@ -37,6 +49,7 @@ pub(super) fn first_pass(
     tiles: &TileSet,
     mine: &[usize],
     rules: &FloodRules,
+    sea: Option<&SeaPlan>,
     base: &[u32],
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<u8>> {
@@ -51,7 +64,12 @@ pub(super) fn first_pass(
         .map(|&k| {
             let b = &blocks[k];
             let z = read_window(tiles, b)?;
-            let (edges, drains) = flood::label_flood(b, &z, rules, base[k], &halo_label);
+            let own = block_sea(tiles, sea, k, &z);
+            let rules = FloodRules {
+                sea: own.as_ref(),
+                ..*rules
+            };
+            let (edges, drains) = flood::label_flood(b, &z, &rules, base[k], &halo_label);
             let ring_z = ring_of(&z.slice(ndarray::s![1..=b.rows, 1..=b.cols]).to_owned());
             progress(1);
             let mut w = Writer::new();
@@ -177,6 +195,7 @@ pub(super) struct Rounds {
 pub(super) fn settle(
     tiles: &TileSet,
     rules: &FloodRules,
+    sea: Option<&SeaPlan>,
     rings: &mut [Vec<f32>],
     ex: &dyn Exchange,
     progress: &(dyn Fn(usize) + Sync),
@@ -207,7 +226,7 @@ pub(super) fn settle(
         let todo: Vec<usize> = (0..blocks.len())
             .filter(|&k| dirty[k] && owns(ex, k))
             .collect();
-        let flooded = flood_blocks(tiles, rules, rings, &todo, progress);
+        let flooded = flood_blocks(tiles, rules, sea, rings, &todo, progress);
         let fresh = read_fresh(all_gather(ex, flooded)?, rings)?;
         let rose = apply_fresh(tiles, rings, &mut dirty, fresh);
         if rose && !done.restarted {
@@ -227,6 +246,7 @@ pub(super) fn settle(
 fn flood_blocks(
     tiles: &TileSet,
     rules: &FloodRules,
+    sea: Option<&SeaPlan>,
     rings: &[Vec<f32>],
     todo: &[usize],
     progress: &(dyn Fn(usize) + Sync),
@@ -238,7 +258,12 @@ fn flood_blocks(
             let b = &blocks[k];
             let z = read_window(tiles, b)?;
             let halo = halo_heights(tiles, rings, b);
-            let filled = flood::exact_flood(b, &z, &halo, rules);
+            let own = block_sea(tiles, sea, k, &z);
+            let rules = FloodRules {
+                sea: own.as_ref(),
+                ..*rules
+            };
+            let filled = flood::exact_flood(b, &z, &halo, &rules);
             progress(1);
             Ok((k, ring_of(&filled)))
         })

@@ -55,6 +55,8 @@ pub struct TiledRun {
     pub width: usize,
     /// Global basins.
     pub basins: usize,
+    /// Sea samples of the mosaic (0 without a sea).
+    pub sea_samples: u64,
     /// Rounds of the fill until the block perimeters settled.
     pub fill_rounds: usize,
     /// Block floods of the fill in all.
@@ -288,6 +290,7 @@ pub fn run_with(
         height: rows,
         width: cols,
         basins,
+        sea_samples: fill.sea_samples(),
         fill_rounds: fill.rounds,
         fill_block_floods: fill.block_floods,
         merge_seconds: fill.merge_seconds + exit_merge_seconds,

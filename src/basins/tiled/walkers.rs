@@ -17,6 +17,17 @@
 //! A union-find over these exits (one per local basin that leaves, at most
 //! the size of the block perimeters) gives global basin ids; a final pass
 //! rewrites each block's labels.
+//!
+//! **The sea.** With a sea the window carries the whole mosaic's sea mask
+//! cut to it ([`super::TiledFill::window_sea`]): no walker starts on a sea
+//! sample, and walkers that reach the sea end there ([`Ending::Sea`]),
+//! their outlet the sea sample reached, as in memory. Sea samples have no
+//! walker label, so a basin reaching the sea at a sample of another block
+//! (in the halo) cannot be joined through that block's labels; instead all
+//! basins at sea with the same outlet sample are joined, whatever block
+//! they started in: one outlet per sea sample reached. A basin leaving its
+//! block onto a halo sample that is sea (the coast's smoothed mask can
+//! stay below 1/2 there) counts as reaching the sea at that sample.
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
@@ -26,7 +37,7 @@ use ndarray::{s, Array2};
 use super::{Block, TileSet, TiledFill};
 use crate::basins::walk::{walk_all_within, StepBudget, WalkSettings};
 use crate::basins::{label, Ending, GridField};
-use crate::dem::{Dem, GeoTransform};
+use crate::dem::{Dem, GeoTransform, SeaMask};
 use crate::error::{Error, Result};
 use crate::terrain::{GradientGrid, GradientScheme, RowMetrics};
 
@@ -82,11 +93,14 @@ pub fn block_basins(
         ));
     }
     let b: &Block = &tiles.blocks()[k];
-    let (dem, top, left) = block_window(tiles, fill, k)?;
+    let (dem, top, left, sea) = block_window(tiles, fill, k)?;
     let (wr0, wc0) = (b.r0 - top, b.c0 - left);
     let metrics = RowMetrics::of(&dem);
     let gradient = GradientGrid::compute(&dem, scheme);
-    let field = GridField::new(&dem.heights, &gradient, &metrics);
+    let mut field = GridField::new(&dem.heights, &gradient, &metrics);
+    if let Some(sea) = &sea {
+        field = field.with_sea(sea);
+    }
     let run = WalkSettings {
         resolve_stalls: true,
         ..*settings
@@ -121,10 +135,13 @@ pub fn block_basins(
         .map(|lb| {
             let (r, c) = (lb.outlet_row, lb.outlet_col);
             let inside = (top..top + b.rows).contains(&r) && (left..left + b.cols).contains(&c);
+            // Walkers left the block onto a sea sample of the halo, where no
+            // walker starts: they reached the sea there.
+            let onto_sea = !inside && sea.as_ref().is_some_and(|s| s.is_sea_sample(r, c));
             LocalBasin {
                 outlet: (wr0 + r, wc0 + c),
                 exits: !inside,
-                ending: lb.ending,
+                ending: if onto_sea { Ending::Sea } else { lb.ending },
                 elevation: lb.elevation,
                 area_km2: area[lb.id as usize - 1],
             }
@@ -135,11 +152,17 @@ pub fn block_basins(
 
 /// The filled block `k` with a one-cell halo on each side where the mosaic
 /// goes on: the surface its walkers descend, with the number of halo rows
-/// above and halo columns left of the block (0 or 1 each).
-fn block_window(tiles: &TileSet, fill: &TiledFill, k: usize) -> Result<(Dem, usize, usize)> {
+/// above and halo columns left of the block (0 or 1 each), and the sea of
+/// that window when the fill has one.
+fn block_window(
+    tiles: &TileSet,
+    fill: &TiledFill,
+    k: usize,
+) -> Result<(Dem, usize, usize, Option<SeaMask>)> {
     let b: &Block = &tiles.blocks()[k];
     let (rows, cols) = tiles.dim();
-    let filled = fill.block(tiles, k)?.filled;
+    let block = fill.block(tiles, k)?;
+    let filled = &block.filled;
     let halo = fill.halo_window(tiles, k);
     // The window: the block plus the halo where the mosaic goes on.
     let top = usize::from(b.r0 > 0);
@@ -154,9 +177,10 @@ fn block_window(tiles: &TileSet, fill: &TiledFill, k: usize) -> Result<(Dem, usi
         .to_owned();
     window
         .slice_mut(s![top..top + b.rows, left..left + b.cols])
-        .assign(&filled);
+        .assign(filled);
     let t = tiles.transform();
     let (wr0, wc0) = (b.r0 - top, b.c0 - left);
+    let sea = fill.window_sea(tiles, k, &block, (wr0, wc0), window.dim());
     let dem = Dem {
         heights: window,
         transform: GeoTransform {
@@ -167,7 +191,7 @@ fn block_window(tiles: &TileSet, fill: &TiledFill, k: usize) -> Result<(Dem, usi
         crs: tiles.crs().clone(),
         inputs: Vec::new(),
     };
-    Ok((dem, top, left))
+    Ok((dem, top, left, sea))
 }
 
 /// A union-find over global node numbers.
@@ -228,6 +252,29 @@ pub struct GlobalIds {
     pub basins: Vec<GlobalBasin>,
 }
 
+/// Joins the local basins (of any block, leaving theirs or not) that
+/// reached the sea at the same sea sample: as in memory, each sea sample
+/// reached is one outlet, whichever block its walkers started in. (Sea
+/// samples carry no walker label, so the block holding the sample cannot
+/// be asked which of its basins drains there.)
+fn join_at_sea(locals: &[Vec<LocalBasin>], offset: &[usize], union: &mut Union) {
+    let mut at: HashMap<(usize, usize), u32> = HashMap::new();
+    for (k, l) in locals.iter().enumerate() {
+        for (i, lb) in l.iter().enumerate() {
+            if lb.ending != Ending::Sea {
+                continue;
+            }
+            let node = (offset[k] + i) as u32;
+            match at.get(&lb.outlet) {
+                Some(&first) => union.join(node, first),
+                None => {
+                    at.insert(lb.outlet, node);
+                }
+            }
+        }
+    }
+}
+
 /// Merges the blocks' local basins; `ring_label(k, row, col)` gives the
 /// local label, in block `k`, of a mosaic sample on its perimeter.
 pub fn merge_exits(
@@ -242,9 +289,10 @@ pub fn merge_exits(
         n += l.len();
     }
     let mut union = Union::new(n);
+    join_at_sea(locals, &offset, &mut union);
     for (k, l) in locals.iter().enumerate() {
         for (i, lb) in l.iter().enumerate() {
-            if !lb.exits {
+            if !lb.exits || lb.ending == Ending::Sea {
                 continue;
             }
             let (r, c) = lb.outlet;
@@ -285,7 +333,11 @@ pub fn merge_exits(
         basins.push(GlobalBasin {
             id: i as u32 + 1,
             outlet: lb.outlet,
-            ending: if lb.exits { Ending::Edge } else { lb.ending },
+            ending: if lb.exits && lb.ending != Ending::Sea {
+                Ending::Edge
+            } else {
+                lb.ending
+            },
             elevation: lb.elevation,
             area_km2: area,
         });

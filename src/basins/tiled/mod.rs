@@ -60,10 +60,13 @@
 
 pub mod exchange;
 pub mod flood;
+pub mod handoff;
 pub mod merge;
+pub mod momentum;
 #[cfg(feature = "mpi")]
 pub mod mpi_ranks;
 mod plan;
+pub mod rounds;
 pub mod run;
 pub mod source;
 pub mod walkers;

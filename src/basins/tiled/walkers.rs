@@ -136,7 +136,11 @@ pub fn block_basins(
 /// The filled block `k` with a one-cell halo on each side where the mosaic
 /// goes on: the surface its walkers descend, with the number of halo rows
 /// above and halo columns left of the block (0 or 1 each).
-fn block_window(tiles: &TileSet, fill: &TiledFill, k: usize) -> Result<(Dem, usize, usize)> {
+pub(super) fn block_window(
+    tiles: &TileSet,
+    fill: &TiledFill,
+    k: usize,
+) -> Result<(Dem, usize, usize)> {
     let b: &Block = &tiles.blocks()[k];
     let (rows, cols) = tiles.dim();
     let filled = fill.block(tiles, k)?.filled;

@@ -57,6 +57,14 @@
 //! Memory: the perimeter heights of every block (4 bytes per perimeter
 //! sample), the spill graph (one node per perimeter sample), and per
 //! worker one block's window, fill and queue.
+//!
+//! # The walkers
+//!
+//! gd walkers run block by block and their local basins are joined across
+//! block edges ([`walkers`]). Momentum and Nesterov walkers carry a
+//! velocity: they are handed across block edges whole, in rounds, until
+//! none is in flight ([`rounds`], [`momentum`], [`handoff`]), and follow
+//! the in-memory trajectory.
 
 pub mod exchange;
 pub mod flood;

@@ -623,3 +623,133 @@ impl BlockTerrain<'_> {
         &self.block.name
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::agents::{AgentKind, StepParams, StopRules};
+    use crate::basins::tiled::FillSettings;
+    use crate::basins::walk::{walk_one, Attempt};
+    use crate::basins::{priority_flood, GridField};
+    use crate::dem::LoadOptions;
+    use crate::terrain::GradientGrid;
+
+    /// A synthetic SRTM3 tile: a V-shaped valley falling north (2 m per
+    /// row), its floor on column 400.5, the edge between the first two
+    /// columns of 401-sample blocks; the sides rise 6 m per column.
+    fn valley(dir: &std::path::Path) -> std::path::PathBuf {
+        let mut bytes = Vec::with_capacity(1201 * 1201 * 2);
+        for r in 0..1201i32 {
+            for c in 0..1201i32 {
+                let z = 3 * (2 * c - 801).abs() + 2 * r + 10;
+                bytes.extend_from_slice(&(z as i16).to_be_bytes());
+            }
+        }
+        let path = dir.join("N43E006.hgt");
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Walkers rolling down the valley swing across its floor, so across
+    /// a block edge, again and again, and down across two more; handed
+    /// from block to block they end in the cell, and for the reason, that
+    /// the in-memory walk of the whole tile gives (`basins::walk`).
+    #[test]
+    fn walkers_crossing_block_edges_back_and_forth_end_as_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = valley(dir.path());
+        let options = LoadOptions::default();
+        let tiles = TileSet::from_raster(&path, 401, &options).unwrap();
+        let settings = FillSettings {
+            min_slope: 0.0,
+            sea_below: None,
+        };
+        let fill = TiledFill::plan(&tiles, settings, &|_| {}).unwrap();
+        // The in-memory reference: the whole tile filled, its gradient, a walk.
+        let mut whole = crate::dem::open(&path, &options).unwrap();
+        let metrics = RowMetrics::of(&whole);
+        priority_flood(&mut whole.heights, &metrics, 0.0, None);
+        let gradient = GradientGrid::compute(&whole, GradientScheme::Central);
+        let field = GridField::new(&whole.heights, &gradient, &metrics);
+        let mosaic = tiles.metrics();
+        let rings: Vec<Vec<[f32; 2]>> = (0..tiles.blocks().len())
+            .map(|k| {
+                let t =
+                    BlockTerrain::load(&tiles, &fill, k, &mosaic, GradientScheme::Central, None);
+                t.unwrap().ring_gradients()
+            })
+            .collect();
+        let mut loaded: HashMap<usize, BlockTerrain> = HashMap::new();
+        let mut returned = 0;
+        for kind in [AgentKind::Momentum, AgentKind::Nesterov] {
+            let s = WalkSettings {
+                kind,
+                params: StepParams::default_for(kind),
+                rules: StopRules::default(),
+                stride: 1,
+                exact: false,
+                resolve_stalls: true,
+            };
+            for (r, c) in [(1150, 120), (1000, 700), (1190, 390), (600, 1100)] {
+                let Attempt::Done { end, ending, .. } =
+                    walk_one(&field, &whole.heights, &s, r, c, None)
+                else {
+                    panic!("no memo, no block");
+                };
+                let home = tiles.block_of(r, c);
+                let first =
+                    BlockTerrain::load(&tiles, &fill, home, &mosaic, GradientScheme::Central, None);
+                let mut outcome = first.unwrap().start(&s, &tiles, (r, c)).unwrap().0;
+                let mut visits = vec![home];
+                let e = loop {
+                    match outcome {
+                        Outcome::Done(e) => break e,
+                        Outcome::Handoff(k, f) => {
+                            assert!(visits.len() < 10_000, "{kind} from ({r}, {c}): {visits:?}");
+                            visits.push(k);
+                            let t = loaded.entry(k).or_insert_with(|| {
+                                let t = BlockTerrain::load(
+                                    &tiles,
+                                    &fill,
+                                    k,
+                                    &mosaic,
+                                    GradientScheme::Central,
+                                    Some(&rings),
+                                );
+                                t.unwrap()
+                            });
+                            outcome = t.resume(&s, &tiles, f).unwrap().0;
+                        }
+                    }
+                };
+                let cols = 1201;
+                assert_eq!(
+                    (e.start, e.end, e.reason),
+                    ((r, c), (end as usize / cols, end as usize % cols), ending),
+                    "{kind} from ({r}, {c}) through blocks {visits:?}"
+                );
+                // A block left and entered again later (not only the
+                // hand-off to itself the first round makes).
+                let mut moves: Vec<usize> = visits.clone();
+                moves.dedup();
+                if moves
+                    .iter()
+                    .enumerate()
+                    .any(|(i, k)| moves[i + 1..].contains(k))
+                {
+                    returned += 1;
+                }
+                eprintln!(
+                    "{kind} from ({r}, {c}): {:?} {:?} via {moves:?}",
+                    e.end, e.reason
+                );
+            }
+        }
+        assert!(
+            returned >= 2,
+            "{returned} walkers came back to a block they had left"
+        );
+    }
+}

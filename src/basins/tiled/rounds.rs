@@ -505,7 +505,19 @@ struct Node {
     sink: bool,
     ending: StopReason,
     height: f32,
-    area_km2: f64,
+    /// Area in units of [`AREA_UNIT`] km², summed exactly, so that the
+    /// totals (and the ids by area) do not depend on how the ranks grouped
+    /// the sums.
+    area: u128,
+}
+
+/// The area unit of [`Node`]: 2^-64 km² (a `u128` of them holds 10^22
+/// SRTM1 cells).
+const AREA_UNIT: f64 = 1.0 / 18_446_744_073_709_551_616.0;
+
+/// `km2` in units of [`AREA_UNIT`], rounded.
+fn area_units(km2: f64) -> u128 {
+    (km2 / AREA_UNIT).round() as u128
 }
 
 impl Node {
@@ -514,7 +526,7 @@ impl Node {
             sink: false,
             ending,
             height,
-            area_km2: 0.0,
+            area: 0,
         }
     }
 
@@ -525,7 +537,7 @@ impl Node {
             self.sink = true;
             self.ending = reason;
         }
-        self.area_km2 += km2;
+        self.area += area_units(km2);
     }
 
     fn join(&mut self, other: Node) {
@@ -533,7 +545,7 @@ impl Node {
             self.sink = true;
             self.ending = other.ending;
         }
-        self.area_km2 += other.area_km2;
+        self.area += other.area;
     }
 
     fn write(&self, r: usize, c: usize, w: &mut Writer) {
@@ -542,12 +554,13 @@ impl Node {
             .u8(u8::from(self.sink))
             .u8(self.ending as u8)
             .f32(self.height)
-            .f64(self.area_km2);
+            .u64((self.area >> 64) as u64)
+            .u64(self.area as u64);
     }
 }
 
 /// Bytes of one node on the wire.
-const NODE_BYTES: usize = 8 + 8 + 1 + 1 + 4 + 8;
+const NODE_BYTES: usize = 8 + 8 + 1 + 1 + 4 + 16;
 
 /// Rank 0's merge of every rank's end cells: the message of every end
 /// cell's global id ([`read_table`]), and the global basins, largest first.
@@ -561,12 +574,12 @@ fn merge_nodes(tiles: &TileSet, parts: &[&[u8]]) -> Result<(Vec<u8>, Vec<GlobalB
             let sink = r.u8()? != 0;
             let ending = StopReason::from_u8(r.u8()?);
             let height = r.f32()?;
-            let area_km2 = r.f64()?;
+            let area = (r.u64()? as u128) << 64 | r.u64()? as u128;
             let node = Node {
                 sink,
                 ending,
                 height,
-                area_km2,
+                area,
             };
             match all.get_mut(&cell) {
                 Some(n) => n.join(node),
@@ -603,7 +616,7 @@ fn merge_nodes(tiles: &TileSet, parts: &[&[u8]]) -> Result<(Vec<u8>, Vec<GlobalB
     }
     // Per root: the outlet (lowest node, voids last; cells in order break
     // ties) and the area.
-    let mut roots: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
+    let mut roots: BTreeMap<u32, (usize, u128)> = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
         let root = union.find(i as u32);
         let rank = |n: &Node| {
@@ -613,14 +626,14 @@ fn merge_nodes(tiles: &TileSet, parts: &[&[u8]]) -> Result<(Vec<u8>, Vec<GlobalB
                 n.height as f64
             }
         };
-        let e = roots.entry(root).or_insert((i, 0.0));
+        let e = roots.entry(root).or_insert((i, 0));
         if rank(n) < rank(&nodes[e.0]) {
             e.0 = i;
         }
-        e.1 += n.area_km2;
+        e.1 += n.area;
     }
-    let mut order: Vec<(u32, usize, f64)> = roots.iter().map(|(&r, &(o, a))| (r, o, a)).collect();
-    order.sort_by(|a, b| b.2.total_cmp(&a.2).then(cells[a.1].cmp(&cells[b.1])));
+    let mut order: Vec<(u32, usize, u128)> = roots.iter().map(|(&r, &(o, a))| (r, o, a)).collect();
+    order.sort_by(|a, b| b.2.cmp(&a.2).then(cells[a.1].cmp(&cells[b.1])));
     let mut id_of: HashMap<u32, u32> = HashMap::with_capacity(order.len());
     let mut basins = Vec::with_capacity(order.len());
     for (i, &(root, outlet, area)) in order.iter().enumerate() {
@@ -631,7 +644,7 @@ fn merge_nodes(tiles: &TileSet, parts: &[&[u8]]) -> Result<(Vec<u8>, Vec<GlobalB
             outlet: cells[outlet],
             ending: n.ending,
             elevation: n.height as f64,
-            area_km2: area,
+            area_km2: area as f64 * AREA_UNIT,
         });
     }
     let mut w = Writer::new();

@@ -97,9 +97,9 @@ impl<'m> BlockTerrain<'m> {
                 if wr < top || wr >= top + b.rows {
                     return;
                 }
-                for wc in left..left + b.cols {
+                for (wc, slot) in row.iter_mut().enumerate().skip(left).take(b.cols) {
                     if let Some(g) = gradient_at(&dem, &wm, scheme, wr, wc) {
-                        row[wc] = [g.east as f32, g.north as f32];
+                        *slot = [g.east as f32, g.north as f32];
                     }
                 }
             });

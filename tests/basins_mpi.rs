@@ -334,6 +334,8 @@ fn momentum_walkers_in_3x3_blocks_under_mpirun_give_the_in_memory_basins() {
             summary["walk_rounds"]
         );
         assert!(agreement >= 0.999, "{n} ranks: agreement {agreement}");
+        let reverse = best_match_agreement(&starts(&memory), &starts(&labels));
+        assert!(reverse >= 0.999, "{n} ranks: reverse agreement {reverse}");
         assert!(summary["walkers_handed_off"]
             .as_u64()
             .is_some_and(|w| w > 0));

@@ -484,18 +484,23 @@ fn tiled_momentum_match(
     assert_eq!((off_grid(&tiled), off_grid(&memory.basins.labels)), (0, 0));
     let starts = |l: &Array2<u32>| l.slice(ndarray::s![..;stride, ..;stride]).to_owned();
     let agreement = best_match_agreement(&starts(&tiled), &starts(&memory.basins.labels));
+    let reverse = best_match_agreement(&starts(&memory.basins.labels), &starts(&tiled));
     eprintln!(
-        "{kind} stride {stride}, {} blocks: {} tiled basins, {} in memory, agreement {:.5}; \
+        "{kind} stride {stride}, {} blocks: {} tiled basins, {} in memory, agreement {:.5} \
+         (reverse {:.5}); \
          {} hand-offs of {} walkers in {} rounds",
         summary.tiles,
         summary.basins,
         memory.basins.basins.len(),
         agreement,
+        reverse,
         summary.handoffs,
         summary.walkers_handed_off,
         summary.walk_rounds
     );
     assert!(agreement >= 0.999, "agreement {agreement}");
+    // Both ways: a basin split in two would still match one way.
+    assert!(reverse >= 0.999, "reverse agreement {reverse}");
     assert_eq!(
         summary.basins,
         memory.basins.basins.len(),

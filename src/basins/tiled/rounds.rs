@@ -26,10 +26,11 @@
 //!    gathers the end cells (at most one record per distinct end cell and
 //!    rank) and merges them as [`crate::basins::label`] does: one node per
 //!    end cell, sinks within one cell of each other joined, the outlet the
-//!    lowest node, ids by decreasing area. Not done across blocks: the
-//!    in-memory merge of sinks on one exactly flat region and of void
-//!    outlets in one void region (the filled surface has no flats; voids
-//!    split into one basin per void cell reached).
+//!    lowest node, ids by decreasing area; void outlets next to each other
+//!    joined too. Not done: the in-memory merge of sinks on one exactly
+//!    flat region (the filled surface has no flats) and of void outlets in
+//!    one void region that are not next to each other (they stay separate
+//!    basins; the in-memory merge floods the void region).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
@@ -596,10 +597,13 @@ fn merge_nodes(tiles: &TileSet, parts: &[&[u8]]) -> Result<(Vec<u8>, Vec<GlobalB
         .enumerate()
         .map(|(i, &c)| (c, i as u32))
         .collect();
-    // Sinks within one cell of each other are one basin.
+    // Sinks within one cell of each other are one basin, and so are void
+    // outlets (a void region's cells next to each other).
+    let void = |n: &Node| n.height.is_nan();
     let mut union = Union::new(nodes.len());
     for (i, &(r, c)) in cells.iter().enumerate() {
-        if !nodes[i].sink {
+        let n = &nodes[i];
+        if !(n.sink || void(n)) {
             continue;
         }
         for &(dr, dc) in &crate::basins::fill::NEIGHBOURS {
@@ -608,7 +612,8 @@ fn merge_nodes(tiles: &TileSet, parts: &[&[u8]]) -> Result<(Vec<u8>, Vec<GlobalB
                 continue;
             }
             if let Some(&j) = index.get(&(nr as usize, nc as usize)) {
-                if nodes[j as usize].sink {
+                let m = &nodes[j as usize];
+                if (n.sink && m.sink) || (void(n) && void(m)) {
                     union.join(i as u32, j);
                 }
             }

@@ -1,8 +1,9 @@
 //! The MPI engine (feature `mpi`): `downhill basins --tiled` under
 //! `mpirun -n 1, 2, 3` against the in-memory `basins --fill` run (same
 //! basin for at least 99.9 % of the cells, best match) and against itself
-//! with another number of ranks (identical ids), and the fill planned by
-//! MPI ranks against the in-memory Priority-Flood (bit for bit).
+//! with another number of ranks (identical ids), momentum walkers handed
+//! between ranks against the in-memory momentum basins, and the fill
+//! planned by MPI ranks against the in-memory Priority-Flood (bit for bit).
 //!
 //! Needs `mpirun` (Debian: openmpi-bin; `.ci/run` installs it); without it
 //! every test prints `SKIPPED: ...`. CI runs `cargo test --features mpi

@@ -281,4 +281,50 @@ mod tests {
         assert_eq!(halt, Halt::Hook(5));
         assert_eq!((steps, rec.recorded), (5, 5));
     }
+
+    /// A walk cut by the hook and resumed with its patience counter ends
+    /// where, when and why the uncut walk does: a walker standing at the
+    /// bottom of a bowl converges after exactly `patience` steps in all,
+    /// not `patience` more after the cut.
+    #[test]
+    fn a_resumed_walk_keeps_its_patience() {
+        let bowl = AnalyticSurface::parse("x^2 + y^2", [-100.0, -100.0, 100.0, 100.0]).unwrap();
+        let agent = Agent {
+            kind: AgentKind::Momentum,
+            params: StepParams::new(0.01, 0.5).unwrap(),
+        };
+        let rules = StopRules::default();
+        assert!(rules.patience > 2);
+        let at = Xy::new(0.0, 0.0);
+        let mut state = AgentState::new(agent.kind, Vector::ZERO);
+        let (mut steps, mut still) = (0, 0);
+        let mut cut = StopAfter {
+            limit: 2,
+            recorded: 0,
+            hooked: 0,
+        };
+        let halt = agent.walk_resumed(
+            &bowl, at, &mut state, &rules, &mut steps, &mut still, &mut cut,
+        );
+        assert_eq!((halt, steps, still), (Halt::Hook(2), 2, 2));
+        let mut rest = StopAfter {
+            limit: usize::MAX,
+            recorded: 0,
+            hooked: 0,
+        };
+        let halt = agent.walk_resumed(
+            &bowl, at, &mut state, &rules, &mut steps, &mut still, &mut rest,
+        );
+        let mut whole = StopAfter {
+            limit: usize::MAX,
+            recorded: 0,
+            hooked: 0,
+        };
+        let mut fresh = AgentState::new(agent.kind, Vector::ZERO);
+        let mut uncut_steps = 0;
+        let uncut = agent.walk(&bowl, at, &mut fresh, &rules, &mut uncut_steps, &mut whole);
+        assert_eq!(halt, uncut);
+        assert!(matches!(halt, Halt::Rule(s) if s.reason == StopReason::Converged));
+        assert_eq!((steps, uncut_steps), (rules.patience, rules.patience));
+    }
 }

@@ -1,8 +1,9 @@
 //! The MPI engine (feature `mpi`): `downhill basins --tiled` under
 //! `mpirun -n 1, 2, 3` against the in-memory `basins --fill` run (same
 //! basin for at least 99.9 % of the cells, best match) and against itself
-//! with another number of ranks (identical ids), and the fill planned by
-//! MPI ranks against the in-memory Priority-Flood (bit for bit).
+//! with another number of ranks (identical ids), momentum walkers handed
+//! between ranks against the in-memory momentum basins, and the fill
+//! planned by MPI ranks against the in-memory Priority-Flood (bit for bit).
 //!
 //! Needs `mpirun` (Debian: openmpi-bin; `.ci/run` installs it); without it
 //! every test prints `SKIPPED: ...`. CI runs `cargo test --features mpi
@@ -338,8 +339,9 @@ fn srtm3_tile_in_3x3_blocks_alone_and_under_mpirun_gives_the_in_memory_basins() 
 }
 
 /// The issue's second case: an SRTM1-sized raster in 3 x 3 blocks, alone
-/// and under `mpirun -n 1, 2, 3`, then with its sea alone and under 2 and 3. Too slow for a debug build in CI (the
-/// in-memory run alone is minutes there); run it in release:
+/// and under `mpirun -n 1, 2, 3`, then with its sea alone and under 2
+/// and 3. Too slow for a debug build in CI (the in-memory run alone is
+/// minutes there); run it in release:
 /// `cargo test --release --features mpi --test basins_mpi -- --ignored srtm1_sized`.
 #[test]
 #[ignore = "SRTM1-sized (13 M cells): run in release with -- --ignored srtm1_sized"]
@@ -353,6 +355,92 @@ fn srtm1_sized_raster_in_3x3_blocks_alone_and_under_mpirun_gives_the_in_memory_b
 #[test]
 fn srtm3_tile_in_3x3_blocks_with_the_sea_under_mpirun_gives_the_in_memory_basins() {
     mpi_runs_match_in_memory(&Case::srtm3_in_3x3_blocks().with_sea(), &[0, 2, 3]);
+}
+
+/// Momentum walkers (stride 8) on N43E006 in 3 x 3 blocks, alone and
+/// under `mpirun -n 1, 2, 3`: handed between blocks (so between ranks)
+/// they give the in-memory `basins --fill --agent momentum --stride 8`
+/// basins for at least 99.9 % of the starts, and the same labels, rounds
+/// and hand-offs whatever the number of ranks.
+#[test]
+fn momentum_walkers_in_3x3_blocks_under_mpirun_give_the_in_memory_basins() {
+    let Some(_) = mpirun(1) else { return };
+    let case = Case::srtm3_in_3x3_blocks();
+    let stride = 8;
+    let dem = dem::open_all(&case.paths, &LoadOptions::default()).expect("mosaic");
+    let walk = WalkSettings {
+        kind: AgentKind::Momentum,
+        params: StepParams::default_for(AgentKind::Momentum),
+        rules: StopRules::default(),
+        stride,
+        exact: false,
+        resolve_stalls: false,
+    };
+    let memory = compute_within(
+        &dem,
+        &BasinOptions {
+            walk,
+            fill: true,
+            min_slope: None,
+            scheme: GradientScheme::Central,
+        },
+        None,
+        &|_| {},
+        &AtomicBool::new(false),
+        None,
+    )
+    .expect("in-memory basins")
+    .basins
+    .labels;
+    let starts = |l: &Array2<u32>| l.slice(ndarray::s![..;stride, ..;stride]).to_owned();
+    let tiles = case.tiles();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut first: Option<(Array2<u32>, serde_json::Value)> = None;
+    for n in [0, 1, 2, 3] {
+        let out = dir.path().join(format!("n{n}"));
+        let bin = env!("CARGO_BIN_EXE_downhill");
+        let mut args = case.args(&out);
+        args.extend(["--agent", "momentum", "--stride", "8"].map(String::from));
+        let o = match n {
+            0 => Command::new(bin).args(&args).output(),
+            _ => mpirun(n).expect("mpirun").arg(bin).args(&args).output(),
+        }
+        .expect("run");
+        assert!(o.status.success(), "{n} ranks: {}", show(&o));
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary.json"))
+                .expect("summary json");
+        assert_eq!(summary["ranks"], n.max(1), "{summary}");
+        let labels = assembled(&tiles, &out);
+        let agreement = best_match_agreement(&starts(&labels), &starts(&memory));
+        eprintln!(
+            "momentum, {n} ranks: {} basins, {} hand-offs of {} walkers in {} rounds, \
+             agreement with in memory {agreement:.5}",
+            summary["basins"],
+            summary["handoffs"],
+            summary["walkers_handed_off"],
+            summary["walk_rounds"]
+        );
+        assert!(agreement >= 0.999, "{n} ranks: agreement {agreement}");
+        let reverse = best_match_agreement(&starts(&memory), &starts(&labels));
+        assert!(reverse >= 0.999, "{n} ranks: reverse agreement {reverse}");
+        assert!(summary["walkers_handed_off"]
+            .as_u64()
+            .is_some_and(|w| w > 0));
+        let counts = serde_json::json!([
+            summary["basins"],
+            summary["handoffs"],
+            summary["walkers_handed_off"],
+            summary["walk_rounds"]
+        ]);
+        match &first {
+            Some((f, c)) => {
+                assert!(*f == labels, "{n} ranks: labels differ from the first run");
+                assert_eq!(*c, counts, "{n} ranks");
+            }
+            None => first = Some((labels, counts)),
+        }
+    }
 }
 
 /// Every rank gives up on a bad input; only rank 0 says why, in one line.

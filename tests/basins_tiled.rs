@@ -594,6 +594,148 @@ fn provence_pair_tiled_fill_with_the_sea_equals_in_memory_bit_for_bit() {
     assert_eq!(differences(&tiled, &memory), 0);
 }
 
+/// The tiled momentum (or Nesterov) run on `paths` (block `block` if
+/// given), walkers on every `stride`-th row and column, against the
+/// in-memory `basins --fill` run with the same walkers: the same basin
+/// (partition match over the starts; every other cell is 0 in both) for at
+/// least 99.9 % of the starts. Returns the tiled run's summary.
+fn tiled_momentum_match(
+    paths: &[PathBuf],
+    block: Option<usize>,
+    kind: downhill::agents::AgentKind,
+    stride: usize,
+) -> downhill::basins::tiled::run::TiledRun {
+    use downhill::agents::{StepParams, StopRules};
+    use downhill::basins::tiled::run::{run, TiledOptions};
+    use downhill::basins::{compute_within, BasinOptions, WalkSettings};
+    use downhill::terrain::GradientScheme;
+    use std::sync::atomic::AtomicBool;
+    let options = LoadOptions::default();
+    let dem = dem::open_all(paths, &options).expect("mosaic");
+    let walk = WalkSettings {
+        kind,
+        params: StepParams::default_for(kind),
+        rules: StopRules::default(),
+        stride,
+        exact: false,
+        resolve_stalls: false,
+    };
+    let cancel = AtomicBool::new(false);
+    let memory = compute_within(
+        &dem,
+        &BasinOptions {
+            walk,
+            fill: true,
+            min_slope: None,
+            scheme: GradientScheme::Central,
+        },
+        None,
+        &|_| {},
+        &cancel,
+        None,
+    )
+    .expect("in-memory basins");
+    let tiles = match block {
+        Some(n) => TileSet::from_raster(&paths[0], n, &options),
+        None => TileSet::from_files(paths, &options),
+    }
+    .expect("tiles");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let summary = run(
+        &tiles,
+        &TiledOptions {
+            walk,
+            fill: ULP,
+            scheme: GradientScheme::Central,
+            max_block_steps: None,
+        },
+        dir.path(),
+        false,
+        &|_| {},
+        &cancel,
+    )
+    .expect("tiled basins");
+    let (rows, cols) = tiles.dim();
+    let mut tiled = Array2::<u32>::zeros((rows, cols));
+    for b in tiles.blocks() {
+        let t = read_u32_tiff(&dir.path().join("tiles").join(format!("{}.tif", b.name)));
+        tiled
+            .slice_mut(ndarray::s![b.r0..b.r0 + b.rows, b.c0..b.c0 + b.cols])
+            .assign(&t);
+    }
+    // Cells off the starts' grid are 0 in both.
+    let off_grid = |l: &Array2<u32>| {
+        l.indexed_iter()
+            .filter(|((r, c), &v)| (r % stride != 0 || c % stride != 0) && v != 0)
+            .count()
+    };
+    assert_eq!((off_grid(&tiled), off_grid(&memory.basins.labels)), (0, 0));
+    let starts = |l: &Array2<u32>| l.slice(ndarray::s![..;stride, ..;stride]).to_owned();
+    let agreement = best_match_agreement(&starts(&tiled), &starts(&memory.basins.labels));
+    let reverse = best_match_agreement(&starts(&memory.basins.labels), &starts(&tiled));
+    eprintln!(
+        "{kind} stride {stride}, {} blocks: {} tiled basins, {} in memory, agreement {:.5} \
+         (reverse {:.5}); \
+         {} hand-offs of {} walkers in {} rounds",
+        summary.tiles,
+        summary.basins,
+        memory.basins.basins.len(),
+        agreement,
+        reverse,
+        summary.handoffs,
+        summary.walkers_handed_off,
+        summary.walk_rounds
+    );
+    assert!(agreement >= 0.999, "agreement {agreement}");
+    // Both ways: a basin split in two would still match one way.
+    assert!(reverse >= 0.999, "reverse agreement {reverse}");
+    assert_eq!(
+        summary.basins,
+        memory.basins.basins.len(),
+        "the same number of basins"
+    );
+    summary
+}
+
+#[test]
+fn srtm3_tile_in_3x3_blocks_gives_the_in_memory_momentum_basins() {
+    let s = tiled_momentum_match(
+        &[dem_support::data("N43E006.hgt")],
+        Some(401),
+        downhill::agents::AgentKind::Momentum,
+        8,
+    );
+    // Walkers did cross block edges, some more than once.
+    assert!(s.walkers_handed_off > 0 && s.handoffs > s.walkers_handed_off);
+    assert!(s.walk_rounds >= 2);
+}
+
+#[test]
+fn srtm3_tile_in_3x3_blocks_gives_the_in_memory_nesterov_basins() {
+    let s = tiled_momentum_match(
+        &[dem_support::data("N43E006.hgt")],
+        Some(401),
+        downhill::agents::AgentKind::Nesterov,
+        8,
+    );
+    assert!(s.walkers_handed_off > 0 && s.handoffs > s.walkers_handed_off);
+}
+
+/// The Provence pair, one block per tile, momentum and Nesterov. Slow in a
+/// debug build (stride 4: 180 000 walkers each): `cargo test --release
+/// --test basins_tiled -- --ignored`.
+#[test]
+#[ignore]
+fn provence_pair_gives_the_in_memory_momentum_and_nesterov_basins() {
+    for kind in [
+        downhill::agents::AgentKind::Momentum,
+        downhill::agents::AgentKind::Nesterov,
+    ] {
+        let s = tiled_momentum_match(&provence(), None, kind, 4);
+        assert!(s.walkers_handed_off > 0);
+    }
+}
+
 /// What `--tiled` does not do yet is refused with one clear line (exit 2),
 /// before any tile is read.
 #[test]
@@ -602,8 +744,12 @@ fn tiled_refuses_what_it_cannot_do() {
     let tile = dem_support::data("N43E006.hgt");
     let out = dir.path().join("out");
     for (extra, expect) in [
-        (&["--agent", "momentum", "--no-sea"][..], "gd walkers only"),
+        (&["--agent", "momentum"][..], "--no-sea"),
         (&["--no-sea", "--stride", "2"][..], "--stride"),
+        (
+            &["--no-sea", "--agent", "momentum", "--stop-below", "0"][..],
+            "--stop-below",
+        ),
     ] {
         let mut cmd = common::downhill();
         cmd.args(["-q", "basins"])

@@ -103,8 +103,49 @@ impl Agent {
         steps: &mut usize,
         recorder: &mut R,
     ) -> Halt<R::Handoff> {
-        let mut x = from;
         let mut still = 0usize;
+        self.walk_loop(surface, from, state, rules, steps, &mut still, recorder)
+    }
+
+    /// [`Agent::walk`] resumed where an earlier run of it left off: `still`
+    /// counts the consecutive steps shorter than the tolerance so far
+    /// (the patience counter, 0 for a fresh walk) and holds it again when
+    /// the walk ends, so that a walk stopped by its surface (the tiled
+    /// engine hands a walker to another block when the surface cannot
+    /// answer) continues exactly as if it had not been interrupted.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn walk_resumed<S: Surface + ?Sized, R: Recorder>(
+        &self,
+        surface: &S,
+        from: Xy,
+        state: &mut AgentState,
+        rules: &StopRules,
+        steps: &mut usize,
+        still: &mut usize,
+        recorder: &mut R,
+    ) -> Halt<R::Handoff> {
+        // A local counter in the loop (a register), written back once.
+        let mut now = *still;
+        let halt = self.walk_loop(surface, from, state, rules, steps, &mut now, recorder);
+        *still = now;
+        halt
+    }
+
+    /// The loop of [`Agent::walk`] with the patience counter `still` given.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn walk_loop<S: Surface + ?Sized, R: Recorder>(
+        &self,
+        surface: &S,
+        from: Xy,
+        state: &mut AgentState,
+        rules: &StopRules,
+        steps: &mut usize,
+        still: &mut usize,
+        recorder: &mut R,
+    ) -> Halt<R::Handoff> {
+        let mut x = from;
         let tolerance_sq = rules.tolerance_m * rules.tolerance_m;
         let is_walker = matches!(state, AgentState::Walker);
         while *steps < rules.max_steps {
@@ -147,24 +188,24 @@ impl Agent {
                 return Halt::Rule(Stop::here(StopReason::Sea, x));
             }
             // |d| < tolerance, compared squared (no hypot in the loop).
-            still = if d.east * d.east + d.north * d.north < tolerance_sq {
-                still + 1
+            *still = if d.east * d.east + d.north * d.north < tolerance_sq {
+                *still + 1
             } else {
                 0
             };
-            if !R::KEEPS_EVERY_STEP && is_walker && d == Vector::ZERO && still < rules.patience {
+            if !R::KEEPS_EVERY_STEP && is_walker && d == Vector::ZERO && *still < rules.patience {
                 // A memoryless walker that did not move sees the same
                 // gradient at the same place on every later step: the rest
                 // of its patience is taken at once (counted, as if
                 // simulated), or as much of it as the step budget allows.
-                let rest = (rules.patience - still).min(rules.max_steps - *steps);
+                let rest = (rules.patience - *still).min(rules.max_steps - *steps);
                 *steps += rest;
-                still += rest;
-                if still < rules.patience {
+                *still += rest;
+                if *still < rules.patience {
                     break;
                 }
             }
-            if still >= rules.patience {
+            if *still >= rules.patience {
                 return Halt::Rule(Stop::here(StopReason::Converged, x));
             }
             if let ControlFlow::Break(h) = recorder.after_step(x) {
@@ -239,5 +280,51 @@ mod tests {
         );
         assert_eq!(halt, Halt::Hook(5));
         assert_eq!((steps, rec.recorded), (5, 5));
+    }
+
+    /// A walk cut by the hook and resumed with its patience counter ends
+    /// where, when and why the uncut walk does: a walker standing at the
+    /// bottom of a bowl converges after exactly `patience` steps in all,
+    /// not `patience` more after the cut.
+    #[test]
+    fn a_resumed_walk_keeps_its_patience() {
+        let bowl = AnalyticSurface::parse("x^2 + y^2", [-100.0, -100.0, 100.0, 100.0]).unwrap();
+        let agent = Agent {
+            kind: AgentKind::Momentum,
+            params: StepParams::new(0.01, 0.5).unwrap(),
+        };
+        let rules = StopRules::default();
+        assert!(rules.patience > 2);
+        let at = Xy::new(0.0, 0.0);
+        let mut state = AgentState::new(agent.kind, Vector::ZERO);
+        let (mut steps, mut still) = (0, 0);
+        let mut cut = StopAfter {
+            limit: 2,
+            recorded: 0,
+            hooked: 0,
+        };
+        let halt = agent.walk_resumed(
+            &bowl, at, &mut state, &rules, &mut steps, &mut still, &mut cut,
+        );
+        assert_eq!((halt, steps, still), (Halt::Hook(2), 2, 2));
+        let mut rest = StopAfter {
+            limit: usize::MAX,
+            recorded: 0,
+            hooked: 0,
+        };
+        let halt = agent.walk_resumed(
+            &bowl, at, &mut state, &rules, &mut steps, &mut still, &mut rest,
+        );
+        let mut whole = StopAfter {
+            limit: usize::MAX,
+            recorded: 0,
+            hooked: 0,
+        };
+        let mut fresh = AgentState::new(agent.kind, Vector::ZERO);
+        let mut uncut_steps = 0;
+        let uncut = agent.walk(&bowl, at, &mut fresh, &rules, &mut uncut_steps, &mut whole);
+        assert_eq!(halt, uncut);
+        assert!(matches!(halt, Halt::Rule(s) if s.reason == StopReason::Converged));
+        assert_eq!((steps, uncut_steps), (rules.patience, rules.patience));
     }
 }

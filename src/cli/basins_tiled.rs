@@ -36,14 +36,17 @@ pub struct TiledArgs<'a> {
 
 /// Runs `downhill basins --tiled`.
 pub fn run(args: &TiledArgs, global: &Global, cancel: &AtomicBool) -> anyhow::Result<()> {
-    if args.agent.has_momentum() {
+    if args.stride != 1 && !args.agent.has_momentum() {
         bail!(
-            "--tiled runs gd walkers only: {} carries a velocity across tile edges, which is not done yet; run it without --tiled",
+            "--tiled starts a {} walker on every cell: leave --stride at 1 (momentum and nesterov take --stride)",
             args.agent
         );
     }
-    if args.stride != 1 {
-        bail!("--tiled starts a walker on every cell: leave --stride at 1");
+    if args.agent.has_momentum() && args.rules.stop_below.is_some() {
+        bail!(
+            "--tiled hands {} walkers across block edges without --stop-below only: drop it, or run without --tiled",
+            args.agent
+        );
     }
     if args.bbox {
         bail!("--tiled reads whole tiles: crop the inputs instead of --bbox");
@@ -115,19 +118,25 @@ fn run_ranked(
         kind: args.agent,
         params,
         rules: args.rules,
-        stride: 1,
+        stride: args.stride,
         exact: args.exact,
         resolve_stalls: true,
     };
+    let formats: Vec<&str> = tiles.formats().iter().map(String::as_str).collect();
+    let sea = args.sea.level(&formats)?;
+    if args.agent.has_momentum() && sea.is_some() {
+        bail!(
+            "--tiled hands {} walkers across block edges without the sea only (they do not stop \
+             at the coast yet): add --no-sea, or run without --tiled",
+            args.agent
+        );
+    }
     let options = TiledOptions {
         walk,
         fill: FillSettings {
             min_slope: args.min_slope.unwrap_or(0.0),
             sea_below: args.rules.stop_below,
-            sea: {
-                let formats: Vec<&str> = tiles.formats().iter().map(String::as_str).collect();
-                args.sea.level(&formats)?
-            },
+            sea,
         },
         scheme: args.params.gradient,
         max_block_steps: Some(args.max_total_steps.unwrap_or_else(|| {
@@ -167,6 +176,12 @@ fn run_ranked(
             "fill rounds    {} ({} block floods)",
             run.fill_rounds, run.fill_block_floods
         );
+        if args.agent.has_momentum() {
+            println!(
+                "hand-offs      {} ({} walkers, {} rounds)",
+                run.handoffs, run.walkers_handed_off, run.walk_rounds
+            );
+        }
         println!("merge          {:.3} s", run.merge_seconds);
         println!("total          {:.1} s", run.seconds);
         if let Some(m) = run.peak_rss_mib {

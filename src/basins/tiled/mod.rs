@@ -71,13 +71,25 @@
 //! sample), the spill graph (one node per perimeter sample), with a sea
 //! the bands (about 3 bytes per perimeter sample), and per worker one
 //! block's window, fill and queue.
+//!
+//! # The walkers
+//!
+//! gd walkers run block by block and their local basins are joined across
+//! block edges ([`walkers`]). Momentum and Nesterov walkers carry a
+//! velocity: they are handed across block edges whole, in rounds, until
+//! none is in flight ([`rounds`], [`momentum`], [`handoff`]), and follow
+//! the in-memory trajectory (with `--no-sea`: the momentum walkers do not
+//! stop at the sea yet).
 
 pub mod exchange;
 pub mod flood;
+pub mod handoff;
 pub mod merge;
+pub mod momentum;
 #[cfg(feature = "mpi")]
 pub mod mpi_ranks;
 mod plan;
+pub mod rounds;
 pub mod run;
 pub mod sea;
 pub mod source;

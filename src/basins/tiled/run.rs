@@ -32,7 +32,7 @@ use crate::terrain::GradientScheme;
 /// Everything that defines a tiled basins run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TiledOptions {
-    /// The walkers (gd only, stride 1).
+    /// The walkers (gd on every cell; momentum and Nesterov with any stride).
     pub walk: WalkSettings,
     /// The fill.
     pub fill: FillSettings,
@@ -63,6 +63,14 @@ pub struct TiledRun {
     pub fill_block_floods: usize,
     /// Wall-clock seconds of the merges (spill graph and exits).
     pub merge_seconds: f64,
+    /// Rounds of walker hand-offs between blocks after the first pass
+    /// (momentum and Nesterov walkers; 0 for gd, whose local basins are
+    /// joined instead).
+    pub walk_rounds: usize,
+    /// Walkers handed from one block to another, each hand-off counted.
+    pub handoffs: u64,
+    /// Walkers handed off at least once.
+    pub walkers_handed_off: u64,
     /// Wall-clock seconds of the whole run.
     pub seconds: f64,
     /// Peak resident memory of the process, MiB (`VmHWM`; `null` where
@@ -260,25 +268,59 @@ pub fn run_with(
     ex: &dyn Exchange,
 ) -> Result<TiledRun> {
     let began = Instant::now();
+    if options.walk.kind.has_momentum() && options.fill.sea.is_some() {
+        return Err(Error::invalid(
+            "agent",
+            options.walk.kind,
+            "the tiled engine hands momentum and Nesterov walkers across block edges without a \
+             sea only: they do not stop at the coast yet",
+        ));
+    }
     let fill = TiledFill::plan_with(tiles, options.fill, progress, ex)?;
     let blocks = tiles.blocks();
     let mine: Vec<usize> = (0..blocks.len()).filter(|&k| owns(ex, k)).collect();
-    let (mut parked, exits) = match park_mine(tiles, &fill, &mine, options, dir, progress, cancel) {
-        Ok(p) => {
-            let e = encode_exits(&mine, &p);
-            (p, Ok(e))
-        }
-        Err(e) => (Vec::new(), Err(e)),
-    };
-    // Rank 0 merges every block's exits into global ids.
-    let mut global_basins = Vec::new();
-    let ids = merge_on_root(ex, exits, |parts| {
-        let (message, basins) = merge_exit_ids(tiles, &parts)?;
-        global_basins = basins;
-        Ok(message)
-    })?;
-    let (exit_merge_seconds, basins, my_ids) = read_my_ids(&ids, tiles, &parked, ex)?;
-    drop(ids);
+    let mut handed = HandedOff::default();
+    let (mut parked, exit_merge_seconds, basins, my_ids, global_basins) =
+        if options.walk.kind.has_momentum() {
+            // Momentum walkers: rounds of hand-offs (rounds.rs).
+            let w = walk_handed(tiles, &fill, &mine, options, dir, progress, cancel, ex)?;
+            handed = HandedOff {
+                rounds: w.rounds,
+                handoffs: w.handoffs,
+                walkers: w.walkers_handed_off,
+            };
+            let (parked, ids): (Vec<Parked>, Vec<Vec<u32>>) = w
+                .blocks
+                .into_iter()
+                .map(|(file, ids)| {
+                    let p = Parked {
+                        file,
+                        ring: Vec::new(),
+                        basins: Vec::new(),
+                    };
+                    (p, ids)
+                })
+                .unzip();
+            (parked, w.merge_seconds, w.basins, ids, w.global)
+        } else {
+            let (parked, exits) =
+                match park_mine(tiles, &fill, &mine, options, dir, progress, cancel) {
+                    Ok(p) => {
+                        let e = encode_exits(&mine, &p);
+                        (p, Ok(e))
+                    }
+                    Err(e) => (Vec::new(), Err(e)),
+                };
+            // Rank 0 merges every block's exits into global ids.
+            let mut global_basins = Vec::new();
+            let ids = merge_on_root(ex, exits, |parts| {
+                let (message, basins) = merge_exit_ids(tiles, &parts)?;
+                global_basins = basins;
+                Ok(message)
+            })?;
+            let (seconds, basins, my_ids) = read_my_ids(&ids, tiles, &parked, ex)?;
+            (parked, seconds, basins, my_ids, global_basins)
+        };
     let written = write_my_tiles(tiles, &mine, &mut parked, &my_ids, dir, force, ex, progress);
     let peak = peak_rss_mib();
     let report = written.map(|paths| rank_report(peak, &paths));
@@ -294,6 +336,9 @@ pub fn run_with(
         fill_rounds: fill.rounds,
         fill_block_floods: fill.block_floods,
         merge_seconds: fill.merge_seconds + exit_merge_seconds,
+        walk_rounds: handed.rounds,
+        handoffs: handed.handoffs,
+        walkers_handed_off: handed.walkers,
         seconds: 0.0,
         peak_rss_mib: peak,
         outputs: Vec::new(),
@@ -322,6 +367,45 @@ pub fn run_with(
     summary.seconds = r.f64()?;
     summary.outputs = outputs;
     Ok(summary)
+}
+
+/// The hand-offs of a momentum run, for the summary.
+#[derive(Debug, Default)]
+struct HandedOff {
+    rounds: usize,
+    handoffs: u64,
+    walkers: u64,
+}
+
+/// The momentum walkers' rounds of hand-offs ([`super::rounds`]); an error
+/// on any rank stops every rank.
+#[allow(clippy::too_many_arguments)]
+fn walk_handed(
+    tiles: &TileSet,
+    fill: &TiledFill,
+    mine: &[usize],
+    options: &TiledOptions,
+    dir: &Path,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+    ex: &dyn Exchange,
+) -> Result<super::rounds::Walked> {
+    let settings = super::rounds::RoundSettings {
+        walk: &options.walk,
+        scheme: options.scheme,
+        max_block_steps: options.max_block_steps,
+    };
+    match super::rounds::walk_rounds(tiles, fill, mine, settings, dir, progress, cancel, ex) {
+        Ok(w) => {
+            agree(ex, Ok(()))?;
+            Ok(w)
+        }
+        Err(e) => {
+            // The others learn of it here; this rank keeps its own error.
+            let _ = agree(ex, Err(Error::param(e.to_string())));
+            Err(e)
+        }
+    }
 }
 
 /// Walkers on this rank's blocks `mine`, one block after another; each

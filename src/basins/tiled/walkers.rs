@@ -6,13 +6,16 @@
 //! [`crate::basins::compute_within`] runs them, and
 //! [`crate::basins::label`] merges their endings into local basins.
 //!
-//! **The approximation.** A local basin whose outlet lies in the halo has
-//! left its block: it is handed to the neighbouring block and continues
+//! **The approximation (gd).** A local basin whose outlet lies in the halo
+//! has left its block: it is handed to the neighbouring block and continues
 //! from the sample it entered, i.e. it joins the basin that the walker
 //! started on that sample belongs to (the same shortcut the in-memory gd
-//! walkers take through cells whose ending is known). A walker's momentum
-//! is not carried across (only gd is accepted), and a walker that would
-//! have come back into its block after wandering outside is cut short.
+//! walkers take through cells whose ending is known). A gd walker that
+//! would have come back into its block after wandering outside is cut
+//! short. Momentum and Nesterov walkers carry a velocity, so the cell they
+//! enter says nothing about their fate: they do not come here but are
+//! handed across block edges whole, in rounds ([`super::rounds`], on the
+//! terrain of [`super::momentum`]), and follow the in-memory trajectory.
 //!
 //! A union-find over these exits (one per local basin that leaves, at most
 //! the size of the block perimeters) gives global basin ids; a final pass
@@ -81,8 +84,8 @@ pub fn block_basins(
         return Err(Error::invalid(
             "agent",
             settings.kind,
-            "the tiled engine runs gd walkers only: this agent carries a velocity that is not \
-             handed across block edges yet",
+            "block_basins runs walkers without a velocity: momentum and Nesterov walkers are \
+             handed across block edges by tiled::rounds",
         ));
     }
     if settings.stride != 1 {
@@ -154,7 +157,7 @@ pub fn block_basins(
 /// goes on: the surface its walkers descend, with the number of halo rows
 /// above and halo columns left of the block (0 or 1 each), and the sea of
 /// that window when the fill has one.
-fn block_window(
+pub(super) fn block_window(
     tiles: &TileSet,
     fill: &TiledFill,
     k: usize,

@@ -598,12 +598,15 @@ fn provence_pair_tiled_fill_with_the_sea_equals_in_memory_bit_for_bit() {
 /// given), walkers on every `stride`-th row and column, against the
 /// in-memory `basins --fill` run with the same walkers: the same basin
 /// (partition match over the starts; every other cell is 0 in both) for at
-/// least 99.9 % of the starts. Returns the tiled run's summary.
+/// least 99.9 % of the starts. `fill` says whether the sea is on (both
+/// runs then stop the walkers at the sea [`SeaMask::detect`] finds in the
+/// whole mosaic). Returns the tiled run's summary.
 fn tiled_momentum_match(
     paths: &[PathBuf],
     block: Option<usize>,
     kind: downhill::agents::AgentKind,
     stride: usize,
+    fill: FillSettings,
 ) -> downhill::basins::tiled::run::TiledRun {
     use downhill::agents::{StepParams, StopRules};
     use downhill::basins::tiled::run::{run, TiledOptions};
@@ -621,6 +624,7 @@ fn tiled_momentum_match(
         resolve_stalls: false,
     };
     let cancel = AtomicBool::new(false);
+    let sea = fill.sea.map(|l| SeaMask::detect(&dem.heights, l));
     let memory = compute_within(
         &dem,
         &BasinOptions {
@@ -629,7 +633,7 @@ fn tiled_momentum_match(
             min_slope: None,
             scheme: GradientScheme::Central,
         },
-        None,
+        sea.as_ref(),
         &|_| {},
         &cancel,
         None,
@@ -645,7 +649,7 @@ fn tiled_momentum_match(
         &tiles,
         &TiledOptions {
             walk,
-            fill: ULP,
+            fill,
             scheme: GradientScheme::Central,
             max_block_steps: None,
         },
@@ -704,6 +708,7 @@ fn srtm3_tile_in_3x3_blocks_gives_the_in_memory_momentum_basins() {
         Some(401),
         downhill::agents::AgentKind::Momentum,
         8,
+        ULP,
     );
     // Walkers did cross block edges, some more than once.
     assert!(s.walkers_handed_off > 0 && s.handoffs > s.walkers_handed_off);
@@ -717,8 +722,30 @@ fn srtm3_tile_in_3x3_blocks_gives_the_in_memory_nesterov_basins() {
         Some(401),
         downhill::agents::AgentKind::Nesterov,
         8,
+        ULP,
     );
     assert!(s.walkers_handed_off > 0 && s.handoffs > s.walkers_handed_off);
+}
+
+/// The same tile with SRTM's sea (the coast from Toulon to Cannes):
+/// momentum and Nesterov balls stop at the same coast as in memory,
+/// including where a step lands beyond what its block knows of the sea
+/// and the block that does makes the test.
+#[test]
+fn srtm3_tile_in_3x3_blocks_with_the_sea_gives_the_in_memory_momentum_and_nesterov_basins() {
+    for kind in [
+        downhill::agents::AgentKind::Momentum,
+        downhill::agents::AgentKind::Nesterov,
+    ] {
+        let s = tiled_momentum_match(
+            &[dem_support::data("N43E006.hgt")],
+            Some(401),
+            kind,
+            8,
+            ULP_SEA,
+        );
+        assert!(s.sea_samples > 0 && s.walkers_handed_off > 0);
+    }
 }
 
 /// The Provence pair, one block per tile, momentum and Nesterov. Slow in a
@@ -731,7 +758,7 @@ fn provence_pair_gives_the_in_memory_momentum_and_nesterov_basins() {
         downhill::agents::AgentKind::Momentum,
         downhill::agents::AgentKind::Nesterov,
     ] {
-        let s = tiled_momentum_match(&provence(), None, kind, 4);
+        let s = tiled_momentum_match(&provence(), None, kind, 4, ULP);
         assert!(s.walkers_handed_off > 0);
     }
 }
@@ -744,7 +771,6 @@ fn tiled_refuses_what_it_cannot_do() {
     let tile = dem_support::data("N43E006.hgt");
     let out = dir.path().join("out");
     for (extra, expect) in [
-        (&["--agent", "momentum"][..], "--no-sea"),
         (&["--no-sea", "--stride", "2"][..], "--stride"),
         (
             &["--no-sea", "--agent", "momentum", "--stop-below", "0"][..],

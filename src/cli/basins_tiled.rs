@@ -124,13 +124,6 @@ fn run_ranked(
     };
     let formats: Vec<&str> = tiles.formats().iter().map(String::as_str).collect();
     let sea = args.sea.level(&formats)?;
-    if args.agent.has_momentum() && sea.is_some() {
-        bail!(
-            "--tiled hands {} walkers across block edges without the sea only (they do not stop \
-             at the coast yet): add --no-sea, or run without --tiled",
-            args.agent
-        );
-    }
     let options = TiledOptions {
         walk,
         fill: FillSettings {

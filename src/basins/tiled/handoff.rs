@@ -31,6 +31,9 @@ pub enum Phase {
     D8Arrived,
     /// D8 moves go on from the cell at `at`.
     D8,
+    /// A step has just reached `at`; its sea test (and the patience
+    /// counter after it) is next, on the block that knows the sea there.
+    SeaTest,
 }
 
 /// A walker handed from one block to another, with its whole state.
@@ -81,6 +84,7 @@ fn phase_code(p: Phase) -> (u8, u8, u8) {
         Phase::Stop(reason, ahead) => (1, reason as u8, u8::from(ahead)),
         Phase::D8Arrived => (2, 0, 0),
         Phase::D8 => (3, 0, 0),
+        Phase::SeaTest => (4, 0, 0),
     }
 }
 
@@ -127,6 +131,7 @@ impl Flight {
             1 => Phase::Stop(reason_of(reason)?, ahead != 0),
             2 => Phase::D8Arrived,
             3 => Phase::D8,
+            4 => Phase::SeaTest,
             _ => {
                 return Err(Error::param(format!(
                     "a walker handed between the blocks of a tiled run is in the unknown phase {p}"
@@ -270,6 +275,7 @@ mod tests {
             Phase::Stop(StopReason::MaxSteps, false),
             Phase::D8Arrived,
             Phase::D8,
+            Phase::SeaTest,
         ];
         let out = Outbox {
             flights: phases
@@ -290,9 +296,9 @@ mod tests {
         let bytes = out.encode();
         assert_eq!(
             bytes.len(),
-            8 + 5 * (8 + FLIGHT_BYTES) + 8 + (8 + ENDING_BYTES)
+            8 + phases.len() * (8 + FLIGHT_BYTES) + 8 + (8 + ENDING_BYTES)
         );
-        let back = Outbox::decode(&bytes, (1201, 1201), 5).unwrap();
+        let back = Outbox::decode(&bytes, (1201, 1201), phases.len()).unwrap();
         assert_eq!(back.flights, out.flights);
         assert_eq!(back.endings.len(), 1);
         let (k, e) = back.endings[0];
@@ -304,16 +310,16 @@ mod tests {
         assert_eq!(back.flights[0].1.at.y.to_bits(), (-0.0f64).to_bits());
         for cut in [1, 9, 8 + FLIGHT_BYTES / 2, bytes.len() - 1] {
             assert!(
-                Outbox::decode(&bytes[..cut], (1201, 1201), 5).is_err(),
+                Outbox::decode(&bytes[..cut], (1201, 1201), phases.len()).is_err(),
                 "cut {cut}"
             );
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(Outbox::decode(&longer, (1201, 1201), 5).is_err());
+        assert!(Outbox::decode(&longer, (1201, 1201), phases.len()).is_err());
         // Block 4 does not exist among 4 blocks; column 1200 not among 1200.
         assert!(Outbox::decode(&bytes, (1201, 1201), 4).is_err());
-        assert!(Outbox::decode(&bytes, (1201, 1200), 5).is_err());
+        assert!(Outbox::decode(&bytes, (1201, 1200), phases.len()).is_err());
         // A count far beyond the message is refused before allocating.
         let mut w = Writer::new();
         w.u64(1 << 40);

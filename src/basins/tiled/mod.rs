@@ -78,8 +78,7 @@
 //! block edges ([`walkers`]). Momentum and Nesterov walkers carry a
 //! velocity: they are handed across block edges whole, in rounds, until
 //! none is in flight ([`rounds`], [`momentum`], [`handoff`]), and follow
-//! the in-memory trajectory (with `--no-sea`: the momentum walkers do not
-//! stop at the sea yet).
+//! the in-memory trajectory, sea included.
 
 pub mod exchange;
 pub mod flood;

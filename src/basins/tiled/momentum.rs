@@ -20,6 +20,14 @@
 //! lookup whose four samples are all known is exactly the in-memory one;
 //! one that is not marks the walker for a hand-off to the block holding
 //! the lookup's top-left sample, and the step is taken there instead.
+//!
+//! The sea, when the run has one, is the whole mosaic's mask cut to the
+//! window ([`super::TiledFill::window_sea`]), exact wherever the four
+//! samples around a position lie in the window. A step that lands where
+//! they do not ends the walk with its sea test pending ([`Phase::SeaTest`]):
+//! the block holding the position's top-left sample makes the test and
+//! then updates the patience counter as [`crate::agents::Agent::walk`]
+//! would have (a ball's move is its new velocity).
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -62,6 +70,9 @@ pub struct BlockTerrain<'m> {
     /// Whether each sample of the block grown by two samples is a void
     /// (first sample at mosaic row and column `b.r0 - 2`, `b.c0 - 2`).
     voids: Array2<bool>,
+    /// The sea of the window (window rows and columns), equal to the whole
+    /// mosaic's cut to it ([`TiledFill::window_sea`]), if the run has one.
+    sea: Option<crate::dem::SeaMask>,
 }
 
 /// A stencil's neighbour at (`dr`, `dc`) of a sample.
@@ -80,8 +91,7 @@ impl<'m> BlockTerrain<'m> {
         rings: Option<&[Vec<[f32; 2]>]>,
     ) -> Result<BlockTerrain<'m>> {
         let b = tiles.blocks()[k].clone();
-        // No sea: `run_with` refuses momentum walkers with one.
-        let (dem, top, left, _sea) = block_window(tiles, fill, k)?;
+        let (dem, top, left, sea) = block_window(tiles, fill, k)?;
         let w0 = (b.r0 - top, b.c0 - left);
         let wdim = dem.heights.dim();
         // The window's row sizes are the mosaic's (not recomputed from the
@@ -144,6 +154,7 @@ impl<'m> BlockTerrain<'m> {
             slopes,
             exact,
             voids,
+            sea,
         })
     }
 
@@ -166,6 +177,23 @@ impl<'m> BlockTerrain<'m> {
     #[inline(always)]
     fn w(&self, r: usize, c: usize) -> usize {
         (r - self.w0.0) * self.wdim.1 + (c - self.w0.1)
+    }
+
+    /// `true` when mosaic sample `(r, c)`, in the window, is sea.
+    fn is_sea_sample(&self, (r, c): (usize, usize)) -> bool {
+        self.sea.as_ref().is_some_and(|sea| {
+            r >= self.w0.0 && c >= self.w0.1 && sea.is_sea_sample(r - self.w0.0, c - self.w0.1)
+        })
+    }
+
+    /// The sea sample nearest to `p` among the four around it, as
+    /// [`crate::dem::SeaMask::nearest_sea_sample`] on the whole mosaic
+    /// (`p`'s bilinear cell lies in the window when the walker stopped
+    /// at the sea here).
+    fn nearest_sea_sample(&self, p: Xy) -> Option<(usize, usize)> {
+        let sea = self.sea.as_ref()?;
+        let (r, c) = sea.nearest_sea_sample(p.y - self.w0.0 as f64, p.x - self.w0.1 as f64)?;
+        Some((r + self.w0.0, c + self.w0.1))
     }
 
     /// `true` when mosaic cell `(r, c)` belongs to this block.
@@ -266,6 +294,9 @@ impl<'m> BlockTerrain<'m> {
 struct Probe<'t, 'm> {
     t: &'t BlockTerrain<'m>,
     escaped: AtomicBool,
+    /// The escape was the sea test of a position a step had reached (the
+    /// step was taken; only its sea test is left).
+    sea_test: AtomicBool,
     at: [AtomicU64; 2],
 }
 
@@ -274,6 +305,7 @@ impl<'t, 'm> Probe<'t, 'm> {
         Probe {
             t,
             escaped: AtomicBool::new(false),
+            sea_test: AtomicBool::new(false),
             at: [AtomicU64::new(0), AtomicU64::new(0)],
         }
     }
@@ -371,6 +403,34 @@ impl Surface for Probe<'_, '_> {
 
     fn lon_lat(&self, _p: Xy) -> Option<LonLat> {
         None
+    }
+
+    /// The window's sea at `p` ([`crate::dem::SeaMask::contains`], whose
+    /// four samples around `p` must lie in the window). Where they do not,
+    /// the test is left to the block that knows them: the escape is
+    /// recorded as a sea test and `true` ends the walk here.
+    #[inline(always)]
+    fn in_sea(&self, p: Xy) -> bool {
+        let t = self.t;
+        let Some(sea) = t.sea.as_ref() else {
+            return false;
+        };
+        if !t.in_mosaic(p) {
+            return false;
+        }
+        let (r0, c0) = t.quad_corner(p);
+        let inside = r0 >= t.w0.0
+            && r0 + 1 < t.w0.0 + t.wdim.0
+            && c0 >= t.w0.1
+            && c0 + 1 < t.w0.1 + t.wdim.1;
+        if !inside {
+            self.escaped.store(true, Ordering::Relaxed);
+            self.sea_test.store(true, Ordering::Relaxed);
+            self.at[0].store(p.x.to_bits(), Ordering::Relaxed);
+            self.at[1].store(p.y.to_bits(), Ordering::Relaxed);
+            return true;
+        }
+        sea.contains(p.y - t.w0.0 as f64, p.x - t.w0.1 as f64)
     }
 }
 
@@ -510,6 +570,14 @@ impl BlockTerrain<'_> {
                         Halt::Hook(never) => match never {},
                     };
                     if let Some(p) = probe.escape() {
+                        if probe.sea_test.load(Ordering::Relaxed) {
+                            // The step to `p` was taken; its sea test is
+                            // next, on the block that knows the sea there.
+                            f.at = stop.at;
+                            f.velocity = velocity_of(&state);
+                            f.phase = Phase::SeaTest;
+                            return handoff(owner(p), f);
+                        }
                         if stop.ahead {
                             return Err(Error::param(format!(
                                 "block {}: a walker's step led where the block cannot tell the \
@@ -528,6 +596,37 @@ impl BlockTerrain<'_> {
                     f.velocity = velocity_of(&state);
                     f.phase = Phase::Stop(stop.reason, stop.ahead);
                 }
+                Phase::SeaTest => {
+                    // The rest of the descent loop's iteration after the
+                    // step to `at` (`Agent::walk`): the sea test, then the
+                    // patience counter with the step's move, which for a
+                    // momentum or Nesterov ball is its new velocity.
+                    let probe = Probe::new(self);
+                    let wet = probe.in_sea(f.at);
+                    if probe.escape().is_some() {
+                        return Err(Error::param(format!(
+                            "block {}: a walker was handed over for a sea test the block cannot \
+                             make",
+                            self.block.name
+                        )));
+                    }
+                    if wet {
+                        f.phase = Phase::Stop(StopReason::Sea, false);
+                        continue;
+                    }
+                    let d = f.velocity;
+                    let tolerance_sq = s.rules.tolerance_m * s.rules.tolerance_m;
+                    f.still = if d.east * d.east + d.north * d.north < tolerance_sq {
+                        f.still + 1
+                    } else {
+                        0
+                    };
+                    f.phase = if f.still >= s.rules.patience {
+                        Phase::Stop(StopReason::Converged, false)
+                    } else {
+                        Phase::Walk
+                    };
+                }
                 Phase::Stop(reason, ahead) => {
                     let cell = self.nearest_cell(f.at);
                     if !self.holds(cell) {
@@ -537,6 +636,10 @@ impl BlockTerrain<'_> {
                     // tiled engine always fills).
                     let d8_only = match reason {
                         StopReason::Void => return done(&f, self.nearest_void(f.at), reason),
+                        StopReason::Sea => {
+                            let end = self.nearest_sea_sample(f.at).unwrap_or(cell);
+                            return done(&f, end, reason);
+                        }
                         StopReason::Edge if ahead => true,
                         StopReason::MaxSteps => true,
                         StopReason::Converged => {
@@ -609,7 +712,8 @@ impl BlockTerrain<'_> {
         while r < b.r0 + b.rows {
             let mut c = first(b.c0);
             while c < b.c0 + b.cols {
-                if !self.height((r, c)).is_nan() {
+                // As in memory: no walker on a void or a sea sample.
+                if !self.height((r, c)).is_nan() && !self.is_sea_sample((r, c)) {
                     out.push((r, c));
                 }
                 c += s;

@@ -268,14 +268,6 @@ pub fn run_with(
     ex: &dyn Exchange,
 ) -> Result<TiledRun> {
     let began = Instant::now();
-    if options.walk.kind.has_momentum() && options.fill.sea.is_some() {
-        return Err(Error::invalid(
-            "agent",
-            options.walk.kind,
-            "the tiled engine hands momentum and Nesterov walkers across block edges without a \
-             sea only: they do not stop at the coast yet",
-        ));
-    }
     let fill = TiledFill::plan_with(tiles, options.fill, progress, ex)?;
     let blocks = tiles.blocks();
     let mine: Vec<usize> = (0..blocks.len()).filter(|&k| owns(ex, k)).collect();

@@ -741,7 +741,7 @@ fn srtm3_tile_in_3x3_blocks_with_the_sea_gives_the_in_memory_momentum_and_nester
             &[dem_support::data("N43E006.hgt")],
             Some(401),
             kind,
-            8,
+            16,
             ULP_SEA,
         );
         assert!(s.sea_samples > 0 && s.walkers_handed_off > 0);

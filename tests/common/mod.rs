@@ -30,3 +30,16 @@ pub fn skipped(reason: &str) {
     let test = thread.name().unwrap_or("a test");
     let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {reason}");
 }
+
+/// CI's second pass over the tests, with `--features gdal`, sets
+/// `DOWNHILL_FEATURE_RERUN=gdal`: a slow test whose code the feature does
+/// not touch (the feature only adds readers of other raster formats) ran
+/// in the first pass, so it says so and returns `true` here.
+pub fn ran_in_the_first_pass() -> bool {
+    let rerun = cfg!(feature = "gdal")
+        && std::env::var("DOWNHILL_FEATURE_RERUN").is_ok_and(|v| v == "gdal");
+    if rerun {
+        skipped("ran in CI's first pass (cargo test); --features gdal changes none of its code");
+    }
+    rerun
+}

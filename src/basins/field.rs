@@ -20,7 +20,7 @@ use ndarray::Array2;
 
 use crate::dem::SeaMask;
 use crate::geo::{LonLat, Xy};
-use crate::terrain::{bilinear, GradientGrid, Obstacle, RowMetrics, Surface, Vector};
+use crate::terrain::{bilinear_f32, GradientGrid, Obstacle, RowMetrics, Surface, Vector};
 
 /// A DEM's heights and gradients as a surface in sample-index coordinates.
 #[derive(Debug, Clone)]
@@ -160,24 +160,8 @@ impl<'a> GridField<'a> {
     /// The cell size in metres `(east-west, north-south)` at fractional row `r`.
     #[inline(always)]
     fn spacing(&self, r: f64) -> (f64, f64) {
-        let last = self.rows - 1;
-        let r = r.clamp(0.0, last as f64);
-        let r0 = (r as i64 as usize).min(last.saturating_sub(1));
-        let r1 = (r0 + 1).min(last);
-        let f = r - r0 as f64;
-        let m = self.metrics;
-        (
-            m.dx[r0] + f * (m.dx[r1] - m.dx[r0]),
-            m.dy[r0] + f * (m.dy[r1] - m.dy[r0]),
-        )
+        self.metrics.spacing_at(r)
     }
-}
-
-/// Bilinear interpolation of the quad `[v00, v01, v10, v11]` at row weight
-/// `fr` and column weight `fc`, in `f64`.
-#[inline(always)]
-fn bilinear_f32([v00, v01, v10, v11]: [f32; 4], fr: f64, fc: f64) -> f64 {
-    bilinear([v00 as f64, v01 as f64, v10 as f64, v11 as f64], fr, fc)
 }
 
 impl Surface for GridField<'_> {

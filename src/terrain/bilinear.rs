@@ -22,6 +22,13 @@ where
     (1.0 - fr) * top + fr * bottom
 }
 
+/// [`bilinear`] of `f32` corners (a height grid's or a gradient grid's
+/// samples), computed in `f64`.
+#[inline(always)]
+pub fn bilinear_f32([v00, v01, v10, v11]: [f32; 4], fr: f64, fc: f64) -> f64 {
+    bilinear([v00 as f64, v01 as f64, v10 as f64, v11 as f64], fr, fc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

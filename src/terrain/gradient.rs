@@ -39,6 +39,22 @@ impl RowMetrics {
         let (dx, dy) = (0..dem.rows()).map(|r| dem.cell_size_m(r as f64)).unzip();
         RowMetrics { dx, dy }
     }
+
+    /// The cell size (metres east-west, north-south) at fractional row
+    /// `r`, interpolated linearly between the rows around it (clamped into
+    /// the grid): what a move in metres is divided by to give samples.
+    #[inline(always)]
+    pub fn spacing_at(&self, r: f64) -> (f64, f64) {
+        let last = self.dx.len() - 1;
+        let r = r.clamp(0.0, last as f64);
+        let r0 = (r as i64 as usize).min(last.saturating_sub(1));
+        let r1 = (r0 + 1).min(last);
+        let f = r - r0 as f64;
+        (
+            self.dx[r0] + f * (self.dx[r1] - self.dx[r0]),
+            self.dy[r0] + f * (self.dy[r1] - self.dy[r0]),
+        )
+    }
 }
 
 /// Gradient at sample (`r`, `c`) with the given scheme, `None` if the stencil touches a void.

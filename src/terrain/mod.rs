@@ -15,7 +15,7 @@ mod horn;
 mod surface;
 mod vector;
 
-pub use bilinear::bilinear;
+pub use bilinear::{bilinear, bilinear_f32};
 pub use gradient::{
     gradient_at, window, window_with_voids, GradientGrid, GradientScheme, RowMetrics,
 };

@@ -44,7 +44,7 @@ use crate::basins::WalkSettings;
 use crate::error::{Error, Result};
 use crate::geo::{LonLat, Xy};
 use crate::terrain::{
-    bilinear, gradient_at, GradientScheme, Obstacle, RowMetrics, Surface, Vector,
+    bilinear_f32, gradient_at, GradientScheme, Obstacle, RowMetrics, Surface, Vector,
 };
 
 /// One block, filled, with its window's heights and the gradients known
@@ -348,11 +348,6 @@ impl<'t, 'm> Probe<'t, 'm> {
     }
 }
 
-#[inline(always)]
-fn bilinear_f32([v00, v01, v10, v11]: [f32; 4], fr: f64, fc: f64) -> f64 {
-    bilinear([v00 as f64, v01 as f64, v10 as f64, v11 as f64], fr, fc)
-}
-
 impl Surface for Probe<'_, '_> {
     #[inline(always)]
     fn elevation(&self, p: Xy) -> std::result::Result<f64, Obstacle> {
@@ -383,15 +378,8 @@ impl Surface for Probe<'_, '_> {
 
     #[inline(always)]
     fn displace(&self, p: Xy, d: Vector) -> Xy {
-        // `GridField::spacing` on the mosaic's rows.
-        let m = self.t.metrics;
-        let last = self.t.dim.0 - 1;
-        let r = p.y.clamp(0.0, last as f64);
-        let r0 = (r as i64 as usize).min(last.saturating_sub(1));
-        let r1 = (r0 + 1).min(last);
-        let f = r - r0 as f64;
-        let dx = m.dx[r0] + f * (m.dx[r1] - m.dx[r0]);
-        let dy = m.dy[r0] + f * (m.dy[r1] - m.dy[r0]);
+        // As `GridField::displace`, on the mosaic's rows.
+        let (dx, dy) = self.t.metrics.spacing_at(p.y);
         Xy::new(p.x + d.east / dx, p.y - d.north / dy)
     }
 

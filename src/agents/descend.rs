@@ -146,73 +146,103 @@ impl Agent {
         recorder: &mut R,
     ) -> Halt<R::Handoff> {
         let mut x = from;
-        let tolerance_sq = rules.tolerance_m * rules.tolerance_m;
-        let is_walker = matches!(state, AgentState::Walker);
-        while *steps < rules.max_steps {
-            *steps += 1;
-            // The walker's rule called directly: the same `walker::step`
-            // `AgentState::step` dispatches to, inlined into this loop.
-            let d = if is_walker {
-                walker::step(surface, x, self.params.alpha)
-            } else {
-                state.step(surface, x, &self.params)
-            };
-            let d = match d {
-                Ok(d) => d,
-                Err(o) => return Halt::Rule(Stop::here(obstacle_reason(o), x)),
-            };
-            let next = surface.displace(x, d);
-            if !d.is_finite() || !next.is_finite() {
-                return Halt::Rule(Stop::here(StopReason::Diverged, x));
-            }
-            let z = if rules.stop_below.is_some() || recorder.needs_elevation(next) {
-                match surface.elevation(next) {
-                    Ok(z) => z,
-                    Err(o) => {
-                        return Halt::Rule(Stop {
-                            reason: obstacle_reason(o),
-                            at: next,
-                            ahead: true,
-                        })
-                    }
-                }
-            } else {
-                f64::NAN
-            };
-            x = next;
-            recorder.record(x, z);
-            if rules.stop_below.is_some_and(|b| z < b) {
-                return Halt::Rule(Stop::here(StopReason::Below, x));
-            }
-            if surface.in_sea(x) {
-                return Halt::Rule(Stop::here(StopReason::Sea, x));
-            }
-            // |d| < tolerance, compared squared (no hypot in the loop).
-            *still = if d.east * d.east + d.north * d.north < tolerance_sq {
-                *still + 1
-            } else {
-                0
-            };
-            if !R::KEEPS_EVERY_STEP && is_walker && d == Vector::ZERO && *still < rules.patience {
-                // A memoryless walker that did not move sees the same
-                // gradient at the same place on every later step: the rest
-                // of its patience is taken at once (counted, as if
-                // simulated), or as much of it as the step budget allows.
-                let rest = (rules.patience - *still).min(rules.max_steps - *steps);
-                *steps += rest;
-                *still += rest;
-                if *still < rules.patience {
-                    break;
-                }
-            }
-            if *still >= rules.patience {
-                return Halt::Rule(Stop::here(StopReason::Converged, x));
-            }
-            if let ControlFlow::Break(h) = recorder.after_step(x) {
-                return Halt::Hook(h);
+        loop {
+            if let ControlFlow::Break(halt) =
+                self.advance(surface, &mut x, state, rules, steps, still, recorder)
+            {
+                return halt;
             }
         }
-        Halt::Rule(Stop::here(StopReason::MaxSteps, x))
+    }
+
+    /// One turn of [`Agent::walk`]'s loop: the next step from `x` (moved
+    /// in place), with every stop rule checked as the loop checks it, or
+    /// the [`Halt`] that ends the walk (`MaxSteps` once `steps` reaches the
+    /// budget). Repeating it until it breaks *is* the loop, so callers that
+    /// interleave several independent walks on one thread (to overlap
+    /// their dependency chains, `basins`) take exactly the steps each
+    /// would take alone.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn advance<S: Surface + ?Sized, R: Recorder>(
+        &self,
+        surface: &S,
+        x: &mut Xy,
+        state: &mut AgentState,
+        rules: &StopRules,
+        steps: &mut usize,
+        still: &mut usize,
+        recorder: &mut R,
+    ) -> ControlFlow<Halt<R::Handoff>> {
+        use ControlFlow::{Break, Continue};
+        if *steps >= rules.max_steps {
+            return Break(Halt::Rule(Stop::here(StopReason::MaxSteps, *x)));
+        }
+        let tolerance_sq = rules.tolerance_m * rules.tolerance_m;
+        let is_walker = matches!(state, AgentState::Walker);
+        *steps += 1;
+        // The walker's rule called directly: the same `walker::step`
+        // `AgentState::step` dispatches to, inlined into this loop.
+        let d = if is_walker {
+            walker::step(surface, *x, self.params.alpha)
+        } else {
+            state.step(surface, *x, &self.params)
+        };
+        let d = match d {
+            Ok(d) => d,
+            Err(o) => return Break(Halt::Rule(Stop::here(obstacle_reason(o), *x))),
+        };
+        let next = surface.displace(*x, d);
+        if !d.is_finite() || !next.is_finite() {
+            return Break(Halt::Rule(Stop::here(StopReason::Diverged, *x)));
+        }
+        let z = if rules.stop_below.is_some() || recorder.needs_elevation(next) {
+            match surface.elevation(next) {
+                Ok(z) => z,
+                Err(o) => {
+                    return Break(Halt::Rule(Stop {
+                        reason: obstacle_reason(o),
+                        at: next,
+                        ahead: true,
+                    }))
+                }
+            }
+        } else {
+            f64::NAN
+        };
+        *x = next;
+        recorder.record(next, z);
+        if rules.stop_below.is_some_and(|b| z < b) {
+            return Break(Halt::Rule(Stop::here(StopReason::Below, next)));
+        }
+        if surface.in_sea(next) {
+            return Break(Halt::Rule(Stop::here(StopReason::Sea, next)));
+        }
+        // |d| < tolerance, compared squared (no hypot in the loop).
+        *still = if d.east * d.east + d.north * d.north < tolerance_sq {
+            *still + 1
+        } else {
+            0
+        };
+        if !R::KEEPS_EVERY_STEP && is_walker && d == Vector::ZERO && *still < rules.patience {
+            // A memoryless walker that did not move sees the same
+            // gradient at the same place on every later step: the rest
+            // of its patience is taken at once (counted, as if
+            // simulated), or as much of it as the step budget allows.
+            let rest = (rules.patience - *still).min(rules.max_steps - *steps);
+            *steps += rest;
+            *still += rest;
+            if *still < rules.patience {
+                return Break(Halt::Rule(Stop::here(StopReason::MaxSteps, next)));
+            }
+        }
+        if *still >= rules.patience {
+            return Break(Halt::Rule(Stop::here(StopReason::Converged, next)));
+        }
+        match recorder.after_step(next) {
+            Break(h) => Break(Halt::Hook(h)),
+            Continue(()) => Continue(()),
+        }
     }
 }
 

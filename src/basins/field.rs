@@ -34,6 +34,10 @@ pub struct GridField<'a> {
     diagonal: Vec<f64>,
     rows: usize,
     cols: usize,
+    /// `rows - 1` and `cols - 1` as floats: the bounds of [`Self::is_inside`],
+    /// converted once rather than on every step.
+    last_row: f64,
+    last_col: f64,
     /// The sea walkers stop at, if any.
     sea: Option<&'a SeaMask>,
 }
@@ -70,6 +74,8 @@ impl<'a> GridField<'a> {
             diagonal,
             rows,
             cols,
+            last_row: (rows - 1) as f64,
+            last_col: (cols - 1) as f64,
             sea: None,
         }
     }
@@ -132,7 +138,7 @@ impl<'a> GridField<'a> {
     /// `true` when `p` lies within the sample centres (where heights interpolate).
     #[inline(always)]
     pub fn is_inside(&self, p: Xy) -> bool {
-        p.y >= 0.0 && p.x >= 0.0 && p.y <= (self.rows - 1) as f64 && p.x <= (self.cols - 1) as f64
+        p.y >= 0.0 && p.x >= 0.0 && p.y <= self.last_row && p.x <= self.last_col
     }
 
     /// The row-major index of the top-left sample of the bilinear cell
@@ -145,7 +151,11 @@ impl<'a> GridField<'a> {
         let (r, c) = (p.y, p.x);
         let r0 = (r as i64 as usize).min(self.rows - 2);
         let c0 = (c as i64 as usize).min(self.cols - 2);
-        Ok((r0 * self.cols + c0, r - r0 as f64, c - c0 as f64))
+        Ok((
+            r0 * self.cols + c0,
+            r - r0 as i64 as f64,
+            c - c0 as i64 as f64,
+        ))
     }
 
     /// The four samples of the bilinear cell at `i0`: top-left, top-right,

@@ -85,6 +85,7 @@ pub fn default_gd_alpha(dem: &crate::dem::Dem) -> f64 {
     DEFAULT_GD_ALPHA_CELLS * dx.min(dy)
 }
 
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use ndarray::Array2;
@@ -167,6 +168,7 @@ fn nearest_void(heights: &Array2<f32>, p: Xy) -> (usize, usize) {
 }
 
 /// How one attempt at a walk ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Attempt {
     /// The walk is over.
     Done {
@@ -222,58 +224,200 @@ pub(super) fn walk_one(
     c: usize,
     shortcut: Option<Shortcut<'_, '_>>,
 ) -> Attempt {
-    let cols = field.cols();
-    let start = Xy::new(c as f64, r as f64);
-    let mut w = Walker {
-        step: 0,
-        moves: 0,
-        last_stall_z: f64::INFINITY,
-        d8_only: false,
+    let mut walk = match Walk::begin(field, heights, s, r, c, shortcut) {
+        Ok(walk) => walk,
+        Err(over) => return over,
     };
-    let z0 = match field.elevation(start) {
-        Ok(z) => z,
-        Err(_) => {
-            let (vr, vc) = nearest_void(heights, start);
-            return w.done((vr * cols + vc) as u32, StopReason::Void, 0);
-        }
-    };
-    if s.rules.stop_below.is_some_and(|b| z0 < b) {
-        return w.done((r * cols + c) as u32, StopReason::Below, 0);
-    }
     let agent = Agent {
         kind: s.kind,
         params: s.params,
     };
-    let mut recorder = MemoRecorder::new(field, shortcut, (r, c));
-    let mut x = start;
     loop {
-        let mut state = AgentState::new(s.kind, Vector::ZERO);
-        let stop = match agent.walk(field, x, &mut state, &s.rules, &mut w.step, &mut recorder) {
+        if let Some(over) = walk.advance(&agent, field, heights, s) {
+            return over;
+        }
+    }
+}
+
+/// One [`walk_one`] in progress, advanced a step at a time
+/// ([`Walk::advance`]) so that one thread can interleave several
+/// independent walks (`walk_lanes`).
+struct Walk<'f, 'a, 'm> {
+    /// The agent's position, fractional (column, row).
+    x: Xy,
+    state: AgentState,
+    /// The patience counter of [`Agent::advance`].
+    still: usize,
+    w: Walker,
+    recorder: MemoRecorder<'f, 'a, 'm>,
+    shortcut: Option<Shortcut<'a, 'm>>,
+}
+
+impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
+    /// A walker at rest on the centre of cell (`r`, `c`), or how its walk
+    /// ends before a step (a void or a start below `stop_below`).
+    #[inline]
+    fn begin(
+        field: &'f GridField<'f>,
+        heights: &Array2<f32>,
+        s: &WalkSettings,
+        r: usize,
+        c: usize,
+        shortcut: Option<Shortcut<'a, 'm>>,
+    ) -> Result<Self, Attempt> {
+        let cols = field.cols();
+        let start = Xy::new(c as f64, r as f64);
+        let w = Walker {
+            step: 0,
+            moves: 0,
+            last_stall_z: f64::INFINITY,
+            d8_only: false,
+        };
+        let z0 = match field.elevation(start) {
+            Ok(z) => z,
+            Err(_) => {
+                let (vr, vc) = nearest_void(heights, start);
+                return Err(w.done((vr * cols + vc) as u32, StopReason::Void, 0));
+            }
+        };
+        if s.rules.stop_below.is_some_and(|b| z0 < b) {
+            return Err(w.done((r * cols + c) as u32, StopReason::Below, 0));
+        }
+        Ok(Walk {
+            x: start,
+            state: AgentState::new(s.kind, Vector::ZERO),
+            still: 0,
+            w,
+            recorder: MemoRecorder::new(field, shortcut, (r, c)),
+            shortcut,
+        })
+    }
+
+    /// One step of the agent, or, when its walk stops, `finish` there:
+    /// `Some` once the walk is over; after a stall resolved by D8 moves it
+    /// walks on, at rest, from the cell they reached.
+    #[inline(always)]
+    fn advance(
+        &mut self,
+        agent: &Agent,
+        field: &GridField<'_>,
+        heights: &Array2<f32>,
+        s: &WalkSettings,
+    ) -> Option<Attempt> {
+        let halt = match agent.advance(
+            field,
+            &mut self.x,
+            &mut self.state,
+            &s.rules,
+            &mut self.w.step,
+            &mut self.still,
+            &mut self.recorder,
+        ) {
+            ControlFlow::Continue(()) => return None,
+            ControlFlow::Break(halt) => halt,
+        };
+        let stop = match halt {
             Halt::Rule(stop) => stop,
             Halt::Hook(Ok((end, ending))) => {
-                return Attempt::Done {
+                return Some(Attempt::Done {
                     end,
                     ending,
-                    steps: w.step as u32,
+                    steps: self.w.step as u32,
                     shortcut: true,
-                    stall_moves: w.moves,
-                }
+                    stall_moves: self.w.moves,
+                })
             }
             Halt::Hook(Err(cell)) => {
-                return Attempt::Blocked {
+                return Some(Attempt::Blocked {
                     cell,
-                    steps: w.step as u32,
+                    steps: self.w.step as u32,
+                })
+            }
+        };
+        match finish(field, heights, s, stop, self.shortcut, &mut self.w) {
+            Ok(cell) => {
+                // A fresh run of the loop: at rest, patience counter reset.
+                self.x = Xy::new(cell.1 as f64, cell.0 as f64);
+                self.state = AgentState::new(s.kind, Vector::ZERO);
+                self.still = 0;
+                self.recorder.here = cell;
+                None
+            }
+            Err(over) => Some(over),
+        }
+    }
+}
+
+/// How many walks [`walk_lanes`] interleaves on one thread.
+const LANES: usize = 4;
+
+/// The walks from `starts` (row-major cell indices) without a memo, `LANES`
+/// at a time on this thread: each turn advances every lane by one step, so
+/// the processor overlaps their dependency chains (one walk's step waits on
+/// its previous step's position; different walks' steps do not wait on each
+/// other). A lane whose walk ends takes the next start. Every walk takes
+/// exactly the steps it takes alone ([`walk_one`]), so the endings do not
+/// depend on the interleaving. `None` for starts not run because `cancel`
+/// was set.
+fn walk_lanes(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    s: &WalkSettings,
+    starts: &[u32],
+    cancel: &AtomicBool,
+) -> Vec<Option<Attempt>> {
+    let cols = field.cols();
+    let agent = Agent {
+        kind: s.kind,
+        params: s.params,
+    };
+    let mut out: Vec<Option<Attempt>> = vec![None; starts.len()];
+    let mut next = 0;
+    // The next start that needs a step (its index in `starts`), recording
+    // the endings of those that need none.
+    let mut take = |out: &mut Vec<Option<Attempt>>| -> Option<(usize, Walk<'_, '_, '_>)> {
+        while next < starts.len() && !cancel.load(Ordering::Relaxed) {
+            let k = next;
+            next += 1;
+            let i = starts[k] as usize;
+            match Walk::begin(field, heights, s, i / cols, i % cols, None) {
+                Ok(walk) => return Some((k, walk)),
+                Err(over) => out[k] = Some(over),
+            }
+        }
+        None
+    };
+    let mut lanes = Vec::with_capacity(LANES);
+    while lanes.len() < LANES {
+        match take(&mut out) {
+            Some(lane) => lanes.push(lane),
+            None => break,
+        }
+    }
+    if let Ok(full) = <&mut [(usize, Walk<'_, '_, '_>); LANES]>::try_from(lanes.as_mut_slice()) {
+        // The lane left empty when the starts run out.
+        let empty = 'turns: loop {
+            for (j, lane) in full.iter_mut().enumerate() {
+                if let Some(over) = lane.1.advance(&agent, field, heights, s) {
+                    out[lane.0] = Some(over);
+                    match take(&mut out) {
+                        Some(next) => *lane = next,
+                        None => break 'turns j,
+                    }
                 }
             }
         };
-        match finish(field, heights, s, stop, shortcut, &mut w) {
-            Ok(cell) => {
-                x = Xy::new(cell.1 as f64, cell.0 as f64);
-                recorder.here = cell;
-            }
-            Err(over) => return over,
-        }
+        lanes.swap_remove(empty);
     }
+    // The last few walks, one after the other.
+    for (k, mut walk) in lanes {
+        out[k] = loop {
+            if let Some(over) = walk.advance(&agent, field, heights, s) {
+                break Some(over);
+            }
+        };
+    }
+    out
 }
 
 /// The cell a stop rule leaves a walker in, and how `basins` finishes
@@ -508,6 +652,10 @@ pub fn walk_all_within(
     walks
 }
 
+/// Starts per [`walk_lanes`] call (one rayon task): large enough that the
+/// last few walks of a batch, which run one at a time, are a small part.
+const LANE_BATCH: usize = 512;
+
 /// Every start simulated in full, in raster-ordered batches.
 // The walk's inputs, its output and its two ways to stop: grouping them
 // in a struct would only rename the parameters.
@@ -522,23 +670,16 @@ fn walk_in_full(
     cancel: &AtomicBool,
     budget: &StepBudget,
 ) -> Tally {
-    let cols = field.cols();
     let mut tally = Tally::default();
     for chunk in starts.chunks(16_384) {
         if cancel.load(Ordering::Relaxed) || budget.exceeded() {
             break;
         }
         let before = tally.steps;
+        // Checked per walker: a chunk of long walks can take a while.
         let results: Vec<Option<Attempt>> = chunk
-            .par_iter()
-            .map(|&i| {
-                // Checked per walker: a chunk of long walks can take a while.
-                if cancel.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let (r, c) = (i as usize / cols, i as usize % cols);
-                Some(walk_one(field, heights, settings, r, c, None))
-            })
+            .par_chunks(LANE_BATCH)
+            .flat_map_iter(|batch| walk_lanes(field, heights, settings, batch, cancel))
             .collect();
         for (&i, attempt) in chunk.iter().zip(&results) {
             // Without a memo no walk can be blocked.
@@ -731,5 +872,72 @@ mod tests {
             }
             Attempt::Blocked { .. } => panic!("no memo, no block"),
         }
+    }
+
+    /// The interleaved lanes take every walk exactly as [`walk_one`] takes
+    /// it alone (the same end cell, ending, steps and stall moves), on a
+    /// real tile with its sea, for both balls, with and without stall
+    /// resolution, in batches shorter and longer than the lanes; and a
+    /// cancelled batch runs no walk.
+    #[test]
+    fn interleaved_lanes_walk_each_walker_as_alone() {
+        let tile = crate::dem::open(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/N52W007.hgt")),
+            &crate::dem::LoadOptions::default(),
+        )
+        .unwrap();
+        let heights = &tile.heights;
+        let metrics = RowMetrics::of(&tile);
+        let gradient = GradientGrid::compute(&tile, crate::terrain::GradientScheme::Central);
+        let sea = crate::dem::SeaMask::detect(heights, crate::dem::SeaLevel::SrtmZero);
+        assert!(sea.samples() > 1000, "the tile's sea is in the test");
+        let field = GridField::new(heights, &gradient, &metrics).with_sea(&sea);
+        let (rows, cols) = heights.dim();
+        let starts: Vec<u32> = (0..rows * cols)
+            .step_by(1999)
+            .filter(|&i| !field.is_sea_sample(i / cols, i % cols))
+            .map(|i| i as u32)
+            .collect();
+        let never = AtomicBool::new(false);
+        let mut endings = std::collections::HashSet::new();
+        for kind in [AgentKind::Momentum, AgentKind::Nesterov] {
+            for resolve_stalls in [false, true] {
+                let s = WalkSettings {
+                    kind,
+                    params: StepParams::default_for(kind),
+                    rules: StopRules::default(),
+                    stride: 1,
+                    exact: true,
+                    resolve_stalls,
+                };
+                let alone: Vec<Option<Attempt>> = starts
+                    .iter()
+                    .map(|&i| {
+                        let (r, c) = (i as usize / cols, i as usize % cols);
+                        Some(walk_one(&field, heights, &s, r, c, None))
+                    })
+                    .collect();
+                for batch in [1, LANES - 1, LANES + 1, 97, starts.len()] {
+                    let mut lanes = Vec::new();
+                    for part in starts.chunks(batch) {
+                        lanes.extend(walk_lanes(&field, heights, &s, part, &never));
+                    }
+                    assert_eq!(lanes, alone, "{kind:?}, batch {batch}");
+                }
+                for a in alone.iter().flatten() {
+                    if let Attempt::Done { ending, .. } = a {
+                        endings.insert(*ending as u8);
+                    }
+                }
+            }
+        }
+        // The walks end in several ways, the sea among them.
+        assert!(endings.contains(&(StopReason::Sea as u8)), "{endings:?}");
+        assert!(endings.len() >= 3, "{endings:?}");
+        let cancelled = AtomicBool::new(true);
+        let s = settings(true, 1000);
+        assert!(walk_lanes(&field, heights, &s, &starts, &cancelled)
+            .iter()
+            .all(Option::is_none));
     }
 }

@@ -72,6 +72,35 @@ pub struct SeaMask {
     /// away from the coast.
     near_coast: Vec<u64>,
     samples: usize,
+    /// The bounds of [`SeaMask::contains`], converted once; `None` where
+    /// no position can be sea (no smoothed mask, or a grid too small to
+    /// interpolate).
+    cells: Option<CellBounds>,
+}
+
+/// The grid's extent as the per-step sea test uses it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CellBounds {
+    /// `rows - 1` and `cols - 1` as floats.
+    last_row: f64,
+    last_col: f64,
+    /// The last top-left sample of a bilinear cell, row and column.
+    max_r0: usize,
+    max_c0: usize,
+    cols: usize,
+}
+
+impl CellBounds {
+    fn of(sea: &Array2<bool>, smooth: &Array2<u16>) -> Option<CellBounds> {
+        let (rows, cols) = sea.dim();
+        (!smooth.is_empty() && rows >= 2 && cols >= 2).then(|| CellBounds {
+            last_row: (rows - 1) as f64,
+            last_col: (cols - 1) as f64,
+            max_r0: rows - 2,
+            max_c0: cols - 2,
+            cols,
+        })
+    }
 }
 
 /// The bits of [`SeaMask::near_coast`] for a `rows` x `cols` grid whose
@@ -193,12 +222,14 @@ impl SeaMask {
             (Array2::zeros((0, 0)), (0, 0))
         };
         let near_coast = near_coast_bits(&smooth, offset, rows, cols);
+        let cells = CellBounds::of(&sea, &smooth);
         SeaMask {
             sea,
             smooth,
             offset,
             near_coast,
             samples,
+            cells,
         }
     }
 
@@ -231,12 +262,14 @@ impl SeaMask {
         let samples = sea.iter().filter(|&&b| b).count();
         let smooth = smoothed(bits, (top, top + rows), (left, left + cols));
         let near_coast = near_coast_bits(&smooth, (0, 0), rows, cols);
+        let cells = CellBounds::of(&sea, &smooth);
         Some(SeaMask {
             sea,
             smooth,
             offset: (0, 0),
             near_coast,
             samples,
+            cells,
         })
     }
 
@@ -248,6 +281,7 @@ impl SeaMask {
             offset: (0, 0),
             near_coast: Vec::new(),
             samples: 0,
+            cells: None,
         }
     }
 
@@ -288,7 +322,10 @@ impl SeaMask {
         if self.smooth.is_empty()
             || rows < 2
             || cols < 2
-            || !(row >= 0.0 && col >= 0.0 && row <= (rows - 1) as f64 && col <= (cols - 1) as f64)
+            || !(row >= 0.0
+                && col >= 0.0
+                && row <= (rows - 1) as i64 as f64
+                && col <= (cols - 1) as i64 as f64)
         {
             return 0.0;
         }
@@ -320,16 +357,15 @@ impl SeaMask {
     /// check and one bit load, and only cells near the coast interpolate.
     #[inline(always)]
     pub fn contains(&self, row: f64, col: f64) -> bool {
-        let (rows, cols) = self.sea.dim();
-        if self.smooth.is_empty()
-            || rows < 2
-            || cols < 2
-            || !(row >= 0.0 && col >= 0.0 && row <= (rows - 1) as f64 && col <= (cols - 1) as f64)
-        {
+        let Some(b) = &self.cells else {
+            // No position is sea: `fraction` is 0 everywhere.
+            return false;
+        };
+        if !(row >= 0.0 && col >= 0.0 && row <= b.last_row && col <= b.last_col) {
             // Where `fraction` is 0.
             return false;
         }
-        let i = (row as i64 as usize).min(rows - 2) * cols + (col as i64 as usize).min(cols - 2);
+        let i = (row as i64 as usize).min(b.max_r0) * b.cols + (col as i64 as usize).min(b.max_c0);
         self.near_coast[i / 64] & (1 << (i % 64)) != 0 && self.fraction(row, col) >= 0.5
     }
 

@@ -33,6 +33,7 @@ use std::collections::BinaryHeap;
 
 use ndarray::Array2;
 
+use super::radix::RadixQueue;
 use crate::terrain::RowMetrics;
 
 /// What the fill changed.
@@ -94,6 +95,43 @@ pub(crate) fn order_key(z: f32) -> u32 {
     }
 }
 
+/// The flood's open set: cells by height key, ties by raster index (the
+/// same order either way). A raised or reached cell is queued strictly
+/// above the cell it was reached from, so the keys are monotone and a
+/// [`RadixQueue`] of `key << 32 | index` serves; grids of more than 2^32
+/// cells use a binary heap of the pair.
+enum OpenSet {
+    Radix(Box<RadixQueue>),
+    Heap(BinaryHeap<Reverse<(u32, u64)>>),
+}
+
+impl OpenSet {
+    fn for_cells(n: usize) -> Self {
+        if n as u64 <= 1 << 32 {
+            OpenSet::Radix(Box::new(RadixQueue::new()))
+        } else {
+            OpenSet::Heap(BinaryHeap::new())
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, key: u32, index: u64) {
+        match self {
+            OpenSet::Radix(q) => q.push((key as u64) << 32 | index),
+            OpenSet::Heap(h) => h.push(Reverse((key, index))),
+        }
+    }
+
+    /// The raster index of the lowest cell queued.
+    #[inline]
+    fn pop(&mut self) -> Option<u64> {
+        match self {
+            OpenSet::Radix(q) => q.pop().map(|k| k & 0xFFFF_FFFF),
+            OpenSet::Heap(h) => h.pop().map(|Reverse((_, i))| i),
+        }
+    }
+}
+
 /// Fills every depression of `heights` in place so that each non-void cell
 /// drains to an outlet, each step down by at least `min_slope` (m/m) times
 /// the ground distance in metres and by at least one `f32` ulp.
@@ -122,31 +160,76 @@ pub fn priority_flood_to_sea(
     sea: Option<&crate::dem::SeaMask>,
 ) -> FillStats {
     let (rows, cols) = heights.dim();
-    let mut closed = Array2::<bool>::from_elem((rows, cols), false);
-    let mut open: BinaryHeap<Reverse<(u32, u64)>> = BinaryHeap::new();
-    let index = |r: usize, c: usize| (r * cols + c) as u64;
-    let is_outlet = |h: &Array2<f32>, r: usize, c: usize| {
+    if rows == 0 || cols == 0 {
+        return FillStats {
+            raised_cells: 0,
+            max_raise_m: 0.0,
+        };
+    }
+    // Row-major and flat (a copy only if `heights` is not in standard layout).
+    match heights.as_slice_mut() {
+        Some(flat) => flood_flat(flat, rows, cols, metrics, min_slope, sea_below, sea),
+        None => {
+            let mut flat: Vec<f32> = heights.iter().copied().collect();
+            let stats = flood_flat(&mut flat, rows, cols, metrics, min_slope, sea_below, sea);
+            for (h, z) in heights.iter_mut().zip(flat) {
+                *h = z;
+            }
+            stats
+        }
+    }
+}
+
+/// [`priority_flood_to_sea`] on the row-major heights `flat` of a `rows` x
+/// `cols` grid (both at least 1).
+fn flood_flat(
+    flat: &mut [f32],
+    rows: usize,
+    cols: usize,
+    metrics: &RowMetrics,
+    min_slope: f64,
+    sea_below: Option<f64>,
+    sea: Option<&crate::dem::SeaMask>,
+) -> FillStats {
+    let mut closed = vec![false; rows * cols];
+    let mut open = OpenSet::for_cells(rows * cols);
+    // The ground distance to each neighbour from a cell of row `r`, metres:
+    // `hypot` of the neighbour row's east and north offsets, as the flood
+    // has always computed it, once per row and direction.
+    let step: Vec<[f64; 8]> = (0..rows)
+        .map(|nr| {
+            NEIGHBOURS.map(|(dr, dc)| {
+                let ex = metrics.dx[nr] * dc.unsigned_abs() as f64;
+                let ny = metrics.dy[nr] * dr.unsigned_abs() as f64;
+                ex.hypot(ny)
+            })
+        })
+        .collect();
+    let has_voids = flat.iter().any(|z| z.is_nan());
+    let is_outlet = |h: &[f32], r: usize, c: usize| {
         if r == 0 || c == 0 || r + 1 == rows || c + 1 == cols {
             return true;
         }
-        if sea_below.is_some_and(|s| (h[[r, c]] as f64) < s) {
+        if sea_below.is_some_and(|s| (h[r * cols + c] as f64) < s) {
             return true;
         }
         if sea.is_some_and(|s| s.is_sea_sample(r, c)) {
             return true;
         }
-        NEIGHBOURS
-            .iter()
-            .any(|&(dr, dc)| h[[(r as isize + dr) as usize, (c as isize + dc) as usize]].is_nan())
+        has_voids
+            && NEIGHBOURS.iter().any(|&(dr, dc)| {
+                h[(r as isize + dr) as usize * cols + (c as isize + dc) as usize].is_nan()
+            })
     };
     for r in 0..rows {
         for c in 0..cols {
-            let z = heights[[r, c]];
+            let i = r * cols + c;
+            let z = flat[i];
             if z.is_nan() {
-                closed[[r, c]] = true;
-            } else if is_outlet(heights, r, c) {
-                closed[[r, c]] = true;
-                open.push(Reverse((order_key(z), index(r, c))));
+                closed[i] = true;
+            } else if is_outlet(flat, r, c) {
+                closed[i] = true;
+                open.push(order_key(z), i as u64);
             }
         }
     }
@@ -154,29 +237,30 @@ pub fn priority_flood_to_sea(
         raised_cells: 0,
         max_raise_m: 0.0,
     };
-    while let Some(Reverse((_, i))) = open.pop() {
-        let (r, c) = ((i / cols as u64) as usize, (i % cols as u64) as usize);
-        let zc = heights[[r, c]];
-        for &(dr, dc) in &NEIGHBOURS {
+    while let Some(i) = open.pop() {
+        let i = i as usize;
+        let (r, c) = (i / cols, i % cols);
+        let zc = flat[i];
+        let inner = r > 0 && c > 0 && r + 1 < rows && c + 1 < cols;
+        for (k, &(dr, dc)) in NEIGHBOURS.iter().enumerate() {
             let (nr, nc) = (r as isize + dr, c as isize + dc);
-            if nr < 0 || nc < 0 || nr as usize >= rows || nc as usize >= cols {
+            if !inner && (nr < 0 || nc < 0 || nr as usize >= rows || nc as usize >= cols) {
                 continue;
             }
             let (nr, nc) = (nr as usize, nc as usize);
-            if closed[[nr, nc]] {
+            let n = nr * cols + nc;
+            if closed[n] {
                 continue;
             }
-            closed[[nr, nc]] = true;
-            let ex = metrics.dx[nr] * dc.unsigned_abs() as f64;
-            let ny = metrics.dy[nr] * dr.unsigned_abs() as f64;
-            let floor = raised(zc, zc as f64 + min_slope * ex.hypot(ny));
-            let zn = heights[[nr, nc]];
+            closed[n] = true;
+            let floor = raised(zc, zc as f64 + min_slope * step[nr][k]);
+            let zn = flat[n];
             if zn < floor {
                 stats.raised_cells += 1;
                 stats.max_raise_m = stats.max_raise_m.max((floor - zn) as f64);
-                heights[[nr, nc]] = floor;
+                flat[n] = floor;
             }
-            open.push(Reverse((order_key(heights[[nr, nc]]), index(nr, nc))));
+            open.push(order_key(flat[n]), n as u64);
         }
     }
     stats

@@ -43,6 +43,7 @@ pub mod labels;
 mod memo;
 pub mod polygons;
 pub mod products;
+mod radix;
 pub mod render;
 pub mod report;
 pub mod tiled;

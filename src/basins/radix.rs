@@ -1,24 +1,31 @@
-//! A monotone priority queue of `u64` keys (a radix heap): the
-//! Priority-Flood's open set, where every key pushed is above the last
-//! one popped.
+//! A monotone priority queue of `u64` keys (a radix heap over their high
+//! halves): the Priority-Flood's open set, where every key pushed is above
+//! the last one popped.
 //!
 //! Ahuja, Mehlhorn, Orlin and Tarjan (1990), "Faster algorithms for the
 //! shortest path problem", J. ACM 37. Bucket `b` holds the keys whose
-//! highest bit differing from the last key popped is bit `b - 1` (bucket 0:
-//! equal to it). Popping takes bucket 0, or else empties the lowest
-//! non-empty bucket: its least key becomes the last popped, and the rest
-//! fall into lower buckets. A key only ever moves down, so each costs at
-//! most 64 moves, in practice a few, and every move is a sequential push
-//! onto a vector: far fewer cache misses than a binary heap's sift-down
-//! over millions of entries. It pops exactly what a min-heap pops.
+//! high half's highest bit differing from that of the last key popped is
+//! bit `b - 1` (bucket 0: the same high half). Popping takes bucket 0 in
+//! order (sorted once when it fills), or else empties the lowest non-empty
+//! bucket: its least high half becomes the current one, and its keys fall
+//! into lower buckets. A key only ever moves down, at most 32 times, in
+//! practice a few, and every move is a sequential push onto a vector: far
+//! fewer cache misses than a binary heap's sift-down over millions of
+//! entries. The flood keys cells as `height key << 32 | index`, so one
+//! bucket-0 batch is the cells of one height, popped in index order. It
+//! pops exactly what a min-heap pops.
 
 /// A min-priority queue of `u64` keys for monotone use: a key pushed must
 /// not be below the last key popped (checked in debug builds).
 #[derive(Debug, Clone)]
 pub(crate) struct RadixQueue {
-    buckets: [Vec<u64>; 65],
-    /// The last key popped (0 before the first pop).
+    buckets: [Vec<u64>; 33],
+    /// The high half of the last key popped (0 before the first pop).
+    high: u32,
+    /// The last key popped (for the debug check).
     last: u64,
+    /// Whether bucket 0 is sorted, largest first.
+    sorted: bool,
     len: usize,
 }
 
@@ -27,22 +34,28 @@ impl RadixQueue {
     pub fn new() -> Self {
         RadixQueue {
             buckets: std::array::from_fn(|_| Vec::new()),
+            high: 0,
             last: 0,
+            sorted: true,
             len: 0,
         }
     }
 
-    /// The bucket of `key` relative to `last`.
+    /// The bucket of `key` relative to the current high half `high`.
     #[inline]
-    fn bucket(key: u64, last: u64) -> usize {
-        (u64::BITS - (key ^ last).leading_zeros()) as usize
+    fn bucket(key: u64, high: u32) -> usize {
+        (u32::BITS - ((key >> 32) as u32 ^ high).leading_zeros()) as usize
     }
 
     /// Adds `key` (at least the last key popped).
     #[inline]
     pub fn push(&mut self, key: u64) {
         debug_assert!(key >= self.last, "a radix queue is monotone");
-        self.buckets[Self::bucket(key, self.last)].push(key);
+        let b = Self::bucket(key, self.high);
+        if b == 0 {
+            self.sorted = false;
+        }
+        self.buckets[b].push(key);
         self.len += 1;
     }
 
@@ -56,21 +69,27 @@ impl RadixQueue {
     pub fn pop(&mut self) -> Option<u64> {
         if self.buckets[0].is_empty() {
             let b = self.buckets.iter().position(|v| !v.is_empty())?;
-            let moved = std::mem::take(&mut self.buckets[b]);
+            let mut moved = std::mem::take(&mut self.buckets[b]);
             // Non-empty: `position` found it so.
-            self.last = moved.iter().copied().min().unwrap_or(self.last);
+            let least = moved.iter().copied().min().unwrap_or(0);
+            self.high = (least >> 32) as u32;
             for &key in &moved {
-                self.buckets[Self::bucket(key, self.last)].push(key);
+                self.buckets[Self::bucket(key, self.high)].push(key);
             }
+            self.sorted = false;
             // Keep the emptied bucket's allocation for its next keys.
-            let mut moved = moved;
             moved.clear();
             if self.buckets[b].is_empty() {
                 self.buckets[b] = moved;
             }
         }
+        if !self.sorted {
+            self.buckets[0].sort_unstable_by(|a, b| b.cmp(a));
+            self.sorted = true;
+        }
         let key = self.buckets[0].pop()?;
         self.len -= 1;
+        self.last = key;
         Some(key)
     }
 }

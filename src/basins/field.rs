@@ -20,7 +20,9 @@ use ndarray::Array2;
 
 use crate::dem::SeaMask;
 use crate::geo::{LonLat, Xy};
-use crate::terrain::{bilinear_f32, GradientGrid, Obstacle, RowMetrics, Surface, Vector};
+use crate::terrain::{
+    bilinear_f32, index_bound, GradientGrid, Obstacle, RowMetrics, Surface, Vector,
+};
 
 /// A DEM's heights and gradients as a surface in sample-index coordinates.
 #[derive(Debug, Clone)]
@@ -34,8 +36,9 @@ pub struct GridField<'a> {
     diagonal: Vec<f64>,
     rows: usize,
     cols: usize,
-    /// `rows - 1` and `cols - 1` as floats: the bounds of [`Self::is_inside`],
-    /// converted once rather than on every step.
+    /// `rows - 1` and `cols - 1` as floats ([`index_bound`]): the bounds of
+    /// [`Self::is_inside`], converted once rather than on every step. Below
+    /// 2^52, so a position inside truncates exactly (see `cell`).
     last_row: f64,
     last_col: f64,
     /// The sea walkers stop at, if any.
@@ -74,8 +77,8 @@ impl<'a> GridField<'a> {
             diagonal,
             rows,
             cols,
-            last_row: (rows - 1) as f64,
-            last_col: (cols - 1) as f64,
+            last_row: index_bound(rows - 1),
+            last_col: index_bound(cols - 1),
             sea: None,
         }
     }
@@ -149,8 +152,12 @@ impl<'a> GridField<'a> {
             return Err(Obstacle::Outside);
         }
         let (r, c) = (p.y, p.x);
-        let r0 = (r as i64 as usize).min(self.rows - 2);
-        let c0 = (c as i64 as usize).min(self.cols - 2);
+        // SAFETY: `is_inside` checked 0 <= r <= last_row and the same for
+        // `c` (false for NaN), and the bounds are below 2^52 (`index_bound`),
+        // so both truncate exactly to an `i64`.
+        let (ri, ci) = unsafe { (r.to_int_unchecked::<i64>(), c.to_int_unchecked::<i64>()) };
+        let r0 = (ri as usize).min(self.rows - 2);
+        let c0 = (ci as usize).min(self.cols - 2);
         Ok((
             r0 * self.cols + c0,
             r - r0 as i64 as f64,

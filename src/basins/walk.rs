@@ -96,7 +96,7 @@ use super::field::GridField;
 use super::memo::{unpack, Memo, MemoRecorder, Shortcut};
 use crate::agents::{Agent, AgentKind, AgentState, Halt, StepParams, Stop, StopReason, StopRules};
 use crate::geo::Xy;
-use crate::terrain::{Surface, Vector};
+use crate::terrain::{floor_index, Surface, Vector};
 
 /// Marks a cell where no walker started.
 pub const NO_START: u32 = u32::MAX;
@@ -141,10 +141,10 @@ pub struct Walks {
 /// The cell nearest to fractional position `p`, clamped into the grid.
 #[inline]
 pub(super) fn nearest_cell(p: Xy, rows: usize, cols: usize) -> (usize, usize) {
-    // `as i64` truncates, which is `floor` for the non-negative values
-    // left by `max` (and saturates; NaN becomes 0); no libm call.
-    let r = ((p.y + 0.5).max(0.0) as i64 as usize).min(rows - 1);
-    let c = ((p.x + 0.5).max(0.0) as i64 as usize).min(cols - 1);
+    // `floor_index` is `floor` for the non-negative values, 0 for NaN
+    // and negative ones; no libm call.
+    let r = floor_index(p.y + 0.5).min(rows - 1);
+    let c = floor_index(p.x + 0.5).min(cols - 1);
     (r, c)
 }
 

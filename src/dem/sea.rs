@@ -32,6 +32,8 @@ use std::collections::VecDeque;
 
 use ndarray::Array2;
 
+use crate::terrain::{floor_index, index_bound};
+
 /// The smallest edge-connected region of sea-level samples taken for sea.
 pub const MIN_SEA_SAMPLES: usize = 100;
 
@@ -81,7 +83,7 @@ pub struct SeaMask {
 /// The grid's extent as the per-step sea test uses it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct CellBounds {
-    /// `rows - 1` and `cols - 1` as floats.
+    /// `rows - 1` and `cols - 1` as floats ([`index_bound`]: below 2^52).
     last_row: f64,
     last_col: f64,
     /// The last top-left sample of a bilinear cell, row and column.
@@ -94,8 +96,8 @@ impl CellBounds {
     fn of(sea: &Array2<bool>, smooth: &Array2<u16>) -> Option<CellBounds> {
         let (rows, cols) = sea.dim();
         (!smooth.is_empty() && rows >= 2 && cols >= 2).then(|| CellBounds {
-            last_row: (rows - 1) as f64,
-            last_col: (cols - 1) as f64,
+            last_row: index_bound(rows - 1),
+            last_col: index_bound(cols - 1),
             max_r0: rows - 2,
             max_c0: cols - 2,
             cols,
@@ -329,10 +331,9 @@ impl SeaMask {
         {
             return 0.0;
         }
-        // `as usize` truncates, which is `floor` for the non-negative
-        // values checked above (no libm call).
-        let r0 = (row as i64 as usize).min(rows - 2);
-        let c0 = (col as i64 as usize).min(cols - 2);
+        // `floor` of the non-negative values checked above (no libm call).
+        let r0 = floor_index(row).min(rows - 2);
+        let c0 = floor_index(col).min(cols - 2);
         let i = r0 * cols + c0;
         if self.near_coast[i / 64] & (1 << (i % 64)) == 0 {
             // Four zero corners: the interpolation below would give +0.
@@ -365,7 +366,11 @@ impl SeaMask {
             // Where `fraction` is 0.
             return false;
         }
-        let i = (row as i64 as usize).min(b.max_r0) * b.cols + (col as i64 as usize).min(b.max_c0);
+        // SAFETY: checked just above: 0 <= row <= last_row (false for NaN)
+        // and the same for `col`, with bounds below 2^52 (`index_bound`), so
+        // both truncate exactly to an `i64`.
+        let (ri, ci) = unsafe { (row.to_int_unchecked::<i64>(), col.to_int_unchecked::<i64>()) };
+        let i = (ri as usize).min(b.max_r0) * b.cols + (ci as usize).min(b.max_c0);
         self.near_coast[i / 64] & (1 << (i % 64)) != 0 && self.fraction(row, col) >= 0.5
     }
 

@@ -49,7 +49,7 @@ impl RowMetrics {
         // Through `i64`: one conversion instruction each way on x86-64
         // (`usize` <-> `f64` is several), the same values for any grid.
         let r = r.clamp(0.0, last as i64 as f64);
-        let r0 = (r as i64 as usize).min(last.saturating_sub(1));
+        let r0 = super::floor_index(r).min(last.saturating_sub(1));
         let r1 = (r0 + 1).min(last);
         let f = r - r0 as i64 as f64;
         (

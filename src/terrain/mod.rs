@@ -12,6 +12,7 @@
 mod bilinear;
 mod gradient;
 mod horn;
+mod index;
 mod surface;
 mod vector;
 
@@ -20,6 +21,7 @@ pub use gradient::{
     gradient_at, window, window_with_voids, GradientGrid, GradientScheme, RowMetrics,
 };
 pub use horn::HornDifferences;
+pub use index::{floor_index, index_bound};
 pub use surface::{Obstacle, Surface};
 pub use vector::Vector;
 

@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 
 use super::recorder::{Halt, Recorder, Stop, TrackRecorder};
 use super::state::AgentState;
-use super::{walker, AgentKind, StepParams, StopReason, StopRules, Track};
+use super::{ball, walker, AgentKind, StepParams, StopReason, StopRules, Track};
 use crate::error::{Error, Result};
 use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
@@ -181,12 +181,14 @@ impl Agent {
         let tolerance_sq = rules.tolerance_m * rules.tolerance_m;
         let is_walker = matches!(state, AgentState::Walker);
         *steps += 1;
-        // The walker's rule called directly: the same `walker::step`
-        // `AgentState::step` dispatches to, inlined into this loop.
-        let d = if is_walker {
-            walker::step(surface, *x, self.params.alpha)
-        } else {
-            state.step(surface, *x, &self.params)
+        // The walker's and the heavy ball's rules called directly (what
+        // `AgentState::step` dispatches to), so that they inline here
+        // (Nesterov's measured slower inlined: 66 -> 54 M steps/s).
+        let p = &self.params;
+        let d = match state {
+            AgentState::Walker => walker::step(surface, *x, p.alpha),
+            AgentState::Ball(v) => ball::step(surface, *x, v, p.alpha, p.beta),
+            _ => state.step(surface, *x, p),
         };
         let d = match d {
             Ok(d) => d,

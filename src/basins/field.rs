@@ -21,7 +21,7 @@ use ndarray::Array2;
 use crate::dem::SeaMask;
 use crate::geo::{LonLat, Xy};
 use crate::terrain::{
-    bilinear_f32, index_bound, GradientGrid, Obstacle, RowMetrics, Surface, Vector,
+    bilinear_f32, floor_index, index_bound, GradientGrid, Obstacle, RowMetrics, Surface, Vector,
 };
 
 /// A DEM's heights and gradients as a surface in sample-index coordinates.
@@ -32,6 +32,10 @@ pub struct GridField<'a> {
     /// Slope east and north (m/m) of each sample, row-major.
     slopes: Vec<[f32; 2]>,
     metrics: &'a RowMetrics,
+    /// Per row `r`: the cell size east-west and its change to row `r + 1`,
+    /// then the same north-south, metres (`RowMetrics::spacing_at`'s
+    /// operands, read as one cache line per step).
+    row_spacing: Vec<[f64; 4]>,
     /// Length of a cell's diagonal on each row, metres.
     diagonal: Vec<f64>,
     rows: usize,
@@ -64,6 +68,13 @@ impl<'a> GridField<'a> {
             .zip(gradient.north.iter())
             .map(|(&e, &n)| [e, n])
             .collect();
+        let row_spacing = (0..rows)
+            .map(|r| {
+                let next = (r + 1).min(rows - 1);
+                let (dx, dy) = (&metrics.dx, &metrics.dy);
+                [dx[r], dx[next] - dx[r], dy[r], dy[next] - dy[r]]
+            })
+            .collect();
         let diagonal = metrics
             .dx
             .iter()
@@ -74,6 +85,7 @@ impl<'a> GridField<'a> {
             flat,
             slopes,
             metrics,
+            row_spacing,
             diagonal,
             rows,
             cols,
@@ -177,7 +189,13 @@ impl<'a> GridField<'a> {
     /// The cell size in metres `(east-west, north-south)` at fractional row `r`.
     #[inline(always)]
     fn spacing(&self, r: f64) -> (f64, f64) {
-        self.metrics.spacing_at(r)
+        // `RowMetrics::spacing_at` with its operands precomputed: the same
+        // clamp, row and fraction, the same differences, so the same values.
+        let r = r.clamp(0.0, self.last_row);
+        let r0 = floor_index(r).min(self.rows - 2);
+        let f = r - r0 as i64 as f64;
+        let [dx, ddx, dy, ddy] = self.row_spacing[r0];
+        (dx + f * ddx, dy + f * ddy)
     }
 }
 

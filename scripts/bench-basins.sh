@@ -16,9 +16,10 @@
 #     accumulation and basins; Debian `grass-core`), in a temporary
 #     location (grass --tmp-location EPSG:4326 --exec ...); only the
 #     r.watershed call is timed, not the import.
-# Ends with a markdown table of downhill against the peers; with --readme
-# as the second argument it also rewrites the README block between
-# <!-- bench-basins:begin --> and <!-- bench-basins:end -->.
+# Ends with markdown tables of downhill's runs (with the walk's own steps
+# per second from the JSON, both cores) and of downhill against the peers;
+# with --readme as the second argument it also rewrites the README block
+# between <!-- bench-basins:begin --> and <!-- bench-basins:end -->.
 # Benchmarks never run in `cargo test` or CI.
 # Rates are per CPU second (user + sys from /usr/bin/time), so they stay
 # comparable when other jobs share the machine; wall seconds and peak memory
@@ -123,8 +124,17 @@ for grid in ["srtm3", "srtm1"]:
         print(f"grass-r.watershed-{grid}: {wall:.1f} s wall, {cpu:.1f} CPU s, {mib:.0f} MiB; downhill gd --fill: "
               f"x{cpu / times['gd-' + grid][1]:.2f} per CPU s, x{wall / times['gd-' + grid][0]:.2f} wall")
 
-# The markdown table (README block): downhill gd --fill against r.watershed, both timed by /usr/bin/time.
-table = ["| grid | run | wall s | CPU s | peak MiB | r.watershed / downhill per CPU s | per wall s |", "|---|---|---|---|---|---|---|"]
+# The README block: downhill's runs, then gd --fill against r.watershed
+# (both timed by /usr/bin/time), then the other peers.
+table = ["| run | starts | steps | wall s | CPU s | peak MiB | starts / CPU s | steps / CPU s | walk steps / s (2 cores) |",
+         "|---|---|---|---|---|---|---|---|---|"]
+for name in ["gd-srtm3", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
+    d = json.loads((out / f"{name}.json").read_text())
+    wall, cpu, mib = times[name]
+    table.append(f"| {name} | {d['starts']:,} | {d['steps']:,} | {wall:.2f} | {cpu:.2f} | {mib:.0f} | "
+                 f"{d['starts'] / cpu:,.0f} | {d['steps'] / cpu:.3e} | {d['steps_per_second']:.3e} |")
+table.append("")
+table += ["| grid | run | wall s | CPU s | peak MiB | r.watershed / downhill per CPU s | per wall s |", "|---|---|---|---|---|---|---|"]
 for grid in ["srtm3", "srtm1"]:
     d = times["gd-" + grid]
     g = times.get("grass-" + grid)
@@ -132,6 +142,20 @@ for grid in ["srtm3", "srtm1"]:
                  + (f"{g[1] / d[1]:.2f} | {g[0] / d[0]:.2f} |" if g else "r.watershed did not run | |"))
     if g:
         table.append(f"| {grid} | GRASS r.watershed -s threshold=1000 | {g[0]:.2f} | {g[1]:.2f} | {g[2]:.0f} | 1 | 1 |")
+table.append("")
+for grid in ["srtm3", "srtm1"]:
+    for line in (out / f"peers-{grid}.json").read_text().splitlines():
+        p = json.loads(line)
+        if "error" in p:
+            table.append(f"- {p['peer']} on {grid}: did not run ({p['error']})")
+        elif p["peer"] == "numpy-walker":
+            st = p["steps"] / p["seconds"]
+            table.append(f"- NumPy gd walker on {grid} (1 core, stopped after {p['seconds']:.1f} s): {st:.3e} steps/s; "
+                         f"downhill gd {rate['gd-' + grid][1] / st:.1f}x per CPU s")
+        else:
+            cells = p["cells"] / p["seconds"]
+            table.append(f"- pysheds Priority-Flood + D8 on {grid} (1 core, warm): {p['seconds']:.1f} s, {cells:,.0f} cells/s; "
+                         f"downhill gd --fill {rate['gd-' + grid][0] / cells:.2f}x per CPU s")
 load = open("/proc/loadavg").read().split()[:3]
 table.append("")
 table.append(f"(scripts/bench-basins.sh; {__import__('os').cpu_count()} cores, load average {' '.join(load)} at the end)")

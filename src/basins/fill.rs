@@ -159,6 +159,36 @@ pub fn priority_flood_to_sea(
     sea_below: Option<f64>,
     sea: Option<&crate::dem::SeaMask>,
 ) -> FillStats {
+    flood(heights, metrics, min_slope, sea_below, sea, None)
+}
+
+/// [`priority_flood_to_sea`], also giving the order the flood visited the
+/// cells in: every non-void cell's row-major index, by filled height and
+/// ties by index ([`order_key`], the order the gd shortcut takes its starts
+/// in, so `basins` need not sort them again). `None` for the order of a
+/// grid of more than 2^32 cells.
+pub fn priority_flood_in_order(
+    heights: &mut Array2<f32>,
+    metrics: &RowMetrics,
+    min_slope: f64,
+    sea_below: Option<f64>,
+    sea: Option<&crate::dem::SeaMask>,
+) -> (FillStats, Option<Vec<u32>>) {
+    let (rows, cols) = heights.dim();
+    let mut order = (rows * cols <= 1 << 32).then(Vec::new);
+    let stats = flood(heights, metrics, min_slope, sea_below, sea, order.as_mut());
+    (stats, order)
+}
+
+/// The flood on `heights`, recording the visiting order in `order` if given.
+fn flood(
+    heights: &mut Array2<f32>,
+    metrics: &RowMetrics,
+    min_slope: f64,
+    sea_below: Option<f64>,
+    sea: Option<&crate::dem::SeaMask>,
+    order: Option<&mut Vec<u32>>,
+) -> FillStats {
     let (rows, cols) = heights.dim();
     if rows == 0 || cols == 0 {
         return FillStats {
@@ -166,12 +196,20 @@ pub fn priority_flood_to_sea(
             max_raise_m: 0.0,
         };
     }
+    let grid = Grid {
+        rows,
+        cols,
+        metrics,
+        min_slope,
+        sea_below,
+        sea,
+    };
     // Row-major and flat (a copy only if `heights` is not in standard layout).
     match heights.as_slice_mut() {
-        Some(flat) => flood_flat(flat, rows, cols, metrics, min_slope, sea_below, sea),
+        Some(flat) => flood_flat(flat, &grid, order),
         None => {
             let mut flat: Vec<f32> = heights.iter().copied().collect();
-            let stats = flood_flat(&mut flat, rows, cols, metrics, min_slope, sea_below, sea);
+            let stats = flood_flat(&mut flat, &grid, order);
             for (h, z) in heights.iter_mut().zip(flat) {
                 *h = z;
             }
@@ -180,17 +218,27 @@ pub fn priority_flood_to_sea(
     }
 }
 
-/// [`priority_flood_to_sea`] on the row-major heights `flat` of a `rows` x
-/// `cols` grid (both at least 1).
-fn flood_flat(
-    flat: &mut [f32],
+/// The grid and settings of one flood.
+struct Grid<'g> {
     rows: usize,
     cols: usize,
-    metrics: &RowMetrics,
+    metrics: &'g RowMetrics,
     min_slope: f64,
     sea_below: Option<f64>,
-    sea: Option<&crate::dem::SeaMask>,
-) -> FillStats {
+    sea: Option<&'g crate::dem::SeaMask>,
+}
+
+/// The flood on the row-major heights `flat` of `grid` (at least 1 x 1),
+/// pushing each cell's index onto `order` as it leaves the queue.
+fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, mut order: Option<&mut Vec<u32>>) -> FillStats {
+    let Grid {
+        rows,
+        cols,
+        metrics,
+        min_slope,
+        sea_below,
+        sea,
+    } = *grid;
     let mut closed = vec![false; rows * cols];
     let mut open = OpenSet::for_cells(rows * cols);
     // The ground distance to each neighbour from a cell of row `r`, metres:
@@ -238,6 +286,10 @@ fn flood_flat(
         max_raise_m: 0.0,
     };
     while let Some(i) = open.pop() {
+        if let Some(order) = order.as_mut() {
+            // At most 2^32 cells when an order is asked for.
+            order.push(i as u32);
+        }
         let i = i as usize;
         let (r, c) = (i / cols, i % cols);
         let zc = flat[i];

@@ -53,10 +53,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 pub use field::GridField;
-pub use fill::{priority_flood, priority_flood_to_sea, FillStats};
+pub use fill::{priority_flood, priority_flood_in_order, priority_flood_to_sea, FillStats};
 pub use labels::{label, Basin, Basins};
 pub use walk::{
-    default_gd_alpha, walk_all, walk_all_within, StepBudget, WalkSettings, Walks,
+    default_gd_alpha, walk_all, walk_all_ordered, walk_all_within, StepBudget, WalkSettings, Walks,
     DEFAULT_GD_ALPHA_CELLS, NO_START,
 };
 
@@ -182,6 +182,10 @@ pub fn compute_within(
     check(dem, options)?;
     let mut surface = dem.clone();
     let metrics = RowMetrics::of(&surface);
+    // The gd shortcut takes its starts by height: the flood visits the
+    // cells in that order, so it keeps the order for the walk.
+    let shortcut = options.walk.kind == crate::agents::AgentKind::Gd && !options.walk.exact;
+    let mut height_order = None;
     let (fill, min_slope) = if options.fill {
         let slope = options
             .min_slope
@@ -193,13 +197,25 @@ pub fn compute_within(
                 "the fill's drainage slope must be zero or a positive number (m/m)",
             ));
         }
-        let stats = priority_flood_to_sea(
-            &mut surface.heights,
-            &metrics,
-            slope,
-            options.walk.rules.stop_below,
-            sea,
-        );
+        let stats = if shortcut {
+            let (stats, order) = priority_flood_in_order(
+                &mut surface.heights,
+                &metrics,
+                slope,
+                options.walk.rules.stop_below,
+                sea,
+            );
+            height_order = order;
+            stats
+        } else {
+            priority_flood_to_sea(
+                &mut surface.heights,
+                &metrics,
+                slope,
+                options.walk.rules.stop_below,
+                sea,
+            )
+        };
         (Some(stats), Some(slope))
     } else {
         (None, None)
@@ -214,14 +230,16 @@ pub fn compute_within(
         resolve_stalls: options.walk.resolve_stalls || options.fill,
         ..options.walk
     };
-    let walks = walk_all_within(
+    let walks = walk_all_ordered(
         &field,
         &surface.heights,
         &settings,
         progress,
         cancel,
         &budget,
+        height_order.as_deref(),
     );
+    drop(height_order);
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }

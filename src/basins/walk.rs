@@ -605,6 +605,24 @@ pub fn walk_all_within(
     cancel: &AtomicBool,
     budget: &StepBudget,
 ) -> Walks {
+    walk_all_ordered(field, heights, settings, progress, cancel, budget, None)
+}
+
+/// [`walk_all_within`] given the cells of `heights` in height order if
+/// known: every non-void cell's row-major index by [`super::fill::order_key`]
+/// of its height, ties by index, as [`super::fill::priority_flood_in_order`]
+/// visits a filled grid. The gd shortcut then takes its starts in that
+/// order instead of sorting them (the same order: the starts are a subset
+/// of the cells, and both sort by the same key).
+pub fn walk_all_ordered(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    settings: &WalkSettings,
+    progress: &(dyn Fn(usize) + Sync),
+    cancel: &AtomicBool,
+    budget: &StepBudget,
+    height_order: Option<&[u32]>,
+) -> Walks {
     let (rows, cols) = heights.dim();
     let stride = settings.stride.max(1);
     let mut starts: Vec<u32> = (0..rows)
@@ -627,17 +645,7 @@ pub fn walk_all_within(
         stall_moves: 0,
     };
     let tally = if settings.kind == AgentKind::Gd && !settings.exact {
-        // Sorted as one u64 per start, height key above the index: the
-        // same order as (key, index), without a height lookup per comparison.
-        let mut keyed: Vec<u64> = starts
-            .par_iter()
-            .map(|&i| {
-                let z = heights[[i as usize / cols, i as usize % cols]];
-                (super::fill::order_key(z) as u64) << 32 | i as u64
-            })
-            .collect();
-        keyed.par_sort_unstable();
-        starts = keyed.into_iter().map(|k| k as u32).collect();
+        starts = in_height_order(&starts, heights, height_order);
         walk_with_shortcut(
             field, heights, settings, &starts, &mut walks, progress, cancel, budget,
         )
@@ -655,6 +663,44 @@ pub fn walk_all_within(
 /// Starts per [`walk_lanes`] call (one rayon task): large enough that the
 /// last few walks of a batch, which run one at a time, are a small part.
 const LANE_BATCH: usize = 512;
+
+/// `starts` (row-major cell indices of `heights`) by height key, ties by
+/// index: picked out of `height_order` (every non-void cell in that order)
+/// when given and complete, else sorted.
+fn in_height_order(
+    starts: &[u32],
+    heights: &Array2<f32>,
+    height_order: Option<&[u32]>,
+) -> Vec<u32> {
+    let (rows, cols) = heights.dim();
+    if let Some(order) = height_order {
+        let mut is_start = vec![false; rows * cols];
+        for &i in starts {
+            is_start[i as usize] = true;
+        }
+        let picked: Vec<u32> = order
+            .iter()
+            .copied()
+            .filter(|&i| is_start.get(i as usize).is_some_and(|&s| s))
+            .collect();
+        // Every start is a non-void cell, so all are picked from a
+        // complete order; anything else is not the order of this grid.
+        if picked.len() == starts.len() {
+            return picked;
+        }
+    }
+    // Sorted as one u64 per start, height key above the index: the same
+    // order as (key, index), without a height lookup per comparison.
+    let mut keyed: Vec<u64> = starts
+        .par_iter()
+        .map(|&i| {
+            let z = heights[[i as usize / cols, i as usize % cols]];
+            (super::fill::order_key(z) as u64) << 32 | i as u64
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    keyed.into_iter().map(|k| k as u32).collect()
+}
 
 /// Every start simulated in full, in raster-ordered batches.
 // The walk's inputs, its output and its two ways to stop: grouping them
@@ -939,5 +985,49 @@ mod tests {
         assert!(walk_lanes(&field, heights, &s, &starts, &cancelled)
             .iter()
             .all(Option::is_none));
+    }
+
+    /// The flood's visiting order picks the gd shortcut's starts in the
+    /// order a sort by height key and index gives, for every start and for
+    /// a strided subset without the sea; an order that is not the grid's
+    /// (missing cells) falls back to the sort.
+    #[test]
+    fn the_flood_order_is_the_sorted_order_of_the_starts() {
+        let tile = crate::dem::open(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/N52W007.hgt")),
+            &crate::dem::LoadOptions::default(),
+        )
+        .unwrap();
+        let mut heights = tile.heights.clone();
+        let metrics = RowMetrics::of(&tile);
+        let sea = crate::dem::SeaMask::detect(&heights, crate::dem::SeaLevel::SrtmZero);
+        let (_, order) = super::super::fill::priority_flood_in_order(
+            &mut heights,
+            &metrics,
+            1e-4,
+            None,
+            Some(&sea),
+        );
+        let order = order.unwrap();
+        let (rows, cols) = heights.dim();
+        assert_eq!(order.len(), heights.iter().filter(|z| !z.is_nan()).count());
+        for stride in [1, 3] {
+            let starts: Vec<u32> = (0..rows * cols)
+                .filter(|&i| (i / cols) % stride == 0 && (i % cols) % stride == 0)
+                .filter(|&i| !sea.is_sea_sample(i / cols, i % cols))
+                .map(|i| i as u32)
+                .collect();
+            let sorted = in_height_order(&starts, &heights, None);
+            assert_eq!(in_height_order(&starts, &heights, Some(&order)), sorted);
+            // By hand: heights never decrease along the sorted starts.
+            assert!(sorted
+                .windows(2)
+                .all(|w| heights.as_slice().unwrap()[w[0] as usize]
+                    <= heights.as_slice().unwrap()[w[1] as usize]));
+            assert_eq!(
+                in_height_order(&starts, &heights, Some(&order[1..])),
+                sorted
+            );
+        }
     }
 }

@@ -78,49 +78,30 @@ pub fn write(
 ) -> Result<Written> {
     let surface = &run.surface;
     let bounds = surface.bounds();
-    // The page's backdrop (relief and heights of the grid) needs none of
-    // the other products: it is made beside them.
-    let ((rasters, vectors), backdrop) = rayon::join(
-        || {
-            rayon::join(
-                || -> Result<(Vec<u8>, render::BasinsMap)> {
-                    let shade = render::hillshade(surface)?;
-                    let (tif, png) = rayon::join(
-                        || {
-                            geotiff::labels_geotiff(
-                                &run.basins.labels,
-                                &surface.transform,
-                                &surface.crs,
-                            )
-                        },
-                        || {
-                            render::map(
-                                &run.basins.labels,
-                                &shade,
-                                surface,
-                                options.stride.max(1),
-                                options.sea,
-                                run.basins.basins.len(),
-                            )
-                        },
-                    );
-                    Ok((tif?, png?))
-                },
+    let (rasters, vectors) = rayon::join(
+        || -> Result<(Vec<u8>, render::BasinsMap)> {
+            let shade = render::hillshade(surface)?;
+            let (tif, png) = rayon::join(
+                || geotiff::labels_geotiff(&run.basins.labels, &surface.transform, &surface.crs),
                 || {
-                    rayon::join(
-                        || export::sinks_geojson(&run.basins, surface),
-                        || {
-                            export::basins_geojson_within(
-                                &run.basins,
-                                surface,
-                                options.max_geojson_bytes,
-                            )
-                        },
+                    render::map(
+                        &run.basins.labels,
+                        &shade,
+                        surface,
+                        options.stride.max(1),
+                        options.sea,
+                        run.basins.basins.len(),
                     )
                 },
+            );
+            Ok((tif?, png?))
+        },
+        || {
+            rayon::join(
+                || export::sinks_geojson(&run.basins, surface),
+                || export::basins_geojson_within(&run.basins, surface, options.max_geojson_bytes),
             )
         },
-        || options.html.then(|| viewer::Backdrop::of(dem, bounds)),
     );
     let (tif, map) = rasters?;
     let (sinks, polygons) = vectors;
@@ -138,10 +119,9 @@ pub fn write(
         ),
         (OUTPUTS[4], sinks?),
     ];
-    let page = if let Some(backdrop) = backdrop {
+    let page = if options.html {
         let page = viewer::basins_page(
             dem,
-            backdrop?,
             surface,
             &run.basins,
             polygons.as_deref(),

@@ -163,38 +163,14 @@ pub fn sinks(basins: &Basins, surface: &Dem) -> Result<Vec<Sink>> {
         .collect()
 }
 
-/// What a page shows under its layers: the relief of `dem` over `bounds`
-/// and the heights under the cursor. Independent of a run's results, so
-/// `basins` computes it beside its other products.
-pub struct Backdrop {
-    relief: ImageOverlay,
-    heights: HeightGrid,
-}
-
-impl Backdrop {
-    /// The backdrop of `dem` (the grid before any fill) over `bounds`.
-    pub fn of(dem: &Dem, bounds: Bounds) -> Result<Backdrop> {
-        let (relief, heights) = rayon::join(
-            || relief(dem, bounds, MAX_OVERLAY_SIDE_PX),
-            || HeightGrid::of(dem, bounds, MAX_HEIGHT_GRID_SIDE),
-        );
-        Ok(Backdrop {
-            relief: relief?,
-            heights: heights?,
-        })
-    }
-}
-
 /// The page of a `basins` run over `dem` (the grid before any fill):
-/// `backdrop` (of `dem` over `surface`'s bounds), the basins of `basins` on `surface`
+/// the relief, the cursor's heights, the basins of `basins` on `surface`
 /// as outlines from `basins_geojson` (the text of `basins.geojson`, `None`
 /// when the run left it out) when it is at most `max_geojson_bytes` long,
 /// else as `basins_png` (the
 /// bytes of `basins.png`, one pixel per cell of `surface`), and the sinks.
-#[allow(clippy::too_many_arguments)]
 pub fn basins_page(
     dem: &Dem,
-    backdrop: Backdrop,
     surface: &Dem,
     basins: &Basins,
     basins_geojson: Option<&[u8]>,
@@ -205,8 +181,8 @@ pub fn basins_page(
     let mut page = Page::new(title);
     page.attribution = attribution(dem);
     let bounds = surface.bounds();
-    page.relief = Some(backdrop.relief);
-    page.heights = Some(backdrop.heights);
+    page.relief = Some(relief(dem, bounds, MAX_OVERLAY_SIDE_PX)?);
+    page.heights = Some(HeightGrid::of(dem, bounds, MAX_HEIGHT_GRID_SIDE)?);
     let mut outlets = sinks(basins, surface)?;
     if outlets.len() > MAX_EMBEDDED_SINKS {
         // Ids count from the largest basin, so these are the largest.

@@ -400,6 +400,29 @@ mod tests {
         }
     }
 
+    /// Cells at +∞ (a formula's grid can hold them) cannot be raised above
+    /// themselves, so the flood queues them at the height it pops (the
+    /// radix heap's order still holds: they come in raster order). The
+    /// fill ends, leaves them at +∞ and fills the rest: by hand, the pit
+    /// at 1 is walled in by +∞ but for the edge row at 9 below it, so it
+    /// fills to just above 9.
+    #[test]
+    fn cells_at_infinity_are_filled_around() {
+        let inf = f32::INFINITY;
+        let mut h = array![
+            [9.0f32, 9.0, 9.0, 9.0, 9.0],
+            [9.0, inf, inf, inf, 9.0],
+            [9.0, inf, inf, inf, 5.0],
+            [9.0, inf, 1.0, inf, 9.0],
+            [9.0, 9.0, 9.0, 9.0, 9.0],
+        ];
+        priority_flood(&mut h, &unit_metrics(5), 0.0, None);
+        assert_eq!(h[[1, 1]], inf);
+        assert_eq!(h[[2, 2]], inf);
+        assert!(h[[3, 2]] > 9.0 && h[[3, 2]] < 9.001, "{}", h[[3, 2]]);
+        assert_eq!(h[[2, 4]], 5.0);
+    }
+
     #[test]
     fn voids_and_sea_are_outlets() {
         // The pit at (2,2) is next to a void: it drains into it, nothing is raised.

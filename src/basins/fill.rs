@@ -162,20 +162,21 @@ pub fn priority_flood_to_sea(
     flood(heights, metrics, min_slope, sea_below, sea, None)
 }
 
-/// [`priority_flood_to_sea`], also giving the order the flood visited the
-/// cells in: every non-void cell's row-major index, by filled height and
-/// ties by index ([`order_key`], the order the gd shortcut takes its starts
-/// in, so `basins` need not sort them again). `None` for the order of a
-/// grid of more than 2^32 cells.
+/// [`priority_flood_to_sea`], also giving, when `keep_order` is set, the
+/// order the flood visited the cells in: every non-void cell's row-major
+/// index, by filled height and ties by index ([`order_key`], the order the
+/// gd shortcut takes its starts in, so `basins` need not sort them again).
+/// `None` for the order when not kept or for a grid of more than 2^32 cells.
 pub fn priority_flood_in_order(
     heights: &mut Array2<f32>,
     metrics: &RowMetrics,
     min_slope: f64,
     sea_below: Option<f64>,
     sea: Option<&crate::dem::SeaMask>,
+    keep_order: bool,
 ) -> (FillStats, Option<Vec<u32>>) {
     let (rows, cols) = heights.dim();
-    let mut order = (rows * cols <= 1 << 32).then(Vec::new);
+    let mut order = (keep_order && rows * cols <= 1 << 32).then(Vec::new);
     let stats = flood(heights, metrics, min_slope, sea_below, sea, order.as_mut());
     (stats, order)
 }

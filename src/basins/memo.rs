@@ -133,7 +133,8 @@ pub(super) struct Shortcut<'a, 'm> {
 /// or `Err(j)` when the walker entered lower start `j`, not finished yet.
 pub(super) struct MemoRecorder<'f, 'a, 'm> {
     field: &'f GridField<'f>,
-    shortcut: Option<Shortcut<'a, 'm>>,
+    /// The memo and the walker's rank in it, if the shortcut is on.
+    pub shortcut: Option<Shortcut<'a, 'm>>,
     /// The cell the walker was last seen in, (row, column).
     pub here: (usize, usize),
 }

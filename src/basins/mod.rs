@@ -197,25 +197,15 @@ pub fn compute_within(
                 "the fill's drainage slope must be zero or a positive number (m/m)",
             ));
         }
-        let stats = if shortcut {
-            let (stats, order) = priority_flood_in_order(
-                &mut surface.heights,
-                &metrics,
-                slope,
-                options.walk.rules.stop_below,
-                sea,
-            );
-            height_order = order;
-            stats
-        } else {
-            priority_flood_to_sea(
-                &mut surface.heights,
-                &metrics,
-                slope,
-                options.walk.rules.stop_below,
-                sea,
-            )
-        };
+        let (stats, order) = priority_flood_in_order(
+            &mut surface.heights,
+            &metrics,
+            slope,
+            options.walk.rules.stop_below,
+            sea,
+            shortcut,
+        );
+        height_order = order;
         (Some(stats), Some(slope))
     } else {
         (None, None)

@@ -249,8 +249,8 @@ struct Walk<'f, 'a, 'm> {
     /// The patience counter of [`Agent::advance`].
     still: usize,
     w: Walker,
+    /// Also holds the memo consulted, if any (`finish` needs it too).
     recorder: MemoRecorder<'f, 'a, 'm>,
-    shortcut: Option<Shortcut<'a, 'm>>,
 }
 
 impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
@@ -289,7 +289,6 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
             still: 0,
             w,
             recorder: MemoRecorder::new(field, shortcut, (r, c)),
-            shortcut,
         })
     }
 
@@ -334,7 +333,7 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
                 })
             }
         };
-        match finish(field, heights, s, stop, self.shortcut, &mut self.w) {
+        match finish(field, heights, s, stop, self.recorder.shortcut, &mut self.w) {
             Ok(cell) => {
                 // A fresh run of the loop: at rest, patience counter reset.
                 self.x = Xy::new(cell.1 as f64, cell.0 as f64);
@@ -1007,6 +1006,7 @@ mod tests {
             1e-4,
             None,
             Some(&sea),
+            true,
         );
         let order = order.unwrap();
         let (rows, cols) = heights.dim();

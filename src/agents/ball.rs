@@ -10,7 +10,7 @@ use crate::geo::Xy;
 use crate::terrain::{Obstacle, Surface, Vector};
 
 /// Updates the velocity `v` in place and returns it as the displacement.
-#[inline]
+#[inline(always)]
 pub fn step<S: Surface + ?Sized>(
     surface: &S,
     x: Xy,

@@ -191,8 +191,17 @@ impl<'a> GridField<'a> {
     fn spacing(&self, r: f64) -> (f64, f64) {
         // `RowMetrics::spacing_at` with its operands precomputed: the same
         // clamp, row and fraction, the same differences, so the same values.
+        let r0 = if r >= 0.0 && r <= self.last_row {
+            // SAFETY: 0 <= r <= last_row < 2^52 (`index_bound`; false for
+            // NaN), so `r` truncates exactly to an `i64`. The same test and
+            // truncation as `cell`'s, which the compiler shares when a step
+            // samples the gradient and moves from the same position.
+            unsafe { r.to_int_unchecked::<i64>() as usize }
+        } else {
+            floor_index(r.clamp(0.0, self.last_row))
+        }
+        .min(self.rows - 2);
         let r = r.clamp(0.0, self.last_row);
-        let r0 = floor_index(r).min(self.rows - 2);
         let f = r - r0 as i64 as f64;
         let [dx, ddx, dy, ddy] = self.row_spacing[r0];
         (dx + f * ddx, dy + f * ddy)
@@ -239,9 +248,19 @@ impl Surface for GridField<'_> {
         None
     }
 
-    #[inline]
+    /// [`SeaMask::contains`] through this field's own bounds test and
+    /// cell index (the sea has the grid's size, `with_sea`), which the
+    /// compiler shares with the step's other lookups at `p`.
+    #[inline(always)]
     fn in_sea(&self, p: Xy) -> bool {
-        self.sea.is_some_and(|s| s.contains(p.y, p.x))
+        let Some(sea) = self.sea else {
+            return false;
+        };
+        match self.cell(p) {
+            Ok((i0, _, _)) => sea.near_coast_cell(i0) && sea.fraction(p.y, p.x) >= 0.5,
+            // `contains` is false outside the sample centres.
+            Err(_) => false,
+        }
     }
 }
 
@@ -272,5 +291,79 @@ mod tests {
         assert!((q.x - 1.75).abs() < 1e-12 && (q.y - 2.0).abs() < 1e-12);
         assert_eq!(f.elevation(Xy::new(4.01, 0.0)), Err(Obstacle::Outside));
         assert_eq!(f.gradient(Xy::new(-0.01, 0.0)), Err(Obstacle::Outside));
+    }
+
+    /// The field's sea test (its own bounds and cell index, then the mask's
+    /// coast bit and fraction) answers as `SeaMask::contains` does, inside,
+    /// on the edges, outside and at NaN: a bay and a strip of sea on a
+    /// 40 x 33 grid, sampled every 1/7 of a cell and beyond the edges.
+    #[test]
+    fn sea_test_matches_the_mask() {
+        use crate::dem::SeaLevel;
+        let (rows, cols) = (40usize, 33usize);
+        let heights = Array2::from_shape_fn((rows, cols), |(r, c)| {
+            if (r < 12 && c + r < 14) || (r >= 36 && c > 5) {
+                0.0f32
+            } else {
+                5.0
+            }
+        });
+        let sea = SeaMask::detect(&heights, SeaLevel::SrtmZero);
+        let metrics = RowMetrics {
+            dx: vec![30.0; rows],
+            dy: vec![30.0; rows],
+        };
+        let gradient = GradientGrid {
+            east: Array2::zeros((rows, cols)),
+            north: Array2::zeros((rows, cols)),
+        };
+        let f = GridField::new(&heights, &gradient, &metrics).with_sea(&sea);
+        assert!(f.sea().is_some(), "the mask reaches the grid");
+        let (mut wet, mut dry) = (0, 0);
+        for i in -7..=(rows as i64 + 1) * 7 {
+            for j in -7..=(cols as i64 + 1) * 7 {
+                let p = Xy::new(j as f64 / 7.0, i as f64 / 7.0);
+                let want = sea.contains(p.y, p.x);
+                assert_eq!(f.in_sea(p), want, "at {p:?}");
+                if want {
+                    wet += 1;
+                } else {
+                    dry += 1;
+                }
+            }
+        }
+        assert!(wet > 1000 && dry > 1000, "{wet} wet, {dry} dry");
+        assert!(!f.in_sea(Xy::new(f64::NAN, 1.0)) && !f.in_sea(Xy::new(1.0, f64::NAN)));
+    }
+
+    /// A move's metres become the same fractional indices as through
+    /// `RowMetrics::spacing_at` (the reference the precomputed rows and the
+    /// shared truncation must reproduce), bit for bit: rows of changing
+    /// size, positions inside, on the edges, beyond them and NaN.
+    #[test]
+    fn displacement_uses_the_row_metrics_spacing() {
+        let rows = 9;
+        let metrics = RowMetrics {
+            dx: (0..rows).map(|r| 20.0 + 3.5 * r as f64).collect(),
+            dy: (0..rows).map(|r| 31.0 - 0.25 * (r * r) as f64).collect(),
+        };
+        let heights = Array2::zeros((rows, 6));
+        let gradient = GradientGrid {
+            east: Array2::zeros((rows, 6)),
+            north: Array2::zeros((rows, 6)),
+        };
+        let f = GridField::new(&heights, &gradient, &metrics);
+        let d = Vector::new(7.0, -11.0);
+        let ys = (-20..=100)
+            .map(|i| i as f64 / 10.0)
+            .chain([f64::NAN, 1e300, -1e300]);
+        for y in ys {
+            let p = Xy::new(2.5, y);
+            let (dx, dy) = metrics.spacing_at(y);
+            let want = Xy::new(p.x + d.east / dx, p.y - d.north / dy);
+            let got = f.displace(p, d);
+            assert_eq!(got.x.to_bits(), want.x.to_bits(), "x at row {y}");
+            assert_eq!(got.y.to_bits(), want.y.to_bits(), "y at row {y}");
+        }
     }
 }

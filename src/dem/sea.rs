@@ -374,6 +374,19 @@ impl SeaMask {
         self.near_coast[i / 64] & (1 << (i % 64)) != 0 && self.fraction(row, col) >= 0.5
     }
 
+    /// `true` when the bilinear cell whose top-left sample has row-major
+    /// index `i` touches the coast band, where [`SeaMask::contains`]
+    /// interpolates; `false` for every cell of a mask with no sea. For a
+    /// caller that has already bounds-tested a position and found its cell
+    /// on a grid of this mask's size: `contains(row, col)` is then
+    /// `near_coast_cell(i) && fraction(row, col) >= 0.5`.
+    #[inline(always)]
+    pub fn near_coast_cell(&self, i: usize) -> bool {
+        self.near_coast
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
     /// The sea sample nearest to fractional index (`row`, `col`) among the
     /// four around it, for reporting where an agent reached the sea.
     pub fn nearest_sea_sample(&self, row: f64, col: f64) -> Option<(usize, usize)> {

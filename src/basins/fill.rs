@@ -164,7 +164,7 @@ pub fn priority_flood_to_sea(
 
 /// [`priority_flood_to_sea`], also giving, when `keep_order` is set, the
 /// order the flood visited the cells in: every non-void cell's row-major
-/// index, by filled height and ties by index ([`order_key`], the order the
+/// index, by filled height and ties by index (`order_key`, the order the
 /// gd shortcut takes its starts in, so `basins` need not sort them again).
 /// `None` for the order when not kept or for a grid of more than 2^32 cells.
 pub fn priority_flood_in_order(

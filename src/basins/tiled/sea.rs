@@ -65,7 +65,7 @@ pub struct SeaPlan {
 
 /// The 4-connected components of the at-`level`, non-void samples of `z`
 /// (metres, `NaN` voids), numbered from 0 in the order a row-major scan
-/// first meets them ([`NONE`] elsewhere), and their sizes (samples).
+/// first meets them (`NONE` elsewhere), and their sizes (samples).
 pub fn components(z: ArrayView2<f32>, level: SeaLevel) -> (Array2<u32>, Vec<u64>) {
     let (rows, cols) = z.dim();
     let at = |r: usize, c: usize| {
@@ -154,7 +154,7 @@ pub fn band_len(rows: usize, cols: usize, depth: usize) -> usize {
 
 /// Step 1 on block `k` whose heights (block only, no halo) are `z`: the
 /// message rank 0 merges. Its block index, then per perimeter sample its
-/// component among those touching the perimeter ([`NONE`] if not at
+/// component among those touching the perimeter (`NONE` if not at
 /// level), then per such component its size and whether it touches the
 /// mosaic's edge.
 pub fn summarize(tiles: &TileSet, k: usize, z: ArrayView2<f32>, level: SeaLevel) -> Vec<u8> {
@@ -197,7 +197,7 @@ struct Summary {
 }
 
 /// Step 2, on rank 0: every rank's [`summarize`] messages (each a list of
-/// blocks) into the message every rank reads with [`read_ring_sea`]: the
+/// blocks) into the message every rank reads with `read_ring_sea`: the
 /// seconds it took, the number of sea samples, then per block which
 /// perimeter samples are sea.
 pub fn merge_summaries(parts: Vec<&[u8]>, tiles: &TileSet) -> Result<Vec<u8>> {

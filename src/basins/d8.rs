@@ -50,6 +50,7 @@ impl D8 {
             D8::Blocked(cell) => Err(Attempt::Blocked {
                 cell,
                 steps: step as u32,
+                paused: false,
             }),
         }
     }

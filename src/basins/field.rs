@@ -150,6 +150,16 @@ impl<'a> GridField<'a> {
         best.map(|(cell, _)| cell)
     }
 
+    /// Prefetches the heights and gradients of the bilinear cell whose
+    /// top-left sample has row-major index `i` (see `basins::prefetch`).
+    #[inline(always)]
+    pub(super) fn prefetch_cell(&self, i: usize) {
+        for j in [i, i + self.cols] {
+            super::prefetch::prefetch(&self.flat, j);
+            super::prefetch::prefetch(&self.slopes, j);
+        }
+    }
+
     /// `true` when `p` lies within the sample centres (where heights interpolate).
     #[inline(always)]
     pub fn is_inside(&self, p: Xy) -> bool {

@@ -22,6 +22,21 @@ pub(super) struct Memo<'m> {
 /// The flag that marks a packed ending as known.
 const KNOWN: u64 = 1 << 63;
 
+/// The flag that marks a start whose walk some lane has begun
+/// ([`Memo::claim`]); below the packed ending's bits, so `unpack` ignores it.
+const CLAIMED: u64 = 1 << 62;
+
+/// Who walks a start ([`Memo::claim`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Claim {
+    /// Its ending is known already.
+    Known,
+    /// Another walker began it first and will store its ending.
+    Taken,
+    /// The caller: nobody else will walk it.
+    Mine,
+}
+
 /// Packs an end cell and its ending into one word (with [`KNOWN`] set).
 #[inline]
 pub(super) fn pack(end: u32, ending: StopReason) -> u64 {
@@ -64,6 +79,21 @@ impl Memo<'_> {
     #[inline]
     pub fn is_known(&self, i: usize) -> bool {
         self.known[i].load(Ordering::Acquire) & KNOWN != 0
+    }
+
+    /// Claims the walk of the start in cell `i` for the caller, unless its
+    /// ending is known or another walker claimed it first (who then stores
+    /// its ending: claimed walks are always finished).
+    #[inline]
+    pub fn claim(&self, i: usize) -> Claim {
+        let prior = self.known[i].fetch_or(CLAIMED, Ordering::AcqRel);
+        if prior & KNOWN != 0 {
+            Claim::Known
+        } else if prior & CLAIMED != 0 {
+            Claim::Taken
+        } else {
+            Claim::Mine
+        }
     }
 
     /// Records the ending of the start in cell `i`.
@@ -171,15 +201,29 @@ impl Recorder for MemoRecorder<'_, '_, '_> {
 
     #[inline(always)]
     fn after_step(&mut self, x: Xy) -> ControlFlow<Self::Handoff> {
-        let Some(sc) = self.shortcut else {
+        if self.shortcut.is_none() {
             return ControlFlow::Continue(());
-        };
-        let (rows, cols) = (self.field.rows(), self.field.cols());
-        let cell = nearest_cell(x, rows, cols);
+        }
+        let cell = nearest_cell(x, self.field.rows(), self.field.cols());
         if cell == self.here {
             return ControlFlow::Continue(());
         }
         self.here = cell;
+        self.ask(x)
+    }
+}
+
+impl MemoRecorder<'_, '_, '_> {
+    /// The hook's question at `x`, in the cell `here`: whether the walker
+    /// takes over a known ending there, is blocked by a pending lower
+    /// start, or walks on. Asked again when a paused walk resumes.
+    #[inline(always)]
+    pub(super) fn ask(&self, x: Xy) -> ControlFlow<<Self as Recorder>::Handoff> {
+        let Some(sc) = self.shortcut else {
+            return ControlFlow::Continue(());
+        };
+        let (rows, cols) = (self.field.rows(), self.field.cols());
+        let cell = self.here;
         match sc
             .memo
             .take_over(cell.0 * cols + cell.1, x, rows, cols, sc.own)

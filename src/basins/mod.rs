@@ -42,10 +42,12 @@ pub mod geotiff;
 pub mod labels;
 mod memo;
 pub mod polygons;
+mod prefetch;
 pub mod products;
 mod radix;
 pub mod render;
 pub mod report;
+mod shortcut;
 pub mod tiled;
 pub mod walk;
 

@@ -86,14 +86,14 @@ pub fn default_gd_alpha(dem: &crate::dem::Dem) -> f64 {
 }
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use ndarray::Array2;
 use rayon::prelude::*;
 
 use super::d8::d8_moves;
 use super::field::GridField;
-use super::memo::{unpack, Memo, MemoRecorder, Shortcut};
+use super::memo::{MemoRecorder, Shortcut};
 use crate::agents::{Agent, AgentKind, AgentState, Halt, StepParams, Stop, StopReason, StopRules};
 use crate::geo::Xy;
 use crate::terrain::{floor_index, Surface, Vector};
@@ -184,8 +184,10 @@ pub(super) enum Attempt {
         stall_moves: u32,
     },
     /// It entered the cell of a lower start whose ending is not known yet;
-    /// `steps` were simulated before.
-    Blocked { cell: u32, steps: u32 },
+    /// `steps` were simulated before. `paused` when the memo's hook
+    /// stopped it between two steps: the [`Walk`] can go on from there once
+    /// `cell` is known ([`Walk::resume`]); otherwise (D8 moves) it is redone.
+    Blocked { cell: u32, steps: u32, paused: bool },
 }
 
 /// Where a walker stands between runs of the descent loop: its step count,
@@ -215,7 +217,9 @@ impl Walker {
 
 /// One walker from the centre of cell (`r`, `c`), consulting the memo as
 /// the start of rank `shortcut.own` if given: the agents' own descent loop
-/// ([`Agent::walk`]), resumed after each stall that D8 moves resolve.
+/// ([`Agent::walk`]), resumed after each stall that D8 moves resolve. The
+/// reference the interleaved lanes are tested against.
+#[cfg(test)]
 pub(super) fn walk_one(
     field: &GridField<'_>,
     heights: &Array2<f32>,
@@ -239,10 +243,10 @@ pub(super) fn walk_one(
     }
 }
 
-/// One [`walk_one`] in progress, advanced a step at a time
+/// One `walk_one` (the test reference) in progress, advanced a step at a time
 /// ([`Walk::advance`]) so that one thread can interleave several
 /// independent walks (`walk_lanes`).
-struct Walk<'f, 'a, 'm> {
+pub(super) struct Walk<'f, 'a, 'm> {
     /// The agent's position, fractional (column, row).
     x: Xy,
     state: AgentState,
@@ -257,7 +261,7 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
     /// A walker at rest on the centre of cell (`r`, `c`), or how its walk
     /// ends before a step (a void or a start below `stop_below`).
     #[inline]
-    fn begin(
+    pub(super) fn begin(
         field: &'f GridField<'f>,
         heights: &Array2<f32>,
         s: &WalkSettings,
@@ -296,7 +300,7 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
     /// `Some` once the walk is over; after a stall resolved by D8 moves it
     /// walks on, at rest, from the cell they reached.
     #[inline(always)]
-    fn advance(
+    pub(super) fn advance(
         &mut self,
         agent: &Agent,
         field: &GridField<'_>,
@@ -317,21 +321,7 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
         };
         let stop = match halt {
             Halt::Rule(stop) => stop,
-            Halt::Hook(Ok((end, ending))) => {
-                return Some(Attempt::Done {
-                    end,
-                    ending,
-                    steps: self.w.step as u32,
-                    shortcut: true,
-                    stall_moves: self.w.moves,
-                })
-            }
-            Halt::Hook(Err(cell)) => {
-                return Some(Attempt::Blocked {
-                    cell,
-                    steps: self.w.step as u32,
-                })
-            }
+            Halt::Hook(answer) => return Some(self.handoff(answer)),
         };
         match finish(field, heights, s, stop, self.recorder.shortcut, &mut self.w) {
             Ok(cell) => {
@@ -345,17 +335,50 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
             Err(over) => Some(over),
         }
     }
+
+    /// Asks the memo again where its hook paused the walk (an
+    /// [`Attempt::Blocked`] with `paused`), once the start it waited for
+    /// may be known: `Some` when the walk is over or blocked again, `None`
+    /// to step on; the answer the hook gives there with that start known,
+    /// so a resumed walk ends as one redone from its start would (every
+    /// cell and corner it consulted before was known or no lower start,
+    /// and stays so).
+    pub(super) fn resume(&mut self) -> Option<Attempt> {
+        match self.recorder.ask(self.x) {
+            ControlFlow::Continue(()) => None,
+            ControlFlow::Break(answer) => Some(self.handoff(answer)),
+        }
+    }
+
+    /// The attempt the memo's answer ends: a known ending taken over, or
+    /// blocked (paused) by a pending lower start.
+    fn handoff(&self, answer: Result<(u32, StopReason), u32>) -> Attempt {
+        match answer {
+            Ok((end, ending)) => Attempt::Done {
+                end,
+                ending,
+                steps: self.w.step as u32,
+                shortcut: true,
+                stall_moves: self.w.moves,
+            },
+            Err(cell) => Attempt::Blocked {
+                cell,
+                steps: self.w.step as u32,
+                paused: true,
+            },
+        }
+    }
 }
 
 /// How many walks [`walk_lanes`] interleaves on one thread.
-const LANES: usize = 4;
+pub(super) const LANES: usize = 4;
 
 /// The walks from `starts` (row-major cell indices) without a memo, `LANES`
 /// at a time on this thread: each turn advances every lane by one step, so
 /// the processor overlaps their dependency chains (one walk's step waits on
 /// its previous step's position; different walks' steps do not wait on each
 /// other). A lane whose walk ends takes the next start. Every walk takes
-/// exactly the steps it takes alone ([`walk_one`]), so the endings do not
+/// exactly the steps it takes alone (`walk_one`), so the endings do not
 /// depend on the interleaving. `None` for starts not run because `cancel`
 /// was set.
 fn walk_lanes(
@@ -469,66 +492,17 @@ fn finish(
 
 /// Work done by one thread (or one batch) of walkers.
 #[derive(Debug, Default, Clone, Copy)]
-struct Tally {
-    steps: u64,
-    shortcuts: usize,
-    stall_moves: u64,
+pub(super) struct Tally {
+    pub steps: u64,
+    pub shortcuts: usize,
+    pub stall_moves: u64,
 }
 
 impl Tally {
-    fn add(&mut self, other: Tally) {
+    pub fn add(&mut self, other: Tally) {
         self.steps += other.steps;
         self.shortcuts += other.shortcuts;
         self.stall_moves += other.stall_moves;
-    }
-}
-
-/// The ending of the start in cell `i` under the gd shortcut, computing
-/// first, on this thread, the endings of the lower starts it runs into that
-/// nobody has finished yet. Every pending link goes strictly down the
-/// height order, so this ends; a walk redone after such a detour counts its
-/// steps again (they were simulated).
-fn resolve(
-    field: &GridField<'_>,
-    heights: &Array2<f32>,
-    s: &WalkSettings,
-    memo: &Memo<'_>,
-    i: u32,
-    stack: &mut Vec<u32>,
-    tally: &mut Tally,
-) {
-    let cols = field.cols();
-    stack.clear();
-    stack.push(i);
-    while let Some(&top) = stack.last() {
-        let t = top as usize;
-        if memo.is_known(t) {
-            stack.pop();
-            continue;
-        }
-        let shortcut = Shortcut {
-            memo,
-            own: memo.rank[t],
-        };
-        match walk_one(field, heights, s, t / cols, t % cols, Some(shortcut)) {
-            Attempt::Done {
-                end,
-                ending,
-                steps,
-                shortcut,
-                stall_moves,
-            } => {
-                tally.steps += steps as u64;
-                tally.stall_moves += stall_moves as u64;
-                tally.shortcuts += shortcut as usize;
-                memo.store(t, end, ending);
-                stack.pop();
-            }
-            Attempt::Blocked { cell, steps } => {
-                tally.steps += steps as u64;
-                stack.push(cell);
-            }
-        }
     }
 }
 
@@ -553,7 +527,7 @@ impl StepBudget {
     }
 
     /// Records `steps` more; `false` once the total passes the limit.
-    fn spend(&self, steps: u64) -> bool {
+    pub(super) fn spend(&self, steps: u64) -> bool {
         let total = self.spent.fetch_add(steps, Ordering::Relaxed) + steps;
         if total > self.limit {
             self.exceeded.store(true, Ordering::Relaxed);
@@ -608,7 +582,7 @@ pub fn walk_all_within(
 }
 
 /// [`walk_all_within`] given the cells of `heights` in height order if
-/// known: every non-void cell's row-major index by [`super::fill::order_key`]
+/// known: every non-void cell's row-major index by `fill::order_key`
 /// of its height, ties by index, as [`super::fill::priority_flood_in_order`]
 /// visits a filled grid. The gd shortcut then takes its starts in that
 /// order instead of sorting them (the same order: the starts are a subset
@@ -645,7 +619,7 @@ pub fn walk_all_ordered(
     };
     let tally = if settings.kind == AgentKind::Gd && !settings.exact {
         starts = in_height_order(&starts, heights, height_order);
-        walk_with_shortcut(
+        super::shortcut::walk_with_shortcut(
             field, heights, settings, &starts, &mut walks, progress, cancel, budget,
         )
     } else {
@@ -666,7 +640,7 @@ const LANE_BATCH: usize = 512;
 /// `starts` (row-major cell indices of `heights`) by height key, ties by
 /// index: picked out of `height_order` (every non-void cell in that order)
 /// when given and complete, else sorted.
-fn in_height_order(
+pub(super) fn in_height_order(
     starts: &[u32],
     heights: &Array2<f32>,
     height_order: Option<&[u32]>,
@@ -748,67 +722,6 @@ fn walk_in_full(
         }
     }
     tally
-}
-
-/// The gd shortcut: `starts` in height order, lowest first; every thread
-/// takes the next group of starts from a shared counter, so the starts in
-/// flight are always the lowest unfinished ones.
-#[allow(clippy::too_many_arguments)]
-fn walk_with_shortcut(
-    field: &GridField<'_>,
-    heights: &Array2<f32>,
-    settings: &WalkSettings,
-    starts: &[u32],
-    walks: &mut Walks,
-    progress: &(dyn Fn(usize) + Sync),
-    cancel: &AtomicBool,
-    budget: &StepBudget,
-) -> Tally {
-    const GROUP: usize = 256;
-    let n = field.rows() * field.cols();
-    let mut rank = vec![NO_START; n];
-    for (k, &i) in starts.iter().enumerate() {
-        rank[i as usize] = k as u32;
-    }
-    let known: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(0)).collect();
-    let memo = Memo {
-        rank: &rank,
-        known: &known,
-    };
-    let next = AtomicUsize::new(0);
-    let groups = starts.len().div_ceil(GROUP);
-    let tallies: Vec<Tally> = rayon::broadcast(|_| {
-        let mut tally = Tally::default();
-        // One stack per thread, reused by every start it resolves.
-        let mut stack = Vec::new();
-        loop {
-            let g = next.fetch_add(1, Ordering::Relaxed);
-            if g >= groups || cancel.load(Ordering::Relaxed) || budget.exceeded() {
-                break;
-            }
-            let group = &starts[g * GROUP..((g + 1) * GROUP).min(starts.len())];
-            let before = tally.steps;
-            for &i in group {
-                resolve(field, heights, settings, &memo, i, &mut stack, &mut tally);
-            }
-            progress(group.len());
-            if !budget.spend(tally.steps - before) {
-                break;
-            }
-        }
-        tally
-    });
-    for (i, w) in known.iter().enumerate() {
-        if let Some((end, ending)) = unpack(w.load(Ordering::Relaxed)) {
-            walks.end[i] = end;
-            walks.ending[i] = ending as u8;
-        }
-    }
-    let mut total = Tally::default();
-    for t in tallies {
-        total.add(t);
-    }
-    total
 }
 
 #[cfg(test)]

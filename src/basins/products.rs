@@ -69,11 +69,15 @@ pub fn names(html: bool) -> Vec<&'static str> {
 
 /// Encodes every product of `run` (computed on `dem`), rasters and vectors
 /// side by side, stages them in `out`, retires an earlier `basins.geojson`
-/// when this one is over budget, and commits the directory.
+/// when this one is over budget, and commits the directory. `backdrop` is
+/// the viewer page's backdrop if made already ([`viewer::Backdrop::of`]
+/// `dem` over its bounds, e.g. beside the walk); with `options.html` and
+/// `None` it is made here.
 pub fn write(
     run: &BasinRun,
     dem: &Dem,
     options: &ProductOptions,
+    backdrop: Option<viewer::Backdrop>,
     mut out: OutputDir,
 ) -> Result<Written> {
     let surface = &run.surface;
@@ -122,6 +126,7 @@ pub fn write(
     let page = if options.html {
         let page = viewer::basins_page(
             dem,
+            backdrop,
             surface,
             &run.basins,
             polygons.as_deref(),

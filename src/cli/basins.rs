@@ -213,17 +213,27 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         ProgressBar::hidden()
     };
     let progress = |n: usize| bar.inc(n as u64);
-    let sea = args.sea.mask(&dem)?;
-    let run = basins::compute_within(
-        &dem,
-        &options,
-        sea.as_ref(),
-        &progress,
-        &INTERRUPTED,
-        Some(args.max_total_steps.unwrap_or(default_work_budget(total))),
+    // The viewer's backdrop depends on the grid alone: made on the other
+    // core while the sea and the fill, which run on one, are computed.
+    let (computed, backdrop) = rayon::join(
+        || -> anyhow::Result<_> {
+            let sea = args.sea.mask(&dem)?;
+            let run = basins::compute_within(
+                &dem,
+                &options,
+                sea.as_ref(),
+                &progress,
+                &INTERRUPTED,
+                Some(args.max_total_steps.unwrap_or(default_work_budget(total))),
+            );
+            Ok((sea, run))
+        },
+        || html.then(|| viewer::Backdrop::of(&dem, dem.bounds())),
     );
     bar.finish_and_clear();
+    let (sea, run) = computed?;
     let run = run?;
+    let backdrop = backdrop.transpose()?;
     if rules.stop_below.is_none() && sea.is_none() && !args.sea.no_sea && !global.quiet {
         if let Some(note) = sea_note(&dem) {
             eprintln!("downhill: note: {note}");
@@ -242,7 +252,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         title: &title,
         sea: sea.as_ref(),
     };
-    let written = basins::products::write(&run, &dem, &products, out)?;
+    let written = basins::products::write(&run, &dem, &products, backdrop, out)?;
     if let Some(left_out) = written.geojson_left_out {
         if !global.quiet {
             eprintln!(

@@ -55,7 +55,7 @@ pub use html::CONTENT_SECURITY_POLICY;
 pub use overlay::{ImageOverlay, LatLonBounds, Sampling, MAX_OVERLAY_SIDE_PX};
 pub use runs::{
     attribution, basin_colours, basins_page, input_names, relief, sinks, summits_page, tracks_page,
-    MAX_EMBEDDED_SINKS, TRACKS_PAGE_MARGIN,
+    Backdrop, MAX_EMBEDDED_SINKS, TRACKS_PAGE_MARGIN,
 };
 pub use summits::Summit;
 pub use tracks::{TrackLayer, MAX_PROFILE_POINTS};

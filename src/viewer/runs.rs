@@ -45,22 +45,28 @@ pub fn attribution(dem: &Dem) -> String {
 /// as `map.png` draws it under the tracks, resampled onto the map with its
 /// longer side at most `max_side_px`.
 pub fn relief(dem: &Dem, bounds_xy: Bounds, max_side_px: u32) -> Result<ImageOverlay> {
-    let window = crate::basins::crop::crop(dem, bounds_xy)?;
+    // Copies of `dem` only where the bounds cut into it (a whole grid's
+    // relief, as `basins` draws it, copies nothing).
+    let window = crate::basins::crop::crop_or_whole(dem, bounds_xy)?;
     // Shade with one more sample on every side, so the window's edges see
     // their real neighbours, then cut it away.
     let t = dem.transform;
     let [w, s, e, n] = bounds_xy.to_array();
-    let padded = crate::basins::crop::crop(
+    let padded = crate::basins::crop::crop_or_whole(
         dem,
         Bounds::new(w - t.cell_x, s - t.cell_y, e + t.cell_x, n + t.cell_y),
     )?;
     let shade = hillshade(&padded, &ShadeOptions::default())?;
     let colours = tint(&padded, &shade, HeightRange::of(&window));
+    drop(shade);
     let dc = ((window.transform.origin_x - padded.transform.origin_x) / t.cell_x).round() as u32;
     let dr = ((padded.transform.origin_y - window.transform.origin_y) / t.cell_y).round() as u32;
-    let cut =
-        image::imageops::crop_imm(&colours, dc, dr, window.cols() as u32, window.rows() as u32)
-            .to_image();
+    let (cols, rows) = (window.cols() as u32, window.rows() as u32);
+    let cut = if (dc, dr, cols, rows) == (0, 0, colours.width(), colours.height()) {
+        std::borrow::Cow::Borrowed(&colours)
+    } else {
+        std::borrow::Cow::Owned(image::imageops::crop_imm(&colours, dc, dr, cols, rows).to_image())
+    };
     ImageOverlay::from_grid_image(
         &cut,
         window.bounds(),
@@ -163,14 +169,38 @@ pub fn sinks(basins: &Basins, surface: &Dem) -> Result<Vec<Sink>> {
         .collect()
 }
 
+/// What a page shows under its layers: the relief of a grid and the
+/// heights under the cursor. It depends on the grid alone, not on a run's
+/// results, so `basins` makes it beside the walk (while the sea and the
+/// fill keep one core busy) rather than after it.
+#[derive(Debug, Clone)]
+pub struct Backdrop {
+    relief: ImageOverlay,
+    heights: HeightGrid,
+}
+
+impl Backdrop {
+    /// The backdrop of `dem` over `bounds` (in the grid's CRS units, outer
+    /// cell edges): its [`relief`] and its [`HeightGrid`].
+    pub fn of(dem: &Dem, bounds: Bounds) -> Result<Backdrop> {
+        Ok(Backdrop {
+            relief: relief(dem, bounds, MAX_OVERLAY_SIDE_PX)?,
+            heights: HeightGrid::of(dem, bounds, MAX_HEIGHT_GRID_SIDE)?,
+        })
+    }
+}
+
 /// The page of a `basins` run over `dem` (the grid before any fill):
-/// the relief, the cursor's heights, the basins of `basins` on `surface`
+/// `backdrop` (of `dem` over `surface`'s bounds, [`Backdrop::of`]; made
+/// here when `None`), the basins of `basins` on `surface`
 /// as outlines from `basins_geojson` (the text of `basins.geojson`, `None`
 /// when the run left it out) when it is at most `max_geojson_bytes` long,
 /// else as `basins_png` (the
 /// bytes of `basins.png`, one pixel per cell of `surface`), and the sinks.
+#[allow(clippy::too_many_arguments)]
 pub fn basins_page(
     dem: &Dem,
+    backdrop: Option<Backdrop>,
     surface: &Dem,
     basins: &Basins,
     basins_geojson: Option<&[u8]>,
@@ -181,8 +211,12 @@ pub fn basins_page(
     let mut page = Page::new(title);
     page.attribution = attribution(dem);
     let bounds = surface.bounds();
-    page.relief = Some(relief(dem, bounds, MAX_OVERLAY_SIDE_PX)?);
-    page.heights = Some(HeightGrid::of(dem, bounds, MAX_HEIGHT_GRID_SIDE)?);
+    let backdrop = match backdrop {
+        Some(backdrop) => backdrop,
+        None => Backdrop::of(dem, bounds)?,
+    };
+    page.relief = Some(backdrop.relief);
+    page.heights = Some(backdrop.heights);
     let mut outlets = sinks(basins, surface)?;
     if outlets.len() > MAX_EMBEDDED_SINKS {
         // Ids count from the largest basin, so these are the largest.

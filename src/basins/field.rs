@@ -160,6 +160,27 @@ impl<'a> GridField<'a> {
         }
     }
 
+    /// The sample nearest to `p`, clamped into the grid (as
+    /// `walk::nearest_cell`); inside the sample centres by one truncation
+    /// each way after the same bounds test as [`Self::is_inside`], which the
+    /// compiler shares with a step's other lookups at `p`.
+    #[inline(always)]
+    pub fn nearest_sample(&self, p: Xy) -> (usize, usize) {
+        if self.is_inside(p) {
+            // SAFETY: 0 <= p.y <= last_row < 2^52 (`index_bound`), so
+            // p.y + 0.5 lies in [0.5, last_row + 0.5] and truncates exactly
+            // to an `i64`, at most `last_row`; the same for `p.x`.
+            unsafe {
+                (
+                    (p.y + 0.5).to_int_unchecked::<i64>() as usize,
+                    (p.x + 0.5).to_int_unchecked::<i64>() as usize,
+                )
+            }
+        } else {
+            super::walk::nearest_cell(p, self.rows, self.cols)
+        }
+    }
+
     /// `true` when `p` lies within the sample centres (where heights interpolate).
     #[inline(always)]
     pub fn is_inside(&self, p: Xy) -> bool {
@@ -374,6 +395,44 @@ mod tests {
             let got = f.displace(p, d);
             assert_eq!(got.x.to_bits(), want.x.to_bits(), "x at row {y}");
             assert_eq!(got.y.to_bits(), want.y.to_bits(), "y at row {y}");
+        }
+    }
+
+    /// The nearest sample by the field's shared bounds test is
+    /// `walk::nearest_cell`'s, inside, on the half-way lines, on the edges,
+    /// beyond them and at NaN.
+    #[test]
+    fn nearest_sample_matches_nearest_cell() {
+        let (rows, cols) = (6, 9);
+        let heights = Array2::zeros((rows, cols));
+        let metrics = RowMetrics {
+            dx: vec![30.0; rows],
+            dy: vec![30.0; rows],
+        };
+        let gradient = GradientGrid {
+            east: Array2::zeros((rows, cols)),
+            north: Array2::zeros((rows, cols)),
+        };
+        let f = GridField::new(&heights, &gradient, &metrics);
+        let near = |v: i64| {
+            [
+                v as f64 / 8.0,
+                v as f64 / 8.0 - 1e-12,
+                v as f64 / 8.0 + 1e-12,
+            ]
+        };
+        let ys = (-16..=(rows as i64 + 2) * 8)
+            .flat_map(near)
+            .chain([f64::NAN, 1e300]);
+        for y in ys {
+            let xs = (-16..=(cols as i64 + 2) * 8)
+                .flat_map(near)
+                .chain([f64::NAN, -1e300]);
+            for x in xs {
+                let p = Xy::new(x, y);
+                let want = crate::basins::walk::nearest_cell(p, rows, cols);
+                assert_eq!(f.nearest_sample(p), want, "at {p:?}");
+            }
         }
     }
 }

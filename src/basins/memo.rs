@@ -6,7 +6,6 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::field::GridField;
-use super::walk::nearest_cell;
 use crate::agents::{Recorder, StopReason};
 use crate::geo::Xy;
 
@@ -204,7 +203,7 @@ impl Recorder for MemoRecorder<'_, '_, '_> {
         if self.shortcut.is_none() {
             return ControlFlow::Continue(());
         }
-        let cell = nearest_cell(x, self.field.rows(), self.field.cols());
+        let cell = self.field.nearest_sample(x);
         if cell == self.here {
             return ControlFlow::Continue(());
         }

@@ -28,9 +28,8 @@
 //! coast stops the agents and is drawn on the maps. (A one-cell spit of
 //! land into the sea is then mostly sea.)
 
-use std::collections::VecDeque;
-
-use ndarray::Array2;
+use ndarray::{Array2, Axis};
+use rayon::prelude::*;
 
 use crate::terrain::{floor_index, index_bound};
 
@@ -106,7 +105,9 @@ impl CellBounds {
 }
 
 /// The bits of [`SeaMask::near_coast`] for a `rows` x `cols` grid whose
-/// smoothed mask `smooth` starts at `offset`.
+/// smoothed mask `smooth` starts at `offset`: cell (r, c) (its top-left
+/// sample; r <= rows - 2, c <= cols - 2) is near the coast when any of its
+/// four corner samples has a non-zero smoothed value. Words in parallel.
 fn near_coast_bits(
     smooth: &Array2<u16>,
     offset: (usize, usize),
@@ -114,29 +115,44 @@ fn near_coast_bits(
     cols: usize,
 ) -> Vec<u64> {
     let mut bits = vec![0u64; (rows * cols).div_ceil(64)];
-    if rows < 2 || cols < 2 {
+    if rows < 2 || cols < 2 || smooth.is_empty() {
         return bits;
     }
-    for ((sr, sc), &v) in smooth.indexed_iter() {
-        if v == 0 {
-            continue;
-        }
-        let (r, c) = (sr + offset.0, sc + offset.1);
-        // The cells having (r, c) as a corner: top-left samples r-1..=r,
-        // c-1..=c, within the cells that exist (top-left <= rows-2, cols-2).
-        for cr in r.saturating_sub(1)..=r.min(rows - 2) {
-            for cc in c.saturating_sub(1)..=c.min(cols - 2) {
-                let i = cr * cols + cc;
-                bits[i / 64] |= 1 << (i % 64);
+    let (sr, sc) = smooth.dim();
+    // The smoothed value at sample (r, c) of the grid, 0 outside `smooth`.
+    let at = |r: usize, c: usize| {
+        let (r, c) = (r.wrapping_sub(offset.0), c.wrapping_sub(offset.1));
+        r < sr && c < sc && smooth[[r, c]] != 0
+    };
+    // Only the cells whose corners can touch `smooth`: rows and columns
+    // from one before its first to its last.
+    let rr = (offset.0.saturating_sub(1), (offset.0 + sr).min(rows - 1));
+    let cc = (offset.1.saturating_sub(1), (offset.1 + sc).min(cols - 1));
+    bits.par_chunks_mut(1024)
+        .enumerate()
+        .for_each(|(k, words)| {
+            let first = k * 1024 * 64;
+            let last = (first + words.len() * 64).min(rows * cols);
+            let (mut r, mut c) = (first / cols, first % cols);
+            for i in first..last {
+                if (rr.0..rr.1).contains(&r)
+                    && (cc.0..cc.1).contains(&c)
+                    && (at(r, c) || at(r, c + 1) || at(r + 1, c) || at(r + 1, c + 1))
+                {
+                    words[(i - first) / 64] |= 1 << (i % 64);
+                }
+                c += 1;
+                if c == cols {
+                    (r, c) = (r + 1, 0);
+                }
             }
-        }
-    }
+        });
     bits
 }
 
 /// The 0/1 `mask` filtered by the binomial kernel (1 4 6 4 1) / 16 along
 /// rows and then columns (edges replicated), in 1/256ths (exact), over
-/// rows `r0..r1` and columns `c0..c1`.
+/// rows `r0..r1` and columns `c0..c1`; rows in parallel.
 fn smoothed(
     mask: &Array2<bool>,
     (r0, r1): (usize, usize),
@@ -147,24 +163,39 @@ fn smoothed(
     let clamp = |i: isize, n: usize| i.clamp(0, n as isize - 1) as usize;
     // Rows r0 - 2 .. r1 + 2 (clamped) filtered along the rows, in 1/16ths.
     let (a0, a1) = (r0.saturating_sub(2), (r1 + 2).min(rows));
-    let across = Array2::from_shape_fn((a1 - a0, c1 - c0), |(r, c)| {
-        K.iter()
-            .enumerate()
-            .map(|(k, w)| {
-                let cc = clamp((c + c0) as isize + k as isize - 2, cols);
-                w * u16::from(mask[[r + a0, cc]])
-            })
-            .sum::<u16>()
-    });
-    Array2::from_shape_fn((r1 - r0, c1 - c0), |(r, c)| {
-        K.iter()
-            .enumerate()
-            .map(|(k, w)| {
-                let rr = clamp((r + r0) as isize + k as isize - 2, rows);
-                w * across[[rr - a0, c]]
-            })
-            .sum::<u16>()
-    })
+    let mut across = Array2::<u16>::zeros((a1 - a0, c1 - c0));
+    across
+        .axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(r, mut out)| {
+            for (c, v) in out.iter_mut().enumerate() {
+                *v = K
+                    .iter()
+                    .enumerate()
+                    .map(|(k, w)| {
+                        let cc = clamp((c + c0) as isize + k as isize - 2, cols);
+                        w * u16::from(mask[[r + a0, cc]])
+                    })
+                    .sum::<u16>();
+            }
+        });
+    let mut smooth = Array2::<u16>::zeros((r1 - r0, c1 - c0));
+    smooth
+        .axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(r, mut out)| {
+            let taps = [0, 1, 2, 3, 4].map(|k| clamp((r + r0) as isize + k - 2, rows) - a0);
+            for (c, v) in out.iter_mut().enumerate() {
+                *v = K
+                    .iter()
+                    .zip(taps)
+                    .map(|(w, rr)| w * across[[rr, c]])
+                    .sum::<u16>();
+            }
+        });
+    smooth
 }
 
 impl SeaMask {
@@ -172,48 +203,64 @@ impl SeaMask {
     /// module documentation.
     pub fn detect(heights: &Array2<f32>, level: SeaLevel) -> SeaMask {
         let (rows, cols) = heights.dim();
-        let mut sea = Array2::from_elem((rows, cols), false);
-        let mut seen = Array2::from_elem((rows, cols), false);
+        let z = heights.as_standard_layout();
+        let z = z.as_slice().unwrap_or(&[]);
+        let mut sea = vec![false; rows * cols];
+        let mut seen = vec![false; rows * cols];
         let mut samples = 0;
-        let at_level = |r: usize, c: usize| {
-            let z = heights[[r, c]];
-            !z.is_nan() && level.holds(z)
-        };
+        let at_level = |i: usize| !z[i].is_nan() && level.holds(z[i]);
         let edge = (0..cols)
             .flat_map(|c| [(0, c), (rows.saturating_sub(1), c)])
             .chain((0..rows).flat_map(|r| [(r, 0), (r, cols.saturating_sub(1))]));
-        let mut queue = VecDeque::new();
-        let mut region = Vec::new();
+        // Each connected region at sea level reached from the edge, found
+        // breadth first: `region` is the queue and, once read to its end,
+        // the region ((row, column) packed in one word).
+        let pack = |r: usize, c: usize| (r as u64) << 32 | c as u64;
+        let mut region: Vec<u64> = Vec::new();
         // The bounding box of the sea found.
         let (mut r0, mut r1, mut c0, mut c1) = (usize::MAX, 0, usize::MAX, 0);
-        for seed in edge.collect::<Vec<_>>() {
-            if rows == 0 || cols == 0 || seen[seed] || !at_level(seed.0, seed.1) {
+        for (sr, sc) in edge.collect::<Vec<_>>() {
+            if rows == 0 || cols == 0 || seen[sr * cols + sc] || !at_level(sr * cols + sc) {
                 continue;
             }
-            seen[seed] = true;
-            queue.push_back(seed);
+            seen[sr * cols + sc] = true;
             region.clear();
-            while let Some((r, c)) = queue.pop_front() {
-                region.push((r, c));
-                let up = r.checked_sub(1).map(|r| (r, c));
-                let down = (r + 1 < rows).then_some((r + 1, c));
-                let left = c.checked_sub(1).map(|c| (r, c));
-                let right = (c + 1 < cols).then_some((r, c + 1));
-                for n in [up, down, left, right].into_iter().flatten() {
-                    if !seen[n] && at_level(n.0, n.1) {
-                        seen[n] = true;
-                        queue.push_back(n);
+            region.push(pack(sr, sc));
+            let mut next = 0;
+            while let Some(&rc) = region.get(next) {
+                next += 1;
+                let (r, c) = ((rc >> 32) as usize, rc as u32 as usize);
+                let mut visit = |rr: usize, cc: usize| {
+                    let i = rr * cols + cc;
+                    if !seen[i] && at_level(i) {
+                        seen[i] = true;
+                        region.push(pack(rr, cc));
                     }
+                };
+                if r > 0 {
+                    visit(r - 1, c);
+                }
+                if r + 1 < rows {
+                    visit(r + 1, c);
+                }
+                if c > 0 {
+                    visit(r, c - 1);
+                }
+                if c + 1 < cols {
+                    visit(r, c + 1);
                 }
             }
             if region.len() >= MIN_SEA_SAMPLES {
                 samples += region.len();
-                for &(r, c) in &region {
-                    sea[[r, c]] = true;
+                for &rc in &region {
+                    let (r, c) = ((rc >> 32) as usize, rc as u32 as usize);
+                    sea[r * cols + c] = true;
                     (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(c), c1.max(c));
                 }
             }
         }
+        let sea = Array2::from_shape_vec((rows, cols), sea)
+            .unwrap_or_else(|_| Array2::from_elem((rows, cols), false));
         drop(seen);
         // The sea's bounding box, grown by the filter's reach.
         let (smooth, offset) = if samples > 0 {
@@ -411,6 +458,52 @@ impl SeaMask {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The near-coast bits, built per word in parallel, are those of the
+    /// rule stated per sample: every sample with a non-zero smoothed value
+    /// marks the (up to four) cells it is a corner of. Windows of a 37 x 70
+    /// grid at its corners, edges and middle, on a pseudo-random mask
+    /// (rows not a multiple of 64 bits, so words straddle rows).
+    #[test]
+    fn near_coast_bits_follow_the_per_sample_rule() {
+        let (rows, cols) = (37usize, 70usize);
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % 7 == 0
+        };
+        let mask = Array2::from_shape_fn((rows, cols), |_| next());
+        for (rr, cc) in [
+            ((0, rows), (0, cols)),
+            ((0, 9), (0, 11)),
+            ((30, 37), (61, 70)),
+            ((12, 20), (25, 48)),
+        ] {
+            let smooth = smoothed(&mask, rr, cc);
+            let offset = (rr.0, cc.0);
+            let mut want = vec![0u64; (rows * cols).div_ceil(64)];
+            for ((sr, sc), &v) in smooth.indexed_iter() {
+                let (r, c) = (sr + offset.0, sc + offset.1);
+                if v == 0 {
+                    continue;
+                }
+                for cr in r.saturating_sub(1)..=r.min(rows - 2) {
+                    for cc in c.saturating_sub(1)..=c.min(cols - 2) {
+                        let i = cr * cols + cc;
+                        want[i / 64] |= 1 << (i % 64);
+                    }
+                }
+            }
+            assert!(want.iter().any(|&w| w != 0));
+            assert_eq!(
+                near_coast_bits(&smooth, offset, rows, cols),
+                want,
+                "{rr:?} {cc:?}"
+            );
+        }
+    }
 
     /// A 20 x 20 grid: land at 10 m, with the columns `c >= 14` at `sea_z`.
     fn coast(sea_z: f32) -> Array2<f32> {

@@ -19,6 +19,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use super::fill::NEIGHBOURS;
 use super::walk::{Walks, NO_START};
@@ -117,6 +118,9 @@ fn region(
     }
     out
 }
+
+/// Marks a cell where no walker started, in the basin of each start.
+const NO_BASIN: u32 = u32::MAX;
 
 /// Marks a cell where no walk ended in [`Nodes::node_of`].
 const NO_NODE: u32 = u32::MAX;
@@ -265,7 +269,7 @@ fn basins_of_roots(
 
 /// Numbers `basins` from 1 by decreasing area (ties by outlet position)
 /// and labels every cell with the id of `start_basin` (`usize::MAX`: none).
-fn number_by_area(basins: Vec<Basin>, start_basin: &[usize], rows: usize, cols: usize) -> Basins {
+fn number_by_area(basins: Vec<Basin>, start_basin: &[u32], rows: usize, cols: usize) -> Basins {
     let mut order: Vec<usize> = (0..basins.len()).collect();
     order.sort_by(|&a, &b| {
         basins[b].area_km2.total_cmp(&basins[a].area_km2).then(
@@ -277,14 +281,12 @@ fn number_by_area(basins: Vec<Basin>, start_basin: &[usize], rows: usize, cols: 
     for (k, &b) in order.iter().enumerate() {
         id_of[b] = k as u32 + 1;
     }
-    let labels = Array2::from_shape_fn((rows, cols), |(r, c)| {
-        let b = start_basin[r * cols + c];
-        if b == usize::MAX {
-            0
-        } else {
-            id_of[b]
-        }
-    });
+    let ids: Vec<u32> = start_basin
+        .par_iter()
+        .map(|&b| if b == NO_BASIN { 0 } else { id_of[b as usize] })
+        .collect();
+    let labels =
+        Array2::from_shape_vec((rows, cols), ids).unwrap_or_else(|_| Array2::zeros((rows, cols)));
     let mut sorted: Vec<Basin> = order
         .iter()
         .map(|&b| Basin {
@@ -317,15 +319,23 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
     let cell_km2: Vec<f64> = (0..rows)
         .map(|r| metrics.dx[r] * metrics.dy[r] * (stride * stride) as f64 / 1e6)
         .collect();
-    let mut start_basin = vec![usize::MAX; rows * cols];
-    for (i, &end) in walks.end.iter().enumerate() {
-        if end == NO_START {
-            continue;
+    // The basin of every start (its node's, looked up in parallel), then
+    // the sums in raster order, one row at a time.
+    let start_basin: Vec<u32> = walks
+        .end
+        .par_iter()
+        .map(|&end| match end {
+            NO_START => NO_BASIN,
+            end => node_basin[nodes.node_of[end as usize] as usize] as u32,
+        })
+        .collect();
+    for (row, &km2) in start_basin.chunks(cols.max(1)).zip(&cell_km2) {
+        for &b in row {
+            if b != NO_BASIN {
+                basins[b as usize].starts += 1;
+                basins[b as usize].area_km2 += km2;
+            }
         }
-        let b = node_basin[nodes.node_of[end as usize] as usize];
-        start_basin[i] = b;
-        basins[b].starts += 1;
-        basins[b].area_km2 += cell_km2[i / cols];
     }
     number_by_area(basins, &start_basin, rows, cols)
 }

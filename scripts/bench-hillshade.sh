@@ -10,7 +10,8 @@
 #              3700, uncompressed GeoTIFF): SRTM1-sized, square metre pixels.
 # downhill writes PNG (-o X.png) and GeoTIFF (-o X.tif, tiled deflate).
 # Prints a markdown table: the median wall and CPU seconds (user + sys, from
-# /usr/bin/time) of RUNS runs of each, peak memory (max RSS), the ratios
+# scripts/timed.py: the child's rusage, to the microsecond, since GNU time's
+# hundredths are too coarse for runs of 10-100 ms) of RUNS runs of each, peak memory (max RSS), the ratios
 # gdaldem / downhill per CPU second and per wall second, and the share of
 # pixels within one grey level of gdaldem's. On the UTM inputs both
 # tools compute the same thing, so that share must be >= 0.999; on geographic
@@ -43,7 +44,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 measure() {
   local f; f=$(mktemp -p "$WORK")
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %U %S %M" -o "$f.one" "$@" >/dev/null 2>&1
+    scripts/timed.py -o "$f.one" "$@" >/dev/null 2>&1
     cat "$f.one" >> "$f"
   done
   echo "$(awk '{print $1}' "$f" | median) $(awk '{print $2 + $3}' "$f" | median) $(awk 'BEGIN {m = 0} $4 > m {m = $4} END {printf "%d", m / 1024}' "$f")"

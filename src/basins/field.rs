@@ -299,6 +299,22 @@ impl Surface for GridField<'_> {
 mod tests {
     use super::*;
 
+    /// A gradient grid of `rows` x `cols` samples, zero everywhere.
+    fn no_slope(rows: usize, cols: usize) -> GradientGrid {
+        GradientGrid {
+            east: Array2::zeros((rows, cols)),
+            north: Array2::zeros((rows, cols)),
+        }
+    }
+
+    /// `rows` rows of square cells `side` metres across.
+    fn square_cells(rows: usize, side: f64) -> RowMetrics {
+        RowMetrics {
+            dx: vec![side; rows],
+            dy: vec![side; rows],
+        }
+    }
+
     /// A tilted plane z = 2·col + 3·row on 10 m x 20 m cells: slope east is
     /// 2/10, north is -3/20 (rows run south), by hand.
     #[test]
@@ -340,14 +356,8 @@ mod tests {
             }
         });
         let sea = SeaMask::detect(&heights, SeaLevel::SrtmZero);
-        let metrics = RowMetrics {
-            dx: vec![30.0; rows],
-            dy: vec![30.0; rows],
-        };
-        let gradient = GradientGrid {
-            east: Array2::zeros((rows, cols)),
-            north: Array2::zeros((rows, cols)),
-        };
+        let metrics = square_cells(rows, 30.0);
+        let gradient = no_slope(rows, cols);
         let f = GridField::new(&heights, &gradient, &metrics).with_sea(&sea);
         assert!(f.sea().is_some(), "the mask reaches the grid");
         let (mut wet, mut dry) = (0, 0);
@@ -379,10 +389,7 @@ mod tests {
             dy: (0..rows).map(|r| 31.0 - 0.25 * (r * r) as f64).collect(),
         };
         let heights = Array2::zeros((rows, 6));
-        let gradient = GradientGrid {
-            east: Array2::zeros((rows, 6)),
-            north: Array2::zeros((rows, 6)),
-        };
+        let gradient = no_slope(rows, 6);
         let f = GridField::new(&heights, &gradient, &metrics);
         let d = Vector::new(7.0, -11.0);
         let ys = (-20..=100)
@@ -405,14 +412,8 @@ mod tests {
     fn nearest_sample_matches_nearest_cell() {
         let (rows, cols) = (6, 9);
         let heights = Array2::zeros((rows, cols));
-        let metrics = RowMetrics {
-            dx: vec![30.0; rows],
-            dy: vec![30.0; rows],
-        };
-        let gradient = GradientGrid {
-            east: Array2::zeros((rows, cols)),
-            north: Array2::zeros((rows, cols)),
-        };
+        let metrics = square_cells(rows, 30.0);
+        let gradient = no_slope(rows, cols);
         let f = GridField::new(&heights, &gradient, &metrics);
         let near = |v: i64| {
             [

@@ -203,9 +203,7 @@ fn resolve_in_lanes<'f, 'a, 'm>(
                         stall_moves,
                     },
                 )) => {
-                    tally.steps += steps as u64;
-                    tally.stall_moves += stall_moves as u64;
-                    tally.shortcuts += shortcut as usize;
+                    tally.done(steps, shortcut, stall_moves);
                     memo.store(t as usize, end, ending);
                     None
                 }
@@ -350,9 +348,7 @@ fn resolve(
                 shortcut,
                 stall_moves,
             } => {
-                tally.steps += steps as u64;
-                tally.stall_moves += stall_moves as u64;
-                tally.shortcuts += shortcut as usize;
+                tally.done(steps, shortcut, stall_moves);
                 memo.store(t, end, ending);
                 stack.pop();
             }

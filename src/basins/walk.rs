@@ -499,6 +499,14 @@ pub(super) struct Tally {
 }
 
 impl Tally {
+    /// Counts a finished walk: its steps, whether it took the shortcut,
+    /// its stall moves (the fields of [`Attempt::Done`]).
+    pub fn done(&mut self, steps: u32, shortcut: bool, stall_moves: u32) {
+        self.steps += steps as u64;
+        self.shortcuts += shortcut as usize;
+        self.stall_moves += stall_moves as u64;
+    }
+
     pub fn add(&mut self, other: Tally) {
         self.steps += other.steps;
         self.shortcuts += other.shortcuts;
@@ -706,14 +714,13 @@ fn walk_in_full(
                 end,
                 ending,
                 steps,
+                shortcut,
                 stall_moves,
-                ..
             }) = attempt
             {
                 walks.end[i as usize] = end;
                 walks.ending[i as usize] = ending as u8;
-                tally.steps += steps as u64;
-                tally.stall_moves += stall_moves as u64;
+                tally.done(steps, shortcut, stall_moves);
             }
         }
         progress(chunk.len());

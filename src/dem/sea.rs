@@ -382,7 +382,7 @@ impl SeaMask {
         let r0 = floor_index(row).min(rows - 2);
         let c0 = floor_index(col).min(cols - 2);
         let i = r0 * cols + c0;
-        if self.near_coast[i / 64] & (1 << (i % 64)) == 0 {
+        if !self.near_coast_cell(i) {
             // Four zero corners: the interpolation below would give +0.
             return 0.0;
         }
@@ -418,7 +418,7 @@ impl SeaMask {
         // both truncate exactly to an `i64`.
         let (ri, ci) = unsafe { (row.to_int_unchecked::<i64>(), col.to_int_unchecked::<i64>()) };
         let i = (ri as usize).min(b.max_r0) * b.cols + (ci as usize).min(b.max_c0);
-        self.near_coast[i / 64] & (1 << (i % 64)) != 0 && self.fraction(row, col) >= 0.5
+        self.near_coast_cell(i) && self.fraction(row, col) >= 0.5
     }
 
     /// `true` when the bilinear cell whose top-left sample has row-major

@@ -1,5 +1,6 @@
 //! The map viewer in a real browser: Debian's headless Chromium driven over
-//! WebDriver (chromedriver on a free loopback port, `fantoccini`).
+//! WebDriver (chromedriver on a loopback port it picks, `fantoccini`), one
+//! browser at a time.
 //!
 //! The demo's `index.html` is opened from `file://` and checked against
 //! `tracks.geojson`, read independently: three track paths in the SVG
@@ -15,9 +16,10 @@
 //! Without `chromium` and `chromedriver` on the PATH the tests print
 //! "SKIPPED: ..." and return (`.ci/run` installs them).
 
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use assert_cmd::prelude::*;
@@ -42,18 +44,62 @@ fn which(names: &[&str]) -> Option<PathBuf> {
 
 /// chromedriver in a process group of its own, ended with the browsers it
 /// started (even when a test fails before closing its session) when dropped.
-struct Driver(Child);
+/// It holds the file's browser turn: the tests drive one browser at a time,
+/// so a Chromium never competes with another for the machine while a test
+/// waits on it.
+struct Driver {
+    child: Child,
+    _turn: MutexGuard<'static, ()>,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
         #[cfg(unix)]
         // SAFETY: kill(2) on the process group this test created.
         unsafe {
-            libc::kill(-(self.0.id() as libc::pid_t), libc::SIGKILL);
+            libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL);
         }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
+}
+
+/// One browser at a time across this file's tests.
+static BROWSER_TURN: Mutex<()> = Mutex::new(());
+
+/// Starts chromedriver on a port it picks itself (`--port=0`) and returns it
+/// with that port, read from its "started successfully on port N" line. The
+/// port is never chosen by the test and then handed over, so no other
+/// socket can take it in between.
+fn start_chromedriver(chromedriver: &Path) -> (Driver, u16) {
+    let turn = BROWSER_TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let mut command = Command::new(chromedriver);
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
+        .arg("--port=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("chromedriver starts");
+    let stdout = child.stdout.take().expect("chromedriver's stdout is piped");
+    let driver = Driver { child, _turn: turn };
+    let (sender, port) = mpsc::channel();
+    // Reads the port, then keeps draining the pipe so chromedriver never
+    // blocks on a full one.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                if let Ok(p) = rest.trim_end_matches('.').trim().parse::<u16>() {
+                    let _ = sender.send(p);
+                }
+            }
+        }
+    });
+    let port = port
+        .recv_timeout(Duration::from_secs(30))
+        .expect("chromedriver says which port it listens on within 30 s");
+    (driver, port)
 }
 
 /// The browser's console messages (chromedriver's Selenium log endpoint).
@@ -88,23 +134,7 @@ async fn browser(profile: &Path) -> Option<(Driver, Client)> {
         eprintln!("SKIPPED: viewer browser test: no chromedriver on the PATH (apt-get install chromium-driver)");
         return None;
     };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port();
-    let driver = Driver(
-        {
-            let mut command = Command::new(&chromedriver);
-            #[cfg(unix)]
-            std::os::unix::process::CommandExt::process_group(&mut command, 0);
-            command
-        }
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts"),
-    );
+    let (driver, port) = start_chromedriver(&chromedriver);
     let mut caps = Capabilities::new();
     caps.insert("browserName".into(), json!("chrome"));
     caps.insert(

@@ -126,10 +126,14 @@ impl Light {
         )
     }
 
-    /// [`Light::single`] over the inside of a void-free row, in `f32` and
-    /// without branches so that the compiler vectorises it: `above`, `here`
-    /// and `below` are the three rows of heights, `inv_dx`/`inv_dy` as for
+    /// [`Light::single`] over the inside of a row, in `f32` and without
+    /// branches so that the compiler vectorises it: `above`, `here` and
+    /// `below` are the three rows of heights, `inv_dx`/`inv_dy` as for
     /// [`horn`], `out` the `len - 2` grey levels of columns `1..len - 1`.
+    /// Returns `false` when a void (NaN) touched the row, whose levels must
+    /// then be computed again with the voids' rules. Uses AVX2 where the
+    /// CPU has it (the same arithmetic, eight lanes at a time: no fused
+    /// multiply-add, so the levels are the same bits).
     fn single_row(
         &self,
         above: &[f32],
@@ -138,23 +142,71 @@ impl Light {
         inv_dx: [f32; 3],
         inv_dy: f32,
         out: &mut [u8],
-    ) {
+    ) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, as checked just above.
+            return unsafe { self.single_row_avx2(above, here, below, inv_dx, inv_dy, out) };
+        }
+        self.single_row_lanes(above, here, below, inv_dx, inv_dy, out)
+    }
+
+    /// [`Light::single_row`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn single_row_avx2(
+        &self,
+        above: &[f32],
+        here: &[f32],
+        below: &[f32],
+        inv_dx: [f32; 3],
+        inv_dy: f32,
+        out: &mut [u8],
+    ) -> bool {
+        self.single_row_lanes(above, here, below, inv_dx, inv_dy, out)
+    }
+
+    /// The body of [`Light::single_row`], inlined into each instruction-set
+    /// version of it.
+    #[inline(always)]
+    fn single_row_lanes(
+        &self,
+        above: &[f32],
+        here: &[f32],
+        below: &[f32],
+        inv_dx: [f32; 3],
+        inv_dy: f32,
+        out: &mut [u8],
+    ) -> bool {
         let n = out.len();
         let (a0, a1, a2) = (&above[..n], &above[1..n + 1], &above[2..n + 2]);
-        let (h0, h2) = (&here[..n], &here[2..n + 2]);
+        let (h0, h1, h2) = (&here[..n], &here[1..n + 1], &here[2..n + 2]);
         let (b0, b1, b2) = (&below[..n], &below[1..n + 1], &below[2..n + 2]);
         let sin_alt = self.sin_alt as f32;
         let east_w = (self.z_cos_alt * self.sin_az) as f32;
         let north_w = (self.z_cos_alt * self.cos_az) as f32;
         let zz = self.z_squared as f32;
         let (k0, k1, k2) = (inv_dx[0], 2.0 * inv_dx[1], inv_dx[2]);
+        let mut void = false;
         for i in 0..n {
             let p = (a2[i] - a0[i]) * k0 + (h2[i] - h0[i]) * k1 + (b2[i] - b0[i]) * k2;
             let q = ((a0[i] + 2.0 * a1[i] + a2[i]) - (b0[i] + 2.0 * b1[i] + b2[i])) * inv_dy;
             let cos_i =
                 (sin_alt - (p * east_w + q * north_w)) / (1.0 + zz * (p * p + q * q)).sqrt();
-            out[i] = (cos_i.max(0.0) * 254.0 + 1.5).min(255.0) as u8;
+            // Every neighbour enters p or q, so a void among them makes
+            // cos_i NaN; the centre enters neither and is tested apart.
+            void |= (cos_i + h1[i] * 0.0).is_nan();
+            let level = (cos_i.max(0.0) * 254.0 + 1.5).min(255.0);
+            // SAFETY: `max` returns 0 for a NaN `cos_i` and `min` caps the
+            // rest, so `level` is a finite number in 1.5..=255, which
+            // truncates to an i32 (and then a u8) exactly. Unlike the
+            // saturating `as` cast, this one vectorises.
+            out[i] = unsafe { level.to_int_unchecked::<i32>() } as u8;
         }
+        !void
     }
 
     /// Grey level of a slope under gdaldem's four weighted lights.
@@ -191,9 +243,10 @@ impl Light {
     }
 }
 
-/// The inside of a void-free row: three rows of heights, `1 / (8 dx)` of
-/// each, `1 / (8 dy)`, and the grey levels to fill.
-type FastRow = dyn Fn(&[f32], &[f32], &[f32], [f32; 3], f32, &mut [u8]) + Sync;
+/// The inside of a row: three rows of heights, `1 / (8 dx)` of each,
+/// `1 / (8 dy)`, and the grey levels to fill; `false` when a void touched
+/// the row and its levels must be computed again.
+type FastRow = dyn Fn(&[f32], &[f32], &[f32], [f32; 3], f32, &mut [u8]) -> bool + Sync;
 
 /// `1 + 254 * lit`, rounded, for `lit` in 0..=1.
 #[inline(always)]
@@ -210,7 +263,9 @@ fn horn(w: &[[f64; 3]; 3], inv_dx: [f64; 3], inv_dy: f64) -> (f64, f64) {
 
 /// Shades every row of `z` (the heights of `dem`, row-major) into `grey`
 /// with `shade(p, q)`, rows in parallel.
-/// `fast`, when given, shades the inside of a row whose window holds no void.
+/// `fast`, when given, shades the inside of a row first; when it says a
+/// void touched the row, the samples whose window holds a void are shaded
+/// again by the rules for voids.
 fn shade_rows<F: Fn(f64, f64) -> u8 + Sync>(
     dem: &Dem,
     z: &[f32],
@@ -221,15 +276,6 @@ fn shade_rows<F: Fn(f64, f64) -> u8 + Sync>(
     let (rows, cols) = dem.heights.dim();
     let metrics = RowMetrics::of(dem);
     let inv8 = |d: f64| 1.0 / (8.0 * d);
-    // Branch-free within blocks of 64 so that the compiler vectorises the
-    // NaN test (a plain `any` is a scalar compare-and-branch per sample).
-    let has_void: Vec<bool> = z
-        .par_chunks(cols)
-        .map(|row| {
-            row.chunks(64)
-                .any(|block| block.iter().fold(false, |seen, v| seen | v.is_nan()))
-        })
-        .collect();
     grey.par_chunks_mut(cols).enumerate().for_each(|(r, out)| {
         let inv_dx = [
             inv8(metrics.dx[r.saturating_sub(1)]),
@@ -264,28 +310,45 @@ fn shade_rows<F: Fn(f64, f64) -> u8 + Sync>(
         );
         out[0] = edge(0);
         out[cols - 1] = edge(cols - 1);
+        if let Some(kernel) = fast {
+            let k = inv_dx.map(|v| v as f32);
+            if kernel(above, here, below, k, inv_dy as f32, &mut out[1..cols - 1]) {
+                return;
+            }
+            // A void touched the row: only the samples whose window holds
+            // one take the voids' rules; the kernel's levels stand for the
+            // rest. Columns are looked at sixteen at a time, without
+            // branches (a NaN makes the column's sum NaN), and a block is
+            // looked into only when it holds a void. A void in column `j`
+            // touches the windows of samples `j - 1 ..= j + 1`.
+            let n = cols - 2;
+            let column_void = |j: usize| (above[j] + here[j] + below[j]).is_nan();
+            let mut settled = 0; // windows 0..settled are done
+            for j0 in (0..cols).step_by(16) {
+                let j1 = (j0 + 16).min(cols);
+                let any = above[j0..j1]
+                    .iter()
+                    .zip(&here[j0..j1])
+                    .zip(&below[j0..j1])
+                    .fold(false, |void, ((a, h), b)| void | (a + h + b).is_nan());
+                if !any {
+                    continue;
+                }
+                for j in (j0..j1).filter(|&j| column_void(j)) {
+                    let touched = j.saturating_sub(2).max(settled)..(j + 1).min(n);
+                    for i in touched.clone() {
+                        out[i + 1] = edge(i + 1);
+                    }
+                    settled = settled.max(touched.end);
+                }
+            }
+            return;
+        }
         let inner = above
             .windows(3)
             .zip(here.windows(3))
             .zip(below.windows(3))
             .zip(&mut out[1..cols - 1]);
-        if !(has_void[r - 1] || has_void[r] || has_void[r + 1]) {
-            if let Some(kernel) = fast {
-                let k = inv_dx.map(|v| v as f32);
-                kernel(above, here, below, k, inv_dy as f32, &mut out[1..cols - 1]);
-                return;
-            }
-            for (((a, h), b), o) in inner {
-                let w = [
-                    [a[0] as f64, a[1] as f64, a[2] as f64],
-                    [h[0] as f64, h[1] as f64, h[2] as f64],
-                    [b[0] as f64, b[1] as f64, b[2] as f64],
-                ];
-                let (p, q) = horn(&w, inv_dx, inv_dy);
-                *o = shade(p, q);
-            }
-            return;
-        }
         for (c, (((a, h), b), o)) in inner.enumerate() {
             let w = [
                 [a[0] as f64, a[1] as f64, a[2] as f64],
@@ -322,7 +385,7 @@ pub fn hillshade(dem: &Dem, options: &ShadeOptions) -> Result<GrayImage> {
     let z = heights
         .as_slice()
         .ok_or_else(|| Error::param("the elevation grid is not contiguous in memory"))?;
-    let mut grey = vec![0u8; rows * cols];
+    let mut grey: Vec<u8> = crate::memory::zeroed(rows * cols);
     match options.mode {
         ShadeMode::Single => {
             let fast =
@@ -412,6 +475,45 @@ mod tests {
         assert_eq!(img.get_pixel(0, 4).0[0], 1);
         // Neighbours of the void take the centre's height: still a (flattened) plane, lit.
         assert!(img.get_pixel(1, 1).0[0] >= 1);
+    }
+
+    #[test]
+    fn voids_change_only_the_samples_whose_window_they_touch() {
+        // A lit slope (facing north-west, towards a 315° light), 40 columns
+        // wide so that rows hold several of the kernel's blocks, with voids
+        // at the edges, side by side, and alone.
+        let (rows, cols) = (9, 40);
+        let whole = plane(rows, cols, |x, y| 0.4 * x - 0.3 * y);
+        let voids = [(0, 5), (3, 0), (3, 17), (3, 18), (4, 39), (6, 31), (8, 12)];
+        let mut holed = whole.clone();
+        for &(r, c) in &voids {
+            holed.heights[[r, c]] = f32::NAN;
+        }
+        let (a, b) = (
+            hillshade(&whole, &ShadeOptions::default()).unwrap(),
+            hillshade(&holed, &ShadeOptions::default()).unwrap(),
+        );
+        for r in 0..rows {
+            for c in 0..cols {
+                let (want, got) = (
+                    a.get_pixel(c as u32, r as u32).0[0],
+                    b.get_pixel(c as u32, r as u32).0[0],
+                );
+                let touched = voids
+                    .iter()
+                    .any(|&(vr, vc)| vr.abs_diff(r) <= 1 && vc.abs_diff(c) <= 1);
+                if voids.contains(&(r, c)) {
+                    assert_eq!(got, 0, "void ({r}, {c})");
+                } else if touched {
+                    // The void's neighbours take the centre's height: a
+                    // flattened but still lit window, never the level 1 a
+                    // NaN slope would give.
+                    assert!(got > 1, "({r}, {c}) beside a void: {got}");
+                } else {
+                    assert_eq!(got, want, "({r}, {c}) is out of every void's reach");
+                }
+            }
+        }
     }
 
     #[test]

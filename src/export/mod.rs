@@ -48,6 +48,7 @@ mod geojson;
 pub mod georaster;
 mod gpx;
 mod png;
+mod rle_deflate;
 mod table;
 mod tiff;
 mod xml;

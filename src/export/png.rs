@@ -6,13 +6,15 @@
 //! so it ends on a byte boundary and the next stripe's blocks follow it
 //! directly; the last ends with a final block. The zlib trailer's Adler-32
 //! is combined from the stripes' own checksums ([`adler32_combine`]), so no
-//! byte is read twice. A stripe starts with an empty dictionary, which costs
+//! byte is read twice. Each stripe becomes an IDAT chunk of its own, so the
+//! compressed bytes are copied once, into the file's bytes. A stripe starts with an empty dictionary, which costs
 //! a few hundred bytes per stripe against one sequential stream.
 //!
 //! Rows use PNG's `Up` filter (the difference from the row above, which the
 //! stripe reads even when that row belongs to the previous stripe); on
 //! shaded relief it compresses about as well as adaptive filtering at a
-//! fraction of the time. Deflate runs at level 1 (zlib-rs's fast path).
+//! fraction of the time. Each stripe is one dynamic deflate block of
+//! Huffman-coded bytes and runs of zeros ([`super::rle_deflate`]).
 
 use rayon::prelude::*;
 
@@ -54,9 +56,6 @@ const ADLER_MOD: u64 = 65_521;
 /// the empty dictionary at each stripe start costs little, small enough that
 /// a 2-core machine gets dozens of stripes from a 4 k image.
 const STRIPE_BYTES: usize = 1 << 18;
-
-/// Bytes per IDAT chunk.
-const IDAT_BYTES: usize = 1 << 20;
 
 /// The Adler-32 of `a ++ b` from the Adler-32s of `a` and `b` and the
 /// length of `b` in bytes (RFC 1950 section 8.2 defines the checksum).
@@ -103,7 +102,7 @@ fn stripe(
         }
     }
     let adler = adler2::adler32_slice(&filtered);
-    let deflated = deflate(&filtered, last)?;
+    let deflated = super::rle_deflate::deflate_block(&filtered, last);
     Ok(Stripe {
         deflated,
         adler,
@@ -111,43 +110,18 @@ fn stripe(
     })
 }
 
-/// Raw deflate of `input` at level 1, ending with a sync flush or, when
-/// `last`, with the final block.
-fn deflate(input: &[u8], last: bool) -> std::io::Result<Vec<u8>> {
-    use flate2::{Compress, Compression, FlushCompress, Status};
-    let mut c = Compress::new(Compression::new(1), false);
-    let flush = if last {
-        FlushCompress::Finish
-    } else {
-        FlushCompress::Sync
-    };
-    let mut out = Vec::with_capacity(input.len() / 2 + 1024);
-    loop {
-        let consumed = c.total_in() as usize;
-        let status = c
-            .compress_vec(&input[consumed..], &mut out, flush)
-            .map_err(std::io::Error::other)?;
-        // A sync flush is complete once all input is in and output space is left over.
-        let done = if last {
-            status == Status::StreamEnd
-        } else {
-            c.total_in() as usize == input.len() && out.len() < out.capacity()
-        };
-        if done {
-            return Ok(out);
-        }
-        out.reserve(out.capacity().max(1 << 16));
-    }
-}
-
-/// Appends a PNG chunk (length, type, data, CRC-32 of type and data).
-fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+/// Appends a PNG chunk (length, type, data, CRC-32 of type and data) whose
+/// data are `pieces` one after another.
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], pieces: &[&[u8]]) {
+    let len: usize = pieces.iter().map(|p| p.len()).sum();
+    out.extend_from_slice(&(len as u32).to_be_bytes());
     out.extend_from_slice(kind);
-    out.extend_from_slice(data);
     let mut crc = crc32fast::Hasher::new();
     crc.update(kind);
-    crc.update(data);
+    for p in pieces {
+        out.extend_from_slice(p);
+        crc.update(p);
+    }
     out.extend_from_slice(&crc.finalize().to_be_bytes());
 }
 
@@ -188,29 +162,32 @@ pub fn encode_png_parallel(
         })
         .collect::<std::io::Result<Vec<Stripe>>>()?;
 
-    let mut zlib =
-        Vec::with_capacity(2 + stripes.iter().map(|s| s.deflated.len()).sum::<usize>() + 4);
+    // One zlib stream: its two-byte header, the stripes, the combined
+    // Adler-32. Each stripe goes out as an IDAT chunk of its own (a PNG may
+    // split its stream anywhere), so its bytes are copied once.
+    let adler = stripes
+        .iter()
+        .fold(1u32, |adler, s| adler32_combine(adler, s.adler, s.len));
+    let adler = adler.to_be_bytes();
     // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (fastest, no dictionary; 0x7801 % 31 == 0).
-    zlib.extend_from_slice(&[0x78, 0x01]);
-    let mut adler = 1u32;
-    for s in &stripes {
-        zlib.extend_from_slice(&s.deflated);
-        adler = adler32_combine(adler, s.adler, s.len);
-    }
-    zlib.extend_from_slice(&adler.to_be_bytes());
-
-    let mut png = Vec::with_capacity(zlib.len() + 64 + zlib.len() / IDAT_BYTES * 12);
+    let header: &[u8] = &[0x78, 0x01];
+    let size = 8 + 25 + 12 + 2 + 4 + stripes.iter().map(|s| 12 + s.deflated.len()).sum::<usize>();
+    let mut png = Vec::with_capacity(size);
     png.extend_from_slice(b"\x89PNG\r\n\x1a\n");
     let mut ihdr = Vec::with_capacity(13);
     ihdr.extend_from_slice(&width.to_be_bytes());
     ihdr.extend_from_slice(&height.to_be_bytes());
     // Bit depth 8, colour type, deflate, adaptive filtering, no interlace.
     ihdr.extend_from_slice(&[8, colour.ihdr_code(), 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    for piece in zlib.chunks(IDAT_BYTES) {
-        chunk(&mut png, b"IDAT", piece);
+    chunk(&mut png, b"IHDR", &[&ihdr]);
+    let last = stripes.len() - 1;
+    for (i, s) in stripes.iter().enumerate() {
+        let head = if i == 0 { header } else { &[] };
+        let tail: &[u8] = if i == last { &adler } else { &[] };
+        chunk(&mut png, b"IDAT", &[head, &s.deflated, tail]);
     }
     chunk(&mut png, b"IEND", &[]);
+    debug_assert_eq!(png.len(), size);
     Ok(png)
 }
 
@@ -295,7 +272,8 @@ mod tests {
     #[test]
     fn a_tall_image_spans_many_stripes_and_idat_chunks_and_decodes() {
         let (w, h) = (1500u32, 2000u32);
-        // Pseudo-random (xorshift) bytes: incompressible, so the stream passes 2 MiB.
+        // Pseudo-random (xorshift) bytes: incompressible, so every stripe
+        // holds about STRIPE_BYTES.
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let data: Vec<u8> = (0..w as usize * h as usize)
             .map(|_| {
@@ -306,7 +284,8 @@ mod tests {
             })
             .collect();
         let bytes = encode_png_parallel(w, h, PngColour::Gray, &data).unwrap();
-        assert!(bytes.len() > 2 * IDAT_BYTES, "expected several IDAT chunks");
+        let idat = bytes.windows(4).filter(|w| w == b"IDAT").count();
+        assert!(idat > 5, "expected several IDAT chunks, found {idat}");
         assert_eq!(decode(&bytes).1, data);
     }
 

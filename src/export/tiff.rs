@@ -4,9 +4,12 @@
 //! Classic little-endian TIFF 6.0: the header, the tiles (256 x 256 pixels,
 //! pixel-interleaved, edge tiles padded with zeros as the specification
 //! asks), then one IFD with its out-of-line values. Compression 8 (Adobe
-//! deflate, a zlib stream per tile, level 1), no predictor. Extra tags (the
-//! GeoTIFF ones) come from the caller. Files past 4 GiB (BigTIFF) are
-//! refused.
+//! deflate, a zlib stream per tile). 8-bit images use the horizontal
+//! predictor (2: each sample less the same sample of the pixel to its
+//! left) and the encoder of [`super::rle_deflate`], built for such
+//! differences; wider samples are deflated by zlib at level 1 without a
+//! predictor. Extra tags (the GeoTIFF ones) come from the caller. Files
+//! past 4 GiB (BigTIFF) are refused.
 
 use std::io::Write;
 
@@ -102,6 +105,8 @@ where
     let across = width.div_ceil(TILE) as usize;
     let down = height.div_ceil(TILE) as usize;
     let tile = TILE as usize;
+    // Horizontal differencing for 8-bit samples (TIFF 6.0, section 14).
+    let differenced = layout.bits == 8;
     let tiles: Vec<Vec<u8>> = (0..across * down)
         .into_par_iter()
         .map(|t| {
@@ -115,6 +120,15 @@ where
                     row_bytes(y, x0, x1, &mut raw);
                 }
                 raw.resize(start + tile * bpp, 0);
+            }
+            if differenced {
+                let step = layout.samples as usize;
+                for row in raw.chunks_exact_mut(tile * bpp) {
+                    for i in (step..row.len()).rev() {
+                        row[i] = row[i].wrapping_sub(row[i - step]);
+                    }
+                }
+                return Ok(super::rle_deflate::zlib(&raw));
             }
             let mut z = flate2::write::ZlibEncoder::new(
                 Vec::with_capacity(raw.len() / 3),
@@ -154,6 +168,9 @@ where
     ];
     if layout.alpha {
         tags.push((338, TagValue::Short(vec![2])));
+    }
+    if differenced {
+        tags.push((317, TagValue::Short(vec![2])));
     }
     tags.extend(extra.iter().cloned());
     tags.sort_by_key(|(id, _)| *id);

@@ -148,12 +148,16 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         // Square pixels on the ground: a cell is dx wide and dy tall.
         let (dx, dy) = dem.cell_size_m((dem.rows() as f64 - 1.0) / 2.0);
         let width = ((dem.cols() as f64 * dx / dy).round() as u32).max(1);
-        let filter = if args.tint {
-            image::imageops::FilterType::Triangle
-        } else {
-            image::imageops::FilterType::Nearest
-        };
-        image.resize_exact(width, dem.rows() as u32, filter)
+        match image {
+            DynamicImage::ImageLuma8(grey) => {
+                DynamicImage::ImageLuma8(render::stretch_columns_nearest(&grey, width))
+            }
+            tinted => tinted.resize_exact(
+                width,
+                dem.rows() as u32,
+                image::imageops::FilterType::Triangle,
+            ),
+        }
     } else {
         image
     };

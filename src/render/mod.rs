@@ -9,6 +9,7 @@
 
 pub(crate) mod decor;
 mod map;
+mod resample;
 mod shade;
 mod summit_marks;
 pub(crate) mod text;
@@ -16,6 +17,7 @@ mod tint;
 mod write;
 
 pub use map::{map_bounds, render_map, track_map, Extent, MapOptions, RenderedMap};
+pub use resample::stretch_columns_nearest;
 pub use shade::{hillshade, ShadeMode, ShadeOptions};
 pub use summit_marks::{MapSummit, MAX_MARKED_SUMMITS};
 pub use tint::{tint, tint_with_sea, HeightRange};

@@ -17,8 +17,10 @@
 //! and distance codes limited to 15 bits and a code-length code limited to
 //! 7, the code lengths themselves run-length coded with symbols 16, 17, 18.
 
-/// Longest Huffman code deflate allows for literals, lengths and distances.
-const MAX_BITS: u8 = 15;
+/// Longest literal/length code this encoder makes (deflate allows 15):
+/// four literals then fit in one 48-bit write. Only symbols rarer than
+/// about one in 2^12 pay for the limit, by a bit or two each.
+const MAX_BITS: u8 = 12;
 
 /// Longest code of the code-length alphabet.
 const MAX_CL_BITS: u8 = 7;
@@ -37,42 +39,58 @@ const LENGTH_EXTRA: [u8; 29] = [
     0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
 ];
 
-/// Bits written least significant first, as deflate packs them.
+/// Bits written least significant first, as deflate packs them, without a
+/// branch per write: [`BitWriter::put`] gathers up to 56 bits in a 64-bit
+/// register and [`BitWriter::flush`] stores all eight of its bytes and
+/// moves on by the whole bytes it held.
 struct BitWriter {
     out: Vec<u8>,
+    pos: usize,
     acc: u64,
     n: u32,
 }
 
 impl BitWriter {
-    fn with_capacity(bytes: usize) -> Self {
+    /// A writer with room for about `bytes` bytes (it grows if it must).
+    fn with_room(bytes: usize) -> Self {
         BitWriter {
-            out: Vec::with_capacity(bytes),
+            out: vec![0; bytes + 8],
+            pos: 0,
             acc: 0,
             n: 0,
         }
     }
 
-    /// Appends the low `bits` bits of `value` (at most 32 at a time).
+    /// Appends the low `bits` bits of `value`; at most 56 bits may be put
+    /// between two flushes.
     #[inline(always)]
-    fn put(&mut self, value: u32, bits: u32) {
-        debug_assert!(bits <= 32 && (bits == 32 || value >> bits == 0));
-        self.acc |= (value as u64) << self.n;
+    fn put(&mut self, value: u64, bits: u32) {
+        debug_assert!(self.n + bits <= 63 && (bits == 64 || value >> bits == 0));
+        self.acc |= value << self.n;
         self.n += bits;
-        if self.n >= 32 {
-            self.out.extend_from_slice(&(self.acc as u32).to_le_bytes());
-            self.acc >>= 32;
-            self.n -= 32;
+    }
+
+    /// Moves the whole bytes gathered so far to the output.
+    #[inline(always)]
+    fn flush(&mut self) {
+        if self.out.len() < self.pos + 8 {
+            self.out.resize(2 * self.out.len() + 8, 0);
         }
+        self.out[self.pos..self.pos + 8].copy_from_slice(&self.acc.to_le_bytes());
+        let bytes = self.n / 8;
+        self.pos += bytes as usize;
+        self.acc >>= bytes * 8;
+        self.n -= bytes * 8;
     }
 
     /// Pads with zero bits to a byte boundary and returns the bytes.
     fn finish(mut self) -> Vec<u8> {
-        while self.n > 0 {
-            self.out.push(self.acc as u8);
-            self.acc >>= 8;
-            self.n = self.n.saturating_sub(8);
+        self.flush();
+        if self.n > 0 {
+            self.n = 8;
+            self.flush();
         }
+        self.out.truncate(self.pos);
         self.out
     }
 }
@@ -233,33 +251,46 @@ struct Coder<'a> {
     codes: &'a [u16],
 }
 
+impl Coder<'_> {
+    /// Four literals' codes as one write: `(bits, count)`, at most 48 bits.
+    #[inline(always)]
+    fn four(&self, bytes: &[u8]) -> (u64, u32) {
+        let mut bits = 0u64;
+        let mut n = 0u32;
+        for &b in &bytes[..4] {
+            bits |= (self.codes[b as usize] as u64) << n;
+            n += self.lengths[b as usize] as u32;
+        }
+        (bits, n)
+    }
+}
+
 impl Sink for Coder<'_> {
     #[inline(always)]
     fn literals8(&mut self, bytes: &[u8; 8]) {
-        // Two codes of at most 15 bits each per write.
-        for pair in bytes.chunks_exact(2) {
-            let (a, b) = (pair[0] as usize, pair[1] as usize);
-            let la = self.lengths[a] as u32;
-            self.w.put(
-                self.codes[a] as u32 | (self.codes[b] as u32) << la,
-                la + self.lengths[b] as u32,
-            );
-        }
+        let (low, n) = self.four(&bytes[..4]);
+        self.w.put(low, n);
+        self.w.flush();
+        let (high, n) = self.four(&bytes[4..]);
+        self.w.put(high, n);
+        self.w.flush();
     }
     #[inline(always)]
     fn literal(&mut self, b: u8) {
         self.w.put(
-            self.codes[b as usize] as u32,
+            self.codes[b as usize] as u64,
             self.lengths[b as usize] as u32,
         );
+        self.w.flush();
     }
     #[inline(always)]
     fn zero_run(&mut self, len: usize) {
         let (sym, extra, bits) = length_symbol(len);
-        self.w.put(self.codes[sym] as u32, self.lengths[sym] as u32);
-        self.w.put(extra, bits);
+        self.w.put(self.codes[sym] as u64, self.lengths[sym] as u32);
+        self.w.put(extra as u64, bits);
         // Distance code 0 (distance 1), no extra bits: one 0 bit.
         self.w.put(0, 1);
+        self.w.flush();
     }
 }
 
@@ -420,18 +451,22 @@ pub fn deflate_block(input: &[u8], last: bool) -> Vec<u8> {
             .map_or(0, |p| p + 1),
     );
 
-    let mut w = BitWriter::with_capacity(input.len() / 2 + 1024);
-    w.put(u32::from(last), 1);
+    // At most 12 bits a byte (a match covers 3 bytes or more with at most 18).
+    let mut w = BitWriter::with_room(input.len() / 2 * 3 + 1024);
+    w.put(u64::from(last), 1);
     w.put(2, 2);
-    w.put((hlit - 257) as u32, 5);
-    w.put((dist_len.len() - 1) as u32, 5);
-    w.put((hclen - 4) as u32, 4);
+    w.put((hlit - 257) as u64, 5);
+    w.put((dist_len.len() - 1) as u64, 5);
+    w.put((hclen - 4) as u64, 4);
+    w.flush();
     for &s in &CL_ORDER[..hclen] {
-        w.put(cl_len[s] as u32, 3);
+        w.put(cl_len[s] as u64, 3);
+        w.flush();
     }
     for &(s, extra, bits) in &runs {
-        w.put(cl_code[s as usize] as u32, cl_len[s as usize] as u32);
-        w.put(extra as u32, bits as u32);
+        w.put(cl_code[s as usize] as u64, cl_len[s as usize] as u32);
+        w.put(extra as u64, bits as u32);
+        w.flush();
     }
     scan(
         input,
@@ -441,7 +476,8 @@ pub fn deflate_block(input: &[u8], last: bool) -> Vec<u8> {
             codes: &lit_code,
         },
     );
-    w.put(lit_code[256] as u32, lit_len[256] as u32);
+    w.put(lit_code[256] as u64, lit_len[256] as u32);
+    w.flush();
     if !last {
         // An empty stored block: header 000, padding, LEN 0, NLEN 0xffff.
         w.put(0, 3);
@@ -553,7 +589,7 @@ mod tests {
     }
 
     #[test]
-    fn skewed_counts_keep_codes_within_fifteen_bits() {
+    fn skewed_counts_keep_codes_within_the_limit() {
         // Fibonacci-like counts would give a 30-bit-deep plain Huffman code.
         let mut input = Vec::new();
         let (mut x, mut y) = (1usize, 1usize);

@@ -43,7 +43,6 @@ pub mod export;
 pub mod geo;
 pub mod input;
 pub mod lab;
-mod memory;
 pub mod peaks;
 pub mod render;
 pub mod terrain;

@@ -99,7 +99,7 @@ const BAND_ROWS: usize = 64;
 fn read_in_bands(path: &Path, file: &std::fs::File, len: u64, lat0: f64, lon0: f64) -> Result<Dem> {
     use std::os::unix::fs::FileExt;
     let n = side(path, len)?;
-    let mut heights: Vec<f32> = crate::memory::zeroed(n * n);
+    let mut heights = vec![0f32; n * n];
     let checks: Vec<Vec<RowCheck>> = heights
         .par_chunks_mut(BAND_ROWS * n)
         .enumerate()
@@ -371,7 +371,7 @@ fn decode_row_lanes(row: &mut [f32], raw: &[u8]) -> RowCheck {
 pub fn decode(path: &Path, bytes: &[u8], lat0: f64, lon0: f64) -> Result<Dem> {
     let n = side(path, bytes.len() as u64)?;
     // Rows decode in parallel: an SRTM1 tile is 13 M samples.
-    let mut heights: Vec<f32> = crate::memory::zeroed(n * n);
+    let mut heights = vec![0f32; n * n];
     let checks: Vec<RowCheck> = heights
         .par_chunks_mut(n)
         .zip(bytes.par_chunks(2 * n))

@@ -385,7 +385,7 @@ pub fn hillshade(dem: &Dem, options: &ShadeOptions) -> Result<GrayImage> {
     let z = heights
         .as_slice()
         .ok_or_else(|| Error::param("the elevation grid is not contiguous in memory"))?;
-    let mut grey: Vec<u8> = crate::memory::zeroed(rows * cols);
+    let mut grey = vec![0u8; rows * cols];
     match options.mode {
         ShadeMode::Single => {
             let fast =

@@ -15,7 +15,9 @@
 #     gdal_translate -r cubic) to PNG and to GeoTIFF;
 #   - GRASS r.watershed -s threshold=1000 on the SRTM3 tile (only the
 #     r.watershed call timed, as scripts/bench-basins.sh does), if installed.
-# It also checks that the two binaries' basins outputs are byte-identical.
+# It also checks that the two binaries' outputs say the same thing
+# (scripts/same_output.py: the same bytes, or for PNGs and the viewer page
+# the same pixels, whatever the compression).
 # CPU seconds survive a shared machine; wall seconds do not.
 # Benchmarks never run in `cargo test` or CI.
 set -euo pipefail
@@ -77,12 +79,12 @@ else
 fi
 
 for f in "$WORK"/gd-before/*; do
-    cmp -s "$f" "$WORK/gd-after/$(basename "$f")" || echo "DIFFERENT: gd --fill $(basename "$f")"
+    scripts/same_output.py "$f" "$WORK/gd-after/$(basename "$f")" || echo "DIFFERENT: gd --fill $(basename "$f")"
 done
 for f in "$WORK"/mo-before/*; do
-    cmp -s "$f" "$WORK/mo-after/$(basename "$f")" || echo "DIFFERENT: momentum $(basename "$f")"
+    scripts/same_output.py "$f" "$WORK/mo-after/$(basename "$f")" || echo "DIFFERENT: momentum $(basename "$f")"
 done
-cmp -s "$WORK/h-before.png" "$WORK/h-after.png" || echo "DIFFERENT: hillshade PNG"
+scripts/same_output.py "$WORK/h-before.png" "$WORK/h-after.png" || echo "DIFFERENT: hillshade PNG"
 echo
 echo "| run | median CPU s | median wall s | peak MiB |"
 echo "|---|---|---|---|"

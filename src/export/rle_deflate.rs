@@ -111,115 +111,79 @@ fn length_symbol(len: usize) -> (usize, u32, u32) {
     )
 }
 
-/// What [`scan`] finds, in order.
-trait Sink {
-    /// A byte sent as a literal.
-    fn literal(&mut self, b: u8);
-    /// A match of `len` (3..=258) zeros at distance 1.
-    fn zero_run(&mut self, len: usize);
+/// Runs of zeros shorter than this are sent as literals.
+const MIN_RUN: usize = 4;
 
-    /// Eight bytes sent as literals.
-    #[inline(always)]
-    fn literals8(&mut self, bytes: &[u8; 8]) {
-        for &b in bytes {
-            self.literal(b);
-        }
-    }
-
-    /// `zeros` zero bytes in a row: a literal zero and matches of the rest
-    /// when there are more than three, literals otherwise.
-    #[inline(always)]
-    fn zeros(&mut self, zeros: usize) {
-        if zeros < 4 {
-            for _ in 0..zeros {
-                self.literal(0);
-            }
-            return;
-        }
-        self.literal(0);
-        let mut rest = zeros - 1;
-        while rest >= 3 {
-            // Leave at least 3 for the last match, or none.
-            let len = match rest {
-                r if r <= 258 => r,
-                r if r - 258 >= 3 => 258,
-                r => r - 3,
-            };
-            self.zero_run(len);
-            rest -= len;
-        }
-        for _ in 0..rest {
-            self.literal(0);
-        }
-    }
-}
-
-/// Walks `input` as deflate will code it into `sink`. Eight bytes are
-/// looked at a time: a run of zeros is a stretch of zero bytes that reaches
-/// a chunk's start or end (or fills chunks), so a zero among nonzero bytes
-/// is a literal and the common chunk costs no branch per byte.
-#[inline(always)]
-fn scan(input: &[u8], sink: &mut impl Sink) {
+/// The runs of zeros that [`deflate_block`] sends as matches, as
+/// `(start, length)` in bytes, in order. Eight bytes are looked at a time,
+/// and a run is a stretch of zero bytes that reaches a chunk's start or
+/// end (or fills chunks): a zero among nonzero bytes stays a literal, and
+/// no byte is branched on alone. Runs are at least [`MIN_RUN`] long.
+fn zero_runs(input: &[u8]) -> Vec<(u32, u32)> {
+    let mut runs = Vec::new();
     let mut zeros = 0usize;
+    let mut push = |end: usize, zeros: usize| {
+        if zeros >= MIN_RUN {
+            runs.push(((end - zeros) as u32, zeros as u32));
+        }
+    };
     let mut chunks = input.chunks_exact(8);
+    let mut at = 0;
     for chunk in &mut chunks {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(chunk);
         let x = u64::from_le_bytes(bytes);
         if x == 0 {
             zeros += 8;
-            continue;
+        } else {
+            let head = (x.trailing_zeros() / 8) as usize;
+            push(at + head, zeros + head);
+            zeros = (x.leading_zeros() / 8) as usize;
         }
-        let head = (x.trailing_zeros() / 8) as usize;
-        let tail = (x.leading_zeros() / 8) as usize;
-        if head == 0 && tail == 0 {
-            sink.zeros(zeros);
-            sink.literals8(&bytes);
-            zeros = 0;
-            continue;
-        }
-        sink.zeros(zeros + head);
-        for &b in &bytes[head..8 - tail] {
-            sink.literal(b);
-        }
-        zeros = tail;
+        at += 8;
     }
     for &b in chunks.remainder() {
         if b == 0 {
             zeros += 1;
         } else {
-            sink.zeros(zeros);
+            push(at, zeros);
             zeros = 0;
-            sink.literal(b);
         }
+        at += 1;
     }
-    sink.zeros(zeros);
+    push(at, zeros);
+    runs
 }
 
-/// Counts of the length symbols a scan sends, and of the zero bytes its
-/// matches cover; literals are not counted one by one.
-struct RunCounts {
-    lengths: [u32; 286],
-    matched: u32,
+/// The matches that send a run of `zeros` zeros after its first, which is
+/// a literal: lengths of 3..=258 summing to `zeros - 1`, less the 0..=2
+/// zeros left over (sent as literals), in `(lengths, left over)`.
+fn run_matches(zeros: usize) -> (impl Iterator<Item = usize>, usize) {
+    let total = zeros - 1;
+    // Whole 258s while what follows can still be a match of 3 or more.
+    let mut rest = total;
+    let matches = std::iter::from_fn(move || {
+        if rest < 3 {
+            return None;
+        }
+        let len = match rest {
+            r if r <= 258 => r,
+            r if r - 258 >= 3 => 258,
+            r => r - 3,
+        };
+        rest -= len;
+        Some(len)
+    });
+    // The left-over count is known without running the iterator: the
+    // splitting above leaves nothing unless `total` is below 3.
+    (matches, if total < 3 { total } else { 0 })
 }
 
-impl Sink for RunCounts {
-    #[inline(always)]
-    fn literal(&mut self, _: u8) {}
-    #[inline(always)]
-    fn literals8(&mut self, _: &[u8; 8]) {}
-    #[inline(always)]
-    fn zero_run(&mut self, len: usize) {
-        self.lengths[length_symbol(len).0] += 1;
-        self.matched += len as u32;
-    }
-}
-
-/// How often [`scan`] sends each literal/length symbol of `input`: the
-/// bytes' histogram (four interleaved tables, so that repeated bytes do not
-/// wait on each other's increments) less the zeros that matches cover, and
-/// the matches' length symbols.
-fn symbol_counts(input: &[u8]) -> [u32; 286] {
+/// How often [`deflate_block`] sends each literal/length symbol of `input`
+/// whose matched runs are `runs`: the bytes' histogram (four interleaved
+/// tables, so that repeated bytes do not wait on each other's increments)
+/// less the zeros that matches cover, and the matches' length symbols.
+fn symbol_counts(input: &[u8], runs: &[(u32, u32)]) -> [u32; 286] {
     let mut tables = [[0u32; 256]; 4];
     let mut quads = input.chunks_exact(4);
     for q in &mut quads {
@@ -231,66 +195,73 @@ fn symbol_counts(input: &[u8]) -> [u32; 286] {
     for &b in quads.remainder() {
         tables[0][b as usize] += 1;
     }
-    let mut runs = RunCounts {
-        lengths: [0; 286],
-        matched: 0,
-    };
-    scan(input, &mut runs);
-    let mut counts = runs.lengths;
+    let mut counts = [0u32; 286];
     for (b, c) in counts.iter_mut().take(256).enumerate() {
         *c = tables.iter().map(|t| t[b]).sum();
     }
-    counts[0] -= runs.matched;
+    for &(_, zeros) in runs {
+        let (matches, _) = run_matches(zeros as usize);
+        for len in matches {
+            counts[length_symbol(len).0] += 1;
+            counts[0] -= len as u32;
+        }
+    }
     counts
 }
 
-/// Writes the symbols of a scan with a literal/length code.
+/// Writes literals and matches with a literal/length code: each table
+/// entry is a symbol's code in its low 16 bits and its length above.
 struct Coder<'a> {
     w: &'a mut BitWriter,
-    lengths: &'a [u8],
-    codes: &'a [u16],
+    table: [u32; 286],
 }
 
 impl Coder<'_> {
-    /// Four literals' codes as one write: `(bits, count)`, at most 48 bits.
+    /// Sends `bytes` as literals, four codes (at most 48 bits) per write.
     #[inline(always)]
-    fn four(&self, bytes: &[u8]) -> (u64, u32) {
-        let mut bits = 0u64;
-        let mut n = 0u32;
-        for &b in &bytes[..4] {
-            bits |= (self.codes[b as usize] as u64) << n;
-            n += self.lengths[b as usize] as u32;
+    fn literals(&mut self, bytes: &[u8]) {
+        let mut quads = bytes.chunks_exact(4);
+        for q in &mut quads {
+            let mut bits = 0u64;
+            let mut n = 0u32;
+            for &b in &q[..4] {
+                let e = self.table[b as usize];
+                bits |= ((e & 0xffff) as u64) << n;
+                n += e >> 16;
+            }
+            self.w.put(bits, n);
+            self.w.flush();
         }
-        (bits, n)
+        for &b in quads.remainder() {
+            self.symbol(b as usize);
+        }
     }
-}
 
-impl Sink for Coder<'_> {
+    /// Sends one symbol.
     #[inline(always)]
-    fn literals8(&mut self, bytes: &[u8; 8]) {
-        let (low, n) = self.four(&bytes[..4]);
-        self.w.put(low, n);
-        self.w.flush();
-        let (high, n) = self.four(&bytes[4..]);
-        self.w.put(high, n);
+    fn symbol(&mut self, s: usize) {
+        let e = self.table[s];
+        self.w.put((e & 0xffff) as u64, e >> 16);
         self.w.flush();
     }
-    #[inline(always)]
-    fn literal(&mut self, b: u8) {
-        self.w.put(
-            self.codes[b as usize] as u64,
-            self.lengths[b as usize] as u32,
-        );
-        self.w.flush();
-    }
-    #[inline(always)]
-    fn zero_run(&mut self, len: usize) {
-        let (sym, extra, bits) = length_symbol(len);
-        self.w.put(self.codes[sym] as u64, self.lengths[sym] as u32);
-        self.w.put(extra as u64, bits);
-        // Distance code 0 (distance 1), no extra bits: one 0 bit.
-        self.w.put(0, 1);
-        self.w.flush();
+
+    /// Sends a run of `zeros` zeros: a literal zero, then matches at
+    /// distance 1 and any zeros left over as literals.
+    fn run(&mut self, zeros: usize) {
+        self.symbol(0);
+        let (matches, left) = run_matches(zeros);
+        for len in matches {
+            let (sym, extra, bits) = length_symbol(len);
+            let e = self.table[sym];
+            self.w.put((e & 0xffff) as u64, e >> 16);
+            self.w.put(extra as u64, bits);
+            // Distance code 0 (distance 1), no extra bits: one 0 bit.
+            self.w.put(0, 1);
+            self.w.flush();
+        }
+        for _ in 0..left {
+            self.symbol(0);
+        }
     }
 }
 
@@ -423,7 +394,8 @@ fn code_length_runs(lengths: &[u8]) -> Vec<(u8, u8, u8)> {
 /// block (a sync flush), so the bytes end on a block boundary and another
 /// block may follow them directly.
 pub fn deflate_block(input: &[u8], last: bool) -> Vec<u8> {
-    let mut lit_freq = symbol_counts(input);
+    let runs_of_zeros = zero_runs(input);
+    let mut lit_freq = symbol_counts(input, &runs_of_zeros);
     lit_freq[256] = 1;
     let lit_len = code_lengths(&lit_freq, MAX_BITS);
     let lit_code = canonical_codes(&lit_len);
@@ -468,14 +440,20 @@ pub fn deflate_block(input: &[u8], last: bool) -> Vec<u8> {
         w.put(extra as u64, bits as u32);
         w.flush();
     }
-    scan(
-        input,
-        &mut Coder {
-            w: &mut w,
-            lengths: &lit_len,
-            codes: &lit_code,
-        },
-    );
+    {
+        let mut table = [0u32; 286];
+        for (t, (&c, &l)) in table.iter_mut().zip(lit_code.iter().zip(&lit_len)) {
+            *t = c as u32 | (l as u32) << 16;
+        }
+        let mut coder = Coder { w: &mut w, table };
+        let mut at = 0usize;
+        for &(start, zeros) in &runs_of_zeros {
+            coder.literals(&input[at..start as usize]);
+            coder.run(zeros as usize);
+            at = (start + zeros) as usize;
+        }
+        coder.literals(&input[at..]);
+    }
     w.put(lit_code[256] as u64, lit_len[256] as u32);
     w.flush();
     if !last {
@@ -533,34 +511,62 @@ mod tests {
         }
     }
 
-    /// Counts each symbol as it is sent, one call at a time.
-    struct SlowCounts([u32; 286]);
-
-    impl Sink for SlowCounts {
-        fn literal(&mut self, b: u8) {
-            self.0[b as usize] += 1;
-        }
-        fn zero_run(&mut self, len: usize) {
-            self.0[length_symbol(len).0] += 1;
-        }
-    }
-
-    #[test]
-    fn symbol_counts_are_the_counts_of_what_is_sent() {
+    /// A pseudo-random input with long and short runs of zeros.
+    fn runny(len: usize) -> Vec<u8> {
         let mut state = 7u32;
-        let input: Vec<u8> = (0..20_011)
+        (0..len)
             .map(|i| {
                 state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                if (i / 37) % 3 == 0 {
+                if (i / 37) % 3 == 0 || (i / 5) % 4 == 0 {
                     0
                 } else {
                     (state >> 28) as u8 % 3
                 }
             })
-            .collect();
-        let mut slow = SlowCounts([0; 286]);
-        scan(&input, &mut slow);
-        assert_eq!(symbol_counts(&input), slow.0);
+            .collect()
+    }
+
+    #[test]
+    fn zero_runs_are_in_order_apart_and_all_zeros() {
+        let input = runny(20_011);
+        let runs = zero_runs(&input);
+        assert!(!runs.is_empty());
+        let mut end = 0;
+        for &(start, len) in &runs {
+            let (start, len) = (start as usize, len as usize);
+            assert!(start >= end && len >= MIN_RUN, "run {start} + {len}");
+            assert!(input[start..start + len].iter().all(|&b| b == 0));
+            end = start + len;
+        }
+    }
+
+    #[test]
+    fn symbol_counts_are_the_counts_of_what_is_sent() {
+        // Sent one symbol at a time: the literals between runs, and per
+        // run a literal zero, its matches and the zeros left over.
+        let input = runny(20_011);
+        let runs = zero_runs(&input);
+        let mut slow = [0u32; 286];
+        let mut at = 0;
+        for &(start, zeros) in &runs {
+            for &b in &input[at..start as usize] {
+                slow[b as usize] += 1;
+            }
+            slow[0] += 1;
+            let (matches, left) = run_matches(zeros as usize);
+            let mut covered = 1 + left;
+            for len in matches {
+                slow[length_symbol(len).0] += 1;
+                covered += len;
+            }
+            assert_eq!(covered, zeros as usize, "a run is sent whole");
+            slow[0] += left as u32;
+            at = (start + zeros) as usize;
+        }
+        for &b in &input[at..] {
+            slow[b as usize] += 1;
+        }
+        assert_eq!(symbol_counts(&input, &runs), slow);
     }
 
     #[test]

@@ -84,12 +84,7 @@ struct Stripe {
 /// Filters rows `rows` of `data` (`stride` bytes each) with `Up` and
 /// deflates them, ending with a sync flush, or with the final block when
 /// `last`.
-fn stripe(
-    data: &[u8],
-    stride: usize,
-    rows: std::ops::Range<usize>,
-    last: bool,
-) -> std::io::Result<Stripe> {
+fn stripe(data: &[u8], stride: usize, rows: std::ops::Range<usize>, last: bool) -> Stripe {
     let mut filtered = Vec::with_capacity(rows.len() * (stride + 1));
     for r in rows {
         let row = &data[r * stride..(r + 1) * stride];
@@ -103,11 +98,11 @@ fn stripe(
     }
     let adler = adler2::adler32_slice(&filtered);
     let deflated = super::rle_deflate::deflate_block(&filtered, last);
-    Ok(Stripe {
+    Stripe {
         deflated,
         adler,
         len: filtered.len() as u64,
-    })
+    }
 }
 
 /// Appends a PNG chunk (length, type, data, CRC-32 of type and data) whose
@@ -160,7 +155,7 @@ pub fn encode_png_parallel(
             let r1 = (r0 + per_stripe).min(rows);
             stripe(data, stride, r0..r1, r1 == rows)
         })
-        .collect::<std::io::Result<Vec<Stripe>>>()?;
+        .collect::<Vec<Stripe>>();
 
     // One zlib stream: its two-byte header, the stripes, the combined
     // Adler-32. Each stripe goes out as an IDAT chunk of its own (a PNG may

@@ -45,6 +45,7 @@ pub mod input;
 pub mod lab;
 pub mod peaks;
 pub mod render;
+mod scratch;
 pub mod terrain;
 pub mod viewer;
 

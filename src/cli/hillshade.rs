@@ -8,6 +8,7 @@ use image::DynamicImage;
 
 use super::common::{load_grid, DemArgs, Global, SeaArgs};
 use super::surface::FormulaArgs;
+use downhill::dem::{self, RowSource};
 use downhill::export::georaster::{self, Pixels, Raster};
 use downhill::export::OutputDir;
 use downhill::render::{self, HeightRange, ShadeMode, ShadeOptions};
@@ -100,9 +101,6 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     } else {
         render::georeferenced_names(&name).to_vec()
     };
-    let dem = load_grid(&args.dem, &args.surface, global)?;
-    let mut out = OutputDir::existing(&dir, args.force)?;
-    out.check_writable(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
     let options = ShadeOptions {
         azimuth_deg: args.azimuth,
         altitude_deg: args.altitude,
@@ -115,51 +113,77 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             ShadeMode::Single
         },
     };
-    let shade = render::hillshade(&dem, &options)?;
-    let image = if args.tint {
-        let range = HeightRange::of(&dem);
-        DynamicImage::ImageRgba8(match args.sea.mask(&dem)? {
-            Some(sea) => render::tint_with_sea(&dem, &shade, range, &sea),
-            None => render::tint(&dem, &shade, range),
-        })
+    // Grey relief of a file that can be read by rows (a raw SRTM tile) is
+    // made a band at a time, never loading the grid; anything else is
+    // loaded first.
+    let by_rows = !args.tint && !args.dem.fill_voids && args.surface.analytic()?.is_none();
+    let streamed = if by_rows {
+        dem::open_rows(&args.dem.dems, &args.dem.options())?
     } else {
-        DynamicImage::ImageLuma8(shade)
+        None
     };
+    let dem = match streamed {
+        Some(_) => None,
+        None => Some(load_grid(&args.dem, &args.surface, global)?),
+    };
+    let mut out = OutputDir::existing(&dir, args.force)?;
+    out.check_writable(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let written = |e: downhill::Error| {
+        anyhow::Error::new(e).context(format!("cannot write {}", args.output.display()))
+    };
+    let source: &dyn RowSource = match (&streamed, &dem) {
+        (Some(rows), _) => rows.as_ref(),
+        (None, Some(dem)) => dem,
+        (None, None) => anyhow::bail!("internal error: no elevation grid"),
+    };
+    if !args.tint {
+        if geotiff {
+            let bytes = render::hillshade_geotiff_by_rows(source, &options).map_err(written)?;
+            out.write(&name, &bytes)?;
+        } else {
+            let width = render::square_pixel_width(source).filter(|_| !args.per_sample);
+            for (file, bytes) in
+                render::hillshade_png_by_rows(source, &options, &name, width).map_err(written)?
+            {
+                out.write(&file, &bytes)?;
+            }
+        }
+        return report(out, global);
+    }
+    let Some(dem) = dem else {
+        anyhow::bail!("internal error: --tint without a loaded grid");
+    };
+    let shade = render::hillshade(&dem, &options)?;
+    let range = HeightRange::of(&dem);
+    let image = DynamicImage::ImageRgba8(match args.sea.mask(&dem)? {
+        Some(sea) => render::tint_with_sea(&dem, &shade, range, &sea),
+        None => render::tint(&dem, &shade, range),
+    });
     if geotiff {
         // The GeoTIFF carries the grid's own geotransform: one pixel per sample.
         let (w, h) = (image.width(), image.height());
-        let (pixels, nodata) = match &image {
-            DynamicImage::ImageLuma8(g) => (Pixels::Gray8(g.as_raw()), Some(0.0)),
-            DynamicImage::ImageRgba8(c) => (Pixels::Rgba8(c.as_raw()), None),
-            _ => anyhow::bail!("internal error: hillshade made neither grey nor RGBA"),
+        let DynamicImage::ImageRgba8(c) = &image else {
+            anyhow::bail!("internal error: the tinted relief is not RGBA");
         };
         georaster::write_geotiff(
             &mut out,
             &name,
-            &Raster::new(w, h, pixels)?,
+            &Raster::new(w, h, Pixels::Rgba8(c.as_raw()))?,
             &dem.transform,
             &dem.crs,
-            nodata,
+            None,
         )
         .with_context(|| format!("cannot write {}", args.output.display()))?;
         return report(out, global);
     }
-    let image = if dem.crs.is_geographic() && !args.per_sample {
-        // Square pixels on the ground: a cell is dx wide and dy tall.
-        let (dx, dy) = dem.cell_size_m((dem.rows() as f64 - 1.0) / 2.0);
-        let width = ((dem.cols() as f64 * dx / dy).round() as u32).max(1);
-        match image {
-            DynamicImage::ImageLuma8(grey) => {
-                DynamicImage::ImageLuma8(render::stretch_columns_nearest(&grey, width))
-            }
-            tinted => tinted.resize_exact(
-                width,
-                dem.rows() as u32,
-                image::imageops::FilterType::Triangle,
-            ),
-        }
-    } else {
-        image
+    // Square pixels on the ground: a cell is dx wide and dy tall.
+    let image = match render::square_pixel_width(&dem).filter(|_| !args.per_sample) {
+        Some(width) => image.resize_exact(
+            width,
+            dem.rows() as u32,
+            image::imageops::FilterType::Triangle,
+        ),
+        None => image,
     };
     for (file, bytes) in render::georeferenced_png(&name, &image, dem.bounds(), &dem.crs)
         .with_context(|| format!("cannot write {}", args.output.display()))?

@@ -169,15 +169,19 @@ impl Dem {
     /// row's latitude (WGS84 radii of curvature, see [`crate::geo::geodesy`]);
     /// on a projected grid both are the grid's own metres.
     pub fn cell_size_m(&self, row: f64) -> (f64, f64) {
-        let t = &self.transform;
-        if self.crs.is_geographic() {
-            let (_, lat) = t.sample_to_xy(row, 0.0);
-            (
-                t.cell_x * crate::geo::geodesy::metres_per_degree_lon(lat),
-                t.cell_y * crate::geo::geodesy::metres_per_degree_lat(lat),
-            )
-        } else {
-            (t.cell_x, t.cell_y)
-        }
+        cell_size_m(&self.transform, &self.crs, row)
+    }
+}
+
+/// [`Dem::cell_size_m`] of any grid placed by `t` in `crs`.
+pub(crate) fn cell_size_m(t: &GeoTransform, crs: &Crs, row: f64) -> (f64, f64) {
+    if crs.is_geographic() {
+        let (_, lat) = t.sample_to_xy(row, 0.0);
+        (
+            t.cell_x * crate::geo::geodesy::metres_per_degree_lon(lat),
+            t.cell_y * crate::geo::geodesy::metres_per_degree_lat(lat),
+        )
+    } else {
+        (t.cell_x, t.cell_y)
     }
 }

@@ -118,6 +118,89 @@ fn read_in_bands(path: &Path, file: &std::fs::File, len: u64, lat0: f64, lon0: f
     finish(path, n, heights, &checks, lat0, lon0)
 }
 
+/// A raw (not zipped) SRTM tile read from its file a band of rows at a
+/// time, as [`super::RowSource`] asks for them: nothing of the tile is held
+/// in memory. The checks are those of [`read`]: a band holding an
+/// implausible height fails with the error [`read`] gives for the file.
+#[cfg(unix)]
+#[derive(Debug)]
+pub struct HgtRows {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+    side: usize,
+    corner: (f64, f64),
+    transform: GeoTransform,
+    crs: Crs,
+}
+
+#[cfg(unix)]
+impl HgtRows {
+    /// Opens the tile at `path` (`origin` as for [`read`]) for reading by
+    /// rows; `None` for a zipped tile, which can only be read whole.
+    pub fn open(path: &Path, origin: Option<(f64, f64)>) -> Result<Option<HgtRows>> {
+        if is_zip(path) {
+            return Ok(None);
+        }
+        let (lat0, lon0) = corner(path, origin)?;
+        let (file, len) = crate::input::open_regular(path)?;
+        let side = side(path, len)?;
+        Ok(Some(HgtRows {
+            path: path.to_path_buf(),
+            file,
+            side,
+            corner: (lat0, lon0),
+            transform: tile_transform(side, lat0, lon0),
+            crs: Crs::Geographic,
+        }))
+    }
+}
+
+#[cfg(unix)]
+impl super::RowSource for HgtRows {
+    fn shape(&self) -> (usize, usize) {
+        (self.side, self.side)
+    }
+
+    fn transform(&self) -> &GeoTransform {
+        &self.transform
+    }
+
+    fn crs(&self) -> &Crs {
+        &self.crs
+    }
+
+    fn read_rows(&self, first: usize, out: &mut [f32]) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let n = self.side;
+        let count = super::rows::rows_asked(first, out.len(), n, n)?;
+        let bad = crate::scratch::with_buffer(&RAW, count * n * 2, 0u8, |raw| {
+            self.file
+                .read_exact_at(raw, (first * n * 2) as u64)
+                .map_err(|e| Error::io(&self.path, e))?;
+            let mut bad = false;
+            for (row, raw) in out.chunks_exact_mut(n).zip(raw.chunks_exact(2 * n)) {
+                bad |= decode_row(row, raw).0 > 0;
+            }
+            Ok::<_, Error>(bad)
+        })?;
+        if bad {
+            // The whole file's count and first bad sample, as `read` words it.
+            return Err(read(&self.path, Some(self.corner))
+                .err()
+                .unwrap_or_else(|| {
+                    Error::bad_file(&self.path, "the file changed while it was read")
+                }));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+thread_local! {
+    /// The file's bytes of the rows a thread's [`HgtRows`] reads.
+    static RAW: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// Reads a tile held in memory (raw, or zipped when `path` ends in
 /// `.zip`); `path` names it in messages and gives its corner unless
 /// `origin` does. The same checks as [`read`] apply (this is what the fuzz

@@ -271,6 +271,33 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded> {
     Ok(Loaded { dem, notes })
 }
 
+/// Opens the named input for reading a band of rows at a time, when it is
+/// one file whose format allows that (a raw SRTM `.hgt`); `None` when the
+/// input must be read whole with [`load`] (zipped tiles, GeoTIFF, GDAL
+/// rasters, mosaics). The same checks as [`load`] apply first, the memory
+/// budget among them, so a run is refused or accepted the same either way.
+pub fn open_rows(
+    paths: &[PathBuf],
+    options: &LoadOptions,
+) -> Result<Option<Box<dyn super::RowSource>>> {
+    let paths = expand_inputs(paths)?;
+    let [one] = paths.as_slice() else {
+        return Ok(None);
+    };
+    if detect(one, options)? != Reader::Hgt {
+        return Ok(None);
+    }
+    let (_, n, _) = hgt::probe(one, options.origin)?;
+    options
+        .budget
+        .check_cells(n as u64, n as u64, &one.display().to_string())?;
+    #[cfg(unix)]
+    if let Some(rows) = hgt::HgtRows::open(one, options.origin)? {
+        return Ok(Some(Box::new(rows)));
+    }
+    Ok(None)
+}
+
 impl Loaded {
     /// Fills the grid's voids by harmonic interpolation from their rims (see
     /// [`fill_voids`]) and adds a note saying how many were filled.

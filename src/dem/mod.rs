@@ -27,12 +27,15 @@ pub mod hgt;
 mod load;
 pub mod mosaic;
 pub mod projection;
+mod rows;
 pub mod sea;
 mod voids;
 
 pub use georef::{Crs, GeoTransform, MAX_PROJECTED_M};
 pub use grid::{Dem, DemStats, InputInfo, EDGE_TOLERANCE_CELLS};
-pub use load::{expand_inputs, load, open, open_all, LoadOptions, Loaded};
+pub use load::{expand_inputs, load, open, open_all, open_rows, LoadOptions, Loaded};
 pub use projection::Projection;
+pub(crate) use rows::rows_asked;
+pub use rows::RowSource;
 pub use sea::{SeaLevel, SeaMask, MIN_SEA_SAMPLES};
 pub use voids::{fill_voids, FillReport, FILL_TOLERANCE_M, MAX_FILL_SAMPLES};

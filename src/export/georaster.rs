@@ -150,6 +150,79 @@ pub fn geotiff(
     nodata: Option<f64>,
 ) -> Result<Vec<u8>> {
     let fail = |m: String| Error::param(format!("cannot encode the GeoTIFF: {m}"));
+    let extra = geo_tags(transform, crs, nodata)?;
+    let w = raster.width as usize;
+    let (width, height) = (raster.width, raster.height);
+    match raster.pixels {
+        Pixels::Gray8(v) => encode_tiled(width, height, GRAY8, bytes(v, w, 1), &extra),
+        Pixels::Rgb8(v) => encode_tiled(width, height, bytes8(2, 3, false), bytes(v, w, 3), &extra),
+        Pixels::Rgba8(v) => encode_tiled(width, height, bytes8(2, 4, true), bytes(v, w, 4), &extra),
+        Pixels::U32(v) => {
+            let layout = SampleLayout { bits: 32, ..GRAY8 };
+            encode_tiled(
+                width,
+                height,
+                layout,
+                le_words(v, w, u32::to_le_bytes),
+                &extra,
+            )
+        }
+        Pixels::F32(v) => {
+            let layout = SampleLayout {
+                bits: 32,
+                format: 3,
+                ..GRAY8
+            };
+            encode_tiled(
+                width,
+                height,
+                layout,
+                le_words(v, w, f32::to_le_bytes),
+                &extra,
+            )
+        }
+    }
+    .map_err(fail)
+}
+
+/// 8-bit unsigned samples: `samples` of them a pixel, `photometric` 1
+/// (grey) or 2 (RGB), the fourth of four an unassociated `alpha`.
+const fn bytes8(photometric: u16, samples: u16, alpha: bool) -> SampleLayout {
+    SampleLayout {
+        samples,
+        bits: 8,
+        format: 1,
+        photometric,
+        alpha,
+    }
+}
+
+/// One 8-bit grey sample a pixel.
+const GRAY8: SampleLayout = bytes8(1, 1, false);
+
+/// [`geotiff`] of an 8-bit grey picture `width` x `height` pixels made a
+/// band of rows at a time by `rows(first, out)` (`out` holding whole rows
+/// from row `first`), never whole in memory: see
+/// [`super::tiff::encode_tiled_rows`].
+pub fn geotiff_gray8_rows(
+    width: u32,
+    height: u32,
+    rows: impl Fn(usize, &mut [u8]) -> Result<()> + Sync,
+    transform: &GeoTransform,
+    crs: &Crs,
+    nodata: Option<f64>,
+) -> Result<Vec<u8>> {
+    let extra = geo_tags(transform, crs, nodata)?;
+    super::tiff::encode_tiled_rows(width, height, GRAY8, rows, &extra)
+}
+
+/// The GeoTIFF tags that place a raster by `transform` in `crs`, and
+/// GDAL_NODATA when `nodata` is given.
+fn geo_tags(
+    transform: &GeoTransform,
+    crs: &Crs,
+    nodata: Option<f64>,
+) -> Result<Vec<(u16, TagValue)>> {
     let mut extra = vec![
         (
             MODEL_PIXEL_SCALE,
@@ -171,48 +244,7 @@ pub fn geotiff(
     if let Some(v) = nodata {
         extra.push((GDAL_NODATA, TagValue::Ascii(format!("{v}"))));
     }
-    let w = raster.width as usize;
-    let gray = |photometric, samples, alpha| SampleLayout {
-        samples,
-        bits: 8,
-        format: 1,
-        photometric,
-        alpha,
-    };
-    let (width, height) = (raster.width, raster.height);
-    match raster.pixels {
-        Pixels::Gray8(v) => encode_tiled(width, height, gray(1, 1, false), bytes(v, w, 1), &extra),
-        Pixels::Rgb8(v) => encode_tiled(width, height, gray(2, 3, false), bytes(v, w, 3), &extra),
-        Pixels::Rgba8(v) => encode_tiled(width, height, gray(2, 4, true), bytes(v, w, 4), &extra),
-        Pixels::U32(v) => {
-            let layout = SampleLayout {
-                bits: 32,
-                ..gray(1, 1, false)
-            };
-            encode_tiled(
-                width,
-                height,
-                layout,
-                le_words(v, w, u32::to_le_bytes),
-                &extra,
-            )
-        }
-        Pixels::F32(v) => {
-            let layout = SampleLayout {
-                bits: 32,
-                format: 3,
-                ..gray(1, 1, false)
-            };
-            encode_tiled(
-                width,
-                height,
-                layout,
-                le_words(v, w, f32::to_le_bytes),
-                &extra,
-            )
-        }
-    }
-    .map_err(fail)
+    Ok(extra)
 }
 
 /// Copies pixels `x0..x1` of row `y` of `v` (`w` pixels of `n` bytes a row).
@@ -329,14 +361,52 @@ pub fn georeferenced_png(
     bounds_xy: Bounds,
     crs: &Crs,
 ) -> Result<Vec<(String, Vec<u8>)>> {
-    let transform = transform_of_bounds(bounds_xy, raster.width, raster.height)
+    georeferenced_files(
+        png_name,
+        raster.width,
+        raster.height,
+        bounds_xy,
+        crs,
+        || png(raster),
+    )
+}
+
+/// [`georeferenced_png`] of an 8-bit grey picture `width` x `height`
+/// pixels made a band of rows at a time by `rows(first, out)` (`out`
+/// holding whole rows from row `first`), never whole in memory: see
+/// [`super::png::encode_png_rows`].
+pub fn georeferenced_png_gray8_rows(
+    png_name: &str,
+    width: u32,
+    height: u32,
+    rows: impl Fn(usize, &mut [u8]) -> Result<()> + Sync,
+    bounds_xy: Bounds,
+    crs: &Crs,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    georeferenced_files(png_name, width, height, bounds_xy, crs, || {
+        super::png::encode_png_rows(width, height, PngColour::Gray, rows)
+    })
+}
+
+/// The PNG that `encode` makes, a `width` x `height` picture covering
+/// `bounds_xy`, with its world file and bounds file, named after
+/// `png_name`; the placement is checked before anything is encoded.
+fn georeferenced_files(
+    png_name: &str,
+    width: u32,
+    height: u32,
+    bounds_xy: Bounds,
+    crs: &Crs,
+    encode: impl FnOnce() -> Result<Vec<u8>>,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let transform = transform_of_bounds(bounds_xy, width, height)
         .map_err(|e| Error::param(format!("{png_name}: {e}")))?;
-    let png = png(raster)?;
+    let bounds = bounds_json(bounds_xy, crs)?;
     let [png_file, pgw_file, bounds_file] = georeferenced_names(png_name);
     Ok(vec![
-        (png_file, png),
+        (png_file, encode()?),
         (pgw_file, world_file(&transform).into_bytes()),
-        (bounds_file, bounds_json(bounds_xy, crs)?),
+        (bounds_file, bounds),
     ])
 }
 

@@ -58,5 +58,5 @@ pub use coordinates::{COORDINATE_DECIMALS, ELEVATION_DECIMALS};
 pub use csv::{track_csv, CSV_HEADER};
 pub use geojson::{tracks_geojson, START_MARKER_COLOUR, STROKE_WIDTH_PX};
 pub use gpx::tracks_gpx;
-pub use png::{adler32_combine, encode_png_parallel, PngColour};
+pub use png::{adler32_combine, encode_png_parallel, encode_png_rows, PngColour};
 pub use table::{significant, summaries_table, Units};

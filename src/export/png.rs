@@ -81,28 +81,41 @@ struct Stripe {
     len: u64,
 }
 
-/// Filters rows `rows` of `data` (`stride` bytes each) with `Up` and
-/// deflates them, ending with a sync flush, or with the final block when
-/// `last`.
-fn stripe(data: &[u8], stride: usize, rows: std::ops::Range<usize>, last: bool) -> Stripe {
-    let mut filtered = Vec::with_capacity(rows.len() * (stride + 1));
-    for r in rows {
-        let row = &data[r * stride..(r + 1) * stride];
-        filtered.push(2); // Up
-        if r == 0 {
-            filtered.extend_from_slice(row);
-        } else {
-            let above = &data[(r - 1) * stride..r * stride];
-            filtered.extend(row.iter().zip(above).map(|(x, a)| x.wrapping_sub(*a)));
+/// Filters the rows of `data` (`stride` bytes each) with `Up` and deflates
+/// them, ending with a sync flush, or with the final block when `last`.
+/// When `above`, the first row of `data` is the row above the stripe, read
+/// only as the reference of the stripe's first row; otherwise the stripe
+/// starts the image, and its first row is its own reference's zero row.
+fn stripe(data: &[u8], stride: usize, above: bool, last: bool) -> Stripe {
+    let mut rows = data.chunks_exact(stride);
+    let mut previous: Option<&[u8]> = if above { rows.next() } else { None };
+    let len = rows.len() * (stride + 1);
+    crate::scratch::with_buffer(&FILTERED, len, 0u8, |filtered| {
+        for (row, out) in rows.zip(filtered.chunks_exact_mut(stride + 1)) {
+            out[0] = 2; // Up
+            match previous {
+                None => out[1..].copy_from_slice(row),
+                Some(up) => {
+                    for ((o, x), a) in out[1..].iter_mut().zip(row).zip(up) {
+                        *o = x.wrapping_sub(*a);
+                    }
+                }
+            }
+            previous = Some(row);
         }
-    }
-    let adler = adler2::adler32_slice(&filtered);
-    let deflated = super::rle_deflate::deflate_block(&filtered, last);
-    Stripe {
-        deflated,
-        adler,
-        len: filtered.len() as u64,
-    }
+        Stripe {
+            deflated: super::rle_deflate::deflate_block(filtered, last),
+            adler: adler2::adler32_slice(filtered),
+            len: len as u64,
+        }
+    })
+}
+
+thread_local! {
+    /// A thread's rows of a stripe made by [`encode_png_rows`].
+    static ROWS: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    /// A thread's filtered rows of a stripe.
+    static FILTERED: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Appends a PNG chunk (length, type, data, CRC-32 of type and data) whose
@@ -120,6 +133,19 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], pieces: &[&[u8]]) {
     out.extend_from_slice(&crc.finalize().to_be_bytes());
 }
 
+/// Bytes per row of a PNG of `width` x `height` pixels of `colour`, or why
+/// no PNG of that size can be written (zero, or more than 2^31 - 1 pixels a
+/// side).
+fn row_bytes(width: u32, height: u32, colour: PngColour) -> Result<usize, String> {
+    let limit = i32::MAX as u32;
+    if width == 0 || height == 0 || width > limit || height > limit {
+        return Err(format!(
+            "a PNG of {width} x {height} pixels cannot be written"
+        ));
+    }
+    Ok(width as usize * colour.channels())
+}
+
 /// Encodes `data` (`height` rows of `width` pixels of `colour`, 8 bits per
 /// sample, row-major, no padding) as a PNG, stripes compressed in parallel.
 ///
@@ -132,13 +158,7 @@ pub fn encode_png_parallel(
     data: &[u8],
 ) -> std::io::Result<Vec<u8>> {
     let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
-    let limit = i32::MAX as u32;
-    if width == 0 || height == 0 || width > limit || height > limit {
-        return Err(invalid(format!(
-            "a PNG of {width} x {height} pixels cannot be written"
-        )));
-    }
-    let stride = width as usize * colour.channels();
+    let stride = row_bytes(width, height, colour).map_err(invalid)?;
     if data.len() as u64 != stride as u64 * height as u64 {
         return Err(invalid(format!(
             "{} bytes of pixels for a {width} x {height} image of {} channels",
@@ -146,20 +166,72 @@ pub fn encode_png_parallel(
             colour.channels()
         )));
     }
-    let rows = height as usize;
-    let per_stripe = (STRIPE_BYTES / (stride + 1)).max(1);
-    let starts: Vec<usize> = (0..rows).step_by(per_stripe).collect();
-    let stripes = starts
-        .par_iter()
-        .map(|&r0| {
-            let r1 = (r0 + per_stripe).min(rows);
-            stripe(data, stride, r0..r1, r1 == rows)
-        })
-        .collect::<Vec<Stripe>>();
+    let total = height as usize;
+    let stripes = stripes(stride, total, |first, count| {
+        let from = first.saturating_sub(1);
+        let rows = &data[from * stride..(first + count) * stride];
+        Ok::<_, std::convert::Infallible>(stripe(
+            rows,
+            stride,
+            from < first,
+            first + count == total,
+        ))
+    });
+    match stripes {
+        Ok(stripes) => Ok(assemble(width, height, colour, &stripes)),
+        Err(never) => match never {},
+    }
+}
 
-    // One zlib stream: its two-byte header, the stripes, the combined
-    // Adler-32. Each stripe goes out as an IDAT chunk of its own (a PNG may
-    // split its stream anywhere), so its bytes are copied once.
+/// Encodes a PNG of `height` rows of `width` pixels of `colour` (8 bits per
+/// sample) whose rows are made as they are needed, stripes made and
+/// compressed in parallel: `rows(first, out)` fills `out` with rows
+/// `first..first + out.len() / stride`, row-major, where `stride` is
+/// `width` times the channels. No more than a stripe's rows (about 256 KiB)
+/// are held per thread, so a picture made a band at a time is never whole
+/// in memory, only its compressed bytes. The first error `rows` returns
+/// ends the encoding.
+pub fn encode_png_rows(
+    width: u32,
+    height: u32,
+    colour: PngColour,
+    rows: impl Fn(usize, &mut [u8]) -> crate::error::Result<()> + Sync,
+) -> crate::error::Result<Vec<u8>> {
+    let stride = row_bytes(width, height, colour)
+        .map_err(|m| crate::error::Error::param(format!("cannot encode the PNG: {m}")))?;
+    let total = height as usize;
+    let stripes = stripes(stride, total, |first, count| {
+        // The row above the stripe is made again: the `Up` filter needs it.
+        let from = first.saturating_sub(1);
+        crate::scratch::with_buffer(&ROWS, (first + count - from) * stride, 0u8, |data| {
+            rows(from, data)?;
+            Ok::<_, crate::error::Error>(stripe(data, stride, from < first, first + count == total))
+        })
+    })?;
+    Ok(assemble(width, height, colour, &stripes))
+}
+
+/// The stripes of an image of `total` rows of `stride` bytes:
+/// `make(first, count)` filters and compresses rows `first..first + count`,
+/// stripes in parallel, in order.
+fn stripes<E: Send>(
+    stride: usize,
+    total: usize,
+    make: impl Fn(usize, usize) -> Result<Stripe, E> + Sync,
+) -> Result<Vec<Stripe>, E> {
+    let per_stripe = (STRIPE_BYTES / (stride + 1)).max(1);
+    let starts: Vec<usize> = (0..total).step_by(per_stripe).collect();
+    starts
+        .par_iter()
+        .map(|&first| make(first, per_stripe.min(total - first)))
+        .collect()
+}
+
+/// The PNG file of `stripes` (one zlib stream: its two-byte header, the
+/// stripes, the combined Adler-32). Each stripe goes out as an IDAT chunk
+/// of its own (a PNG may split its stream anywhere), so its bytes are
+/// copied once.
+fn assemble(width: u32, height: u32, colour: PngColour, stripes: &[Stripe]) -> Vec<u8> {
     let adler = stripes
         .iter()
         .fold(1u32, |adler, s| adler32_combine(adler, s.adler, s.len));
@@ -175,7 +247,7 @@ pub fn encode_png_parallel(
     // Bit depth 8, colour type, deflate, adaptive filtering, no interlace.
     ihdr.extend_from_slice(&[8, colour.ihdr_code(), 0, 0, 0]);
     chunk(&mut png, b"IHDR", &[&ihdr]);
-    let last = stripes.len() - 1;
+    let last = stripes.len().saturating_sub(1);
     for (i, s) in stripes.iter().enumerate() {
         let head = if i == 0 { header } else { &[] };
         let tail: &[u8] = if i == last { &adler } else { &[] };
@@ -183,7 +255,7 @@ pub fn encode_png_parallel(
     }
     chunk(&mut png, b"IEND", &[]);
     debug_assert_eq!(png.len(), size);
-    Ok(png)
+    png
 }
 
 #[cfg(test)]

@@ -96,17 +96,11 @@ pub fn encode_tiled<F>(
 where
     F: Fn(usize, usize, usize, &mut Vec<u8>) + Sync,
 {
-    if width == 0 || height == 0 {
-        return Err(format!(
-            "a TIFF of {width} x {height} pixels cannot be written"
-        ));
-    }
+    check_size(width, height)?;
     let bpp = layout.bytes_per_pixel();
     let across = width.div_ceil(TILE) as usize;
     let down = height.div_ceil(TILE) as usize;
     let tile = TILE as usize;
-    // Horizontal differencing for 8-bit samples (TIFF 6.0, section 14).
-    let differenced = layout.bits == 8;
     let tiles: Vec<Vec<u8>> = (0..across * down)
         .into_par_iter()
         .map(|t| {
@@ -121,24 +115,106 @@ where
                 }
                 raw.resize(start + tile * bpp, 0);
             }
-            if differenced {
-                let step = layout.samples as usize;
-                for row in raw.chunks_exact_mut(tile * bpp) {
-                    for i in (step..row.len()).rev() {
-                        row[i] = row[i].wrapping_sub(row[i - step]);
-                    }
-                }
-                return Ok(super::rle_deflate::zlib(&raw));
-            }
-            let mut z = flate2::write::ZlibEncoder::new(
-                Vec::with_capacity(raw.len() / 3),
-                flate2::Compression::new(1),
-            );
-            z.write_all(&raw).map_err(|e| e.to_string())?;
-            z.finish().map_err(|e| e.to_string())
+            compress_tile(raw, layout)
         })
         .collect::<Result<_, String>>()?;
+    assemble(width, height, layout, tiles, extra)
+}
 
+/// [`encode_tiled`] of an image whose rows are made a band of tiles at a
+/// time: `rows(first, out)` fills `out` with the little-endian bytes of
+/// rows `first..first + out.len() / (width * bytes per pixel)`, whole rows.
+/// Bands of 256 rows are made in parallel and their tiles compressed as
+/// each band is done, so the image is never whole in memory, only its
+/// compressed tiles. The first error `rows` returns ends the encoding.
+pub fn encode_tiled_rows(
+    width: u32,
+    height: u32,
+    layout: SampleLayout,
+    rows: impl Fn(usize, &mut [u8]) -> crate::error::Result<()> + Sync,
+    extra: &[(u16, TagValue)],
+) -> crate::error::Result<Vec<u8>> {
+    let fail = |m: String| crate::error::Error::param(format!("cannot encode the TIFF: {m}"));
+    check_size(width, height).map_err(fail)?;
+    let bpp = layout.bytes_per_pixel();
+    let stride = width as usize * bpp;
+    let tile = TILE as usize;
+    let across = width.div_ceil(TILE) as usize;
+    let down = height.div_ceil(TILE) as usize;
+    let bands: Vec<Vec<Vec<u8>>> = (0..down)
+        .into_par_iter()
+        .map(|ty| {
+            let first = ty * tile;
+            let count = tile.min(height as usize - first);
+            let mut band = vec![0u8; count * stride];
+            rows(first, &mut band)?;
+            (0..across)
+                .into_par_iter()
+                .map(|tx| {
+                    let (x0, x1) = (tx * tile * bpp, ((tx + 1) * tile * bpp).min(stride));
+                    let mut raw = vec![0u8; tile * tile * bpp];
+                    for (to, from) in raw
+                        .chunks_exact_mut(tile * bpp)
+                        .zip(band.chunks_exact(stride))
+                    {
+                        to[..x1 - x0].copy_from_slice(&from[x0..x1]);
+                    }
+                    compress_tile(raw, layout).map_err(fail)
+                })
+                .collect()
+        })
+        .collect::<crate::error::Result<_>>()?;
+    assemble(
+        width,
+        height,
+        layout,
+        bands.into_iter().flatten().collect(),
+        extra,
+    )
+    .map_err(fail)
+}
+
+/// Refuses an image with no pixels.
+fn check_size(width: u32, height: u32) -> Result<(), String> {
+    if width == 0 || height == 0 {
+        return Err(format!(
+            "a TIFF of {width} x {height} pixels cannot be written"
+        ));
+    }
+    Ok(())
+}
+
+/// The compressed bytes of one tile's `raw` pixels (`TILE` rows of `TILE`
+/// pixels): 8-bit samples differenced across (TIFF 6.0, section 14) and
+/// deflated by [`super::rle_deflate`], wider ones deflated by zlib.
+fn compress_tile(mut raw: Vec<u8>, layout: SampleLayout) -> Result<Vec<u8>, String> {
+    if layout.bits == 8 {
+        let step = layout.samples as usize;
+        for row in raw.chunks_exact_mut(TILE as usize * layout.bytes_per_pixel()) {
+            for i in (step..row.len()).rev() {
+                row[i] = row[i].wrapping_sub(row[i - step]);
+            }
+        }
+        return Ok(super::rle_deflate::zlib(&raw));
+    }
+    let mut z = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(raw.len() / 3),
+        flate2::Compression::new(1),
+    );
+    z.write_all(&raw).map_err(|e| e.to_string())?;
+    z.finish().map_err(|e| e.to_string())
+}
+
+/// The TIFF file of `tiles` (compressed, row by row of tiles) of a `width`
+/// x `height` image: header, tiles, then the IFD with the baseline tags
+/// and `extra`.
+fn assemble(
+    width: u32,
+    height: u32,
+    layout: SampleLayout,
+    tiles: Vec<Vec<u8>>,
+    extra: &[(u16, TagValue)],
+) -> Result<Vec<u8>, String> {
     let mut file: Vec<u8> =
         Vec::with_capacity(8 + tiles.iter().map(Vec::len).sum::<usize>() + 4096);
     file.extend_from_slice(b"II*\0\0\0\0\0");
@@ -169,7 +245,7 @@ where
     if layout.alpha {
         tags.push((338, TagValue::Short(vec![2])));
     }
-    if differenced {
+    if layout.bits == 8 {
         tags.push((317, TagValue::Short(vec![2])));
     }
     tags.extend(extra.iter().cloned());

@@ -9,6 +9,7 @@
 
 pub(crate) mod decor;
 mod map;
+mod relief_files;
 mod resample;
 mod shade;
 mod summit_marks;
@@ -17,8 +18,9 @@ mod tint;
 mod write;
 
 pub use map::{map_bounds, render_map, track_map, Extent, MapOptions, RenderedMap};
+pub use relief_files::{hillshade_geotiff_by_rows, hillshade_png_by_rows, square_pixel_width};
 pub use resample::stretch_columns_nearest;
-pub use shade::{hillshade, ShadeMode, ShadeOptions};
+pub use shade::{hillshade, RowShader, ShadeMode, ShadeOptions};
 pub use summit_marks::{MapSummit, MAX_MARKED_SUMMITS};
 pub use tint::{tint, tint_with_sea, HeightRange};
 pub use write::{

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 /// pixel's centre, `floor((x + 0.5) * width / new_width)` in `f32`, the
 /// last column at most. This is the mapping of `image`'s `Nearest` filter,
 /// so the two give the same pixels.
-fn nearest_columns(width: u32, new_width: u32) -> Vec<u32> {
+pub(crate) fn nearest_columns(width: u32, new_width: u32) -> Vec<u32> {
     let ratio = width as f32 / new_width as f32;
     (0..new_width)
         .map(|x| (((x as f32 + 0.5) * ratio).floor() as u32).min(width - 1))

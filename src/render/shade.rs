@@ -2,7 +2,7 @@
 //! `gdaldem hillshade -compute_edges` computes it.
 //!
 //! The slope at every sample comes from Horn's stencil on the window of
-//! [`window_with_voids`] (edges extrapolated as gdaldem does), each row's
+//! [`crate::terrain::window_with_voids`] (edges extrapolated as gdaldem does), each row's
 //! east-west difference divided by that row's own ground spacing
 //! ([`RowMetrics`]), so geographic grids shade in metres like projected ones.
 //! A void neighbour takes the centre's height (gdaldem's rule with
@@ -17,9 +17,9 @@
 use image::GrayImage;
 use rayon::prelude::*;
 
-use crate::dem::Dem;
+use crate::dem::{Dem, RowSource};
 use crate::error::{Error, Result};
-use crate::terrain::{window_with_voids, HornDifferences, RowMetrics};
+use crate::terrain::{window_with_voids_of, HornDifferences, RowMetrics};
 
 /// Which shading formula to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -261,146 +261,270 @@ fn horn(w: &[[f64; 3]; 3], inv_dx: [f64; 3], inv_dy: f64) -> (f64, f64) {
     HornDifferences::of(w).slope_by_reciprocals(inv_dx, inv_dy)
 }
 
-/// Shades every row of `z` (the heights of `dem`, row-major) into `grey`
-/// with `shade(p, q)`, rows in parallel.
-/// `fast`, when given, shades the inside of a row first; when it says a
+/// Rows `first..first + z.len() / cols` of the heights of a grid of
+/// `rows` x `cols` samples, row-major.
+#[derive(Clone, Copy)]
+struct Band<'a> {
+    z: &'a [f32],
+    first: usize,
+    rows: usize,
+    cols: usize,
+}
+
+impl<'a> Band<'a> {
+    /// The heights of grid row `r`, which must be in the band.
+    fn row(&self, r: usize) -> &'a [f32] {
+        let start = (r - self.first) * self.cols;
+        &self.z[start..start + self.cols]
+    }
+
+    /// [`crate::terrain::window_with_voids`] around grid sample (`r`, `c`); the band must
+    /// hold rows `r - 1 ..= r + 1` that lie inside the grid.
+    fn window(&self, r: usize, c: usize) -> [[f64; 3]; 3] {
+        window_with_voids_of(self.rows, self.cols, r, c, |rr, cc| {
+            self.z[(rr - self.first) * self.cols + cc]
+        })
+    }
+}
+
+/// Shades grid row `r` of `band` (which holds the rows around it) into
+/// `out` with `shade(p, q)`.
+/// `fast`, when given, shades the inside of the row first; when it says a
 /// void touched the row, the samples whose window holds a void are shaded
 /// again by the rules for voids.
-fn shade_rows<F: Fn(f64, f64) -> u8 + Sync>(
-    dem: &Dem,
-    z: &[f32],
-    grey: &mut [u8],
+fn shade_row<F: Fn(f64, f64) -> u8>(
+    band: &Band,
+    metrics: &RowMetrics,
+    r: usize,
+    out: &mut [u8],
     shade: F,
     fast: Option<&FastRow>,
 ) {
-    let (rows, cols) = dem.heights.dim();
-    let metrics = RowMetrics::of(dem);
+    let (rows, cols) = (band.rows, band.cols);
     let inv8 = |d: f64| 1.0 / (8.0 * d);
-    grey.par_chunks_mut(cols).enumerate().for_each(|(r, out)| {
-        let inv_dx = [
-            inv8(metrics.dx[r.saturating_sub(1)]),
-            inv8(metrics.dx[r]),
-            inv8(metrics.dx[(r + 1).min(rows - 1)]),
-        ];
-        let inv_dy = inv8(metrics.dy[r]);
-        let edge = |c: usize| -> u8 {
-            let centre = z[r * cols + c];
-            if centre.is_nan() {
-                return 0;
+    let inv_dx = [
+        inv8(metrics.dx[r.saturating_sub(1)]),
+        inv8(metrics.dx[r]),
+        inv8(metrics.dx[(r + 1).min(rows - 1)]),
+    ];
+    let inv_dy = inv8(metrics.dy[r]);
+    let here = band.row(r);
+    let edge = |c: usize| -> u8 {
+        let centre = here[c];
+        if centre.is_nan() {
+            return 0;
+        }
+        let mut w = band.window(r, c);
+        for v in w.iter_mut().flatten() {
+            if v.is_nan() {
+                *v = centre as f64;
             }
-            let mut w = window_with_voids(dem, r, c);
-            for v in w.iter_mut().flatten() {
-                if v.is_nan() {
-                    *v = centre as f64;
+        }
+        let (p, q) = horn(&w, inv_dx, inv_dy);
+        shade(p, q)
+    };
+    if r == 0 || r + 1 == rows {
+        for (c, o) in out.iter_mut().enumerate() {
+            *o = edge(c);
+        }
+        return;
+    }
+    let (above, below) = (band.row(r - 1), band.row(r + 1));
+    out[0] = edge(0);
+    out[cols - 1] = edge(cols - 1);
+    if let Some(kernel) = fast {
+        let k = inv_dx.map(|v| v as f32);
+        if kernel(above, here, below, k, inv_dy as f32, &mut out[1..cols - 1]) {
+            return;
+        }
+        // A void touched the row: only the samples whose window holds
+        // one take the voids' rules; the kernel's levels stand for the
+        // rest. Columns are looked at sixteen at a time, without
+        // branches (a NaN makes the column's sum NaN), and a block is
+        // looked into only when it holds a void. A void in column `j`
+        // touches the windows of samples `j - 1 ..= j + 1`.
+        let n = cols - 2;
+        let column_void = |j: usize| (above[j] + here[j] + below[j]).is_nan();
+        let mut settled = 0; // windows 0..settled are done
+        for j0 in (0..cols).step_by(16) {
+            let j1 = (j0 + 16).min(cols);
+            let any = above[j0..j1]
+                .iter()
+                .zip(&here[j0..j1])
+                .zip(&below[j0..j1])
+                .fold(false, |void, ((a, h), b)| void | (a + h + b).is_nan());
+            if !any {
+                continue;
+            }
+            for j in (j0..j1).filter(|&j| column_void(j)) {
+                let touched = j.saturating_sub(2).max(settled)..(j + 1).min(n);
+                for i in touched.clone() {
+                    out[i + 1] = edge(i + 1);
                 }
+                settled = settled.max(touched.end);
             }
-            let (p, q) = horn(&w, inv_dx, inv_dy);
+        }
+        return;
+    }
+    let inner = above
+        .windows(3)
+        .zip(here.windows(3))
+        .zip(below.windows(3))
+        .zip(&mut out[1..cols - 1]);
+    for (c, (((a, h), b), o)) in inner.enumerate() {
+        let w = [
+            [a[0] as f64, a[1] as f64, a[2] as f64],
+            [h[0] as f64, h[1] as f64, h[2] as f64],
+            [b[0] as f64, b[1] as f64, b[2] as f64],
+        ];
+        let (p, q) = horn(&w, inv_dx, inv_dy);
+        // Any void in the window makes p or q NaN (every neighbour enters one of them).
+        *o = if h[1].is_nan() {
+            0
+        } else if p.is_nan() || q.is_nan() {
+            edge(c + 1)
+        } else {
             shade(p, q)
         };
-        if r == 0 || r + 1 == rows {
-            for (c, o) in out.iter_mut().enumerate() {
-                *o = edge(c);
-            }
-            return;
+    }
+}
+
+/// A hillshade's light and formula, and the row spacings of its grid.
+struct Shader {
+    light: Light,
+    mode: ShadeMode,
+    metrics: RowMetrics,
+}
+
+impl Shader {
+    /// Checks `options` and the grid's size (at least 2 x 2 samples).
+    fn new(source: &dyn RowSource, options: &ShadeOptions) -> Result<Self> {
+        options.validate()?;
+        let (rows, cols) = source.shape();
+        if rows < 2 || cols < 2 {
+            return Err(Error::param(format!(
+                "the elevation grid has {rows} x {cols} samples; hillshading needs at least 2 x 2"
+            )));
         }
-        let (above, here, below) = (
-            &z[(r - 1) * cols..r * cols],
-            &z[r * cols..(r + 1) * cols],
-            &z[(r + 1) * cols..(r + 2) * cols],
-        );
-        out[0] = edge(0);
-        out[cols - 1] = edge(cols - 1);
-        if let Some(kernel) = fast {
-            let k = inv_dx.map(|v| v as f32);
-            if kernel(above, here, below, k, inv_dy as f32, &mut out[1..cols - 1]) {
-                return;
+        Ok(Shader {
+            light: Light::new(options),
+            mode: options.mode,
+            metrics: RowMetrics::of_source(source),
+        })
+    }
+
+    /// Shades grid row `r` of `band` into `out`.
+    fn row(&self, band: &Band, r: usize, out: &mut [u8]) {
+        let light = self.light;
+        let metrics = &self.metrics;
+        match self.mode {
+            ShadeMode::Single => {
+                let fast =
+                    move |a: &[f32], h: &[f32], b: &[f32], k: [f32; 3], ky: f32, o: &mut [u8]| {
+                        light.single_row(a, h, b, k, ky, o)
+                    };
+                shade_row(
+                    band,
+                    metrics,
+                    r,
+                    out,
+                    |p, q| light.single(p, q),
+                    Some(&fast),
+                )
             }
-            // A void touched the row: only the samples whose window holds
-            // one take the voids' rules; the kernel's levels stand for the
-            // rest. Columns are looked at sixteen at a time, without
-            // branches (a NaN makes the column's sum NaN), and a block is
-            // looked into only when it holds a void. A void in column `j`
-            // touches the windows of samples `j - 1 ..= j + 1`.
-            let n = cols - 2;
-            let column_void = |j: usize| (above[j] + here[j] + below[j]).is_nan();
-            let mut settled = 0; // windows 0..settled are done
-            for j0 in (0..cols).step_by(16) {
-                let j1 = (j0 + 16).min(cols);
-                let any = above[j0..j1]
-                    .iter()
-                    .zip(&here[j0..j1])
-                    .zip(&below[j0..j1])
-                    .fold(false, |void, ((a, h), b)| void | (a + h + b).is_nan());
-                if !any {
-                    continue;
-                }
-                for j in (j0..j1).filter(|&j| column_void(j)) {
-                    let touched = j.saturating_sub(2).max(settled)..(j + 1).min(n);
-                    for i in touched.clone() {
-                        out[i + 1] = edge(i + 1);
-                    }
-                    settled = settled.max(touched.end);
-                }
+            ShadeMode::Multidirectional => shade_row(
+                band,
+                metrics,
+                r,
+                out,
+                |p, q| light.multidirectional(p, q),
+                None,
+            ),
+            ShadeMode::Combined => {
+                shade_row(band, metrics, r, out, |p, q| light.combined(p, q), None)
             }
-            return;
         }
-        let inner = above
-            .windows(3)
-            .zip(here.windows(3))
-            .zip(below.windows(3))
-            .zip(&mut out[1..cols - 1]);
-        for (c, (((a, h), b), o)) in inner.enumerate() {
-            let w = [
-                [a[0] as f64, a[1] as f64, a[2] as f64],
-                [h[0] as f64, h[1] as f64, h[2] as f64],
-                [b[0] as f64, b[1] as f64, b[2] as f64],
-            ];
-            let (p, q) = horn(&w, inv_dx, inv_dy);
-            // Any void in the window makes p or q NaN (every neighbour enters one of them).
-            *o = if h[1].is_nan() {
-                0
-            } else if p.is_nan() || q.is_nan() {
-                edge(c + 1)
-            } else {
-                shade(p, q)
-            };
-        }
-    });
+    }
 }
 
 /// Computes the hillshade of `dem` as 8-bit grey, one pixel per sample,
 /// rows in parallel. Grey 0 marks voids.
 pub fn hillshade(dem: &Dem, options: &ShadeOptions) -> Result<GrayImage> {
-    options.validate()?;
+    let shader = Shader::new(dem, options)?;
     let (rows, cols) = dem.heights.dim();
-    if rows < 2 || cols < 2 {
-        return Err(Error::param(format!(
-            "the elevation grid has {rows} x {cols} samples; hillshading needs at least 2 x 2"
-        )));
-    }
     let width = u32::try_from(cols).map_err(|_| Error::param("the grid is too wide for a PNG"))?;
     let height = u32::try_from(rows).map_err(|_| Error::param("the grid is too high for a PNG"))?;
-    let light = Light::new(options);
     let heights = dem.heights.as_standard_layout();
     let z = heights
         .as_slice()
         .ok_or_else(|| Error::param("the elevation grid is not contiguous in memory"))?;
+    let band = Band {
+        z,
+        first: 0,
+        rows,
+        cols,
+    };
     let mut grey = vec![0u8; rows * cols];
-    match options.mode {
-        ShadeMode::Single => {
-            let fast =
-                move |a: &[f32], h: &[f32], b: &[f32], k: [f32; 3], ky: f32, o: &mut [u8]| {
-                    light.single_row(a, h, b, k, ky, o)
-                };
-            shade_rows(dem, z, &mut grey, |p, q| light.single(p, q), Some(&fast))
-        }
-        ShadeMode::Multidirectional => {
-            shade_rows(dem, z, &mut grey, |p, q| light.multidirectional(p, q), None)
-        }
-        ShadeMode::Combined => shade_rows(dem, z, &mut grey, |p, q| light.combined(p, q), None),
-    }
+    grey.par_chunks_mut(cols)
+        .enumerate()
+        .for_each(|(r, out)| shader.row(&band, r, out));
     GrayImage::from_raw(width, height, grey)
         .ok_or_else(|| Error::param("internal error: hillshade buffer size mismatch"))
+}
+
+/// The hillshade of a [`RowSource`] made a band of rows at a time, for
+/// grids that need not be in memory: each call reads only the rows it
+/// shades and the one above and below them. [`RowShader::shade`] gives,
+/// row for row, the grey levels of [`hillshade`] of the whole grid.
+pub struct RowShader<'a> {
+    source: &'a dyn RowSource,
+    shader: Shader,
+}
+
+impl<'a> RowShader<'a> {
+    /// Checks `options` and the grid's size (at least 2 x 2 samples).
+    pub fn new(source: &'a dyn RowSource, options: &ShadeOptions) -> Result<Self> {
+        Ok(RowShader {
+            source,
+            shader: Shader::new(source, options)?,
+        })
+    }
+
+    /// Rows and columns of the grid (and of the hillshade).
+    pub fn shape(&self) -> (usize, usize) {
+        self.source.shape()
+    }
+
+    /// Shades rows `first..first + out.len() / cols` of the grid into
+    /// `out` (whole rows, grey 0 for voids), reading them and the rows
+    /// around them from the source.
+    pub fn shade(&self, first: usize, out: &mut [u8]) -> Result<()> {
+        let (rows, cols) = self.source.shape();
+        let count = crate::dem::rows_asked(first, out.len(), rows, cols)?;
+        if count == 0 {
+            return Ok(());
+        }
+        let from = first.saturating_sub(1);
+        let to = (first + count + 1).min(rows);
+        crate::scratch::with_buffer(&HEIGHTS, (to - from) * cols, 0.0, |z| {
+            self.source.read_rows(from, z)?;
+            let band = Band {
+                z,
+                first: from,
+                rows,
+                cols,
+            };
+            for (r, row) in (first..first + count).zip(out.chunks_exact_mut(cols)) {
+                self.shader.row(&band, r, row);
+            }
+            Ok(())
+        })
+    }
+}
+
+thread_local! {
+    /// The heights a thread's [`RowShader::shade`] reads into.
+    static HEIGHTS: std::cell::Cell<Vec<f32>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 #[cfg(test)]

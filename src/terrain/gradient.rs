@@ -36,7 +36,14 @@ pub struct RowMetrics {
 impl RowMetrics {
     /// Spacing of every row of `dem`.
     pub fn of(dem: &Dem) -> Self {
-        let (dx, dy) = (0..dem.rows()).map(|r| dem.cell_size_m(r as f64)).unzip();
+        Self::of_source(dem)
+    }
+
+    /// Spacing of every row of a grid read by rows.
+    pub fn of_source(source: &dyn crate::dem::RowSource) -> Self {
+        let (dx, dy) = (0..source.shape().0)
+            .map(|r| source.cell_size_m(r as f64))
+            .unzip();
         RowMetrics { dx, dy }
     }
 
@@ -129,7 +136,20 @@ pub fn window(dem: &Dem, r: usize, c: usize) -> Option<[[f64; 3]; 3]> {
 pub fn window_with_voids(dem: &Dem, r: usize, c: usize) -> [[f64; 3]; 3] {
     let h = &dem.heights;
     let (rows, cols) = h.dim();
-    let at = |rr: usize, cc: usize| h[[rr, cc]] as f64;
+    window_with_voids_of(rows, cols, r, c, |rr, cc| h[[rr, cc]])
+}
+
+/// [`window_with_voids`] on a grid of `rows` x `cols` whose height at
+/// (`row`, `col`) is `at(row, col)`: only rows `r - 1 ..= r + 1` (those
+/// inside the grid) are asked for, so a band of rows around `r` is enough.
+pub fn window_with_voids_of(
+    rows: usize,
+    cols: usize,
+    r: usize,
+    c: usize,
+    at: impl Fn(usize, usize) -> f32,
+) -> [[f64; 3]; 3] {
+    let at = |rr: usize, cc: usize| at(rr, cc) as f64;
     // Column index of offset `j` (0, 1, 2) and its mirror, when inside.
     let col = |j: usize| (c + j).checked_sub(1).filter(|&cc| cc < cols);
     let mirror = |k: usize, n: usize, i: usize| (k + 2 - i).checked_sub(1).filter(|&x| x < n);

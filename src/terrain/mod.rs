@@ -18,7 +18,8 @@ mod vector;
 
 pub use bilinear::{bilinear, bilinear_f32};
 pub use gradient::{
-    gradient_at, window, window_with_voids, GradientGrid, GradientScheme, RowMetrics,
+    gradient_at, window, window_with_voids, window_with_voids_of, GradientGrid, GradientScheme,
+    RowMetrics,
 };
 pub use horn::HornDifferences;
 pub use index::{floor_index, index_bound};

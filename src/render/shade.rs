@@ -504,23 +504,49 @@ impl<'a> RowShader<'a> {
         if count == 0 {
             return Ok(());
         }
-        let from = first.saturating_sub(1);
-        let to = (first + count + 1).min(rows);
-        crate::scratch::with_buffer(&HEIGHTS, (to - from) * cols, 0.0, |z| {
-            self.source.read_rows(from, z)?;
-            let band = Band {
-                z,
-                first: from,
-                rows,
-                cols,
-            };
-            for (r, row) in (first..first + count).zip(out.chunks_exact_mut(cols)) {
-                self.shader.row(&band, r, row);
+        let end = first + count;
+        let to = (end + 1).min(rows);
+        // Heights are read `BAND_ROWS` at a time into a buffer that holds
+        // them and the two rows before them, which the next rows' windows
+        // still need: every row is read once, and the buffer stays small
+        // enough for a core's cache.
+        crate::scratch::with_buffer(&HEIGHTS, (BAND_ROWS + 2) * cols, 0.0, |z| {
+            let mut lo = first.saturating_sub(1); // grid row of z's first row
+            let mut hi = (lo + BAND_ROWS + 2).min(to); // rows lo..hi are in z
+            self.source.read_rows(lo, &mut z[..(hi - lo) * cols])?;
+            let mut r = first;
+            loop {
+                // Row `r` can be shaded once row `r + 1` is in, or is past the grid.
+                let ready = if hi == rows { hi } else { hi - 1 };
+                let band = Band {
+                    z: &z[..(hi - lo) * cols],
+                    first: lo,
+                    rows,
+                    cols,
+                };
+                for rr in r..ready.min(end) {
+                    let at = (rr - first) * cols;
+                    self.shader.row(&band, rr, &mut out[at..at + cols]);
+                }
+                r = ready.min(end);
+                if r == end {
+                    return Ok(());
+                }
+                // Rows r - 1 and r stay for row r's window; the next ones follow.
+                z.copy_within((r - 1 - lo) * cols..(hi - lo) * cols, 0);
+                let kept = hi - (r - 1);
+                lo = r - 1;
+                let next = (lo + BAND_ROWS + 2).min(to);
+                self.source
+                    .read_rows(hi, &mut z[kept * cols..(next - lo) * cols])?;
+                hi = next;
             }
-            Ok(())
         })
     }
 }
+
+/// Rows of heights [`RowShader::shade`] reads from its source at a time.
+const BAND_ROWS: usize = 16;
 
 thread_local! {
     /// The heights a thread's [`RowShader::shade`] reads into.

@@ -213,3 +213,206 @@ fn the_memory_budget_is_checked_before_a_tile_is_read_by_rows() {
     };
     assert!(err.contains("N43E006.hgt"), "{err}");
 }
+
+mod dem_support;
+
+/// Every row of `source` read in bands of `band` rows, against the grid
+/// `dem::open` loads from the same file: the same bits, voids included.
+fn assert_rows_match_the_loaded_grid(path: &Path, band: usize) {
+    let opts = LoadOptions::default();
+    let whole = dem::open(path, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let source = dem::open_rows(&[path.to_path_buf()], &opts)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("{} is not read by rows", path.display()));
+    let (rows, cols) = source.shape();
+    assert_eq!((rows, cols), whole.heights.dim());
+    assert_eq!(source.transform(), &whole.transform);
+    let mut first = 0;
+    while first < rows {
+        let n = band.min(rows - first);
+        let mut out = vec![0f32; n * cols];
+        source.read_rows(first, &mut out).unwrap();
+        for (r, row) in out.chunks_exact(cols).enumerate() {
+            let expected = whole.heights.row(first + r);
+            assert!(
+                row.iter()
+                    .zip(expected)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{}: row {}",
+                path.display(),
+                first + r
+            );
+        }
+        first += n;
+    }
+}
+
+/// A projected float grid with voids, as `Dem`.
+fn utm_grid(rows: usize, cols: usize) -> downhill::dem::Dem {
+    let mut dem = downhill::dem::Dem {
+        heights: ndarray::Array2::from_shape_fn((rows, cols), |(r, c)| {
+            200.0 + 80.0 * ((r as f32) / 23.0).sin() * ((c as f32) / 31.0).cos() + 0.01 * c as f32
+        }),
+        transform: downhill::dem::GeoTransform {
+            origin_x: 600_000.0,
+            origin_y: 5_800_000.0,
+            cell_x: 30.0,
+            cell_y: 30.0,
+        },
+        crs: downhill::dem::Crs::Projected {
+            epsg: 32629,
+            proj: String::new(),
+        },
+        inputs: vec![],
+    };
+    for &(r, c) in &[
+        (0, 0),
+        (255, 10),
+        (256, 10),
+        (257, 300),
+        (rows - 1, cols - 1),
+        (300, 0),
+    ] {
+        dem.heights[[r, c]] = f32::NAN;
+    }
+    dem
+}
+
+#[test]
+fn a_tiled_geotiff_read_by_rows_gives_the_grid_and_hillshade_it_loads_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let dem = utm_grid(700, 530);
+    let heights = dem.heights.as_standard_layout().into_owned();
+    let raster = downhill::export::georaster::Raster::new(
+        530,
+        700,
+        downhill::export::georaster::Pixels::F32(heights.as_slice().unwrap()),
+    )
+    .unwrap();
+    let bytes =
+        downhill::export::georaster::geotiff(&raster, &dem.transform, &dem.crs, Some(f64::NAN))
+            .unwrap();
+    let path = dir.path().join("utm.tif");
+    std::fs::write(&path, bytes).unwrap();
+    for band in [1, 16, 255, 700] {
+        assert_rows_match_the_loaded_grid(&path, band);
+    }
+    let opts = LoadOptions::default();
+    let source = dem::open_rows(std::slice::from_ref(&path), &opts)
+        .unwrap()
+        .unwrap();
+    let whole = dem::open(&path, &opts).unwrap();
+    let o = options(ShadeMode::Single);
+    let expected = render::hillshade(&whole, &o).unwrap();
+    let tif = render::hillshade_geotiff_by_rows(source.as_ref(), &o).unwrap();
+    assert_eq!(decode_tiff(&tif), (530, 700, expected.as_raw().clone()));
+    assert_eq!(
+        render::square_pixel_width(source.as_ref()),
+        None,
+        "projected pixels are square"
+    );
+    let files = render::hillshade_png_by_rows(source.as_ref(), &o, "u.png", None).unwrap();
+    assert_eq!(decode_png(&files[0].1), (530, 700, expected.into_raw()));
+}
+
+#[test]
+fn geotiffs_cut_every_way_gdal_cuts_them_are_read_by_rows_as_loaded() {
+    if !dem_support::have_tool("gdal_translate") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dem_support::data("N43E007.hgt"); // four voids
+    let variants: &[(&str, &[&str])] = &[
+        ("strips.tif", &["-ot", "Float32"]),
+        (
+            "strips_of_7_lzw.tif",
+            &[
+                "-co",
+                "BLOCKYSIZE=7",
+                "-co",
+                "COMPRESS=LZW",
+                "-co",
+                "PREDICTOR=2",
+            ],
+        ),
+        (
+            "tiles_128x64.tif",
+            &[
+                "-co",
+                "TILED=YES",
+                "-co",
+                "BLOCKXSIZE=128",
+                "-co",
+                "BLOCKYSIZE=64",
+                "-co",
+                "COMPRESS=DEFLATE",
+            ],
+        ),
+        (
+            "float_predictor.tif",
+            &[
+                "-ot",
+                "Float32",
+                "-co",
+                "TILED=YES",
+                "-co",
+                "COMPRESS=DEFLATE",
+                "-co",
+                "PREDICTOR=3",
+            ],
+        ),
+    ];
+    for (name, args) in variants {
+        let out = dir.path().join(name);
+        let mut all: Vec<&str> = vec!["-q"];
+        all.extend_from_slice(args);
+        all.push(src.to_str().unwrap());
+        all.push(out.to_str().unwrap());
+        dem_support::run("gdal_translate", &all);
+        for band in [1, 16, 100] {
+            assert_rows_match_the_loaded_grid(&out, band);
+        }
+    }
+}
+
+#[test]
+fn a_geotiff_in_strips_too_large_to_keep_per_thread_is_left_to_the_whole_grid_reader() {
+    if !dem_support::have_tool("gdal_translate") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dem_support::data("N43E006.hgt");
+    let opts = LoadOptions::default();
+    // One strip of 1201 x 1201 samples (1.4 M) is read by rows.
+    let small = dir.path().join("one_strip.tif");
+    dem_support::run(
+        "gdal_translate",
+        &[
+            "-q",
+            "-co",
+            "BLOCKYSIZE=1201",
+            src.to_str().unwrap(),
+            small.to_str().unwrap(),
+        ],
+    );
+    assert_rows_match_the_loaded_grid(&small, 50);
+    // One strip of 3000 x 3000 samples (9 M) is more than a thread keeps.
+    let large = dir.path().join("one_large_strip.tif");
+    dem_support::run(
+        "gdal_translate",
+        &[
+            "-q",
+            "-outsize",
+            "3000",
+            "3000",
+            "-co",
+            "BLOCKYSIZE=3000",
+            src.to_str().unwrap(),
+            large.to_str().unwrap(),
+        ],
+    );
+    assert!(dem::open_rows(std::slice::from_ref(&large), &opts)
+        .unwrap()
+        .is_none());
+    assert!(dem::open(&large, &opts).is_ok());
+}

@@ -509,70 +509,298 @@ fn georeferencing<R: Read + Seek>(
     })
 }
 
+/// How a file's samples are cut into chunks (strips or tiles).
+#[derive(Debug, Clone, Copy)]
+struct Chunks {
+    kind: ChunkType,
+    /// Columns and rows of a chunk.
+    width: usize,
+    height: usize,
+    /// Chunks in the file, and across the grid.
+    count: u32,
+    across: usize,
+}
+
+impl Chunks {
+    fn of<R: Read + Seek>(
+        path: &Path,
+        d: &mut Decoder<R>,
+        head: &Header,
+    ) -> Result<Self, ReadError> {
+        let (width, height) = d.chunk_dimensions();
+        let (width, height) = (width as usize, height as usize);
+        let kind = d.get_chunk_type();
+        let count = match kind {
+            ChunkType::Strip => d.strip_count(),
+            ChunkType::Tile => d.tile_count(),
+        }
+        .map_err(|e| failed(path, format!("bad strip or tile layout ({e})")))?;
+        if width == 0 || height == 0 {
+            return Err(failed(path, "strips or tiles of size zero"));
+        }
+        Ok(Chunks {
+            kind,
+            width,
+            height,
+            count,
+            across: head.cols.div_ceil(width),
+        })
+    }
+
+    /// The first row and column of chunk `i`.
+    fn origin(&self, i: u32) -> (usize, usize) {
+        match self.kind {
+            ChunkType::Strip => (i as usize * self.height, 0),
+            ChunkType::Tile => (
+                (i as usize / self.across) * self.height,
+                (i as usize % self.across) * self.width,
+            ),
+        }
+    }
+
+    /// The chunks that hold rows `k * height .. (k + 1) * height`.
+    fn in_chunk_row(&self, k: usize) -> std::ops::Range<u32> {
+        let per_row = match self.kind {
+            ChunkType::Strip => 1,
+            ChunkType::Tile => self.across,
+        };
+        let start = (k * per_row).min(self.count as usize) as u32;
+        let end = ((k + 1) * per_row).min(self.count as usize) as u32;
+        start..end
+    }
+}
+
+/// Decodes chunk `i` and hands each of its rows that lies in the grid to
+/// `put(row, first column, heights)`.
+fn decode_chunk<R: Read + Seek>(
+    path: &Path,
+    d: &mut Decoder<R>,
+    head: &Header,
+    chunks: &Chunks,
+    i: u32,
+    mut put: impl FnMut(usize, usize, &[f32]),
+) -> Result<(), ReadError> {
+    let (rows, cols) = (head.rows, head.cols);
+    let (row0, col0) = chunks.origin(i);
+    if row0 >= rows || col0 >= cols {
+        return Ok(());
+    }
+    let (w, h) = (
+        chunks.width.min(cols - col0),
+        chunks.height.min(rows - row0),
+    );
+    let data = d.read_chunk(i).map_err(|e| match e {
+        tiff::TiffError::UnsupportedError(u) => {
+            unsupported(path, format!("unsupported encoding ({u})"))
+        }
+        e => failed(path, format!("chunk {i} is damaged ({e})")),
+    })?;
+    let values = to_f32(path, data, head.nodata)?;
+    // A chunk decodes to its data width, or to the padded tile width.
+    let stride = if values.len() >= chunks.width * h && values.len() != w * h {
+        chunks.width
+    } else {
+        w
+    };
+    if values.len() < stride * (h - 1) + w {
+        return Err(failed(
+            path,
+            format!(
+                "chunk {i} holds {} samples, fewer than its {w} x {h}",
+                values.len()
+            ),
+        ));
+    }
+    for r in 0..h {
+        put(row0 + r, col0, &values[r * stride..r * stride + w]);
+    }
+    Ok(())
+}
+
 /// Decodes every chunk (strip or tile) straight into the output grid.
 fn samples<R: Read + Seek>(
     path: &Path,
     d: &mut Decoder<R>,
     head: &Header,
 ) -> Result<Array2<f32>, ReadError> {
-    let (rows, cols) = (head.rows, head.cols);
-    let mut out = Array2::<f32>::from_elem((rows, cols), f32::NAN);
-    let (chunk_w, chunk_h) = d.chunk_dimensions();
-    let (chunk_w, chunk_h) = (chunk_w as usize, chunk_h as usize);
-    let count = match d.get_chunk_type() {
-        ChunkType::Strip => d.strip_count(),
-        ChunkType::Tile => d.tile_count(),
-    }
-    .map_err(|e| failed(path, format!("bad strip or tile layout ({e})")))?;
-    if chunk_w == 0 || chunk_h == 0 {
-        return Err(failed(path, "strips or tiles of size zero"));
-    }
-    let across = cols.div_ceil(chunk_w);
-    let nodata = head.nodata;
-    for i in 0..count {
-        let (row0, col0) = match d.get_chunk_type() {
-            ChunkType::Strip => (i as usize * chunk_h, 0),
-            ChunkType::Tile => (
-                (i as usize / across) * chunk_h,
-                (i as usize % across) * chunk_w,
-            ),
-        };
-        if row0 >= rows || col0 >= cols {
-            continue;
-        }
-        let (w, h) = (chunk_w.min(cols - col0), chunk_h.min(rows - row0));
-        let data = d.read_chunk(i).map_err(|e| match e {
-            tiff::TiffError::UnsupportedError(u) => {
-                unsupported(path, format!("unsupported encoding ({u})"))
-            }
-            e => failed(path, format!("chunk {i} is damaged ({e})")),
-        })?;
-        let values = to_f32(path, data, nodata)?;
-        // A chunk decodes to its data width, or to the padded tile width.
-        let stride = if values.len() >= chunk_w * h && values.len() != w * h {
-            chunk_w
-        } else {
-            w
-        };
-        if values.len() < stride * (h - 1) + w {
-            return Err(failed(
-                path,
-                format!(
-                    "chunk {i} holds {} samples, fewer than its {w} x {h}",
-                    values.len()
-                ),
-            ));
-        }
-        for r in 0..h {
-            let src = &values[r * stride..r * stride + w];
-            out.row_mut(row0 + r)
-                .slice_mut(ndarray::s![col0..col0 + w])
+    let mut out = Array2::<f32>::from_elem((head.rows, head.cols), f32::NAN);
+    let chunks = Chunks::of(path, d, head)?;
+    for i in 0..chunks.count {
+        decode_chunk(path, d, head, &chunks, i, |row, col0, src| {
+            out.row_mut(row)
+                .slice_mut(ndarray::s![col0..col0 + src.len()])
                 .iter_mut()
                 .zip(src)
                 .for_each(|(o, v)| *o = *v);
-        }
+        })?;
     }
     Ok(out)
+}
+
+/// The most samples a row of chunks may hold for [`GeoTiffRows`] to read
+/// the file by rows (each reading thread keeps one row of chunks): 8 M
+/// samples, 32 MiB. A file cut into larger chunks (one strip for the whole
+/// image, say) is read whole instead.
+const MAX_CHUNK_ROW_SAMPLES: usize = 8 << 20;
+
+/// A GeoTIFF read a band of rows at a time, as [`super::RowSource`] asks
+/// for them, by several threads at once: each thread decodes the strips
+/// or tiles its rows lie in with a decoder of its own and keeps the last
+/// row of chunks it decoded, so the grid is never whole in memory. The
+/// checks before reading are those of [`read`]; the heights are the same.
+pub struct GeoTiffRows {
+    path: std::path::PathBuf,
+    head: Header,
+    chunks: Chunks,
+    budget: Budget,
+    /// Decoders not in use, each with the row of chunks it decoded last.
+    readers: std::sync::Mutex<Vec<ChunkRowReader>>,
+}
+
+/// A decoder of the file and the heights of the row of chunks `row` (all
+/// the grid's columns, `chunk height` rows), when it holds one.
+struct ChunkRowReader {
+    decoder: Decoder<BufReader<std::fs::File>>,
+    row: Option<usize>,
+    heights: Vec<f32>,
+}
+
+impl std::fmt::Debug for GeoTiffRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeoTiffRows")
+            .field("path", &self.path)
+            .field("rows", &self.head.rows)
+            .field("cols", &self.head.cols)
+            .finish()
+    }
+}
+
+impl GeoTiffRows {
+    /// Opens the GeoTIFF at `path` for reading by rows after [`read`]'s
+    /// checks (the budget among them); `Ok(None)` when its chunks are too
+    /// large to be read a row of them at a time, and
+    /// [`ReadError::Unsupported`] for what the native reader cannot read.
+    pub fn open(path: &Path, budget: &Budget) -> Result<Option<GeoTiffRows>, ReadError> {
+        let (reader, len) = Self::reader(path, budget)?;
+        let (mut decoder, bigtiff) = reader;
+        let head = header(path, &mut decoder, bigtiff)?;
+        check_claim(path, &mut decoder, &head, len, budget)?;
+        let chunks = Chunks::of(path, &mut decoder, &head)?;
+        if chunks.height.saturating_mul(head.cols) > MAX_CHUNK_ROW_SAMPLES {
+            return Ok(None);
+        }
+        Ok(Some(GeoTiffRows {
+            path: path.to_path_buf(),
+            chunks,
+            budget: *budget,
+            readers: std::sync::Mutex::new(vec![ChunkRowReader {
+                decoder,
+                row: None,
+                heights: Vec::new(),
+            }]),
+            head,
+        }))
+    }
+
+    /// The header of the file.
+    pub fn header(&self) -> &Header {
+        &self.head
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn reader(
+        path: &Path,
+        budget: &Budget,
+    ) -> Result<((Decoder<BufReader<std::fs::File>>, bool), u64), ReadError> {
+        let (file, len) = crate::input::open_regular(path).map_err(ReadError::Failed)?;
+        Ok((open_decoder(path, BufReader::new(file), budget)?, len))
+    }
+
+    /// A reader for chunk row `k`: one that holds it if any is free, else
+    /// any free one, else a new decoder of the file.
+    fn take_reader(&self, k: usize) -> Result<ChunkRowReader, ReadError> {
+        let free = {
+            let mut readers = self
+                .readers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match readers.iter().position(|r| r.row == Some(k)) {
+                Some(at) => Some(readers.swap_remove(at)),
+                None => readers.pop(),
+            }
+        };
+        match free {
+            Some(reader) => Ok(reader),
+            None => Ok(ChunkRowReader {
+                decoder: Self::reader(&self.path, &self.budget)?.0 .0,
+                row: None,
+                heights: Vec::new(),
+            }),
+        }
+    }
+
+    /// Decodes chunk row `k` into `reader` unless it holds it already.
+    fn load_chunk_row(&self, reader: &mut ChunkRowReader, k: usize) -> Result<(), ReadError> {
+        if reader.row == Some(k) {
+            return Ok(());
+        }
+        reader.row = None;
+        let (h, cols) = (self.chunks.height, self.head.cols);
+        let first = k * h;
+        reader.heights.clear();
+        reader.heights.resize(h * cols, f32::NAN);
+        let heights = &mut reader.heights;
+        for i in self.chunks.in_chunk_row(k) {
+            decode_chunk(
+                &self.path,
+                &mut reader.decoder,
+                &self.head,
+                &self.chunks,
+                i,
+                |row, col0, src| {
+                    let at = (row - first) * cols + col0;
+                    heights[at..at + src.len()].copy_from_slice(src);
+                },
+            )?;
+        }
+        reader.row = Some(k);
+        Ok(())
+    }
+}
+
+impl super::RowSource for GeoTiffRows {
+    fn shape(&self) -> (usize, usize) {
+        (self.head.rows, self.head.cols)
+    }
+
+    fn transform(&self) -> &GeoTransform {
+        &self.head.transform
+    }
+
+    fn crs(&self) -> &Crs {
+        &self.head.crs
+    }
+
+    fn read_rows(&self, first: usize, out: &mut [f32]) -> Result<()> {
+        let (rows, cols) = (self.head.rows, self.head.cols);
+        let count = super::rows::rows_asked(first, out.len(), rows, cols)?;
+        if count == 0 {
+            return Ok(());
+        }
+        let h = self.chunks.height;
+        let mut reader = self.take_reader(first / h)?;
+        for (r, row) in (first..first + count).zip(out.chunks_exact_mut(cols)) {
+            let k = r / h;
+            self.load_chunk_row(&mut reader, k)?;
+            let at = (r - k * h) * cols;
+            row.copy_from_slice(&reader.heights[at..at + cols]);
+        }
+        self.readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(reader);
+        Ok(())
+    }
 }
 
 /// Converts decoded samples to metres as `f32`, nodata and non-finite values to `NaN`.

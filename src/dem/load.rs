@@ -272,8 +272,9 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded> {
 }
 
 /// Opens the named input for reading a band of rows at a time, when it is
-/// one file whose format allows that (a raw SRTM `.hgt`); `None` when the
-/// input must be read whole with [`load`] (zipped tiles, GeoTIFF, GDAL
+/// one file whose format allows that (a raw SRTM `.hgt`, or a GeoTIFF the
+/// native reader reads whose strips or tiles are not too large); `None`
+/// when the input must be read whole with [`load`] (zipped tiles, GDAL
 /// rasters, mosaics). The same checks as [`load`] apply first, the memory
 /// budget among them, so a run is refused or accepted the same either way.
 pub fn open_rows(
@@ -284,8 +285,18 @@ pub fn open_rows(
     let [one] = paths.as_slice() else {
         return Ok(None);
     };
-    if detect(one, options)? != Reader::Hgt {
-        return Ok(None);
+    match detect(one, options)? {
+        Reader::Hgt => {}
+        Reader::GeoTiff => {
+            return match geotiff::GeoTiffRows::open(one, &options.budget) {
+                Ok(rows) => Ok(rows.map(|r| Box::new(r) as Box<dyn super::RowSource>)),
+                // What the native reader cannot read, `load` may (GDAL).
+                Err(geotiff::ReadError::Unsupported(_)) => Ok(None),
+                Err(geotiff::ReadError::Failed(e)) => Err(e),
+            };
+        }
+        #[allow(unreachable_patterns)]
+        _ => return Ok(None),
     }
     let (_, n, _) = hgt::probe(one, options.origin)?;
     options

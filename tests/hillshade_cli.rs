@@ -99,3 +99,52 @@ fn an_impossible_light_is_one_line_and_exit_code_2() {
     assert!(err.contains("altitude"), "{err}");
     assert!(!dir.path().join("x.png").exists());
 }
+
+/// A geographic GeoTIFF whose cells are 1° wide and 0.00001° tall asks for
+/// square pixels 100,000 times as many as its columns: refused, naming the
+/// file and the way out, before anything is allocated or written;
+/// `--per-sample` shades it one pixel per sample.
+#[test]
+fn square_pixels_that_would_not_fit_the_budget_are_refused() {
+    use downhill::export::georaster::{self, Pixels, Raster};
+    let dir = tempfile::tempdir().unwrap();
+    let heights: Vec<f32> = (0..50 * 50).map(|i| (i % 50 + i / 50) as f32).collect();
+    let transform = downhill::dem::GeoTransform {
+        origin_x: 10.0,
+        origin_y: 45.0,
+        cell_x: 1.0,
+        cell_y: 0.00001,
+    };
+    let raster = Raster::new(50, 50, Pixels::F32(&heights)).unwrap();
+    let tif = dir.path().join("thin.tif");
+    let bytes =
+        georaster::geotiff(&raster, &transform, &downhill::dem::Crs::Geographic, None).unwrap();
+    std::fs::write(&tif, bytes).unwrap();
+    let run = |extra: &[&str]| {
+        Command::cargo_bin("downhill")
+            .unwrap()
+            .args(["hillshade", "--max-cells", "1000000"])
+            .args(extra)
+            .arg(&tif)
+            .arg("-o")
+            .arg(dir.path().join("x.png"))
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("thin.tif") && err.contains("--per-sample"),
+        "{err}"
+    );
+    assert!(!dir.path().join("x.png").exists());
+    let out = run(&["--per-sample"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = image::open(dir.path().join("x.png")).unwrap();
+    assert_eq!((png.width(), png.height()), (50, 50));
+}

@@ -141,7 +141,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
             let bytes = render::hillshade_geotiff_by_rows(source, &options).map_err(written)?;
             out.write(&name, &bytes)?;
         } else {
-            let width = render::square_pixel_width(source).filter(|_| !args.per_sample);
+            let width = square_pixels(args, source)?;
             for (file, bytes) in
                 render::hillshade_png_by_rows(source, &options, &name, width).map_err(written)?
             {
@@ -177,7 +177,7 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         return report(out, global);
     }
     // Square pixels on the ground: a cell is dx wide and dy tall.
-    let image = match render::square_pixel_width(&dem).filter(|_| !args.per_sample) {
+    let image = match square_pixels(args, &dem)? {
         Some(width) => image.resize_exact(
             width,
             dem.rows() as u32,
@@ -191,6 +191,35 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         out.write(&file, &bytes)?;
     }
     report(out, global)
+}
+
+/// The width in pixels that makes `source`'s pixels square on the ground,
+/// unless `--per-sample` or the grid is projected; refused when the picture
+/// would be over the cell budget (a grid whose cells are far wider than
+/// tall, in degrees, asks for an absurd width).
+fn square_pixels(args: &Args, source: &dyn RowSource) -> anyhow::Result<Option<u32>> {
+    let Some(width) = render::square_pixel_width(source).filter(|_| !args.per_sample) else {
+        return Ok(None);
+    };
+    let rows = source.shape().0 as u64;
+    let input = match args.dem.dems.as_slice() {
+        [one] => one.display().to_string(),
+        _ => "the grid".to_string(),
+    };
+    args.dem
+        .budget()
+        .check_cells(
+            rows,
+            width as u64,
+            &format!("the square-pixel picture of {input}"),
+        )
+        .map_err(|e| {
+            downhill::Error::OverBudget(format!(
+                "{}; --per-sample writes one pixel per sample instead",
+                e.to_string().trim_end_matches('.')
+            ))
+        })?;
+    Ok(Some(width))
 }
 
 /// Publishes the staged files and names them unless quiet.

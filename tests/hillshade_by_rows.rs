@@ -113,14 +113,14 @@ fn a_tile_shaded_by_rows_has_the_levels_of_the_whole_grid_shaded_at_once() {
 
         let tif = render::hillshade_geotiff_by_rows(source.as_ref(), &o).unwrap();
         assert_eq!(
-            decode_tiff(&tif),
+            decode_tiff(&tif.clone().into_bytes()),
             (1201, 1201, expected.as_raw().clone()),
             "{mode:?} GeoTIFF"
         );
 
         let files = render::hillshade_png_by_rows(source.as_ref(), &o, "r.png", None).unwrap();
         assert_eq!(
-            decode_png(&files[0].1),
+            decode_png(&files[0].1.clone().into_bytes()),
             (1201, 1201, expected.as_raw().clone()),
             "{mode:?} PNG"
         );
@@ -134,7 +134,7 @@ fn a_tile_shaded_by_rows_has_the_levels_of_the_whole_grid_shaded_at_once() {
         let files =
             render::hillshade_png_by_rows(source.as_ref(), &o, "r.png", Some(width)).unwrap();
         assert_eq!(
-            decode_png(&files[0].1),
+            decode_png(&files[0].1.clone().into_bytes()),
             (width, 1201, stretched.into_raw()),
             "{mode:?} PNG with square pixels"
         );
@@ -147,7 +147,10 @@ fn the_grid_in_memory_shaded_by_rows_matches_it_shaded_at_once() {
     let o = options(ShadeMode::Single);
     let expected = render::hillshade(&whole, &o).unwrap();
     let tif = render::hillshade_geotiff_by_rows(&whole, &o).unwrap();
-    assert_eq!(decode_tiff(&tif), (1201, 1201, expected.into_raw()));
+    assert_eq!(
+        decode_tiff(&tif.clone().into_bytes()),
+        (1201, 1201, expected.into_raw())
+    );
 }
 
 #[test]
@@ -305,14 +308,20 @@ fn a_tiled_geotiff_read_by_rows_gives_the_grid_and_hillshade_it_loads_to() {
     let o = options(ShadeMode::Single);
     let expected = render::hillshade(&whole, &o).unwrap();
     let tif = render::hillshade_geotiff_by_rows(source.as_ref(), &o).unwrap();
-    assert_eq!(decode_tiff(&tif), (530, 700, expected.as_raw().clone()));
+    assert_eq!(
+        decode_tiff(&tif.clone().into_bytes()),
+        (530, 700, expected.as_raw().clone())
+    );
     assert_eq!(
         render::square_pixel_width(source.as_ref()),
         None,
         "projected pixels are square"
     );
     let files = render::hillshade_png_by_rows(source.as_ref(), &o, "u.png", None).unwrap();
-    assert_eq!(decode_png(&files[0].1), (530, 700, expected.into_raw()));
+    assert_eq!(
+        decode_png(&files[0].1.clone().into_bytes()),
+        (530, 700, expected.into_raw())
+    );
 }
 
 #[test]

@@ -139,13 +139,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     if !args.tint {
         if geotiff {
             let bytes = render::hillshade_geotiff_by_rows(source, &options).map_err(written)?;
-            out.write(&name, &bytes)?;
+            out.write_file(&name, &bytes)?;
         } else {
             let width = square_pixels(args, source)?;
             for (file, bytes) in
                 render::hillshade_png_by_rows(source, &options, &name, width).map_err(written)?
             {
-                out.write(&file, &bytes)?;
+                out.write_file(&file, &bytes)?;
             }
         }
         return report(out, global);

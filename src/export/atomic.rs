@@ -208,9 +208,31 @@ impl OutputDir {
     /// [`OutputDir::commit`] publishes it. Staging a name again replaces the
     /// earlier bytes.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+        self.write_pieces(name, std::iter::once(bytes))
+    }
+
+    /// [`OutputDir::write`] of a file held in pieces ([`super::FileBytes`]),
+    /// written one after the other without joining them first.
+    pub fn write_file(&mut self, name: &str, file: &super::FileBytes) -> Result<PathBuf> {
+        self.write_pieces(name, file.pieces())
+    }
+
+    fn write_pieces<'a>(
+        &mut self,
+        name: &str,
+        pieces: impl Iterator<Item = &'a [u8]>,
+    ) -> Result<PathBuf> {
         let target = self.check_one(name)?;
         let mut temp = temp_file_in(&self.path).map_err(|e| Error::io(&target, e))?;
-        temp.write_all(bytes).map_err(|e| Error::io(&target, e))?;
+        {
+            // Small pieces (chunk headers) gather in the buffer; large ones
+            // go straight to the file.
+            let mut file = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
+            for piece in pieces {
+                file.write_all(piece).map_err(|e| Error::io(&target, e))?;
+            }
+            file.flush().map_err(|e| Error::io(&target, e))?;
+        }
         temp.as_file()
             .sync_all()
             .map_err(|e| Error::io(&target, e))?;

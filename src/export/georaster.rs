@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use super::png::{encode_png_parallel, PngColour};
 use super::tiff::{encode_tiled, SampleLayout, TagValue};
+use super::FileBytes;
 use super::OutputDir;
 use crate::dem::{Crs, GeoTransform};
 use crate::error::{Error, Result};
@@ -211,7 +212,7 @@ pub fn geotiff_gray8_rows(
     transform: &GeoTransform,
     crs: &Crs,
     nodata: Option<f64>,
-) -> Result<Vec<u8>> {
+) -> Result<FileBytes> {
     let extra = geo_tags(transform, crs, nodata)?;
     super::tiff::encode_tiled_rows(width, height, GRAY8, rows, &extra)
 }
@@ -382,7 +383,7 @@ pub fn georeferenced_png_gray8_rows(
     rows: impl Fn(usize, &mut [u8]) -> Result<()> + Sync,
     bounds_xy: Bounds,
     crs: &Crs,
-) -> Result<Vec<(String, Vec<u8>)>> {
+) -> Result<Vec<(String, FileBytes)>> {
     georeferenced_files(png_name, width, height, bounds_xy, crs, || {
         super::png::encode_png_rows(width, height, PngColour::Gray, rows)
     })
@@ -391,22 +392,22 @@ pub fn georeferenced_png_gray8_rows(
 /// The PNG that `encode` makes, a `width` x `height` picture covering
 /// `bounds_xy`, with its world file and bounds file, named after
 /// `png_name`; the placement is checked before anything is encoded.
-fn georeferenced_files(
+fn georeferenced_files<B: From<Vec<u8>>>(
     png_name: &str,
     width: u32,
     height: u32,
     bounds_xy: Bounds,
     crs: &Crs,
-    encode: impl FnOnce() -> Result<Vec<u8>>,
-) -> Result<Vec<(String, Vec<u8>)>> {
+    encode: impl FnOnce() -> Result<B>,
+) -> Result<Vec<(String, B)>> {
     let transform = transform_of_bounds(bounds_xy, width, height)
         .map_err(|e| Error::param(format!("{png_name}: {e}")))?;
     let bounds = bounds_json(bounds_xy, crs)?;
     let [png_file, pgw_file, bounds_file] = georeferenced_names(png_name);
     Ok(vec![
         (png_file, encode()?),
-        (pgw_file, world_file(&transform).into_bytes()),
-        (bounds_file, bounds),
+        (pgw_file, world_file(&transform).into_bytes().into()),
+        (bounds_file, bounds.into()),
     ])
 }
 

@@ -44,6 +44,7 @@
 mod atomic;
 mod coordinates;
 mod csv;
+mod file_bytes;
 mod geojson;
 pub mod georaster;
 mod gpx;
@@ -56,6 +57,7 @@ mod xml;
 pub use atomic::{write_atomic, OutputDir, MANIFEST_NAME};
 pub use coordinates::{COORDINATE_DECIMALS, ELEVATION_DECIMALS};
 pub use csv::{track_csv, CSV_HEADER};
+pub use file_bytes::FileBytes;
 pub use geojson::{tracks_geojson, START_MARKER_COLOUR, STROKE_WIDTH_PX};
 pub use gpx::tracks_gpx;
 pub use png::{adler32_combine, encode_png_parallel, encode_png_rows, PngColour};

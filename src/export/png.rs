@@ -18,6 +18,8 @@
 
 use rayon::prelude::*;
 
+use super::FileBytes;
+
 /// Colour types this encoder writes, all at 8 bits per sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PngColour {
@@ -178,7 +180,7 @@ pub fn encode_png_parallel(
         ))
     });
     match stripes {
-        Ok(stripes) => Ok(assemble(width, height, colour, &stripes)),
+        Ok(stripes) => Ok(assemble(width, height, colour, stripes).into_bytes()),
         Err(never) => match never {},
     }
 }
@@ -196,7 +198,7 @@ pub fn encode_png_rows(
     height: u32,
     colour: PngColour,
     rows: impl Fn(usize, &mut [u8]) -> crate::error::Result<()> + Sync,
-) -> crate::error::Result<Vec<u8>> {
+) -> crate::error::Result<FileBytes> {
     let stride = row_bytes(width, height, colour)
         .map_err(|m| crate::error::Error::param(format!("cannot encode the PNG: {m}")))?;
     let total = height as usize;
@@ -208,7 +210,7 @@ pub fn encode_png_rows(
             Ok::<_, crate::error::Error>(stripe(data, stride, from < first, first + count == total))
         })
     })?;
-    Ok(assemble(width, height, colour, &stripes))
+    Ok(assemble(width, height, colour, stripes))
 }
 
 /// The stripes of an image of `total` rows of `stride` bytes:
@@ -228,34 +230,50 @@ fn stripes<E: Send>(
 }
 
 /// The PNG file of `stripes` (one zlib stream: its two-byte header, the
-/// stripes, the combined Adler-32). Each stripe goes out as an IDAT chunk
-/// of its own (a PNG may split its stream anywhere), so its bytes are
-/// copied once.
-fn assemble(width: u32, height: u32, colour: PngColour, stripes: &[Stripe]) -> Vec<u8> {
+/// stripes, the combined Adler-32), in pieces. Each stripe goes out as an
+/// IDAT chunk of its own (a PNG may split its stream anywhere), its bytes
+/// moved into the file, not copied.
+fn assemble(width: u32, height: u32, colour: PngColour, stripes: Vec<Stripe>) -> FileBytes {
     let adler = stripes
         .iter()
         .fold(1u32, |adler, s| adler32_combine(adler, s.adler, s.len));
     let adler = adler.to_be_bytes();
     // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (fastest, no dictionary; 0x7801 % 31 == 0).
     let header: &[u8] = &[0x78, 0x01];
-    let size = 8 + 25 + 12 + 2 + 4 + stripes.iter().map(|s| 12 + s.deflated.len()).sum::<usize>();
-    let mut png = Vec::with_capacity(size);
-    png.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    let mut file = FileBytes::new();
+    let mut head = Vec::with_capacity(8 + 25);
+    head.extend_from_slice(b"\x89PNG\r\n\x1a\n");
     let mut ihdr = Vec::with_capacity(13);
     ihdr.extend_from_slice(&width.to_be_bytes());
     ihdr.extend_from_slice(&height.to_be_bytes());
     // Bit depth 8, colour type, deflate, adaptive filtering, no interlace.
     ihdr.extend_from_slice(&[8, colour.ihdr_code(), 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &[&ihdr]);
+    chunk(&mut head, b"IHDR", &[&ihdr]);
+    file.push(head);
     let last = stripes.len().saturating_sub(1);
-    for (i, s) in stripes.iter().enumerate() {
-        let head = if i == 0 { header } else { &[] };
+    for (i, s) in stripes.into_iter().enumerate() {
+        let lead = if i == 0 { header } else { &[] };
         let tail: &[u8] = if i == last { &adler } else { &[] };
-        chunk(&mut png, b"IDAT", &[head, &s.deflated, tail]);
+        let len = lead.len() + s.deflated.len() + tail.len();
+        let mut crc = crc32fast::Hasher::new();
+        let mut before = Vec::with_capacity(10);
+        before.extend_from_slice(&(len as u32).to_be_bytes());
+        before.extend_from_slice(b"IDAT");
+        before.extend_from_slice(lead);
+        crc.update(&before[4..]);
+        crc.update(&s.deflated);
+        crc.update(tail);
+        let mut after = Vec::with_capacity(8);
+        after.extend_from_slice(tail);
+        after.extend_from_slice(&crc.finalize().to_be_bytes());
+        file.push(before);
+        file.push(s.deflated);
+        file.push(after);
     }
-    chunk(&mut png, b"IEND", &[]);
-    debug_assert_eq!(png.len(), size);
-    png
+    let mut end = Vec::with_capacity(12);
+    chunk(&mut end, b"IEND", &[]);
+    file.push(end);
+    file
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use std::io::Write;
 
 use rayon::prelude::*;
 
+use super::FileBytes;
+
 /// Tile width and height in pixels (a multiple of 16, as TIFF requires).
 pub const TILE: u32 = 256;
 
@@ -118,7 +120,7 @@ where
             compress_tile(raw, layout)
         })
         .collect::<Result<_, String>>()?;
-    assemble(width, height, layout, tiles, extra)
+    assemble(width, height, layout, tiles, extra).map(FileBytes::into_bytes)
 }
 
 /// [`encode_tiled`] of an image whose rows are made a band of tiles at a
@@ -133,7 +135,7 @@ pub fn encode_tiled_rows(
     layout: SampleLayout,
     rows: impl Fn(usize, &mut [u8]) -> crate::error::Result<()> + Sync,
     extra: &[(u16, TagValue)],
-) -> crate::error::Result<Vec<u8>> {
+) -> crate::error::Result<FileBytes> {
     let fail = |m: String| crate::error::Error::param(format!("cannot encode the TIFF: {m}"));
     check_size(width, height).map_err(fail)?;
     let bpp = layout.bytes_per_pixel();
@@ -241,27 +243,24 @@ fn compress_tile(mut raw: Vec<u8>, layout: SampleLayout) -> Result<Vec<u8>, Stri
 }
 
 /// The TIFF file of `tiles` (compressed, row by row of tiles) of a `width`
-/// x `height` image: header, tiles, then the IFD with the baseline tags
-/// and `extra`.
+/// x `height` image, in pieces: header, tiles (moved, not copied), then
+/// the IFD with the baseline tags and `extra`.
 fn assemble(
     width: u32,
     height: u32,
     layout: SampleLayout,
     tiles: Vec<Vec<u8>>,
     extra: &[(u16, TagValue)],
-) -> Result<Vec<u8>, String> {
-    let mut file: Vec<u8> =
-        Vec::with_capacity(8 + tiles.iter().map(Vec::len).sum::<usize>() + 4096);
-    file.extend_from_slice(b"II*\0\0\0\0\0");
+) -> Result<FileBytes, String> {
     let mut offsets = Vec::with_capacity(tiles.len());
     let mut counts = Vec::with_capacity(tiles.len());
     let too_big = || "the TIFF would pass 4 GiB, which needs BigTIFF (not supported)".to_string();
+    let mut at = 8usize;
     for t in &tiles {
-        offsets.push(u32::try_from(file.len()).map_err(|_| too_big())?);
+        offsets.push(u32::try_from(at).map_err(|_| too_big())?);
         counts.push(u32::try_from(t.len()).map_err(|_| too_big())?);
-        file.extend_from_slice(t);
+        at += t.len();
     }
-    drop(tiles);
     let n = layout.samples as usize;
     let mut tags: Vec<(u16, TagValue)> = vec![
         (256, TagValue::Long(vec![width])),
@@ -288,17 +287,28 @@ fn assemble(
     if tags.windows(2).any(|w| w[0].0 == w[1].0) {
         return Err("a TIFF tag is given twice".into());
     }
-    write_ifd(&mut file, &tags).map_err(|_| too_big())?;
+    let (ifd_at, ifd) = ifd(at, &tags).map_err(|_| too_big())?;
+    let mut header = b"II*\0".to_vec();
+    header.extend_from_slice(&ifd_at.to_le_bytes());
+    let mut file = FileBytes::new();
+    file.push(header);
+    for t in tiles {
+        file.push(t);
+    }
+    file.push(ifd);
     Ok(file)
 }
 
-/// Appends the IFD of `tags` (sorted by id) and its out-of-line values,
-/// and points the header at it.
-fn write_ifd(file: &mut Vec<u8>, tags: &[(u16, TagValue)]) -> Result<(), ()> {
-    if file.len() % 2 == 1 {
-        file.push(0);
+/// The IFD of `tags` (sorted by id) and its out-of-line values, for a
+/// file whose bytes so far are `len` long: the offset the header must
+/// point at, and the bytes to append (a pad byte first when `len` is odd,
+/// since an IFD starts on a word boundary).
+fn ifd(len: usize, tags: &[(u16, TagValue)]) -> Result<(u32, Vec<u8>), ()> {
+    let mut out = Vec::new();
+    if len % 2 == 1 {
+        out.push(0);
     }
-    let ifd = file.len();
+    let ifd = len + out.len();
     let values_at = ifd + 2 + 12 * tags.len() + 4;
     let mut values: Vec<u8> = Vec::new();
     let mut entries = Vec::with_capacity(12 * tags.len());
@@ -322,12 +332,11 @@ fn write_ifd(file: &mut Vec<u8>, tags: &[(u16, TagValue)]) -> Result<(), ()> {
     }
     u32::try_from(values_at + values.len()).map_err(|_| ())?;
     let ifd32 = u32::try_from(ifd).map_err(|_| ())?;
-    file[4..8].copy_from_slice(&ifd32.to_le_bytes());
-    file.extend_from_slice(&(tags.len() as u16).to_le_bytes());
-    file.extend_from_slice(&entries);
-    file.extend_from_slice(&0u32.to_le_bytes());
-    file.extend_from_slice(&values);
-    Ok(())
+    out.extend_from_slice(&(tags.len() as u16).to_le_bytes());
+    out.extend_from_slice(&entries);
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&values);
+    Ok((ifd32, out))
 }
 
 #[cfg(test)]

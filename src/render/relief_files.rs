@@ -11,7 +11,7 @@ use std::cell::Cell;
 
 use crate::dem::RowSource;
 use crate::error::{Error, Result};
-use crate::export::georaster;
+use crate::export::{georaster, FileBytes};
 
 use super::resample::nearest_columns;
 use super::shade::{RowShader, ShadeOptions};
@@ -29,7 +29,7 @@ pub fn square_pixel_width(source: &dyn RowSource) -> Option<u32> {
 }
 
 /// The hillshade of `source` as a georeferenced PNG named `png_name`, with
-/// its world file and bounds file, as `(file name, bytes)` (see
+/// its world file and bounds file, as `(file name, bytes in pieces)` (see
 /// [`georaster::georeferenced_png`]). With `width`, each row is stretched
 /// to that many pixels by nearest sample (as
 /// [`super::stretch_columns_nearest`] does), e.g. to the
@@ -39,7 +39,7 @@ pub fn hillshade_png_by_rows(
     options: &ShadeOptions,
     png_name: &str,
     width: Option<u32>,
-) -> Result<Vec<(String, Vec<u8>)>> {
+) -> Result<Vec<(String, FileBytes)>> {
     let shader = RowShader::new(source, options)?;
     let (rows, cols) = shader.shape();
     let height = u32::try_from(rows).map_err(|_| Error::param("the grid is too high for a PNG"))?;
@@ -83,7 +83,7 @@ pub fn hillshade_png_by_rows(
 pub fn hillshade_geotiff_by_rows(
     source: &dyn RowSource,
     options: &ShadeOptions,
-) -> Result<Vec<u8>> {
+) -> Result<FileBytes> {
     let shader = RowShader::new(source, options)?;
     let (rows, cols) = shader.shape();
     let too_large = || Error::param("the grid is too large for a TIFF");

@@ -425,3 +425,49 @@ fn a_geotiff_in_strips_too_large_to_keep_per_thread_is_left_to_the_whole_grid_re
         .is_none());
     assert!(dem::open(&large, &opts).is_ok());
 }
+
+/// A GeoTIFF whose header the built-in reader accepts but whose chunks it
+/// cannot decode (the floating-point predictor on 16-bit integers) is not
+/// opened by rows, so that the whole-grid reader, and with it GDAL in the
+/// `gdal` build, decides: its error here names the file and the GDAL build.
+#[test]
+fn chunks_the_native_decoder_cannot_read_are_left_to_the_whole_grid_reader() {
+    use tiff::encoder::{colortype, TiffEncoder};
+    use tiff::tags::Tag;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("float_predictor_on_int16.tif");
+    let mut tiff = TiffEncoder::new(std::fs::File::create(&path).unwrap()).unwrap();
+    let mut image = tiff.new_image::<colortype::GrayI16>(40, 30).unwrap();
+    let encoder = image.encoder();
+    encoder
+        .write_tag(Tag::Unknown(33550), &[30.0f64, 30.0, 0.0][..])
+        .unwrap();
+    encoder
+        .write_tag(
+            Tag::Unknown(33922),
+            &[0.0f64, 0.0, 0.0, 500_000.0, 5_800_000.0, 0.0][..],
+        )
+        .unwrap();
+    // Version 1.1.0, two keys: projected model, UTM 29 N.
+    encoder
+        .write_tag(
+            Tag::GeoKeyDirectoryTag,
+            &[1u16, 1, 0, 2, 1024, 0, 1, 1, 3072, 0, 1, 32629][..],
+        )
+        .unwrap();
+    encoder.write_tag(Tag::Predictor, 3u16).unwrap();
+    let data: Vec<i16> = (0..1200).map(|i| 100 + (i % 40) as i16).collect();
+    image.write_data(&data).unwrap();
+    let opts = LoadOptions::default();
+    assert!(dem::open_rows(std::slice::from_ref(&path), &opts)
+        .unwrap()
+        .is_none());
+    #[cfg(not(feature = "gdal"))]
+    {
+        let err = dem::open(&path, &opts).unwrap_err().to_string();
+        assert!(
+            err.contains("float_predictor_on_int16.tif") && err.contains("gdal"),
+            "{err}"
+        );
+    }
+}

@@ -677,9 +677,10 @@ impl std::fmt::Debug for GeoTiffRows {
 
 impl GeoTiffRows {
     /// Opens the GeoTIFF at `path` for reading by rows after [`read`]'s
-    /// checks (the budget among them); `Ok(None)` when its chunks are too
-    /// large to be read a row of them at a time, and
-    /// [`ReadError::Unsupported`] for what the native reader cannot read.
+    /// checks (the budget among them) and decodes its first row of chunks;
+    /// `Ok(None)` when its chunks are too large to be read a row of them at
+    /// a time, and [`ReadError::Unsupported`] for what the native reader
+    /// cannot read (its header, or the encoding of its chunks).
     pub fn open(path: &Path, budget: &Budget) -> Result<Option<GeoTiffRows>, ReadError> {
         let (reader, len) = Self::reader(path, budget)?;
         let (mut decoder, bigtiff) = reader;
@@ -689,17 +690,28 @@ impl GeoTiffRows {
         if chunks.height.saturating_mul(head.cols) > MAX_CHUNK_ROW_SAMPLES {
             return Ok(None);
         }
-        Ok(Some(GeoTiffRows {
+        let rows = GeoTiffRows {
             path: path.to_path_buf(),
             chunks,
             budget: *budget,
-            readers: std::sync::Mutex::new(vec![ChunkRowReader {
-                decoder,
-                row: None,
-                heights: Vec::new(),
-            }]),
+            readers: std::sync::Mutex::new(Vec::new()),
             head,
-        }))
+        };
+        // The first row of chunks is decoded now (and kept for the first
+        // rows asked for): every chunk shares one encoding, so one the
+        // native decoder cannot read shows here, as `Unsupported`, while
+        // the file can still go to the whole-grid reader (and GDAL).
+        let mut reader = ChunkRowReader {
+            decoder,
+            row: None,
+            heights: Vec::new(),
+        };
+        rows.load_chunk_row(&mut reader, 0)?;
+        rows.readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(reader);
+        Ok(Some(rows))
     }
 
     /// The header of the file.

@@ -148,3 +148,35 @@ fn square_pixels_that_would_not_fit_the_budget_are_refused() {
     let png = image::open(dir.path().join("x.png")).unwrap();
     assert_eq!((png.width(), png.height()), (50, 50));
 }
+
+/// A tile damaged in its last rows, read while the picture is made, fails
+/// as reading it does: the message names the tile and the damage, not the
+/// output, and nothing is written.
+#[test]
+fn a_tile_damaged_late_is_named_as_the_input_not_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/N52W007.hgt");
+    let mut bytes = std::fs::read(src).unwrap();
+    let at = bytes.len() - 2 * 1201 * 3 + 2 * 500; // row 1198, column 500
+    bytes[at..at + 2].copy_from_slice(&30_000i16.to_be_bytes());
+    let tile = dir.path().join("N52W007.hgt");
+    std::fs::write(&tile, bytes).unwrap();
+    for out_name in ["x.png", "x.tif"] {
+        let out = Command::cargo_bin("downhill")
+            .unwrap()
+            .arg("hillshade")
+            .arg(&tile)
+            .arg("-o")
+            .arg(dir.path().join(out_name))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("N52W007.hgt") && err.contains("row 1198"),
+            "{err}"
+        );
+        assert!(!err.contains("cannot write"), "{err}");
+        assert!(!dir.path().join(out_name).exists());
+    }
+}

@@ -128,8 +128,11 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
     };
     let mut out = OutputDir::existing(&dir, args.force)?;
     out.check_writable(&names.iter().map(String::as_str).collect::<Vec<_>>())?;
-    let written = |e: downhill::Error| {
-        anyhow::Error::new(e).context(format!("cannot write {}", args.output.display()))
+    // The rows are read while the picture is made: an input's own error
+    // (it names the input) passes as it is; the rest are the output's.
+    let written = |e: downhill::Error| match e {
+        downhill::Error::BadFile { .. } | downhill::Error::Io { .. } => anyhow::Error::new(e),
+        e => anyhow::Error::new(e).context(format!("cannot write {}", args.output.display())),
     };
     let source: &dyn RowSource = match (&streamed, &dem) {
         (Some(rows), _) => rows.as_ref(),

@@ -4,20 +4,10 @@
 
 mod dem_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use dem_support::{data, gdal_geotransform, have_tool, raw_hgt, run};
+use dem_support::{data, gdal_geotransform, have_tool, raw_hgt, run, translate};
 use downhill::dem::{self, Dem, LoadOptions};
-
-fn translate(dir: &Path, src: &Path, name: &str, options: &[&str]) -> PathBuf {
-    let out = dir.join(name);
-    let mut args: Vec<&str> = vec!["-q"];
-    args.extend_from_slice(options);
-    args.push(src.to_str().expect("utf-8"));
-    args.push(out.to_str().expect("utf-8"));
-    run("gdal_translate", &args);
-    out
-}
 
 fn open(path: &Path) -> Dem {
     dem::open(path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"))

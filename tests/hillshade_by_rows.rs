@@ -372,12 +372,7 @@ fn geotiffs_cut_every_way_gdal_cuts_them_are_read_by_rows_as_loaded() {
         ),
     ];
     for (name, args) in variants {
-        let out = dir.path().join(name);
-        let mut all: Vec<&str> = vec!["-q"];
-        all.extend_from_slice(args);
-        all.push(src.to_str().unwrap());
-        all.push(out.to_str().unwrap());
-        dem_support::run("gdal_translate", &all);
+        let out = dem_support::translate(dir.path(), &src, name, args);
         for band in [1, 16, 100] {
             assert_rows_match_the_loaded_grid(&out, band);
         }
@@ -393,32 +388,19 @@ fn a_geotiff_in_strips_too_large_to_keep_per_thread_is_left_to_the_whole_grid_re
     let src = dem_support::data("N43E006.hgt");
     let opts = LoadOptions::default();
     // One strip of 1201 x 1201 samples (1.4 M) is read by rows.
-    let small = dir.path().join("one_strip.tif");
-    dem_support::run(
-        "gdal_translate",
-        &[
-            "-q",
-            "-co",
-            "BLOCKYSIZE=1201",
-            src.to_str().unwrap(),
-            small.to_str().unwrap(),
-        ],
+    let small = dem_support::translate(
+        dir.path(),
+        &src,
+        "one_strip.tif",
+        &["-co", "BLOCKYSIZE=1201"],
     );
     assert_rows_match_the_loaded_grid(&small, 50);
     // One strip of 3000 x 3000 samples (9 M) is more than a thread keeps.
-    let large = dir.path().join("one_large_strip.tif");
-    dem_support::run(
-        "gdal_translate",
-        &[
-            "-q",
-            "-outsize",
-            "3000",
-            "3000",
-            "-co",
-            "BLOCKYSIZE=3000",
-            src.to_str().unwrap(),
-            large.to_str().unwrap(),
-        ],
+    let large = dem_support::translate(
+        dir.path(),
+        &src,
+        "one_large_strip.tif",
+        &["-outsize", "3000", "3000", "-co", "BLOCKYSIZE=3000"],
     );
     assert!(dem::open_rows(std::slice::from_ref(&large), &opts)
         .unwrap()

@@ -94,9 +94,19 @@ pub struct Header {
 
 /// Reads the header of the GeoTIFF at `path`.
 pub fn probe(path: &Path) -> Result<Header, ReadError> {
-    let (file, _) = crate::input::open_regular(path).map_err(ReadError::Failed)?;
-    let (mut decoder, bigtiff) = open_decoder(path, BufReader::new(file), &Budget::default())?;
+    let (mut decoder, bigtiff, _) = open_file(path, &Budget::default())?;
     header(path, &mut decoder, bigtiff)
+}
+
+/// A decoder reading a file.
+type FileDecoder = Decoder<BufReader<std::fs::File>>;
+
+/// The decoder of the regular file at `path`, whether it is a BigTIFF, and
+/// the file's length in bytes.
+fn open_file(path: &Path, budget: &Budget) -> Result<(FileDecoder, bool, u64), ReadError> {
+    let (file, len) = crate::input::open_regular(path).map_err(ReadError::Failed)?;
+    let (decoder, bigtiff) = open_decoder(path, BufReader::new(file), budget)?;
+    Ok((decoder, bigtiff, len))
 }
 
 /// Reads the GeoTIFF at `path` into a grid, refusing (before allocating)
@@ -660,7 +670,7 @@ pub struct GeoTiffRows {
 /// A decoder of the file and the heights of the row of chunks `row` (all
 /// the grid's columns, `chunk height` rows), when it holds one.
 struct ChunkRowReader {
-    decoder: Decoder<BufReader<std::fs::File>>,
+    decoder: FileDecoder,
     row: Option<usize>,
     heights: Vec<f32>,
 }
@@ -682,8 +692,7 @@ impl GeoTiffRows {
     /// a time, and [`ReadError::Unsupported`] for what the native reader
     /// cannot read (its header, or the encoding of its chunks).
     pub fn open(path: &Path, budget: &Budget) -> Result<Option<GeoTiffRows>, ReadError> {
-        let (reader, len) = Self::reader(path, budget)?;
-        let (mut decoder, bigtiff) = reader;
+        let (mut decoder, bigtiff, len) = open_file(path, budget)?;
         let head = header(path, &mut decoder, bigtiff)?;
         check_claim(path, &mut decoder, &head, len, budget)?;
         let chunks = Chunks::of(path, &mut decoder, &head)?;
@@ -714,20 +723,6 @@ impl GeoTiffRows {
         Ok(Some(rows))
     }
 
-    /// The header of the file.
-    pub fn header(&self) -> &Header {
-        &self.head
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn reader(
-        path: &Path,
-        budget: &Budget,
-    ) -> Result<((Decoder<BufReader<std::fs::File>>, bool), u64), ReadError> {
-        let (file, len) = crate::input::open_regular(path).map_err(ReadError::Failed)?;
-        Ok((open_decoder(path, BufReader::new(file), budget)?, len))
-    }
-
     /// A reader for chunk row `k`: one that holds it if any is free, else
     /// any free one, else a new decoder of the file.
     fn take_reader(&self, k: usize) -> Result<ChunkRowReader, ReadError> {
@@ -744,7 +739,7 @@ impl GeoTiffRows {
         match free {
             Some(reader) => Ok(reader),
             None => Ok(ChunkRowReader {
-                decoder: Self::reader(&self.path, &self.budget)?.0 .0,
+                decoder: open_file(&self.path, &self.budget)?.0,
                 row: None,
                 heights: Vec::new(),
             }),

@@ -97,25 +97,38 @@ const BAND_ROWS: usize = 64;
 /// The checks and the result are those of [`decode`].
 #[cfg(unix)]
 fn read_in_bands(path: &Path, file: &std::fs::File, len: u64, lat0: f64, lon0: f64) -> Result<Dem> {
-    use std::os::unix::fs::FileExt;
     let n = side(path, len)?;
     let mut heights = vec![0f32; n * n];
     let checks: Vec<Vec<RowCheck>> = heights
         .par_chunks_mut(BAND_ROWS * n)
         .enumerate()
-        .map(|(band, rows)| {
-            let mut raw = vec![0u8; rows.len() * 2];
-            file.read_exact_at(&mut raw, (band * BAND_ROWS * n * 2) as u64)
-                .map_err(|e| Error::io(path, e))?;
-            Ok(rows
-                .chunks_mut(n)
-                .zip(raw.chunks(2 * n))
-                .map(|(row, raw)| decode_row(row, raw))
-                .collect())
-        })
+        .map(|(band, rows)| read_rows_at(path, file, n, band * BAND_ROWS, rows))
         .collect::<Result<_>>()?;
     let checks: Vec<RowCheck> = checks.into_iter().flatten().collect();
     finish(path, n, heights, &checks, lat0, lon0)
+}
+
+/// Reads whole rows from row `first` of the raw tile `file` (`n` samples a
+/// side) into `out`, decoded where they land: one read at the rows' own
+/// offset into a buffer this thread keeps. The checks of each row.
+#[cfg(unix)]
+fn read_rows_at(
+    path: &Path,
+    file: &std::fs::File,
+    n: usize,
+    first: usize,
+    out: &mut [f32],
+) -> Result<Vec<RowCheck>> {
+    use std::os::unix::fs::FileExt;
+    crate::scratch::with_buffer(&RAW, out.len() * 2, 0u8, |raw| {
+        file.read_exact_at(raw, (first * n * 2) as u64)
+            .map_err(|e| Error::io(path, e))?;
+        Ok(out
+            .chunks_exact_mut(n)
+            .zip(raw.chunks_exact(2 * n))
+            .map(|(row, raw)| decode_row(row, raw))
+            .collect())
+    })
 }
 
 /// A raw (not zipped) SRTM tile read from its file a band of rows at a
@@ -170,19 +183,10 @@ impl super::RowSource for HgtRows {
     }
 
     fn read_rows(&self, first: usize, out: &mut [f32]) -> Result<()> {
-        use std::os::unix::fs::FileExt;
         let n = self.side;
-        let count = super::rows::rows_asked(first, out.len(), n, n)?;
-        let bad = crate::scratch::with_buffer(&RAW, count * n * 2, 0u8, |raw| {
-            self.file
-                .read_exact_at(raw, (first * n * 2) as u64)
-                .map_err(|e| Error::io(&self.path, e))?;
-            let mut bad = false;
-            for (row, raw) in out.chunks_exact_mut(n).zip(raw.chunks_exact(2 * n)) {
-                bad |= decode_row(row, raw).0 > 0;
-            }
-            Ok::<_, Error>(bad)
-        })?;
+        super::rows::rows_asked(first, out.len(), n, n)?;
+        let checks = read_rows_at(&self.path, &self.file, n, first, out)?;
+        let bad = checks.iter().any(|&(count, _)| count > 0);
         if bad {
             // The whole file's count and first bad sample, as `read` words it.
             return Err(read(&self.path, Some(self.corner))
@@ -197,7 +201,7 @@ impl super::RowSource for HgtRows {
 
 #[cfg(unix)]
 thread_local! {
-    /// The file's bytes of the rows a thread's [`HgtRows`] reads.
+    /// The file's bytes of the rows a thread reads ([`read_rows_at`]).
     static RAW: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 

@@ -295,8 +295,8 @@ pub fn open_rows(
                 Err(geotiff::ReadError::Failed(e)) => Err(e),
             };
         }
-        #[allow(unreachable_patterns)]
-        _ => return Ok(None),
+        #[cfg(feature = "gdal")]
+        Reader::Gdal => return Ok(None),
     }
     let (_, n, _) = hgt::probe(one, options.origin)?;
     options

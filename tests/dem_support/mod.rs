@@ -19,6 +19,17 @@ pub fn have_tool(name: &str) -> bool {
     ok
 }
 
+/// `gdal_translate -q OPTIONS src DIR/NAME`; returns the file written.
+pub fn translate(dir: &Path, src: &Path, name: &str, options: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let mut args: Vec<&str> = vec!["-q"];
+    args.extend_from_slice(options);
+    args.push(src.to_str().expect("utf-8"));
+    args.push(out.to_str().expect("utf-8"));
+    run("gdal_translate", &args);
+    out
+}
+
 /// Runs a command and returns its stdout, failing the test on error.
 pub fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)

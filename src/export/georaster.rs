@@ -203,8 +203,9 @@ const GRAY8: SampleLayout = bytes8(1, 1, false);
 
 /// [`geotiff`] of an 8-bit grey picture `width` x `height` pixels made a
 /// band of rows at a time by `rows(first, out)` (`out` holding whole rows
-/// from row `first`), never whole in memory: see
-/// [`super::tiff::encode_tiled_rows`].
+/// from row `first`), never whole in memory: bands of 256 rows (one row of
+/// tiles) are made in parallel and their tiles compressed as each is done;
+/// the file comes back in pieces.
 pub fn geotiff_gray8_rows(
     width: u32,
     height: u32,

@@ -6,9 +6,12 @@
 //! so it ends on a byte boundary and the next stripe's blocks follow it
 //! directly; the last ends with a final block. The zlib trailer's Adler-32
 //! is combined from the stripes' own checksums ([`adler32_combine`]), so no
-//! byte is read twice. Each stripe becomes an IDAT chunk of its own, so the
-//! compressed bytes are copied once, into the file's bytes. A stripe starts with an empty dictionary, which costs
-//! a few hundred bytes per stripe against one sequential stream.
+//! byte is read twice. Each stripe becomes an IDAT chunk of its own, kept
+//! as its own piece of the file ([`super::FileBytes`]): written as it is by
+//! [`encode_png_rows`]' callers, copied once when [`encode_png_parallel`]
+//! joins the file into one buffer. A stripe starts with an empty
+//! dictionary, which costs a few hundred bytes per stripe against one
+//! sequential stream.
 //!
 //! Rows use PNG's `Up` filter (the difference from the row above, which the
 //! stripe reads even when that row belongs to the previous stripe); on

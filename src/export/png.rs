@@ -110,7 +110,7 @@ fn stripe(data: &[u8], stride: usize, above: bool, last: bool) -> Stripe {
         }
         Stripe {
             deflated: super::rle_deflate::deflate_block(filtered, last),
-            adler: adler2::adler32_slice(filtered),
+            adler: super::rle_deflate::adler32(filtered),
             len: len as u64,
         }
     })

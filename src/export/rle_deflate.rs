@@ -268,64 +268,118 @@ impl Coder<'_> {
 /// Huffman code lengths for `freqs`, none longer than `limit` bits; unused
 /// symbols get 0. At least two symbols get a code (a lone symbol is given
 /// a partner), so the code is always complete.
+///
+/// The lengths are those of a minimum-redundancy code (Moffat and
+/// Katajainen's in-place construction over the sorted counts); when some
+/// exceed `limit` they are cut to it, the Kraft sum is restored one unit
+/// of 2^-limit at a time by splitting the deepest leaf above the limit (as
+/// miniz does), and the lengths are handed out again, the shortest to the
+/// most frequent symbols.
 fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
-    let mut f: Vec<u64> = freqs.iter().map(|&x| x as u64).collect();
-    let used = f.iter().filter(|&&x| x > 0).count();
-    if used < 2 {
-        for x in f.iter_mut().take(2) {
-            *x = (*x).max(1);
-        }
-    }
-    loop {
-        let lengths = huffman_lengths(&f);
-        if lengths.iter().all(|&l| l <= limit) {
-            return lengths;
-        }
-        // Flatten the counts and try again: halving (keeping every used
-        // symbol at least 1) shortens the deepest codes, and equal counts
-        // give depth log2(symbols), well within every limit used here.
-        for x in f.iter_mut().filter(|x| **x > 0) {
-            *x = (*x >> 1).max(1);
-        }
-    }
-}
-
-/// Plain Huffman code lengths for the nonzero `freqs` (at least two).
-fn huffman_lengths(freqs: &[u64]) -> Vec<u8> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    // Nodes 0..n are the symbols; merged nodes follow, each with a parent.
-    let n = freqs.len();
-    let mut parent = vec![usize::MAX; 2 * n];
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = freqs
+    // Used symbols by count, then symbol: a deterministic order.
+    let mut order: Vec<u64> = freqs
         .iter()
         .enumerate()
         .filter(|(_, &f)| f > 0)
-        .map(|(s, &f)| Reverse((f, s)))
+        .map(|(s, &f)| (f as u64) << 16 | s as u64)
         .collect();
-    let mut next = n;
-    while heap.len() > 1 {
-        let (Some(Reverse((fa, a))), Some(Reverse((fb, b)))) = (heap.pop(), heap.pop()) else {
-            break;
-        };
-        parent[a] = next;
-        parent[b] = next;
-        heap.push(Reverse((fa + fb, next)));
-        next += 1;
+    // A lone symbol (or none) is given partners from the first two.
+    for (s, _) in freqs.iter().enumerate().take(2).filter(|(_, &f)| f == 0) {
+        if order.len() < 2 {
+            order.push(1 << 16 | s as u64);
+        }
     }
-    (0..n)
-        .map(|s| {
-            if freqs[s] == 0 {
-                return 0;
-            }
-            let (mut depth, mut node) = (0u8, s);
-            while parent[node] != usize::MAX {
-                node = parent[node];
-                depth = depth.saturating_add(1);
-            }
-            depth
-        })
-        .collect()
+    order.sort_unstable();
+    debug_assert!(
+        order.len() <= 1 << limit,
+        "more symbols than codes of {limit} bits"
+    );
+    let symbol = |key: u64| (key & 0xffff) as usize;
+    let mut depth: Vec<u64> = order.iter().map(|&key| key >> 16).collect();
+    minimum_redundancy_lengths(&mut depth);
+    // Deepest first in `depth` (least frequent first): cap, then repair.
+    let limit = limit as usize;
+    let mut per_length = vec![0u32; limit + 1];
+    for &d in &depth {
+        per_length[(d as usize).min(limit)] += 1;
+    }
+    let kraft = |per_length: &[u32]| -> u64 {
+        (1..=limit)
+            .map(|l| (per_length[l] as u64) << (limit - l))
+            .sum()
+    };
+    let mut excess = kraft(&per_length).saturating_sub(1 << limit);
+    while excess > 0 {
+        // One leaf at the limit goes; one leaf above it splits into two
+        // one level deeper: the sum drops by one unit of 2^-limit.
+        per_length[limit] -= 1;
+        if let Some(l) = (1..limit).rev().find(|&l| per_length[l] > 0) {
+            per_length[l] -= 1;
+            per_length[l + 1] += 2;
+        }
+        excess -= 1;
+    }
+    debug_assert_eq!(kraft(&per_length), 1 << limit);
+    let mut lengths = vec![0u8; freqs.len()];
+    // Most frequent first, shortest lengths first.
+    let mut assigned = order.iter().rev();
+    for (l, &count) in per_length.iter().enumerate().skip(1) {
+        for key in assigned.by_ref().take(count as usize) {
+            lengths[symbol(*key)] = l as u8;
+        }
+    }
+    lengths
+}
+
+/// Replaces the counts `a` (ascending, at least two) by the code lengths of
+/// a minimum-redundancy (Huffman) code for them, in place: the
+/// construction of Moffat and Katajainen (1995), which needs no heap
+/// because merged weights come out in ascending order.
+fn minimum_redundancy_lengths(a: &mut [u64]) {
+    let n = a.len();
+    debug_assert!(n >= 2);
+    // Phase 1: a[t] becomes the weight of internal node t, and then the
+    // index of its parent once merged.
+    let (mut leaf, mut root) = (0usize, 0usize);
+    for next in 0..n - 1 {
+        for child in 0..2 {
+            let take_node = leaf >= n || (root < next && a[root] < a[leaf]);
+            let w = if take_node {
+                let w = a[root];
+                a[root] = next as u64;
+                root += 1;
+                w
+            } else {
+                let w = a[leaf];
+                leaf += 1;
+                w
+            };
+            a[next] = if child == 0 { w } else { a[next] + w };
+        }
+    }
+    // Phase 2: the depth of each internal node, from the root down.
+    a[n - 2] = 0;
+    for t in (0..n - 2).rev() {
+        a[t] = a[a[t] as usize] + 1;
+    }
+    // Phase 3: leaf depths, filled from the most frequent end.
+    let (mut available, mut depth) = (1u64, 0u64);
+    let mut internal = n as isize - 2;
+    let mut next = n as isize - 1;
+    while available > 0 {
+        let mut used = 0u64;
+        while internal >= 0 && a[internal as usize] == depth {
+            used += 1;
+            internal -= 1;
+        }
+        while available > used {
+            a[next as usize] = depth;
+            next -= 1;
+            available -= 1;
+        }
+        available = 2 * used;
+        depth += 1;
+    }
 }
 
 /// Canonical codes (RFC 1951 3.2.2) for `lengths`, bit-reversed so that
@@ -466,6 +520,14 @@ pub fn deflate_block(input: &[u8], last: bool) -> Vec<u8> {
     w.finish()
 }
 
+/// The Adler-32 checksum (RFC 1950) of `bytes`, with the processor's
+/// vector instructions where it has them (`simd-adler32`).
+pub fn adler32(bytes: &[u8]) -> u32 {
+    let mut hash = simd_adler32::Adler32::new();
+    hash.write(bytes);
+    hash.finish()
+}
+
 /// A complete zlib stream (RFC 1950) of `input`: header, one final
 /// [`deflate_block`], Adler-32.
 pub fn zlib(input: &[u8]) -> Vec<u8> {
@@ -474,7 +536,7 @@ pub fn zlib(input: &[u8]) -> Vec<u8> {
     // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (fastest; 0x7801 % 31 == 0).
     out.extend_from_slice(&[0x78, 0x01]);
     out.extend_from_slice(&body);
-    out.extend_from_slice(&adler2::adler32_slice(input).to_be_bytes());
+    out.extend_from_slice(&adler32(input).to_be_bytes());
     out
 }
 
@@ -632,7 +694,79 @@ mod tests {
         assert_eq!(out, input);
     }
 
+    /// The cost (sum of count times length) of an optimal prefix code,
+    /// by Huffman's own procedure done naively: merge the two smallest
+    /// weights until one is left; the cost is the sum of the merged weights.
+    fn huffman_cost_by_definition(counts: &[u64]) -> u64 {
+        let mut w: Vec<u64> = counts.iter().copied().filter(|&c| c > 0).collect();
+        let mut cost = 0;
+        while w.len() > 1 {
+            w.sort_unstable();
+            let merged = w[0] + w[1];
+            cost += merged;
+            w.splice(0..2, [merged]);
+        }
+        cost
+    }
+
+    /// `(cost, Kraft sum in units of 2^-15)` of `lengths` for `counts`.
+    fn cost_and_kraft(counts: &[u32], lengths: &[u8]) -> (u64, u64) {
+        let cost = counts
+            .iter()
+            .zip(lengths)
+            .map(|(&c, &l)| c as u64 * l as u64)
+            .sum();
+        let kraft = lengths
+            .iter()
+            .filter(|&&l| l > 0)
+            .map(|&l| 1u64 << (15 - l))
+            .sum();
+        (cost, kraft)
+    }
+
     proptest! {
+        /// Within the deflate limit, the lengths are an optimal code for
+        /// the counts (the naive Huffman's cost) and a complete one.
+        #[test]
+        fn unlimited_lengths_are_an_optimal_complete_code(
+            counts in prop::collection::vec(prop_oneof![Just(0u32), 1u32..1000], 2..40)
+        ) {
+            prop_assume!(counts.iter().filter(|&&c| c > 0).count() >= 2);
+            let lengths = code_lengths(&counts, 15);
+            let (cost, kraft) = cost_and_kraft(&counts, &lengths);
+            let wide: Vec<u64> = counts.iter().map(|&c| c as u64).collect();
+            prop_assert_eq!(cost, huffman_cost_by_definition(&wide));
+            prop_assert_eq!(kraft, 1 << 15);
+        }
+
+        /// Under a tight limit: every used symbol has a code, no unused
+        /// one does, none is longer than the limit, the code is complete,
+        /// and a more frequent symbol never has a longer code.
+        #[test]
+        fn limited_lengths_are_complete_and_ordered(
+            counts in prop::collection::vec(prop_oneof![Just(0u32), 1u32..4, 1u32..1_000_000], 2..286),
+            limit in 9u8..=12,
+        ) {
+            let lengths = code_lengths(&counts, limit);
+            let used = counts.iter().filter(|&&c| c > 0).count();
+            // Fewer than two used symbols: the first unused of 0 and 1 are
+            // the partners, as many as needed to make two.
+            let partners: Vec<usize> = (0..2)
+                .filter(|&s| counts[s] == 0)
+                .take(2usize.saturating_sub(used))
+                .collect();
+            for (s, (&c, &l)) in counts.iter().zip(&lengths).enumerate() {
+                prop_assert!(l <= limit);
+                let coded = c > 0 || partners.contains(&s);
+                prop_assert_eq!(coded, l > 0, "symbol {} count {} length {} ({} used)", s, c, l, used);
+            }
+            let (_, kraft) = cost_and_kraft(&counts, &lengths);
+            prop_assert_eq!(kraft, 1 << 15);
+            for (a, b) in counts.iter().zip(&lengths).zip(counts.iter().zip(&lengths)).filter(|((ca, _), (cb, _))| ca > cb && **cb > 0) {
+                prop_assert!(a.1 <= b.1, "count {} has length {}, count {} length {}", a.0, a.1, b.0, b.1);
+            }
+        }
+
         #[test]
         fn any_bytes_round_trip(
             parts in prop::collection::vec(

@@ -120,7 +120,7 @@ fn read_rows_at(
     out: &mut [f32],
 ) -> Result<Vec<RowCheck>> {
     use std::os::unix::fs::FileExt;
-    crate::scratch::with_buffer(&RAW, out.len() * 2, 0u8, |raw| {
+    crate::scratch::with_scratch(&RAW, out.len() * 2, |raw| {
         file.read_exact_at(raw, (first * n * 2) as u64)
             .map_err(|e| Error::io(path, e))?;
         Ok(out

@@ -95,7 +95,7 @@ fn stripe(data: &[u8], stride: usize, above: bool, last: bool) -> Stripe {
     let mut rows = data.chunks_exact(stride);
     let mut previous: Option<&[u8]> = if above { rows.next() } else { None };
     let len = rows.len() * (stride + 1);
-    crate::scratch::with_buffer(&FILTERED, len, 0u8, |filtered| {
+    crate::scratch::with_scratch(&FILTERED, len, |filtered| {
         for (row, out) in rows.zip(filtered.chunks_exact_mut(stride + 1)) {
             out[0] = 2; // Up
             match previous {
@@ -190,7 +190,7 @@ pub fn encode_png_parallel(
 
 /// Encodes a PNG of `height` rows of `width` pixels of `colour` (8 bits per
 /// sample) whose rows are made as they are needed, stripes made and
-/// compressed in parallel: `rows(first, out)` fills `out` with rows
+/// compressed in parallel: `rows(first, out)` fills every byte of `out` with rows
 /// `first..first + out.len() / stride`, row-major, where `stride` is
 /// `width` times the channels. No more than a stripe's rows (about 256 KiB)
 /// are held per thread, so a picture made a band at a time is never whole
@@ -208,7 +208,7 @@ pub fn encode_png_rows(
     let stripes = stripes(stride, total, |first, count| {
         // The row above the stripe is made again: the `Up` filter needs it.
         let from = first.saturating_sub(1);
-        crate::scratch::with_buffer(&ROWS, (first + count - from) * stride, 0u8, |data| {
+        crate::scratch::with_scratch(&ROWS, (first + count - from) * stride, |data| {
             rows(from, data)?;
             Ok::<_, crate::error::Error>(stripe(data, stride, from < first, first + count == total))
         })

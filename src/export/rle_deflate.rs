@@ -44,8 +44,9 @@ const LENGTH_EXTRA: [u8; 29] = [
 /// register and [`BitWriter::flush`] stores all eight of its bytes and
 /// moves on by the whole bytes it held.
 struct BitWriter {
+    /// The bytes written so far (its length is the position): reserved
+    /// ahead, never zeroed.
     out: Vec<u8>,
-    pos: usize,
     acc: u64,
     n: u32,
 }
@@ -54,8 +55,7 @@ impl BitWriter {
     /// A writer with room for about `bytes` bytes (it grows if it must).
     fn with_room(bytes: usize) -> Self {
         BitWriter {
-            out: vec![0; bytes + 8],
-            pos: 0,
+            out: Vec::with_capacity(bytes + 8),
             acc: 0,
             n: 0,
         }
@@ -70,15 +70,14 @@ impl BitWriter {
         self.n += bits;
     }
 
-    /// Moves the whole bytes gathered so far to the output.
+    /// Moves the whole bytes gathered so far to the output: all eight
+    /// bytes of the register are appended and the partial ones taken back.
     #[inline(always)]
     fn flush(&mut self) {
-        if self.out.len() < self.pos + 8 {
-            self.out.resize(2 * self.out.len() + 8, 0);
-        }
-        self.out[self.pos..self.pos + 8].copy_from_slice(&self.acc.to_le_bytes());
+        let at = self.out.len();
+        self.out.extend_from_slice(&self.acc.to_le_bytes());
         let bytes = self.n / 8;
-        self.pos += bytes as usize;
+        self.out.truncate(at + bytes as usize);
         self.acc >>= bytes * 8;
         self.n -= bytes * 8;
     }
@@ -90,7 +89,6 @@ impl BitWriter {
             self.n = 8;
             self.flush();
         }
-        self.out.truncate(self.pos);
         self.out
     }
 }

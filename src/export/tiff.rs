@@ -124,7 +124,7 @@ where
 }
 
 /// [`encode_tiled`] of an image whose rows are made a band of tiles at a
-/// time: `rows(first, out)` fills `out` with the little-endian bytes of
+/// time: `rows(first, out)` fills every byte of `out` with the little-endian bytes of
 /// rows `first..first + out.len() / (width * bytes per pixel)`, whole rows.
 /// Bands of 256 rows are made in parallel and their tiles compressed as
 /// each band is done, so the image is never whole in memory, only its
@@ -148,23 +148,37 @@ pub fn encode_tiled_rows(
         .map(|ty| {
             let first = ty * tile;
             let count = tile.min(height as usize - first);
-            crate::scratch::with_buffer(&BAND, count * stride, 0u8, |band| {
+            crate::scratch::with_scratch(&BAND, count * stride, |band| {
                 rows(first, band)?;
                 (0..across)
                     .into_par_iter()
                     .map(|tx| {
                         let (x0, x1) = (tx * tile * bpp, ((tx + 1) * tile * bpp).min(stride));
+                        if layout.bits == 8 {
+                            // Copied and differenced in one pass into a
+                            // buffer every byte of which is written: the
+                            // rows (padding included) and the rows below
+                            // the image.
+                            return Ok(crate::scratch::with_scratch(
+                                &TILE_BYTES,
+                                tile * tile * bpp,
+                                |raw| {
+                                    let (rows, below) = raw.split_at_mut(count * tile * bpp);
+                                    for (to, from) in rows
+                                        .chunks_exact_mut(tile * bpp)
+                                        .zip(band.chunks_exact(stride))
+                                    {
+                                        difference_row(to, &from[x0..x1], layout.samples as usize);
+                                    }
+                                    below.fill(0);
+                                    super::rle_deflate::zlib(raw)
+                                },
+                            ));
+                        }
                         let mut raw = vec![0u8; tile * tile * bpp];
                         let rows = raw
                             .chunks_exact_mut(tile * bpp)
                             .zip(band.chunks_exact(stride));
-                        if layout.bits == 8 {
-                            // Copied and differenced in one pass.
-                            for (to, from) in rows {
-                                difference_row(to, &from[x0..x1], layout.samples as usize);
-                            }
-                            return Ok(super::rle_deflate::zlib(&raw));
-                        }
                         for (to, from) in rows {
                             to[..x1 - x0].copy_from_slice(&from[x0..x1]);
                         }
@@ -209,6 +223,8 @@ fn difference_row(to: &mut [u8], from: &[u8], step: usize) {
 thread_local! {
     /// A thread's band of rows made by [`encode_tiled_rows`].
     static BAND: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    /// A thread's 8-bit tile being differenced for [`encode_tiled_rows`].
+    static TILE_BYTES: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Refuses an image with no pixels.
@@ -342,6 +358,43 @@ fn ifd(len: usize, tags: &[(u16, TagValue)]) -> Result<(u32, Vec<u8>), ()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tiles are made in buffers the threads keep from one image to the
+    /// next: what an earlier, larger image left there never reaches the
+    /// file (the padding right of and below a partial tile included).
+    #[test]
+    fn a_file_does_not_depend_on_what_earlier_images_left_in_the_buffers() {
+        let gray8 = SampleLayout {
+            samples: 1,
+            bits: 8,
+            format: 1,
+            photometric: 1,
+            alpha: false,
+        };
+        let encode = |width: u32, height: u32, seed: u32| {
+            encode_tiled_rows(
+                width,
+                height,
+                gray8,
+                |first, out: &mut [u8]| {
+                    for (i, o) in out.iter_mut().enumerate() {
+                        let k = first as u32 * width + i as u32;
+                        *o = (k.wrapping_mul(2_654_435_761).wrapping_add(seed) >> 24) as u8;
+                    }
+                    Ok(())
+                },
+                &[],
+            )
+            .unwrap()
+            .into_bytes()
+        };
+        let small = encode(300, 270, 1);
+        for _ in 0..3 {
+            let large = encode(600, 600, 7);
+            assert_ne!(large, small);
+            assert_eq!(encode(300, 270, 1), small);
+        }
+    }
 
     #[test]
     fn a_row_differenced_while_copied_matches_padding_then_differencing_in_place() {

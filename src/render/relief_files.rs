@@ -60,7 +60,7 @@ pub fn hillshade_png_by_rows(
             let columns = nearest_columns(samples, width);
             let stretched = |first: usize, out: &mut [u8]| {
                 let count = out.len() / width as usize;
-                crate::scratch::with_buffer(&GREY, count * cols, 0u8, |grey| {
+                crate::scratch::with_scratch(&GREY, count * cols, |grey| {
                     shader.shade(first, grey)?;
                     for (row, source) in out
                         .chunks_exact_mut(width as usize)

@@ -510,7 +510,7 @@ impl<'a> RowShader<'a> {
         // them and the two rows before them, which the next rows' windows
         // still need: every row is read once, and the buffer stays small
         // enough for a core's cache.
-        crate::scratch::with_buffer(&HEIGHTS, (BAND_ROWS + 2) * cols, 0.0, |z| {
+        crate::scratch::with_scratch(&HEIGHTS, (BAND_ROWS + 2) * cols, |z| {
             let mut lo = first.saturating_sub(1); // grid row of z's first row
             let mut hi = (lo + BAND_ROWS + 2).min(to); // rows lo..hi are in z
             self.source.read_rows(lo, &mut z[..(hi - lo) * cols])?;

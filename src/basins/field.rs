@@ -124,6 +124,23 @@ impl<'a> GridField<'a> {
         self.cols
     }
 
+    /// The largest row and column inside the sample centres, as floats
+    /// (the bounds of [`Self::is_inside`]).
+    pub(super) fn bounds(&self) -> (f64, f64) {
+        (self.last_row, self.last_col)
+    }
+
+    /// The slopes east and north (m/m) of each sample, row-major.
+    pub(super) fn slopes(&self) -> &[[f32; 2]] {
+        &self.slopes
+    }
+
+    /// Per row: the cell size east-west and its change to the next row,
+    /// then the same north-south, metres.
+    pub(super) fn row_spacing(&self) -> &[[f64; 4]] {
+        &self.row_spacing
+    }
+
     /// The 8-neighbour of sample (`r`, `c`) with the steepest drop per
     /// metre of ground distance, if any is strictly lower.
     pub fn steepest_lower_neighbour(&self, r: usize, c: usize) -> Option<(usize, usize)> {

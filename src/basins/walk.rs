@@ -388,6 +388,11 @@ fn walk_lanes(
     starts: &[u32],
     cancel: &AtomicBool,
 ) -> Vec<Option<Attempt>> {
+    #[cfg(target_arch = "x86_64")]
+    if balls_in_lanes(field, s) {
+        // SAFETY: `balls_in_lanes` checked that the CPU has AVX2.
+        return unsafe { walk_ball_lanes(field, heights, s, starts, cancel) };
+    }
     let cols = field.cols();
     let agent = Agent {
         kind: s.kind,
@@ -435,6 +440,202 @@ fn walk_lanes(
     for (k, mut walk) in lanes {
         out[k] = loop {
             if let Some(over) = walk.advance(&agent, field, heights, s) {
+                break Some(over);
+            }
+        };
+    }
+    out
+}
+
+/// `true` when [`walk_lanes`] steps its walkers four at a time in AVX2
+/// lanes ([`walk_ball_lanes`]): heavy balls, with no `stop_below` rule
+/// (the lanes look up no height), on a grid whose rows and columns are
+/// below 2^31, on a CPU with AVX2.
+#[cfg(target_arch = "x86_64")]
+fn balls_in_lanes(field: &GridField<'_>, s: &WalkSettings) -> bool {
+    s.kind == AgentKind::Momentum
+        && s.rules.stop_below.is_none()
+        && field.rows() < (1 << 31)
+        && field.cols() < (1 << 31)
+        && std::arch::is_x86_feature_detected!("avx2")
+}
+
+/// [`walk_lanes`] for heavy balls, [`LANES`] at a time in the lanes of
+/// AVX2 registers ([`super::ball_lanes::step4`]), where their positions,
+/// velocities, step counts and patience counters stay from one step to
+/// the next. Each turn steps the four walks; a walk whose step is ordinary
+/// (no stop rule fires: inside before and after, no void, no coast, a
+/// finite move, within its budget and patience) takes the lanes' result,
+/// which is the scalar step's bit for bit; any other step is redone by
+/// [`Walk::advance`], which applies the stop rule (or resolves the stall)
+/// as it does alone. So every walk takes exactly the steps it takes alone,
+/// as in [`walk_lanes`].
+///
+/// # Safety
+/// The CPU must support AVX2; the grid must have fewer than 2^31 rows and
+/// columns.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn walk_ball_lanes(
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    s: &WalkSettings,
+    starts: &[u32],
+    cancel: &AtomicBool,
+) -> Vec<Option<Attempt>> {
+    use super::ball_lanes::{step4, Balls};
+    use std::arch::x86_64::*;
+    let cols = field.cols();
+    let agent = Agent {
+        kind: s.kind,
+        params: s.params,
+    };
+    let (alpha, beta) = (s.params.alpha, s.params.beta);
+    let tolerance_sq = s.rules.tolerance_m * s.rules.tolerance_m;
+    let mut out: Vec<Option<Attempt>> = vec![None; starts.len()];
+    let mut next = 0;
+    let mut take = |out: &mut Vec<Option<Attempt>>| -> Option<(usize, Walk<'_, '_, '_>)> {
+        while next < starts.len() && !cancel.load(Ordering::Relaxed) {
+            let k = next;
+            next += 1;
+            let i = starts[k] as usize;
+            match Walk::begin(field, heights, s, i / cols, i % cols, None) {
+                Ok(walk) => return Some((k, walk)),
+                Err(over) => out[k] = Some(over),
+            }
+        }
+        None
+    };
+    let mut lanes: [Option<(usize, Walk<'_, '_, '_>)>; LANES] =
+        std::array::from_fn(|_| take(&mut out));
+    if !lanes.iter().all(Option::is_some) {
+        // Fewer walks than lanes: one after the other.
+        return finish_alone(lanes, out, &agent, field, heights, s);
+    }
+
+    // A walk's state lives in the registers while it is in a lane, and in
+    // its `Walk` while the scalar loop steps it. Counts are i64 lanes;
+    // limits past i64::MAX are never reached.
+    let limit = |n: usize| _mm256_set1_epi64x(n.min(i64::MAX as usize) as i64);
+    let (max_steps, patience) = (limit(s.rules.max_steps), limit(s.rules.patience));
+    let one = _mm256_set1_epi64x(1);
+    #[derive(Default)]
+    struct Lanes {
+        x: [f64; LANES],
+        y: [f64; LANES],
+        ve: [f64; LANES],
+        vn: [f64; LANES],
+        step: [i64; LANES],
+        still: [i64; LANES],
+    }
+    let to_lane = |l: &mut Lanes, k: usize, walk: &Walk<'_, '_, '_>| {
+        let v = match walk.state {
+            AgentState::Ball(v) => v,
+            _ => Vector::ZERO,
+        };
+        (l.x[k], l.y[k], l.ve[k], l.vn[k]) = (walk.x.x, walk.x.y, v.east, v.north);
+        (l.step[k], l.still[k]) = (walk.w.step as i64, walk.still as i64);
+    };
+    let to_walk = |l: &Lanes, k: usize, walk: &mut Walk<'_, '_, '_>| {
+        walk.x = Xy::new(l.x[k], l.y[k]);
+        walk.state = AgentState::Ball(Vector::new(l.ve[k], l.vn[k]));
+        (walk.w.step, walk.still) = (l.step[k] as usize, l.still[k] as usize);
+    };
+    let mut held = Lanes::default();
+    for (k, lane) in lanes.iter().enumerate() {
+        if let Some((_, walk)) = lane {
+            to_lane(&mut held, k, walk);
+        }
+    }
+    let load = |l: &Lanes| {
+        (
+            Balls {
+                x: _mm256_loadu_pd(l.x.as_ptr()),
+                y: _mm256_loadu_pd(l.y.as_ptr()),
+                ve: _mm256_loadu_pd(l.ve.as_ptr()),
+                vn: _mm256_loadu_pd(l.vn.as_ptr()),
+            },
+            _mm256_loadu_si256(l.step.as_ptr() as *const __m256i),
+            _mm256_loadu_si256(l.still.as_ptr() as *const __m256i),
+        )
+    };
+    let (mut balls, mut step, mut still) = load(&held);
+    loop {
+        let stepped = step4(field, alpha, beta, tolerance_sq, balls);
+        let short = _mm256_castpd_si256(stepped.short);
+        let still_next = _mm256_and_si256(short, _mm256_add_epi64(still, one));
+        let ordinary = _mm256_and_si256(
+            _mm256_castpd_si256(stepped.ordinary),
+            _mm256_and_si256(
+                _mm256_cmpgt_epi64(max_steps, step),
+                _mm256_cmpgt_epi64(patience, still_next),
+            ),
+        );
+        let keep = _mm256_castsi256_pd(ordinary);
+        let new = stepped.next;
+        balls = Balls {
+            x: _mm256_blendv_pd(balls.x, new.x, keep),
+            y: _mm256_blendv_pd(balls.y, new.y, keep),
+            ve: _mm256_blendv_pd(balls.ve, new.ve, keep),
+            vn: _mm256_blendv_pd(balls.vn, new.vn, keep),
+        };
+        step = _mm256_sub_epi64(step, ordinary);
+        still = _mm256_blendv_epi8(still, still_next, ordinary);
+        let done = _mm256_movemask_pd(keep);
+        if done == (1 << LANES) - 1 {
+            continue;
+        }
+        // Some lane's step is not ordinary: the scalar loop takes it.
+        _mm256_storeu_pd(held.x.as_mut_ptr(), balls.x);
+        _mm256_storeu_pd(held.y.as_mut_ptr(), balls.y);
+        _mm256_storeu_pd(held.ve.as_mut_ptr(), balls.ve);
+        _mm256_storeu_pd(held.vn.as_mut_ptr(), balls.vn);
+        _mm256_storeu_si256(held.step.as_mut_ptr() as *mut __m256i, step);
+        _mm256_storeu_si256(held.still.as_mut_ptr() as *mut __m256i, still);
+        let mut emptied = false;
+        for (k, lane) in lanes.iter_mut().enumerate() {
+            if done >> k & 1 != 0 {
+                continue;
+            }
+            let Some((at, walk)) = lane else { continue };
+            to_walk(&held, k, walk);
+            match walk.advance(&agent, field, heights, s) {
+                None => to_lane(&mut held, k, walk),
+                Some(over) => {
+                    out[*at] = Some(over);
+                    *lane = take(&mut out);
+                    match lane {
+                        Some((_, walk)) => to_lane(&mut held, k, walk),
+                        None => emptied = true,
+                    }
+                }
+            }
+        }
+        if emptied {
+            for (k, lane) in lanes.iter_mut().enumerate() {
+                if let Some((_, walk)) = lane {
+                    to_walk(&held, k, walk);
+                }
+            }
+            return finish_alone(lanes, out, &agent, field, heights, s);
+        }
+        (balls, step, still) = load(&held);
+    }
+}
+
+/// The walks left in `lanes`, one after the other, their endings added to
+/// `out`.
+fn finish_alone(
+    lanes: [Option<(usize, Walk<'_, '_, '_>)>; LANES],
+    mut out: Vec<Option<Attempt>>,
+    agent: &Agent,
+    field: &GridField<'_>,
+    heights: &Array2<f32>,
+    s: &WalkSettings,
+) -> Vec<Option<Attempt>> {
+    for (at, mut walk) in lanes.into_iter().flatten() {
+        out[at] = loop {
+            if let Some(over) = walk.advance(agent, field, heights, s) {
                 break Some(over);
             }
         };
@@ -904,6 +1105,116 @@ mod tests {
         assert!(walk_lanes(&field, heights, &s, &starts, &cancelled)
             .iter()
             .all(Option::is_none));
+    }
+
+    /// The heavy balls stepped four at a time in AVX2 lanes end exactly
+    /// as each alone (`walk_one`, the scalar loop): the same cell, the same
+    /// ending, the same steps and stall moves, on the tile with its sea and
+    /// without, with a block of voids, under budgets and patience that cut
+    /// walks short and steps from small to overshooting, and for batches
+    /// smaller and larger than the lanes.
+    #[test]
+    fn balls_in_lanes_walk_each_ball_as_alone() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            eprintln!("skipped: this CPU has no AVX2, so the lanes are not used");
+            return;
+        }
+        let mut tile = crate::dem::open(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/N52W007.hgt")),
+            &crate::dem::LoadOptions::default(),
+        )
+        .unwrap();
+        let (rows, cols) = tile.heights.dim();
+        for r in 500..540 {
+            for c in 600..660 {
+                tile.heights[[r, c]] = f32::NAN;
+            }
+        }
+        let heights = &tile.heights;
+        let metrics = RowMetrics::of(&tile);
+        let gradient = GradientGrid::compute(&tile, crate::terrain::GradientScheme::Central);
+        let sea = crate::dem::SeaMask::detect(heights, crate::dem::SeaLevel::SrtmZero);
+        let dry = GridField::new(heights, &gradient, &metrics);
+        let wet = dry.clone().with_sea(&sea);
+        let starts: Vec<u32> = (0..rows * cols)
+            .step_by(1499)
+            .filter(|&i| !wet.is_sea_sample(i / cols, i % cols))
+            .map(|i| i as u32)
+            .collect();
+        let never = AtomicBool::new(false);
+        let mut endings = std::collections::HashSet::new();
+        let default = StepParams::default_for(AgentKind::Momentum);
+        let variants = [
+            (default, StopRules::default()),
+            (
+                StepParams {
+                    beta: 0.0,
+                    ..default
+                },
+                StopRules {
+                    max_steps: 40,
+                    ..StopRules::default()
+                },
+            ),
+            (
+                StepParams {
+                    alpha: default.alpha * 8.0,
+                    beta: 0.95,
+                    ..default
+                },
+                StopRules {
+                    patience: 1,
+                    tolerance_m: 5.0,
+                    ..StopRules::default()
+                },
+            ),
+        ];
+        for field in [&dry, &wet] {
+            for (params, rules) in variants {
+                for resolve_stalls in [false, true] {
+                    let s = WalkSettings {
+                        kind: AgentKind::Momentum,
+                        params,
+                        rules,
+                        stride: 1,
+                        exact: true,
+                        resolve_stalls,
+                    };
+                    assert!(balls_in_lanes(field, &s));
+                    let alone: Vec<Option<Attempt>> = starts
+                        .iter()
+                        .map(|&i| {
+                            let (r, c) = (i as usize / cols, i as usize % cols);
+                            Some(walk_one(field, heights, &s, r, c, None))
+                        })
+                        .collect();
+                    for batch in [LANES - 1, LANES, 97, starts.len()] {
+                        let mut lanes = Vec::new();
+                        for part in starts.chunks(batch) {
+                            lanes.extend(walk_lanes(field, heights, &s, part, &never));
+                        }
+                        assert_eq!(lanes, alone, "{params:?} {rules:?} batch {batch}");
+                    }
+                    for a in alone.iter().flatten() {
+                        if let Attempt::Done { ending, .. } = a {
+                            endings.insert(*ending as u8);
+                        }
+                    }
+                }
+            }
+        }
+        for reason in [
+            StopReason::Sea,
+            StopReason::Void,
+            StopReason::MaxSteps,
+            StopReason::Converged,
+            StopReason::Edge,
+        ] {
+            assert!(
+                endings.contains(&(reason as u8)),
+                "no {reason:?} in {endings:?}"
+            );
+        }
     }
 
     /// The flood's visiting order picks the gd shortcut's starts in the

@@ -506,7 +506,7 @@ unsafe fn walk_ball_lanes(
         }
         None
     };
-    let mut lanes: [Option<(usize, Walk<'_, '_, '_>)>; LANES] =
+    let mut lanes: [Option<(usize, Walk<'_, '_, '_>)>; BALL_LANES] =
         std::array::from_fn(|_| take(&mut out));
     if !lanes.iter().all(Option::is_some) {
         // Fewer walks than lanes: one after the other.
@@ -521,12 +521,12 @@ unsafe fn walk_ball_lanes(
     let one = _mm256_set1_epi64x(1);
     #[derive(Default)]
     struct Lanes {
-        x: [f64; LANES],
-        y: [f64; LANES],
-        ve: [f64; LANES],
-        vn: [f64; LANES],
-        step: [i64; LANES],
-        still: [i64; LANES],
+        x: [f64; BALL_LANES],
+        y: [f64; BALL_LANES],
+        ve: [f64; BALL_LANES],
+        vn: [f64; BALL_LANES],
+        step: [i64; BALL_LANES],
+        still: [i64; BALL_LANES],
     }
     let to_lane = |l: &mut Lanes, k: usize, walk: &Walk<'_, '_, '_>| {
         let v = match walk.state {
@@ -547,51 +547,68 @@ unsafe fn walk_ball_lanes(
             to_lane(&mut held, k, walk);
         }
     }
-    let load = |l: &Lanes| {
+    // Group `g` holds lanes 4g..4g + 4.
+    let load = |l: &Lanes, g: usize| {
+        let at = 4 * g;
         (
             Balls {
-                x: _mm256_loadu_pd(l.x.as_ptr()),
-                y: _mm256_loadu_pd(l.y.as_ptr()),
-                ve: _mm256_loadu_pd(l.ve.as_ptr()),
-                vn: _mm256_loadu_pd(l.vn.as_ptr()),
+                x: _mm256_loadu_pd(l.x[at..].as_ptr()),
+                y: _mm256_loadu_pd(l.y[at..].as_ptr()),
+                ve: _mm256_loadu_pd(l.ve[at..].as_ptr()),
+                vn: _mm256_loadu_pd(l.vn[at..].as_ptr()),
             },
-            _mm256_loadu_si256(l.step.as_ptr() as *const __m256i),
-            _mm256_loadu_si256(l.still.as_ptr() as *const __m256i),
+            _mm256_loadu_si256(l.step[at..].as_ptr() as *const __m256i),
+            _mm256_loadu_si256(l.still[at..].as_ptr() as *const __m256i),
         )
     };
-    let (mut balls, mut step, mut still) = load(&held);
-    loop {
-        let stepped = step4(field, alpha, beta, tolerance_sq, balls);
+    let save = |l: &mut Lanes, g: usize, (balls, step, still): (Balls, __m256i, __m256i)| {
+        let at = 4 * g;
+        _mm256_storeu_pd(l.x[at..].as_mut_ptr(), balls.x);
+        _mm256_storeu_pd(l.y[at..].as_mut_ptr(), balls.y);
+        _mm256_storeu_pd(l.ve[at..].as_mut_ptr(), balls.ve);
+        _mm256_storeu_pd(l.vn[at..].as_mut_ptr(), balls.vn);
+        _mm256_storeu_si256(l.step[at..].as_mut_ptr() as *mut __m256i, step);
+        _mm256_storeu_si256(l.still[at..].as_mut_ptr() as *mut __m256i, still);
+    };
+    // One step of a group: the ordinary lanes take it; the mask of those.
+    let turn = |(balls, step, still): &mut (Balls, __m256i, __m256i)| {
+        let stepped = step4(field, alpha, beta, tolerance_sq, *balls);
         let short = _mm256_castpd_si256(stepped.short);
-        let still_next = _mm256_and_si256(short, _mm256_add_epi64(still, one));
+        let still_next = _mm256_and_si256(short, _mm256_add_epi64(*still, one));
         let ordinary = _mm256_and_si256(
             _mm256_castpd_si256(stepped.ordinary),
             _mm256_and_si256(
-                _mm256_cmpgt_epi64(max_steps, step),
+                _mm256_cmpgt_epi64(max_steps, *step),
                 _mm256_cmpgt_epi64(patience, still_next),
             ),
         );
         let keep = _mm256_castsi256_pd(ordinary);
         let new = stepped.next;
-        balls = Balls {
+        *balls = Balls {
             x: _mm256_blendv_pd(balls.x, new.x, keep),
             y: _mm256_blendv_pd(balls.y, new.y, keep),
             ve: _mm256_blendv_pd(balls.ve, new.ve, keep),
             vn: _mm256_blendv_pd(balls.vn, new.vn, keep),
         };
-        step = _mm256_sub_epi64(step, ordinary);
-        still = _mm256_blendv_epi8(still, still_next, ordinary);
-        let done = _mm256_movemask_pd(keep);
-        if done == (1 << LANES) - 1 {
+        *step = _mm256_sub_epi64(*step, ordinary);
+        *still = _mm256_blendv_epi8(*still, still_next, ordinary);
+        _mm256_movemask_pd(keep) as u32
+    };
+    let mut groups: [(Balls, __m256i, __m256i); GROUPS] = std::array::from_fn(|g| load(&held, g));
+    let all = (1u32 << BALL_LANES) - 1;
+    loop {
+        // The groups' steps are independent chains the processor overlaps.
+        let mut done = 0u32;
+        for (g, group) in groups.iter_mut().enumerate() {
+            done |= turn(group) << (4 * g);
+        }
+        if done == all {
             continue;
         }
         // Some lane's step is not ordinary: the scalar loop takes it.
-        _mm256_storeu_pd(held.x.as_mut_ptr(), balls.x);
-        _mm256_storeu_pd(held.y.as_mut_ptr(), balls.y);
-        _mm256_storeu_pd(held.ve.as_mut_ptr(), balls.ve);
-        _mm256_storeu_pd(held.vn.as_mut_ptr(), balls.vn);
-        _mm256_storeu_si256(held.step.as_mut_ptr() as *mut __m256i, step);
-        _mm256_storeu_si256(held.still.as_mut_ptr() as *mut __m256i, still);
+        for (g, group) in groups.iter().enumerate() {
+            save(&mut held, g, *group);
+        }
         let mut emptied = false;
         for (k, lane) in lanes.iter_mut().enumerate() {
             if done >> k & 1 != 0 {
@@ -619,14 +636,23 @@ unsafe fn walk_ball_lanes(
             }
             return finish_alone(lanes, out, &agent, field, heights, s);
         }
-        (balls, step, still) = load(&held);
+        for (g, group) in groups.iter_mut().enumerate() {
+            *group = load(&held, g);
+        }
     }
 }
 
+/// Groups of four lanes [`walk_ball_lanes`] steps in turn, and the walks
+/// it holds.
+#[cfg(target_arch = "x86_64")]
+const GROUPS: usize = 2;
+#[cfg(target_arch = "x86_64")]
+const BALL_LANES: usize = 4 * GROUPS;
+
 /// The walks left in `lanes`, one after the other, their endings added to
 /// `out`.
-fn finish_alone(
-    lanes: [Option<(usize, Walk<'_, '_, '_>)>; LANES],
+fn finish_alone<const N: usize>(
+    lanes: [Option<(usize, Walk<'_, '_, '_>)>; N],
     mut out: Vec<Option<Attempt>>,
     agent: &Agent,
     field: &GridField<'_>,
@@ -1188,7 +1214,7 @@ mod tests {
                             Some(walk_one(field, heights, &s, r, c, None))
                         })
                         .collect();
-                    for batch in [LANES - 1, LANES, 97, starts.len()] {
+                    for batch in [LANES - 1, BALL_LANES - 1, BALL_LANES + 1, 97, starts.len()] {
                         let mut lanes = Vec::new();
                         for part in starts.chunks(batch) {
                             lanes.extend(walk_lanes(field, heights, &s, part, &never));

@@ -390,8 +390,15 @@ fn walk_lanes(
 ) -> Vec<Option<Attempt>> {
     #[cfg(target_arch = "x86_64")]
     if balls_in_lanes(field, s) {
-        // SAFETY: `balls_in_lanes` checked that the CPU has AVX2.
-        return unsafe { walk_ball_lanes(field, heights, s, starts, cancel) };
+        // SAFETY: `balls_in_lanes` checked that the CPU has AVX2 and the
+        // grid's size.
+        return unsafe {
+            if s.kind == AgentKind::Nesterov {
+                walk_ball_lanes::<true>(field, heights, s, starts, cancel)
+            } else {
+                walk_ball_lanes::<false>(field, heights, s, starts, cancel)
+            }
+        };
     }
     let cols = field.cols();
     let agent = Agent {
@@ -448,20 +455,20 @@ fn walk_lanes(
 }
 
 /// `true` when [`walk_lanes`] steps its walkers four at a time in AVX2
-/// lanes ([`walk_ball_lanes`]): heavy balls, with no `stop_below` rule
+/// lanes ([`walk_ball_lanes`]): heavy or Nesterov balls, with no `stop_below` rule
 /// (the lanes look up no height), on a grid whose rows and columns are
 /// below 2^31, on a CPU with AVX2.
 #[cfg(target_arch = "x86_64")]
 fn balls_in_lanes(field: &GridField<'_>, s: &WalkSettings) -> bool {
-    s.kind == AgentKind::Momentum
+    matches!(s.kind, AgentKind::Momentum | AgentKind::Nesterov)
         && s.rules.stop_below.is_none()
         && field.rows() < (1 << 31)
         && field.cols() < (1 << 31)
         && std::arch::is_x86_feature_detected!("avx2")
 }
 
-/// [`walk_lanes`] for heavy balls, [`LANES`] at a time in the lanes of
-/// AVX2 registers ([`super::ball_lanes::step4`]), where their positions,
+/// [`walk_lanes`] for heavy balls (or, with `NESTEROV`, Nesterov's),
+/// [`BALL_LANES`] at a time in the lanes of AVX2 registers ([`super::ball_lanes::step4`]), where their positions,
 /// velocities, step counts and patience counters stay from one step to
 /// the next. Each turn steps the four walks; a walk whose step is ordinary
 /// (no stop rule fires: inside before and after, no void, no coast, a
@@ -476,7 +483,7 @@ fn balls_in_lanes(field: &GridField<'_>, s: &WalkSettings) -> bool {
 /// columns.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn walk_ball_lanes(
+unsafe fn walk_ball_lanes<const NESTEROV: bool>(
     field: &GridField<'_>,
     heights: &Array2<f32>,
     s: &WalkSettings,
@@ -530,7 +537,7 @@ unsafe fn walk_ball_lanes(
     }
     let to_lane = |l: &mut Lanes, k: usize, walk: &Walk<'_, '_, '_>| {
         let v = match walk.state {
-            AgentState::Ball(v) => v,
+            AgentState::Ball(v) | AgentState::Nesterov(v) => v,
             _ => Vector::ZERO,
         };
         (l.x[k], l.y[k], l.ve[k], l.vn[k]) = (walk.x.x, walk.x.y, v.east, v.north);
@@ -538,7 +545,12 @@ unsafe fn walk_ball_lanes(
     };
     let to_walk = |l: &Lanes, k: usize, walk: &mut Walk<'_, '_, '_>| {
         walk.x = Xy::new(l.x[k], l.y[k]);
-        walk.state = AgentState::Ball(Vector::new(l.ve[k], l.vn[k]));
+        let v = Vector::new(l.ve[k], l.vn[k]);
+        walk.state = if NESTEROV {
+            AgentState::Nesterov(v)
+        } else {
+            AgentState::Ball(v)
+        };
         (walk.w.step, walk.still) = (l.step[k] as usize, l.still[k] as usize);
     };
     let mut held = Lanes::default();
@@ -572,7 +584,7 @@ unsafe fn walk_ball_lanes(
     };
     // One step of a group: the ordinary lanes take it; the mask of those.
     let turn = |(balls, step, still): &mut (Balls, __m256i, __m256i)| {
-        let stepped = step4(field, alpha, beta, tolerance_sq, *balls);
+        let stepped = step4::<NESTEROV>(field, alpha, beta, tolerance_sq, *balls);
         let short = _mm256_castpd_si256(stepped.short);
         let still_next = _mm256_and_si256(short, _mm256_add_epi64(*still, one));
         let ordinary = _mm256_and_si256(
@@ -1133,7 +1145,7 @@ mod tests {
             .all(Option::is_none));
     }
 
-    /// The heavy balls stepped four at a time in AVX2 lanes end exactly
+    /// The heavy and Nesterov balls stepped in AVX2 lanes end exactly
     /// as each alone (`walk_one`, the scalar loop): the same cell, the same
     /// ending, the same steps and stall moves, on the tile with its sea and
     /// without, with a block of voids, under budgets and patience that cut
@@ -1169,61 +1181,63 @@ mod tests {
             .collect();
         let never = AtomicBool::new(false);
         let mut endings = std::collections::HashSet::new();
-        let default = StepParams::default_for(AgentKind::Momentum);
-        let variants = [
-            (default, StopRules::default()),
-            (
-                StepParams {
-                    beta: 0.0,
-                    ..default
-                },
-                StopRules {
-                    max_steps: 40,
-                    ..StopRules::default()
-                },
-            ),
-            (
-                StepParams {
-                    alpha: default.alpha * 8.0,
-                    beta: 0.95,
-                    ..default
-                },
-                StopRules {
-                    patience: 1,
-                    tolerance_m: 5.0,
-                    ..StopRules::default()
-                },
-            ),
-        ];
-        for field in [&dry, &wet] {
-            for (params, rules) in variants {
-                for resolve_stalls in [false, true] {
-                    let s = WalkSettings {
-                        kind: AgentKind::Momentum,
-                        params,
-                        rules,
-                        stride: 1,
-                        exact: true,
-                        resolve_stalls,
-                    };
-                    assert!(balls_in_lanes(field, &s));
-                    let alone: Vec<Option<Attempt>> = starts
-                        .iter()
-                        .map(|&i| {
-                            let (r, c) = (i as usize / cols, i as usize % cols);
-                            Some(walk_one(field, heights, &s, r, c, None))
-                        })
-                        .collect();
-                    for batch in [LANES - 1, BALL_LANES - 1, BALL_LANES + 1, 97, starts.len()] {
-                        let mut lanes = Vec::new();
-                        for part in starts.chunks(batch) {
-                            lanes.extend(walk_lanes(field, heights, &s, part, &never));
+        for kind in [AgentKind::Momentum, AgentKind::Nesterov] {
+            let default = StepParams::default_for(kind);
+            let variants = [
+                (default, StopRules::default()),
+                (
+                    StepParams {
+                        beta: 0.0,
+                        ..default
+                    },
+                    StopRules {
+                        max_steps: 40,
+                        ..StopRules::default()
+                    },
+                ),
+                (
+                    StepParams {
+                        alpha: default.alpha * 8.0,
+                        beta: 0.95,
+                        ..default
+                    },
+                    StopRules {
+                        patience: 1,
+                        tolerance_m: 5.0,
+                        ..StopRules::default()
+                    },
+                ),
+            ];
+            for field in [&dry, &wet] {
+                for (params, rules) in variants {
+                    for resolve_stalls in [false, true] {
+                        let s = WalkSettings {
+                            kind,
+                            params,
+                            rules,
+                            stride: 1,
+                            exact: true,
+                            resolve_stalls,
+                        };
+                        assert!(balls_in_lanes(field, &s));
+                        let alone: Vec<Option<Attempt>> = starts
+                            .iter()
+                            .map(|&i| {
+                                let (r, c) = (i as usize / cols, i as usize % cols);
+                                Some(walk_one(field, heights, &s, r, c, None))
+                            })
+                            .collect();
+                        for batch in [LANES - 1, BALL_LANES - 1, BALL_LANES + 1, 97, starts.len()] {
+                            let mut lanes = Vec::new();
+                            for part in starts.chunks(batch) {
+                                lanes.extend(walk_lanes(field, heights, &s, part, &never));
+                            }
+                            assert_eq!(lanes, alone, "{kind:?} {params:?} {rules:?} batch {batch}");
                         }
-                        assert_eq!(lanes, alone, "{params:?} {rules:?} batch {batch}");
-                    }
-                    for a in alone.iter().flatten() {
-                        if let Attempt::Done { ending, .. } = a {
-                            endings.insert(*ending as u8);
+                        for a in alone.iter().flatten() {
+                            if let Attempt::Done { ending, .. } = a {
+                                endings.insert(*ending as u8);
+                            }
                         }
                     }
                 }

@@ -80,6 +80,7 @@ impl HeightRange {
 pub fn tint(dem: &Dem, shade: &GrayImage, range: HeightRange) -> RgbaImage {
     let (rows, cols) = dem.heights.dim();
     let heights = dem.heights.as_standard_layout();
+    let range = &WholeMetres::new(range);
     let mut out = RgbaImage::new(cols as u32, rows as u32);
     out.par_chunks_mut(cols * 4)
         .zip(heights.axis_iter(ndarray::Axis(0)).into_par_iter())
@@ -97,6 +98,50 @@ pub fn tint(dem: &Dem, shade: &GrayImage, range: HeightRange) -> RgbaImage {
             }
         });
     out
+}
+
+/// [`HeightRange::colour`] of every whole metre in the range worked out
+/// once: SRTM and most DEMs store whole metres, and the ramp's `powf` was
+/// most of a tinted pixel's time. Any other height is computed as it comes,
+/// so every colour is exactly [`HeightRange::colour`]'s.
+struct WholeMetres {
+    range: HeightRange,
+    /// The lowest whole metre in the table.
+    first: f32,
+    colours: Vec<[f32; 3]>,
+}
+
+impl WholeMetres {
+    /// Tables ranges of up to 2^16 whole metres (the Earth's spans 20 000);
+    /// a wider one (a grid in other units) gets no table.
+    fn new(range: HeightRange) -> Self {
+        let (first, last) = (range.min.ceil(), range.max.floor());
+        let count = last - first + 1.0;
+        let colours = if count.is_finite() && (1.0..=65536.0).contains(&count) {
+            (0..count as usize)
+                .map(|k| range.colour(first + k as f32))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        WholeMetres {
+            range,
+            first,
+            colours,
+        }
+    }
+
+    /// [`HeightRange::colour`] of `h`.
+    #[inline]
+    fn colour(&self, h: f32) -> [f32; 3] {
+        let k = h - self.first;
+        // A whole metre whose offset is in the table: exact (both below
+        // 2^16 from each other, so the difference and the cast lose nothing).
+        if k >= 0.0 && k.fract() == 0.0 && (k as usize) < self.colours.len() {
+            return self.colours[k as usize];
+        }
+        self.range.colour(h)
+    }
 }
 
 /// How much a grey level brightens or darkens the colour: about 1 on flat
@@ -142,4 +187,55 @@ pub fn tint_with_sea(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table of whole metres gives every height the colour
+    /// `HeightRange::colour` computes for it: whole metres in the range
+    /// and out of it, fractions, water, and ranges too wide to table.
+    #[test]
+    fn whole_metres_are_coloured_as_computed() {
+        for range in [
+            HeightRange {
+                min: -30.0,
+                max: 1040.0,
+            },
+            HeightRange {
+                min: 0.4,
+                max: 12.6,
+            },
+            HeightRange {
+                min: -2.0e6,
+                max: 3.0e6,
+            },
+        ] {
+            let table = WholeMetres::new(range);
+            let lo = range.min.floor() as i64 - 3;
+            let hi = (range.max.ceil() as i64 + 3).min(lo + 5000);
+            for whole in lo..=hi {
+                for h in [whole as f32, whole as f32 + 0.25, whole as f32 - 0.5] {
+                    assert_eq!(table.colour(h), range.colour(h), "{range:?} at {h}");
+                }
+            }
+        }
+        // The first range is tabled, the last one is not.
+        assert_eq!(
+            WholeMetres::new(HeightRange {
+                min: -30.0,
+                max: 1040.0
+            })
+            .colours
+            .len(),
+            1071
+        );
+        assert!(WholeMetres::new(HeightRange {
+            min: -2.0e6,
+            max: 3.0e6
+        })
+        .colours
+        .is_empty());
+    }
 }

@@ -1,24 +1,29 @@
-//! Four heavy balls stepped at once, one per lane of an AVX2 register.
+//! Balls stepped four at a time, one per lane of an AVX2 register.
 //!
 //! A heavy-ball step on a [`GridField`] is a bilinear lookup of the
 //! gradient (eight `f32` loads), the velocity update, the row's cell size
-//! (four `f64` loads) and two divisions. Done for one walker at a time the
-//! arithmetic and the bounds tests dominate; done for four walkers in the
-//! four `f64` lanes of a register they cost a quarter, while each walker's
-//! loads stay what they were (two 16-byte loads of its cell's slopes, one
-//! 32-byte load of its row's sizes), transposed into lanes.
+//! (four `f64` loads) and two divisions; Nesterov's adds a displacement to
+//! the look-ahead point. Done for one walker at a time the arithmetic and
+//! the bounds tests dominate; done for four walkers in the four `f64` lanes
+//! of a register they cost about a quarter, while each walker's loads stay
+//! what they were (two 16-byte loads of its cell's slopes, one 32-byte load
+//! of its row's sizes), transposed into lanes.
 //!
 //! [`step4`] computes the *ordinary* step of each lane: the step that
 //! [`Agent::advance`](crate::agents::Agent::advance) takes when no stop
-//! rule fires. It uses the very operations of the scalar code (`ball::step`,
-//! `GridField::gradient` and `displace`), in the same order and without
-//! fused multiply-adds, so an ordinary lane's new position and velocity are
-//! the scalar ones bit for bit. A lane whose step is not ordinary (it
-//! starts or lands outside the sample centres, meets a void, diverges) is
-//! reported as such and its results are not to be used: the caller redoes
-//! that step with the scalar loop, which applies the stop rule.
+//! rule fires. It uses the very operations of the scalar code
+//! (`ball::step` or `nesterov::step`, `GridField::gradient` and
+//! `displace`), in the same order and without fused multiply-adds, so an
+//! ordinary lane's new position and velocity are the scalar ones bit for
+//! bit. A lane whose step is not ordinary (it starts, looks ahead or lands
+//! outside the sample centres, meets a void, diverges, or lands in a cell
+//! touching the coast) is reported as such and its results are not to be
+//! used: the caller redoes that step with the scalar loop, which applies
+//! the stop rule.
+//!
+//! x86-64 only (the module is compiled there alone); `walk_lanes` uses it
+//! when the CPU has AVX2.
 
-#[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
 use super::field::GridField;
@@ -26,7 +31,6 @@ use super::field::GridField;
 /// Positions (fractional column `x` and row `y`, in samples) and
 /// velocities (metres per step east and north) of four balls, lane by
 /// lane, in registers.
-#[cfg(target_arch = "x86_64")]
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Balls {
     /// Column of each ball, in samples.
@@ -40,7 +44,6 @@ pub(super) struct Balls {
 }
 
 /// What [`step4`] found.
-#[cfg(target_arch = "x86_64")]
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Stepped {
     /// The balls after the step (meaningful in the ordinary lanes only).
@@ -62,7 +65,6 @@ pub(super) struct Stepped {
 /// # Safety
 /// The CPU must support AVX2; the grid must have fewer than 2^31 rows and
 /// columns.
-#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
 pub(super) unsafe fn step4<const NESTEROV: bool>(

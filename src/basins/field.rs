@@ -126,17 +126,20 @@ impl<'a> GridField<'a> {
 
     /// The largest row and column inside the sample centres, as floats
     /// (the bounds of [`Self::is_inside`]).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub(super) fn bounds(&self) -> (f64, f64) {
         (self.last_row, self.last_col)
     }
 
     /// The slopes east and north (m/m) of each sample, row-major.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub(super) fn slopes(&self) -> &[[f32; 2]] {
         &self.slopes
     }
 
     /// Per row: the cell size east-west and its change to the next row,
     /// then the same north-south, metres.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub(super) fn row_spacing(&self) -> &[[f64; 4]] {
         &self.row_spacing
     }

@@ -33,6 +33,7 @@
 //!   [`products`]: two files.
 //! - **A statistic of the run**: a field of [`report::Report`].
 
+#[cfg(target_arch = "x86_64")]
 mod ball_lanes;
 pub mod crop;
 mod d8;

@@ -663,6 +663,7 @@ const BALL_LANES: usize = 4 * GROUPS;
 
 /// The walks left in `lanes`, one after the other, their endings added to
 /// `out`.
+#[cfg(target_arch = "x86_64")]
 fn finish_alone<const N: usize>(
     lanes: [Option<(usize, Walk<'_, '_, '_>)>; N],
     mut out: Vec<Option<Attempt>>,
@@ -1152,6 +1153,7 @@ mod tests {
     /// walks short and steps from small to overshooting, and for batches
     /// smaller and larger than the lanes.
     #[test]
+    #[cfg(target_arch = "x86_64")]
     fn balls_in_lanes_walk_each_ball_as_alone() {
         if !std::arch::is_x86_feature_detected!("avx2") {
             eprintln!("skipped: this CPU has no AVX2, so the lanes are not used");

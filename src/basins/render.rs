@@ -173,39 +173,60 @@ fn paint_basins(
     stride: usize,
     sea: Option<&SeaMask>,
 ) {
+    use rayon::prelude::*;
     let (width, height) = (frame.width, frame.height);
-    let row_labels: Vec<u32> = (0..height)
-        .flat_map(|y| (0..width).map(move |x| (x, y)))
-        .map(|(x, y)| frame.label_at(labels, stride, x, y))
-        .collect();
-    let sharpness = frame.sx.max(frame.sy);
-    for (i, px) in pixmap.pixels_mut().iter_mut().enumerate() {
-        let (x, y) = ((i % width as usize) as u32, (i / width as usize) as u32);
-        let l = row_labels[i];
-        let (r, c) = frame.at(x, y);
-        let s = 0.3 + 0.7 * shade_at(shade, r, c);
-        let rgb = if l == 0 {
-            let g = (255.0 * (0.15 + 0.7 * s)) as u8;
-            [g, g, g]
-        } else {
-            let right = x + 1 < width && row_labels[i + 1] != l;
-            let below = y + 1 < height && row_labels[i + width as usize] != l;
-            let k = if right || below { 0.25 } else { s };
-            basin_colour(l).map(|v| (255.0 * v * k) as u8)
-        };
-        let mut colour =
-            tiny_skia::PremultipliedColorU8::from_rgba(rgb[0], rgb[1], rgb[2], 255).unwrap_or(*px);
-        if let Some(sea) = sea {
-            let f = sea.fraction(r, c);
-            if f > 0.0 {
-                let a = ((f - 0.5) * sharpness + 0.5).clamp(0.0, 1.0) as f32;
-                if a > 0.0 {
-                    colour = crate::render::text::blend(colour, crate::render::decor::SEA_RGB, a);
-                }
+    let w = width as usize;
+    // Rows of the picture in parallel, each pixel as alone: the same
+    // picture whatever the threads.
+    let mut row_labels = vec![0u32; w * height as usize];
+    row_labels
+        .par_chunks_mut(w)
+        .enumerate()
+        .for_each(|(y, row)| {
+            for (x, l) in row.iter_mut().enumerate() {
+                *l = frame.label_at(labels, stride, x as u32, y as u32);
             }
-        }
-        *px = colour;
-    }
+        });
+    let sharpness = frame.sx.max(frame.sy);
+    pixmap
+        .pixels_mut()
+        .par_chunks_mut(w)
+        .enumerate()
+        .for_each(|(y, row)| {
+            for (x, px) in row.iter_mut().enumerate() {
+                let i = y * w + x;
+                let (x, y) = (x as u32, y as u32);
+                let l = row_labels[i];
+                let (r, c) = frame.at(x, y);
+                let s = 0.3 + 0.7 * shade_at(shade, r, c);
+                let rgb = if l == 0 {
+                    let g = (255.0 * (0.15 + 0.7 * s)) as u8;
+                    [g, g, g]
+                } else {
+                    let right = x + 1 < width && row_labels[i + 1] != l;
+                    let below = y + 1 < height && row_labels[i + w] != l;
+                    let k = if right || below { 0.25 } else { s };
+                    basin_colour(l).map(|v| (255.0 * v * k) as u8)
+                };
+                let mut colour =
+                    tiny_skia::PremultipliedColorU8::from_rgba(rgb[0], rgb[1], rgb[2], 255)
+                        .unwrap_or(*px);
+                if let Some(sea) = sea {
+                    let f = sea.fraction(r, c);
+                    if f > 0.0 {
+                        let a = ((f - 0.5) * sharpness + 0.5).clamp(0.0, 1.0) as f32;
+                        if a > 0.0 {
+                            colour = crate::render::text::blend(
+                                colour,
+                                crate::render::decor::SEA_RGB,
+                                a,
+                            );
+                        }
+                    }
+                }
+                *px = colour;
+            }
+        });
 }
 
 /// Draws `basins.png` (see the module documentation): `labels` per cell

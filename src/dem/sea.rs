@@ -28,7 +28,7 @@
 //! coast stops the agents and is drawn on the maps. (A one-cell spit of
 //! land into the sea is then mostly sea.)
 
-use ndarray::{Array2, Axis};
+use ndarray::Array2;
 use rayon::prelude::*;
 
 use crate::terrain::{floor_index, index_bound};
@@ -161,41 +161,53 @@ fn smoothed(
     const K: [u16; 5] = [1, 4, 6, 4, 1];
     let (rows, cols) = mask.dim();
     let clamp = |i: isize, n: usize| i.clamp(0, n as isize - 1) as usize;
-    // Rows r0 - 2 .. r1 + 2 (clamped) filtered along the rows, in 1/16ths.
+    let width = c1 - c0;
+    // Rows r0 - 2 .. r1 + 2 (clamped) filtered along the rows, in 1/16ths:
+    // the five taps read from the row's slice, clamped only within two
+    // samples of its ends.
     let (a0, a1) = (r0.saturating_sub(2), (r1 + 2).min(rows));
-    let mut across = Array2::<u16>::zeros((a1 - a0, c1 - c0));
+    let mut across = vec![0u16; (a1 - a0) * width];
     across
-        .axis_iter_mut(Axis(0))
-        .into_par_iter()
+        .par_chunks_mut(width.max(1))
         .enumerate()
-        .for_each(|(r, mut out)| {
+        .for_each(|(r, out)| {
+            let row = mask.row(r + a0);
+            let row: std::borrow::Cow<'_, [bool]> = match row.as_slice() {
+                Some(s) => s.into(),
+                None => row.to_vec().into(),
+            };
             for (c, v) in out.iter_mut().enumerate() {
-                *v = K
-                    .iter()
-                    .enumerate()
-                    .map(|(k, w)| {
-                        let cc = clamp((c + c0) as isize + k as isize - 2, cols);
-                        w * u16::from(mask[[r + a0, cc]])
-                    })
-                    .sum::<u16>();
+                let cc = c + c0;
+                *v = if cc >= 2 && cc + 2 < cols {
+                    K.iter()
+                        .zip(&row[cc - 2..cc + 3])
+                        .map(|(w, &b)| w * u16::from(b))
+                        .sum::<u16>()
+                } else {
+                    K.iter()
+                        .enumerate()
+                        .map(|(k, w)| w * u16::from(row[clamp(cc as isize + k as isize - 2, cols)]))
+                        .sum::<u16>()
+                };
             }
         });
-    let mut smooth = Array2::<u16>::zeros((r1 - r0, c1 - c0));
+    // Then along the columns: five rows of `across`, added element-wise.
+    let mut smooth = vec![0u16; (r1 - r0) * width];
     smooth
-        .axis_iter_mut(Axis(0))
-        .into_par_iter()
+        .par_chunks_mut(width.max(1))
         .enumerate()
-        .for_each(|(r, mut out)| {
-            let taps = [0, 1, 2, 3, 4].map(|k| clamp((r + r0) as isize + k - 2, rows) - a0);
-            for (c, v) in out.iter_mut().enumerate() {
-                *v = K
-                    .iter()
-                    .zip(taps)
-                    .map(|(w, rr)| w * across[[rr, c]])
-                    .sum::<u16>();
+        .for_each(|(r, out)| {
+            let [t0, t1, t2, t3, t4] = [0, 1, 2, 3, 4]
+                .map(|k| clamp((r + r0) as isize + k - 2, rows) - a0)
+                .map(|t| &across[t * width..(t + 1) * width]);
+            for (((((v, &p0), &p1), &p2), &p3), &p4) in
+                out.iter_mut().zip(t0).zip(t1).zip(t2).zip(t3).zip(t4)
+            {
+                *v = K[0] * p0 + K[1] * p1 + K[2] * p2 + K[3] * p3 + K[4] * p4;
             }
         });
-    smooth
+    Array2::from_shape_vec((r1 - r0, width), smooth)
+        .unwrap_or_else(|_| Array2::zeros((r1 - r0, width)))
 }
 
 impl SeaMask {

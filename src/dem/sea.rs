@@ -225,49 +225,57 @@ impl SeaMask {
             .flat_map(|c| [(0, c), (rows.saturating_sub(1), c)])
             .chain((0..rows).flat_map(|r| [(r, 0), (r, cols.saturating_sub(1))]));
         // Each connected region at sea level reached from the edge, found
-        // breadth first: `region` is the queue and, once read to its end,
-        // the region ((row, column) packed in one word).
-        let pack = |r: usize, c: usize| (r as u64) << 32 | c as u64;
-        let mut region: Vec<u64> = Vec::new();
+        // by scanlines: a seed grows into the run of samples at level left
+        // and right of it on its row (a span), and every run at level
+        // touching the span on the rows above and below seeds again (four
+        // neighbours, as the rule says). `spans` is the region, as (row,
+        // first column, last column).
+        let mut spans: Vec<(u32, u32, u32)> = Vec::new();
+        let mut seeds: Vec<(usize, usize)> = Vec::new();
         // The bounding box of the sea found.
         let (mut r0, mut r1, mut c0, mut c1) = (usize::MAX, 0, usize::MAX, 0);
         for (sr, sc) in edge.collect::<Vec<_>>() {
             if rows == 0 || cols == 0 || seen[sr * cols + sc] || !at_level(sr * cols + sc) {
                 continue;
             }
-            seen[sr * cols + sc] = true;
-            region.clear();
-            region.push(pack(sr, sc));
-            let mut next = 0;
-            while let Some(&rc) = region.get(next) {
-                next += 1;
-                let (r, c) = ((rc >> 32) as usize, rc as u32 as usize);
-                let mut visit = |rr: usize, cc: usize| {
-                    let i = rr * cols + cc;
-                    if !seen[i] && at_level(i) {
-                        seen[i] = true;
-                        region.push(pack(rr, cc));
+            spans.clear();
+            seeds.push((sr, sc));
+            while let Some((r, c)) = seeds.pop() {
+                let row = r * cols;
+                if seen[row + c] {
+                    continue;
+                }
+                let (mut first, mut last) = (c, c);
+                while first > 0 && !seen[row + first - 1] && at_level(row + first - 1) {
+                    first -= 1;
+                }
+                while last + 1 < cols && !seen[row + last + 1] && at_level(row + last + 1) {
+                    last += 1;
+                }
+                seen[row + first..=row + last].fill(true);
+                spans.push((r as u32, first as u32, last as u32));
+                for next in [r.wrapping_sub(1), r + 1] {
+                    if next >= rows {
+                        continue;
                     }
-                };
-                if r > 0 {
-                    visit(r - 1, c);
-                }
-                if r + 1 < rows {
-                    visit(r + 1, c);
-                }
-                if c > 0 {
-                    visit(r, c - 1);
-                }
-                if c + 1 < cols {
-                    visit(r, c + 1);
+                    let line = next * cols;
+                    let mut in_run = false;
+                    for cc in first..=last {
+                        let open = !seen[line + cc] && at_level(line + cc);
+                        if open && !in_run {
+                            seeds.push((next, cc));
+                        }
+                        in_run = open;
+                    }
                 }
             }
-            if region.len() >= MIN_SEA_SAMPLES {
-                samples += region.len();
-                for &rc in &region {
-                    let (r, c) = ((rc >> 32) as usize, rc as u32 as usize);
-                    sea[r * cols + c] = true;
-                    (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(c), c1.max(c));
+            let size: usize = spans.iter().map(|&(_, a, b)| (b - a) as usize + 1).sum();
+            if size >= MIN_SEA_SAMPLES {
+                samples += size;
+                for &(r, a, b) in &spans {
+                    let (r, a, b) = (r as usize, a as usize, b as usize);
+                    sea[r * cols + a..=r * cols + b].fill(true);
+                    (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(a), c1.max(b));
                 }
             }
         }
@@ -539,6 +547,109 @@ mod tests {
     /// A coast of one-cell stair steps (the diagonal r + c = 20): its 1/2
     /// level runs along the diagonal, off it by much less than the half
     /// cell the raw steps stick out.
+    /// The scanline flood finds the regions a plain breadth-first flood
+    /// from every edge sample finds (4 neighbours, at least
+    /// `MIN_SEA_SAMPLES` samples, voids not conducting): on random grids
+    /// of 0 m and land, sparse to dense, with voids, and a spiral channel
+    /// that turns back on itself many times.
+    #[test]
+    fn scanline_regions_are_the_breadth_first_ones() {
+        fn by_bfs(h: &Array2<f32>) -> Vec<bool> {
+            let (rows, cols) = h.dim();
+            let at = |r: usize, c: usize| h[[r, c]] == 0.0;
+            let mut seen = vec![false; rows * cols];
+            let mut sea = vec![false; rows * cols];
+            for r in 0..rows {
+                for c in 0..cols {
+                    if !(r == 0 || c == 0 || r + 1 == rows || c + 1 == cols)
+                        || seen[r * cols + c]
+                        || !at(r, c)
+                    {
+                        continue;
+                    }
+                    seen[r * cols + c] = true;
+                    let mut queue = std::collections::VecDeque::from([(r, c)]);
+                    let mut region = vec![];
+                    while let Some((r, c)) = queue.pop_front() {
+                        region.push(r * cols + c);
+                        let near = [
+                            (r.wrapping_sub(1), c),
+                            (r + 1, c),
+                            (r, c.wrapping_sub(1)),
+                            (r, c + 1),
+                        ];
+                        for (rr, cc) in near {
+                            if rr < rows && cc < cols && !seen[rr * cols + cc] && at(rr, cc) {
+                                seen[rr * cols + cc] = true;
+                                queue.push_back((rr, cc));
+                            }
+                        }
+                    }
+                    if region.len() >= MIN_SEA_SAMPLES {
+                        for i in region {
+                            sea[i] = true;
+                        }
+                    }
+                }
+            }
+            sea
+        }
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut grids = vec![];
+        for density in [0.3, 0.5, 0.6, 0.75, 0.95] {
+            grids.push(Array2::from_shape_fn((61, 87), |_| {
+                let u = next();
+                if u < 0.03 {
+                    f32::NAN
+                } else if u < density {
+                    0.0
+                } else {
+                    5.0
+                }
+            }));
+        }
+        // A spiral of 0 m one sample wide from the edge inwards, walls of land.
+        let n = 41;
+        let mut spiral = Array2::from_elem((n, n), 7.0f32);
+        let (mut r, mut c, mut dir, mut len) = (0usize, 0usize, 0usize, n - 1);
+        while len > 1 {
+            for _ in 0..2 {
+                for _ in 0..len {
+                    spiral[[r, c]] = 0.0;
+                    match dir % 4 {
+                        0 => c += 1,
+                        1 => r += 1,
+                        2 => c -= 1,
+                        _ => r -= 1,
+                    }
+                }
+                dir += 1;
+            }
+            len = len.saturating_sub(2);
+        }
+        grids.push(spiral);
+        for h in &grids {
+            let mask = SeaMask::detect(h, SeaLevel::SrtmZero);
+            let (rows, cols) = h.dim();
+            let want = by_bfs(h);
+            let got: Vec<bool> = (0..rows * cols)
+                .map(|i| mask.is_sea_sample(i / cols, i % cols))
+                .collect();
+            assert_eq!(got, want);
+            assert_eq!(mask.samples(), want.iter().filter(|&&b| b).count());
+        }
+        // The dense grids have sea, the sparse ones some small regions left out.
+        assert!(grids
+            .iter()
+            .any(|h| SeaMask::detect(h, SeaLevel::SrtmZero).samples() > 1000));
+    }
+
     #[test]
     fn a_stair_stepped_coast_is_drawn_smooth() {
         let h = Array2::from_shape_fn((30, 30), |(r, c)| if r + c >= 20 { 0.0f32 } else { 9.0 });

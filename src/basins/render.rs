@@ -14,6 +14,7 @@ use ndarray::Array2;
 use crate::dem::GeoTransform;
 use crate::dem::{Dem, SeaMask};
 use crate::error::{Error, Result};
+use crate::terrain::round_half_away;
 
 /// Sun azimuth of the shading, degrees clockwise from north (north-west light).
 pub const SUN_AZIMUTH_DEG: f64 = 315.0;
@@ -142,8 +143,8 @@ impl Frame {
     fn label_at(&self, labels: &Array2<u32>, stride: usize, x: u32, y: u32) -> u32 {
         let (r, c) = self.at(x, y);
         let (r, c) = (
-            (r.round().max(0.0) as usize).min(self.rows - 1),
-            (c.round().max(0.0) as usize).min(self.cols - 1),
+            (round_half_away(r).max(0.0) as usize).min(self.rows - 1),
+            (round_half_away(c).max(0.0) as usize).min(self.cols - 1),
         );
         block_label(labels, stride, r, c)
     }

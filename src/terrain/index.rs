@@ -37,6 +37,22 @@ pub fn floor_index(x: f64) -> usize {
     }
 }
 
+/// `x.round()`, halves away from zero, for every `x`, without the libm
+/// call `f64::round` compiles to on x86-64 without SSE4.1 (about 5 ns; the
+/// viewer's relief and the basins map round several times a pixel):
+/// below 2^52 the truncation by conversion is exact and so is `|x| - t`;
+/// from there up (and for infinities and NaN) `x` is its own rounding.
+#[inline]
+pub fn round_half_away(x: f64) -> f64 {
+    let a = x.abs();
+    if a.is_nan() || a >= EXACT {
+        return x;
+    }
+    let t = a as u64 as f64;
+    let r = if a - t >= 0.5 { t + 1.0 } else { t };
+    r.copysign(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +82,43 @@ mod tests {
         assert_eq!(floor_index(EXACT), usize::MAX);
         assert_eq!(floor_index(f64::INFINITY), usize::MAX);
         assert_eq!(floor_index(f64::NEG_INFINITY), 0);
+    }
+
+    /// `round_half_away` is `f64::round`, bit for bit (the sign of zero
+    /// included): whole numbers, halves and the floats either side of
+    /// them, both signs, tiny, huge and non-finite values.
+    #[test]
+    fn round_half_away_is_round() {
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            1e-300,
+            -1e-300,
+            0.49999999999999994,
+            4503599627370495.5,
+            4503599627370496.0,
+            9007199254740993.0,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ];
+        for k in 0..3000u32 {
+            let half = k as f64 + 0.5;
+            xs.extend([
+                k as f64,
+                half,
+                half.next_down(),
+                half.next_up(),
+                k as f64 * 1.37,
+            ]);
+        }
+        for x in xs.clone() {
+            for x in [x, -x] {
+                assert_eq!(round_half_away(x).to_bits(), x.round().to_bits(), "{x}");
+            }
+        }
+        assert!(round_half_away(f64::NAN).is_nan());
     }
 }

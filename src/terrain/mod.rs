@@ -22,7 +22,7 @@ pub use gradient::{
     RowMetrics,
 };
 pub use horn::HornDifferences;
-pub use index::{floor_index, index_bound};
+pub use index::{floor_index, index_bound, round_half_away};
 pub use surface::{Obstacle, Surface};
 pub use vector::Vector;
 

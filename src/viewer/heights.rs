@@ -88,7 +88,9 @@ impl HeightGrid {
                 let z = projection
                     .from_wgs84(lon, lat)
                     .and_then(|(x, y)| height_at(dem, x, y));
-                metres.push(z.map_or(NO_HEIGHT, |z| z.round().clamp(-32767.0, 32767.0) as i16));
+                metres.push(z.map_or(NO_HEIGHT, |z| {
+                    crate::terrain::round_half_away(z).clamp(-32767.0, 32767.0) as i16
+                }));
             }
         }
         Ok(HeightGrid {

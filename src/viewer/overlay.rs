@@ -104,14 +104,15 @@ fn sample(image: &RgbaImage, col: f64, row: f64, sampling: Sampling) -> Option<R
     match sampling {
         Sampling::Nearest => {
             let (c, r) = (
-                col.round().clamp(0.0, w - 1.0),
-                row.round().clamp(0.0, h - 1.0),
+                crate::terrain::round_half_away(col).clamp(0.0, w - 1.0),
+                crate::terrain::round_half_away(row).clamp(0.0, h - 1.0),
             );
             Some(*image.get_pixel(c as u32, r as u32))
         }
         Sampling::Bilinear => {
             let (c, r) = (col.clamp(0.0, w - 1.0), row.clamp(0.0, h - 1.0));
-            let (c0, r0) = (c.floor(), r.floor());
+            // `floor` of the non-negative values, by conversion.
+            let (c0, r0) = (c as u64 as f64, r as u64 as f64);
             let (fc, fr) = (c - c0, r - r0);
             let (c0, r0) = (c0 as u32, r0 as u32);
             let (c1, r1) = (
@@ -132,9 +133,9 @@ fn sample(image: &RgbaImage, col: f64, row: f64, sampling: Sampling) -> Option<R
             let mut out = [0u8; 4];
             for (ch, o) in out.iter_mut().enumerate().take(3) {
                 let v: f64 = px.iter().map(|(p, k)| p[ch] as f64 * p[3] as f64 * k).sum();
-                *o = (v / alpha).round().clamp(0.0, 255.0) as u8;
+                *o = crate::terrain::round_half_away(v / alpha).clamp(0.0, 255.0) as u8;
             }
-            out[3] = alpha.round().clamp(0.0, 255.0) as u8;
+            out[3] = crate::terrain::round_half_away(alpha).clamp(0.0, 255.0) as u8;
             Some(Rgba(out))
         }
     }

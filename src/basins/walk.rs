@@ -400,30 +400,10 @@ fn walk_lanes(
             }
         };
     }
-    let cols = field.cols();
-    let agent = Agent {
-        kind: s.kind,
-        params: s.params,
-    };
-    let mut out: Vec<Option<Attempt>> = vec![None; starts.len()];
-    let mut next = 0;
-    // The next start that needs a step (its index in `starts`), recording
-    // the endings of those that need none.
-    let mut take = |out: &mut Vec<Option<Attempt>>| -> Option<(usize, Walk<'_, '_, '_>)> {
-        while next < starts.len() && !cancel.load(Ordering::Relaxed) {
-            let k = next;
-            next += 1;
-            let i = starts[k] as usize;
-            match Walk::begin(field, heights, s, i / cols, i % cols, None) {
-                Ok(walk) => return Some((k, walk)),
-                Err(over) => out[k] = Some(over),
-            }
-        }
-        None
-    };
+    let mut batch = Batch::new(field, heights, s, starts, cancel);
     let mut lanes = Vec::with_capacity(LANES);
     while lanes.len() < LANES {
-        match take(&mut out) {
+        match batch.take() {
             Some(lane) => lanes.push(lane),
             None => break,
         }
@@ -432,9 +412,9 @@ fn walk_lanes(
         // The lane left empty when the starts run out.
         let empty = 'turns: loop {
             for (j, lane) in full.iter_mut().enumerate() {
-                if let Some(over) = lane.1.advance(&agent, field, heights, s) {
-                    out[lane.0] = Some(over);
-                    match take(&mut out) {
+                if let Some(over) = batch.advance(&mut lane.1) {
+                    batch.out[lane.0] = Some(over);
+                    match batch.take() {
                         Some(next) => *lane = next,
                         None => break 'turns j,
                     }
@@ -443,15 +423,85 @@ fn walk_lanes(
         };
         lanes.swap_remove(empty);
     }
-    // The last few walks, one after the other.
-    for (k, mut walk) in lanes {
-        out[k] = loop {
-            if let Some(over) = walk.advance(&agent, field, heights, s) {
-                break Some(over);
-            }
-        };
+    batch.finish_alone(lanes)
+}
+
+/// The starts a thread's lanes walk ([`walk_lanes`], `walk_ball_lanes`):
+/// their walks handed out in order, and their endings.
+struct Batch<'b, 'f> {
+    field: &'f GridField<'f>,
+    heights: &'b Array2<f32>,
+    s: &'b WalkSettings,
+    agent: Agent,
+    starts: &'b [u32],
+    cancel: &'b AtomicBool,
+    /// The index in `starts` of the next start to hand out.
+    next: usize,
+    /// The endings so far, by index in `starts`.
+    out: Vec<Option<Attempt>>,
+}
+
+impl<'b, 'f> Batch<'b, 'f> {
+    fn new(
+        field: &'f GridField<'f>,
+        heights: &'b Array2<f32>,
+        s: &'b WalkSettings,
+        starts: &'b [u32],
+        cancel: &'b AtomicBool,
+    ) -> Self {
+        Batch {
+            field,
+            heights,
+            s,
+            agent: Agent {
+                kind: s.kind,
+                params: s.params,
+            },
+            starts,
+            cancel,
+            next: 0,
+            out: vec![None; starts.len()],
+        }
     }
-    out
+
+    /// The next start that needs a step (its index in `starts`) with its
+    /// walk begun, recording the endings of those that need none; `None`
+    /// once the starts are out or `cancel` is set.
+    fn take(&mut self) -> Option<(usize, Walk<'f, 'static, 'static>)> {
+        let cols = self.field.cols();
+        while self.next < self.starts.len() && !self.cancel.load(Ordering::Relaxed) {
+            let k = self.next;
+            self.next += 1;
+            let i = self.starts[k] as usize;
+            match Walk::begin(self.field, self.heights, self.s, i / cols, i % cols, None) {
+                Ok(walk) => return Some((k, walk)),
+                Err(over) => self.out[k] = Some(over),
+            }
+        }
+        None
+    }
+
+    /// One step of `walk` by the agents' own loop ([`Walk::advance`]).
+    #[inline(always)]
+    fn advance(&self, walk: &mut Walk<'f, '_, '_>) -> Option<Attempt> {
+        walk.advance(&self.agent, self.field, self.heights, self.s)
+    }
+
+    /// The endings, once `walks` (each with its index in `starts`) are
+    /// walked to their ends one after the other.
+    fn finish_alone(
+        mut self,
+        walks: impl IntoIterator<Item = (usize, Walk<'f, 'static, 'static>)>,
+    ) -> Vec<Option<Attempt>> {
+        for (at, mut walk) in walks {
+            self.out[at] = loop {
+                if let Some(over) = self.advance(&mut walk) {
+                    break Some(over);
+                }
+            };
+        }
+        self.out
+    }
 }
 
 /// `true` when [`walk_lanes`] steps its walkers four at a time in AVX2
@@ -492,32 +542,14 @@ unsafe fn walk_ball_lanes<const NESTEROV: bool>(
 ) -> Vec<Option<Attempt>> {
     use super::ball_lanes::{step4, Balls};
     use std::arch::x86_64::*;
-    let cols = field.cols();
-    let agent = Agent {
-        kind: s.kind,
-        params: s.params,
-    };
     let (alpha, beta) = (s.params.alpha, s.params.beta);
     let tolerance_sq = s.rules.tolerance_m * s.rules.tolerance_m;
-    let mut out: Vec<Option<Attempt>> = vec![None; starts.len()];
-    let mut next = 0;
-    let mut take = |out: &mut Vec<Option<Attempt>>| -> Option<(usize, Walk<'_, '_, '_>)> {
-        while next < starts.len() && !cancel.load(Ordering::Relaxed) {
-            let k = next;
-            next += 1;
-            let i = starts[k] as usize;
-            match Walk::begin(field, heights, s, i / cols, i % cols, None) {
-                Ok(walk) => return Some((k, walk)),
-                Err(over) => out[k] = Some(over),
-            }
-        }
-        None
-    };
+    let mut batch = Batch::new(field, heights, s, starts, cancel);
     let mut lanes: [Option<(usize, Walk<'_, '_, '_>)>; BALL_LANES] =
-        std::array::from_fn(|_| take(&mut out));
+        std::array::from_fn(|_| batch.take());
     if !lanes.iter().all(Option::is_some) {
         // Fewer walks than lanes: one after the other.
-        return finish_alone(lanes, out, &agent, field, heights, s);
+        return batch.finish_alone(lanes.into_iter().flatten());
     }
 
     // A walk's state lives in the registers while it is in a lane, and in
@@ -628,11 +660,11 @@ unsafe fn walk_ball_lanes<const NESTEROV: bool>(
             }
             let Some((at, walk)) = lane else { continue };
             to_walk(&held, k, walk);
-            match walk.advance(&agent, field, heights, s) {
+            match batch.advance(walk) {
                 None => to_lane(&mut held, k, walk),
                 Some(over) => {
-                    out[*at] = Some(over);
-                    *lane = take(&mut out);
+                    batch.out[*at] = Some(over);
+                    *lane = batch.take();
                     match lane {
                         Some((_, walk)) => to_lane(&mut held, k, walk),
                         None => emptied = true,
@@ -646,7 +678,7 @@ unsafe fn walk_ball_lanes<const NESTEROV: bool>(
                     to_walk(&held, k, walk);
                 }
             }
-            return finish_alone(lanes, out, &agent, field, heights, s);
+            return batch.finish_alone(lanes.into_iter().flatten());
         }
         for (g, group) in groups.iter_mut().enumerate() {
             *group = load(&held, g);
@@ -660,27 +692,6 @@ unsafe fn walk_ball_lanes<const NESTEROV: bool>(
 const GROUPS: usize = 2;
 #[cfg(target_arch = "x86_64")]
 const BALL_LANES: usize = 4 * GROUPS;
-
-/// The walks left in `lanes`, one after the other, their endings added to
-/// `out`.
-#[cfg(target_arch = "x86_64")]
-fn finish_alone<const N: usize>(
-    lanes: [Option<(usize, Walk<'_, '_, '_>)>; N],
-    mut out: Vec<Option<Attempt>>,
-    agent: &Agent,
-    field: &GridField<'_>,
-    heights: &Array2<f32>,
-    s: &WalkSettings,
-) -> Vec<Option<Attempt>> {
-    for (at, mut walk) in lanes.into_iter().flatten() {
-        out[at] = loop {
-            if let Some(over) = walk.advance(agent, field, heights, s) {
-                break Some(over);
-            }
-        };
-    }
-    out
-}
 
 /// The cell a stop rule leaves a walker in, and how `basins` finishes
 /// there: D8 moves on a filled surface (`resolve_stalls`) after a stall,

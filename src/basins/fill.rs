@@ -122,6 +122,15 @@ impl OpenSet {
         }
     }
 
+    /// A cell likely popped `ahead` pops after the next one (a hint).
+    #[inline]
+    fn peek_ahead(&self, ahead: usize) -> Option<usize> {
+        match self {
+            OpenSet::Radix(q) => q.peek_ahead(ahead).map(|k| (k & 0xFFFF_FFFF) as usize),
+            OpenSet::Heap(_) => None,
+        }
+    }
+
     /// The raster index of the lowest cell queued.
     #[inline]
     fn pop(&mut self) -> Option<u64> {
@@ -219,6 +228,11 @@ fn flood(
     }
 }
 
+/// How many pops ahead the flood prefetches the neighbourhood of the
+/// cell it will pop then (the flood front jumps about the grid, so each
+/// popped cell's rows miss the caches otherwise).
+const FLOOD_PREFETCH_AHEAD: usize = 3;
+
 /// The grid and settings of one flood.
 struct Grid<'g> {
     rows: usize,
@@ -292,6 +306,12 @@ fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, mut order: Option<&mut Vec<u32>
             order.push(i as u32);
         }
         let i = i as usize;
+        if let Some(j) = open.peek_ahead(FLOOD_PREFETCH_AHEAD) {
+            for n in [j.saturating_sub(cols), j, j + cols] {
+                super::prefetch::prefetch(flat, n);
+                super::prefetch::prefetch(&closed, n);
+            }
+        }
         let (r, c) = (i / cols, i % cols);
         let zc = flat[i];
         let inner = r > 0 && c > 0 && r + 1 < rows && c + 1 < cols;

@@ -59,6 +59,19 @@ impl RadixQueue {
         self.len += 1;
     }
 
+    /// The key the pop `ahead` pops after the next one returns (0: the
+    /// next pop's), when it is already known: among the keys of the
+    /// current high half, sorted. A hint only (for prefetching): keys
+    /// pushed later with the same high half may come before it.
+    #[inline]
+    pub fn peek_ahead(&self, ahead: usize) -> Option<u64> {
+        let current = &self.buckets[0];
+        if !self.sorted {
+            return None;
+        }
+        current.len().checked_sub(ahead + 1).map(|k| current[k])
+    }
+
     /// Number of keys queued.
     #[cfg(test)]
     pub fn len(&self) -> usize {
@@ -156,6 +169,29 @@ mod tests {
                 prop_assert_eq!(q.pop(), Some(k));
             }
             prop_assert_eq!(q.pop(), None);
+        }
+
+        /// What `peek_ahead(k)` names is what the (k + 1)-th pop from there
+        /// returns when nothing is pushed in between. The keys share few
+        /// high halves (as heights do), so most peeks see a sorted batch.
+        #[test]
+        fn peek_ahead_names_a_later_pop(
+            keys in proptest::collection::vec((0u64..4, any::<u32>()), 1..300),
+            popped in 1usize..50,
+            ahead in 0usize..8,
+        ) {
+            let mut q = RadixQueue::new();
+            for &(high, low) in &keys {
+                q.push(high << 32 | low as u64);
+            }
+            for _ in 0..popped.min(keys.len() - 1) {
+                q.pop();
+            }
+            if let Some(peeked) = q.peek_ahead(ahead) {
+                let mut later = q.clone();
+                let pops: Vec<u64> = std::iter::from_fn(|| later.pop()).take(ahead + 1).collect();
+                prop_assert_eq!(pops.get(ahead).copied(), Some(peeked));
+            }
         }
     }
 }

@@ -132,20 +132,38 @@ pub fn basins_geojson_within(
 fn corner_count(labels: &ndarray::Array2<u32>) -> u64 {
     use rayon::prelude::*;
     let (rows, cols) = labels.dim();
-    let at = |r: usize, c: usize| -> u32 {
-        if r == 0 || c == 0 || r > rows || c > cols {
-            0
-        } else {
-            labels[[r - 1, c - 1]]
-        }
+    let flat: std::borrow::Cow<[u32]> = match labels.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(labels.iter().copied().collect()),
+    };
+    // Grid row `r - 1` for the corners' row `r`, none beyond the grid.
+    let row = |r: usize| {
+        (1..=rows)
+            .contains(&r)
+            .then(|| &flat[(r - 1) * cols..r * cols])
+    };
+    // The label of column `c - 1` of `row`, 0 outside.
+    let at = |row: Option<&[u32]>, c: usize| match row {
+        Some(cells) if (1..=cols).contains(&c) => cells[c - 1],
+        _ => 0,
     };
     (0..=rows)
         .into_par_iter()
         .map(|r| {
+            let (above, below) = (row(r), row(r + 1));
             let mut corners = 0u64;
             for c in 0..=cols {
                 // The four cells around corner (r, c): nw, ne, sw, se.
-                let quad = [at(r, c), at(r, c + 1), at(r + 1, c), at(r + 1, c + 1)];
+                let quad = [
+                    at(above, c),
+                    at(above, c + 1),
+                    at(below, c),
+                    at(below, c + 1),
+                ];
+                // Inside one basin (or outside all): no turn. Most corners.
+                if quad[0] == quad[1] && quad[2] == quad[3] && quad[0] == quad[2] {
+                    continue;
+                }
                 for (i, &l) in quad.iter().enumerate() {
                     if l == 0 || quad[..i].contains(&l) {
                         continue;

@@ -125,6 +125,17 @@ fn sample(image: &RgbaImage, col: f64, row: f64, sampling: Sampling) -> Option<R
                 (image.get_pixel(c0, r1), (1.0 - fc) * fr),
                 (image.get_pixel(c1, r1), fc * fr),
             ];
+            if px.iter().all(|(p, _)| p[3] == 255) {
+                // Opaque (a relief away from voids): the weighted mean of
+                // each channel, the premultiplied formula below with the
+                // alphas cancelled.
+                let mut out = [255u8; 4];
+                for (ch, o) in out.iter_mut().enumerate().take(3) {
+                    let v: f64 = px.iter().map(|(p, k)| p[ch] as f64 * k).sum();
+                    *o = crate::terrain::round_half_away(v).clamp(0.0, 255.0) as u8;
+                }
+                return Some(Rgba(out));
+            }
             // Premultiplied, so transparent voids do not darken their rims.
             let alpha: f64 = px.iter().map(|(p, k)| p[3] as f64 * k).sum();
             if alpha < 0.5 {
@@ -267,6 +278,52 @@ mod tests {
         // A linear stretch would put 50° N at mid-height; Mercator does not.
         let mid = out.get_pixel(0, out.height() / 2)[0] as f64;
         assert!((mid - 100.0).abs() > 5.0, "{mid}");
+    }
+
+    /// Bilinear samples worked by hand: an opaque picture gives each
+    /// channel's weighted mean; with a transparent pixel among the four,
+    /// the colours are weighted by their alphas too (premultiplied), so
+    /// the transparent one's colour does not bleed in.
+    #[test]
+    fn bilinear_samples_match_the_weights_by_hand() {
+        let mut img = RgbaImage::from_pixel(2, 2, Rgba([0, 0, 0, 255]));
+        img.put_pixel(0, 0, Rgba([10, 200, 0, 255]));
+        img.put_pixel(1, 0, Rgba([30, 100, 255, 255]));
+        img.put_pixel(0, 1, Rgba([50, 0, 128, 255]));
+        img.put_pixel(1, 1, Rgba([70, 50, 64, 255]));
+        // Column 0.25, row 0.75: weights nw 0.75 * 0.25, ne 0.25 * 0.25,
+        // sw 0.75 * 0.75, se 0.25 * 0.75.
+        let w = [0.1875, 0.0625, 0.5625, 0.1875];
+        let by_hand = |c: [f64; 4]| (0..4).map(|i| c[i] * w[i]).sum::<f64>().round() as u8;
+        let got = sample(&img, 0.25, 0.75, Sampling::Bilinear).unwrap();
+        assert_eq!(
+            got.0,
+            [
+                by_hand([10.0, 30.0, 50.0, 70.0]),
+                by_hand([200.0, 100.0, 0.0, 50.0]),
+                by_hand([0.0, 255.0, 128.0, 64.0]),
+                255
+            ]
+        );
+        assert_eq!(got.0, [45, 53, 100, 255]);
+        // The south-west pixel transparent (and white, which must not show).
+        img.put_pixel(0, 1, Rgba([255, 255, 255, 0]));
+        let got = sample(&img, 0.25, 0.75, Sampling::Bilinear).unwrap();
+        let alpha = 255.0 * (w[0] + w[1] + w[3]);
+        let mean = |c: [f64; 3]| {
+            ((c[0] * w[0] + c[1] * w[1] + c[2] * w[3]) / (w[0] + w[1] + w[3])).round() as u8
+        };
+        assert_eq!(
+            got.0,
+            [
+                mean([10.0, 30.0, 70.0]),
+                mean([200.0, 100.0, 50.0]),
+                mean([0.0, 255.0, 64.0]),
+                alpha.round() as u8
+            ]
+        );
+        // Beyond the outer edges of the pixels: nothing.
+        assert_eq!(sample(&img, -0.6, 0.0, Sampling::Bilinear), None);
     }
 
     #[test]

@@ -74,6 +74,12 @@ impl Projection {
         }
     }
 
+    /// `true` on a geographic grid, whose `(x, y)` are longitude and
+    /// latitude themselves: both conversions return what they are given.
+    pub fn is_identity(&self) -> bool {
+        self.projected.is_none()
+    }
+
     /// Grid `(x, y)` (metres, or degrees on a geographic grid) to WGS84
     /// `(lon, lat)` in degrees; `None` where the projection is undefined.
     pub fn to_wgs84(&self, x: f64, y: f64) -> Option<(f64, f64)> {

@@ -94,62 +94,89 @@ pub(crate) fn lat_lon_box(bounds_xy: Bounds, crs: &Crs) -> Result<LatLonBounds> 
     Ok(b)
 }
 
+/// Where a sample falls along one axis of a picture: the pixels on either
+/// side (the same one for [`Sampling::Nearest`]) and the weight of the
+/// second, 0 to 1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Tap {
+    lo: u32,
+    hi: u32,
+    frac: f64,
+}
+
+/// The tap of the fractional pixel-centre coordinate `at` on an axis of
+/// `size` pixels, or `None` beyond the outer edges of its pixels.
+fn tap(at: f64, size: u32, sampling: Sampling) -> Option<Tap> {
+    let last = size as f64 - 1.0;
+    if !(at >= -0.5 && at <= last + 0.5) {
+        return None;
+    }
+    Some(match sampling {
+        Sampling::Nearest => {
+            let i = crate::terrain::round_half_away(at).clamp(0.0, last) as u32;
+            Tap {
+                lo: i,
+                hi: i,
+                frac: 0.0,
+            }
+        }
+        Sampling::Bilinear => {
+            let a = at.clamp(0.0, last);
+            // `floor` of the non-negative value, by conversion.
+            let a0 = a as u64 as f64;
+            let lo = a0 as u32;
+            Tap {
+                lo,
+                hi: (lo + 1).min(size - 1),
+                frac: a - a0,
+            }
+        }
+    })
+}
+
+/// The colour of `image` where the taps `col` and `row` cross.
+fn sample_taps(image: &RgbaImage, col: Tap, row: Tap, sampling: Sampling) -> Rgba<u8> {
+    if sampling == Sampling::Nearest {
+        return *image.get_pixel(col.lo, row.lo);
+    }
+    let (fc, fr) = (col.frac, row.frac);
+    let px = [
+        (image.get_pixel(col.lo, row.lo), (1.0 - fc) * (1.0 - fr)),
+        (image.get_pixel(col.hi, row.lo), fc * (1.0 - fr)),
+        (image.get_pixel(col.lo, row.hi), (1.0 - fc) * fr),
+        (image.get_pixel(col.hi, row.hi), fc * fr),
+    ];
+    if px.iter().all(|(p, _)| p[3] == 255) {
+        // Opaque (a relief away from voids): the weighted mean of each
+        // channel, the premultiplied formula below with the alphas
+        // cancelled.
+        let mut out = [255u8; 4];
+        for (ch, o) in out.iter_mut().enumerate().take(3) {
+            let v: f64 = px.iter().map(|(p, k)| p[ch] as f64 * k).sum();
+            *o = crate::terrain::round_half_away(v).clamp(0.0, 255.0) as u8;
+        }
+        return Rgba(out);
+    }
+    // Premultiplied, so transparent voids do not darken their rims.
+    let alpha: f64 = px.iter().map(|(p, k)| p[3] as f64 * k).sum();
+    if alpha < 0.5 {
+        return Rgba([0, 0, 0, 0]);
+    }
+    let mut out = [0u8; 4];
+    for (ch, o) in out.iter_mut().enumerate().take(3) {
+        let v: f64 = px.iter().map(|(p, k)| p[ch] as f64 * p[3] as f64 * k).sum();
+        *o = crate::terrain::round_half_away(v / alpha).clamp(0.0, 255.0) as u8;
+    }
+    out[3] = crate::terrain::round_half_away(alpha).clamp(0.0, 255.0) as u8;
+    Rgba(out)
+}
+
 /// Pixel of `image` at fractional pixel-centre coordinates (`col`, `row`),
 /// or `None` outside it.
 fn sample(image: &RgbaImage, col: f64, row: f64, sampling: Sampling) -> Option<Rgba<u8>> {
-    let (w, h) = (image.width() as f64, image.height() as f64);
-    if !(col >= -0.5 && row >= -0.5 && col <= w - 0.5 && row <= h - 0.5) {
-        return None;
-    }
-    match sampling {
-        Sampling::Nearest => {
-            let (c, r) = (
-                crate::terrain::round_half_away(col).clamp(0.0, w - 1.0),
-                crate::terrain::round_half_away(row).clamp(0.0, h - 1.0),
-            );
-            Some(*image.get_pixel(c as u32, r as u32))
-        }
-        Sampling::Bilinear => {
-            let (c, r) = (col.clamp(0.0, w - 1.0), row.clamp(0.0, h - 1.0));
-            // `floor` of the non-negative values, by conversion.
-            let (c0, r0) = (c as u64 as f64, r as u64 as f64);
-            let (fc, fr) = (c - c0, r - r0);
-            let (c0, r0) = (c0 as u32, r0 as u32);
-            let (c1, r1) = (
-                (c0 + 1).min(image.width() - 1),
-                (r0 + 1).min(image.height() - 1),
-            );
-            let px = [
-                (image.get_pixel(c0, r0), (1.0 - fc) * (1.0 - fr)),
-                (image.get_pixel(c1, r0), fc * (1.0 - fr)),
-                (image.get_pixel(c0, r1), (1.0 - fc) * fr),
-                (image.get_pixel(c1, r1), fc * fr),
-            ];
-            if px.iter().all(|(p, _)| p[3] == 255) {
-                // Opaque (a relief away from voids): the weighted mean of
-                // each channel, the premultiplied formula below with the
-                // alphas cancelled.
-                let mut out = [255u8; 4];
-                for (ch, o) in out.iter_mut().enumerate().take(3) {
-                    let v: f64 = px.iter().map(|(p, k)| p[ch] as f64 * k).sum();
-                    *o = crate::terrain::round_half_away(v).clamp(0.0, 255.0) as u8;
-                }
-                return Some(Rgba(out));
-            }
-            // Premultiplied, so transparent voids do not darken their rims.
-            let alpha: f64 = px.iter().map(|(p, k)| p[3] as f64 * k).sum();
-            if alpha < 0.5 {
-                return Some(Rgba([0, 0, 0, 0]));
-            }
-            let mut out = [0u8; 4];
-            for (ch, o) in out.iter_mut().enumerate().take(3) {
-                let v: f64 = px.iter().map(|(p, k)| p[ch] as f64 * p[3] as f64 * k).sum();
-                *o = crate::terrain::round_half_away(v / alpha).clamp(0.0, 255.0) as u8;
-            }
-            out[3] = crate::terrain::round_half_away(alpha).clamp(0.0, 255.0) as u8;
-            Some(Rgba(out))
-        }
-    }
+    let col = tap(col, image.width(), sampling)?;
+    let row = tap(row, image.height(), sampling)?;
+    Some(sample_taps(image, col, row, sampling))
 }
 
 impl ImageOverlay {
@@ -193,19 +220,41 @@ impl ImageOverlay {
         let out_h = ((y1 - y0) / size).round().clamp(1.0, max_side_px as f64) as u32;
         let (sx, sy) = ((x1 - x0) / out_w as f64, (y1 - y0) / out_h as f64);
         let (iw, ih) = (image.width() as f64, image.height() as f64);
+        let lon_of = |c: u32| (x0 + (c as f64 + 0.5) * sx).to_degrees();
+        let col_of = |x: f64| (x - w) / (e - w) * iw - 0.5;
+        let row_of = |y: f64| (n - y) / (n - s) * ih - 0.5;
+        // On a geographic grid a column's longitude is its grid x and a
+        // row's latitude its grid y: each column's tap is found once.
+        let col_taps: Option<Vec<Option<Tap>>> = projection.is_identity().then(|| {
+            (0..out_w)
+                .map(|c| tap(col_of(lon_of(c)), image.width(), sampling))
+                .collect()
+        });
+        let clear = Rgba([0, 0, 0, 0]);
         let rows: Vec<Vec<u8>> = (0..out_h)
             .into_par_iter()
             .map(|r| {
                 let lat = mercator_lat(y1 - (r as f64 + 0.5) * sy);
                 let mut row = Vec::with_capacity(out_w as usize * 4);
-                for c in 0..out_w {
-                    let lon = (x0 + (c as f64 + 0.5) * sx).to_degrees();
-                    let px = projection.from_wgs84(lon, lat).and_then(|(x, y)| {
-                        let col = (x - w) / (e - w) * iw - 0.5;
-                        let row = (n - y) / (n - s) * ih - 0.5;
-                        sample(image, col, row, sampling)
-                    });
-                    row.extend_from_slice(&px.unwrap_or(Rgba([0, 0, 0, 0])).0);
+                match &col_taps {
+                    Some(col_taps) => {
+                        let row_tap = tap(row_of(lat), image.height(), sampling);
+                        for col_tap in col_taps {
+                            let px = match (col_tap, row_tap) {
+                                (Some(ct), Some(rt)) => sample_taps(image, *ct, rt, sampling),
+                                _ => clear,
+                            };
+                            row.extend_from_slice(&px.0);
+                        }
+                    }
+                    None => {
+                        for c in 0..out_w {
+                            let px = projection
+                                .from_wgs84(lon_of(c), lat)
+                                .and_then(|(x, y)| sample(image, col_of(x), row_of(y), sampling));
+                            row.extend_from_slice(&px.unwrap_or(clear).0);
+                        }
+                    }
                 }
                 row
             })

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 /// Streams a FeatureCollection of `features` to `out`.
 fn collection(
     out: &mut dyn Write,
-    features: impl Iterator<Item = serde_json::Value>,
+    features: impl Iterator<Item = impl serde::Serialize>,
 ) -> std::io::Result<()> {
     out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
     for (i, f) in features.enumerate() {
@@ -102,17 +102,21 @@ pub fn basins_geojson_within(
     let xy = to_geojson_xy(dem)?;
     let to_xy = move |r: f64, c: f64| xy(t.origin_x + c * t.cell_x, t.origin_y - r * t.cell_y);
     let shapes = trace(&basins.labels, basins.basins.len(), &to_xy);
-    let features = basins.basins.iter().zip(shapes).filter_map(|(b, polys)| {
-        let geometry = match polys.len() {
+    let features = basins.basins.iter().zip(&shapes).filter_map(|(b, polys)| {
+        let (coordinates, kind) = match polys.len() {
             0 => return None,
-            1 => json!({"type": "Polygon", "coordinates": polys[0]}),
-            _ => json!({"type": "MultiPolygon", "coordinates": polys}),
+            1 => (Coordinates::Polygon(&polys[0]), "Polygon"),
+            _ => (Coordinates::MultiPolygon(polys), "MultiPolygon"),
         };
-        Some(json!({
-            "type": "Feature",
-            "geometry": geometry,
-            "properties": {"id": b.id, "area_km2": b.area_km2, "starts": b.starts}
-        }))
+        Some(OutlineFeature {
+            geometry: OutlineGeometry { coordinates, kind },
+            properties: OutlineProperties {
+                area_km2: b.area_km2,
+                id: b.id,
+                starts: b.starts,
+            },
+            kind: "Feature",
+        })
     });
     let mut out = Capped {
         bytes: Vec::new(),
@@ -179,6 +183,39 @@ fn corner_count(labels: &ndarray::Array2<u32>) -> u64 {
             corners
         })
         .sum()
+}
+
+/// A basin's outline as a GeoJSON Feature. Serialised directly (no
+/// `serde_json::Value` tree per vertex); the keys are in the order of a
+/// `serde_json` map's, sorted, as the file has always had them.
+#[derive(serde::Serialize)]
+struct OutlineFeature<'p> {
+    geometry: OutlineGeometry<'p>,
+    properties: OutlineProperties,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct OutlineGeometry<'p> {
+    coordinates: Coordinates<'p>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// A Polygon's rings, or a MultiPolygon's polygons.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Coordinates<'p> {
+    Polygon(&'p Polygon),
+    MultiPolygon(&'p [Polygon]),
+}
+
+#[derive(serde::Serialize)]
+struct OutlineProperties {
+    area_km2: f64,
+    id: u32,
+    starts: usize,
 }
 
 /// A byte buffer that refuses to grow past `max_bytes`.

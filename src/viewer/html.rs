@@ -64,11 +64,18 @@ fn escape_html(s: &str) -> String {
     out
 }
 
-/// JSON text made safe inside a `<script>` element: every `<` becomes the
-/// JSON escape `\u003c` (JSON has `<` only inside strings), so neither
-/// `</script>` nor `<!--` can end or bend the element.
-fn script_safe_json(text: &str) -> String {
-    text.replace('<', "\\u003c")
+/// Appends JSON `text` to `out` made safe inside a `<script>` element:
+/// every `<` becomes the JSON escape `\u003c` (JSON has `<` only inside
+/// strings), so neither `</script>` nor `<!--` can end or bend the element.
+fn push_script_safe_json(out: &mut String, text: &str) {
+    let mut pieces = text.split('<');
+    if let Some(first) = pieces.next() {
+        out.push_str(first);
+    }
+    for piece in pieces {
+        out.push_str("\\u003c");
+        out.push_str(piece);
+    }
 }
 
 fn csp_hash(script: &str) -> String {
@@ -185,7 +192,7 @@ pub(super) fn render(page: &Page) -> Result<String> {
         Some(BasinLayer::Outlines { geojson, .. }) => {
             serde_json::from_str::<serde::de::IgnoredAny>(geojson)
                 .map_err(|e| Error::param(format!("the basin outlines are not valid JSON: {e}")))?;
-            Some(script_safe_json(geojson.trim_end()))
+            Some(geojson.trim_end())
         }
         _ => None,
     };
@@ -194,8 +201,15 @@ pub(super) fn render(page: &Page) -> Result<String> {
         &format!("{} {}", csp_hash(LEAFLET_JS), csp_hash(VIEWER_JS)),
     );
     let title = escape_html(&page.title);
+    let css = leaflet_css();
     let mut html = String::with_capacity(
-        LEAFLET_JS.len() + data_text.len() + outlines.as_ref().map_or(0, String::len) + 64_000,
+        LEAFLET_JS.len()
+            + VIEWER_JS.len()
+            + css.len()
+            + VIEWER_CSS.len()
+            + data_text.len()
+            + outlines.map_or(0, str::len)
+            + 64_000,
     );
     html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     html.push_str(&format!(
@@ -207,10 +221,10 @@ pub(super) fn render(page: &Page) -> Result<String> {
         "<meta name=\"generator\" content=\"downhill {}\">\n<title>{title}</title>\n",
         env!("CARGO_PKG_VERSION")
     ));
-    html.push_str(&format!("<style>\n{}\n</style>\n", leaflet_css()));
-    html.push_str(&format!(
-        "<style>\n{VIEWER_CSS}\n</style>\n</head>\n<body>\n"
-    ));
+    for piece in ["<style>\n", &css, "\n</style>\n<style>\n", VIEWER_CSS] {
+        html.push_str(piece);
+    }
+    html.push_str("\n</style>\n</head>\n<body>\n");
     html.push_str(&format!(
         "<header><h1>{title}</h1><span class=\"tagline\">downhill map viewer · offline, one file</span></header>\n"
     ));
@@ -218,17 +232,19 @@ pub(super) fn render(page: &Page) -> Result<String> {
     html.push_str("<section id=\"profile-panel\" aria-label=\"elevation profile\"><div id=\"profile\"></div></section>\n");
     html.push_str("<section id=\"notes\"></section>\n</main>\n");
     html.push_str("<noscript><p class=\"noscript\">This page needs JavaScript to draw the map.</p></noscript>\n");
-    html.push_str(&format!(
-        "<script type=\"application/json\" id=\"downhill-data\">{}</script>\n",
-        script_safe_json(&data_text)
-    ));
+    // The large pieces appended as they are (no `format!` copies).
+    html.push_str("<script type=\"application/json\" id=\"downhill-data\">");
+    push_script_safe_json(&mut html, &data_text);
+    html.push_str("</script>\n");
     if let Some(o) = outlines {
-        html.push_str(&format!(
-            "<script type=\"application/json\" id=\"downhill-basins\">{o}</script>\n"
-        ));
+        html.push_str("<script type=\"application/json\" id=\"downhill-basins\">");
+        push_script_safe_json(&mut html, o);
+        html.push_str("</script>\n");
     }
-    html.push_str(&format!("<script>{LEAFLET_JS}</script>\n"));
-    html.push_str(&format!("<script>{VIEWER_JS}</script>\n</body>\n</html>\n"));
+    for piece in ["<script>", LEAFLET_JS, "</script>\n<script>", VIEWER_JS] {
+        html.push_str(piece);
+    }
+    html.push_str("</script>\n</body>\n</html>\n");
     Ok(html)
 }
 

@@ -3,7 +3,7 @@
 //! the recorder whose hook stops a walker that enters a resolved cell.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use super::field::GridField;
 use crate::agents::{Recorder, StopReason};
@@ -12,8 +12,10 @@ use crate::geo::Xy;
 /// What the gd shortcut consults: each start's place in the height order
 /// and the endings computed so far.
 pub(super) struct Memo<'m> {
-    /// Per cell: the start's rank in the height order, or [`super::NO_START`].
-    pub rank: &'m [u32],
+    /// Per cell: the start's rank in the height order, or
+    /// [`super::NO_START`] (atomics only to be built in parallel; never
+    /// written during the walk).
+    pub rank: &'m [AtomicU32],
     /// Per cell: a packed ending once known (see [`pack`]), else 0.
     pub known: &'m [AtomicU64],
 }
@@ -137,7 +139,7 @@ impl Memo<'_> {
     /// What the memo says about cell `i` to the walker of rank `own`.
     #[inline]
     pub fn lookup(&self, i: usize, own: u32) -> Lookup {
-        if self.rank[i] >= own {
+        if self.rank[i].load(Ordering::Relaxed) >= own {
             return Lookup::Unrelated;
         }
         match unpack(self.known[i].load(Ordering::Acquire)) {

@@ -12,7 +12,9 @@
 //! once, by its claimant. A few starts ahead of the one taken, the memory
 //! the next walks read first is prefetched.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
 
 use ndarray::Array2;
 
@@ -44,11 +46,10 @@ pub(super) fn walk_with_shortcut(
     budget: &StepBudget,
 ) -> Tally {
     let n = field.rows() * field.cols();
-    let mut rank = vec![NO_START; n];
-    for (k, &i) in starts.iter().enumerate() {
-        rank[i as usize] = k as u32;
-    }
-    let known: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(0)).collect();
+    let rank = ranks(starts, n);
+    // Zeroed on both cores (a serial pass over an SRTM1 grid's 104 MB is
+    // most of a tenth of a second of wall).
+    let known: Vec<AtomicU64> = (0..n).into_par_iter().map(|_| AtomicU64::new(0)).collect();
     let memo = Memo {
         rank: &rank,
         known: &known,
@@ -78,6 +79,23 @@ pub(super) fn walk_with_shortcut(
         total.add(t);
     }
     total
+}
+
+/// Each cell's place in `starts` (distinct cells below `n`), or
+/// [`NO_START`]: filled and scattered in parallel, through atomics (plain
+/// stores and loads on x86-64) since a chunk of `starts` reaches cells
+/// anywhere in the grid.
+fn ranks(starts: &[u32], n: usize) -> Vec<AtomicU32> {
+    let rank: Vec<AtomicU32> = (0..n)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(NO_START))
+        .collect();
+    starts
+        .par_iter()
+        .enumerate()
+        .with_min_len(1 << 14)
+        .for_each(|(k, &i)| rank[i as usize].store(k as u32, Ordering::Relaxed));
+    rank
 }
 
 /// One thread's share of the starts of [`walk_with_shortcut`]: groups of
@@ -260,7 +278,7 @@ fn resolve_in_lanes<'f, 'a, 'm>(
                 None => {
                     let shortcut = Shortcut {
                         memo,
-                        own: memo.rank[t as usize],
+                        own: memo.rank[t as usize].load(Ordering::Relaxed),
                     };
                     let (r, c) = (t as usize / cols, t as usize % cols);
                     Walk::begin(field, heights, s, r, c, Some(shortcut)).map_err(|o| (None, o))
@@ -338,7 +356,7 @@ fn resolve(
         }
         let shortcut = Shortcut {
             memo,
-            own: memo.rank[t],
+            own: memo.rank[t].load(Ordering::Relaxed),
         };
         match walk_one(field, heights, s, t / cols, t % cols, Some(shortcut)) {
             Attempt::Done {
@@ -421,10 +439,7 @@ mod tests {
                     .collect();
                 assert_eq!(starts.len(), lanes.starts);
                 let starts = in_height_order(&starts, heights, None);
-                let mut rank = vec![NO_START; rows * cols];
-                for (k, &i) in starts.iter().enumerate() {
-                    rank[i as usize] = k as u32;
-                }
+                let rank = ranks(&starts, rows * cols);
                 let known: Vec<AtomicU64> = (0..rows * cols).map(|_| AtomicU64::new(0)).collect();
                 let memo = Memo {
                     rank: &rank,

@@ -857,19 +857,26 @@ pub fn walk_all_ordered(
 ) -> Walks {
     let (rows, cols) = heights.dim();
     let stride = settings.stride.max(1);
+    // Rows in parallel (rayon's collect keeps their order): on an SRTM1
+    // grid this and the arrays below are a tenth of a second of one core
+    // between the fill and the walk.
     let mut starts: Vec<u32> = (0..rows)
+        .into_par_iter()
         .step_by(stride)
-        .flat_map(|r| (0..cols).step_by(stride).map(move |c| (r, c)))
-        .filter(|&(r, c)| {
-            let z = heights[[r, c]];
-            !z.is_nan()
-                && !settings.rules.stop_below.is_some_and(|b| (z as f64) < b)
-                && !field.is_sea_sample(r, c)
+        .flat_map_iter(|r| {
+            (0..cols)
+                .step_by(stride)
+                .filter(move |&c| {
+                    let z = heights[[r, c]];
+                    !z.is_nan()
+                        && !settings.rules.stop_below.is_some_and(|b| (z as f64) < b)
+                        && !field.is_sea_sample(r, c)
+                })
+                .map(move |c| (r * cols + c) as u32)
         })
-        .map(|(r, c)| (r * cols + c) as u32)
         .collect();
     let mut walks = Walks {
-        end: vec![NO_START; rows * cols],
+        end: (0..rows * cols).into_par_iter().map(|_| NO_START).collect(),
         ending: vec![0; rows * cols],
         starts: starts.len(),
         steps: 0,
@@ -911,7 +918,7 @@ pub(super) fn in_height_order(
             is_start[i as usize] = true;
         }
         let picked: Vec<u32> = order
-            .iter()
+            .par_iter()
             .copied()
             .filter(|&i| is_start.get(i as usize).is_some_and(|&s| s))
             .collect();

@@ -16,7 +16,7 @@
 //! Basin ids count from 1 in order of decreasing area; 0 means no walker
 //! started in the cell.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -90,33 +90,37 @@ impl UnionFind {
     }
 }
 
-/// Every cell 8-connected to `start` on which `same` holds, marking `seen`.
-fn region(
+/// Calls `visit` on every cell of the 8-connected region of `start` whose
+/// cells satisfy `same` (`start` included), marking them in `seen`; cells
+/// already seen are not entered. Depth first, on an explicit stack: the
+/// region may be a whole sea at 0 m (millions of cells).
+fn flood_region(
     start: usize,
     rows: usize,
     cols: usize,
     seen: &mut [bool],
+    stack: &mut Vec<usize>,
     same: impl Fn(usize) -> bool,
-) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut queue = VecDeque::from([start]);
+    mut visit: impl FnMut(usize),
+) {
+    stack.clear();
+    stack.push(start);
     seen[start] = true;
-    while let Some(i) = queue.pop_front() {
-        out.push(i);
-        let (r, c) = ((i / cols) as isize, (i % cols) as isize);
+    while let Some(i) = stack.pop() {
+        visit(i);
+        let (r, c) = (i / cols, i % cols);
         for &(dr, dc) in &NEIGHBOURS {
-            let (nr, nc) = (r + dr, c + dc);
-            if nr < 0 || nc < 0 || nr as usize >= rows || nc as usize >= cols {
+            let (nr, nc) = (r.wrapping_add_signed(dr), c.wrapping_add_signed(dc));
+            if nr >= rows || nc >= cols {
                 continue;
             }
-            let j = nr as usize * cols + nc as usize;
+            let j = nr * cols + nc;
             if !seen[j] && same(j) {
                 seen[j] = true;
-                queue.push_back(j);
+                stack.push(j);
             }
         }
     }
-    out
 }
 
 /// Marks a cell where no walker started, in the basin of each start.
@@ -201,25 +205,31 @@ fn merge_flats_and_voids(
     uf: &mut UnionFind,
 ) {
     let mut seen = vec![false; rows * cols];
+    let mut stack = Vec::new();
     for (n, &cell) in nodes.cells.iter().enumerate() {
         let cell = cell as usize;
         if seen[cell] {
             continue;
         }
         let z = height(cell);
-        let members = if z.is_nan() {
-            region(cell, rows, cols, &mut seen, |j| height(j).is_nan())
-        } else if nodes.sink[n] {
-            region(cell, rows, cols, &mut seen, |j| height(j) == z)
-        } else {
+        let void = z.is_nan();
+        if !void && !nodes.sink[n] {
             continue;
+        }
+        let same = |j: usize| {
+            let h = height(j);
+            if void {
+                h.is_nan()
+            } else {
+                h == z
+            }
         };
-        for j in members {
+        flood_region(cell, rows, cols, &mut seen, &mut stack, same, |j| {
             let m = nodes.node_of[j];
-            if m != NO_NODE && (z.is_nan() || nodes.sink[m as usize]) {
+            if m != NO_NODE && (void || nodes.sink[m as usize]) {
                 uf.union(n as u32, m);
             }
-        }
+        });
     }
 }
 
@@ -338,4 +348,69 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
         }
     }
     number_by_area(basins, &start_basin, rows, cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Worked by hand on a 5 x 7 grid: two sinks four cells apart on one
+    /// flat at 1 m become one basin (the flat joins them, not adjacency);
+    /// a pit at 0.5 m in the corner stays its own; two walkers that ran
+    /// into the two cells of one void end in one basin (the void's).
+    #[test]
+    fn sinks_on_one_flat_and_endings_in_one_void_are_one_basin() {
+        let (rows, cols) = (5usize, 7usize);
+        let nan = f32::NAN;
+        let heights = Array2::from_shape_fn((rows, cols), |(r, c)| match (r, c) {
+            (0, 5) | (0, 6) => nan,
+            (2, 0..=4) => 1.0,
+            (4, 6) => 0.5,
+            _ => 10.0,
+        });
+        let at = |r: usize, c: usize| (r * cols + c) as u32;
+        let mut end = vec![NO_START; rows * cols];
+        let mut ending = vec![0u8; rows * cols];
+        for r in 0..rows {
+            for c in 0..cols {
+                let (to, why) = match (r, c) {
+                    (0, 5) | (0, 6) => continue,
+                    (1, 5) => (at(0, 5), StopReason::Void),
+                    (1, 6) => (at(0, 6), StopReason::Void),
+                    (_, 0..=1) => (at(2, 0), StopReason::Converged),
+                    (_, 2..=4) => (at(2, 4), StopReason::Converged),
+                    _ => (at(4, 6), StopReason::Converged),
+                };
+                end[at(r, c) as usize] = to;
+                ending[at(r, c) as usize] = why as u8;
+            }
+        }
+        let walks = Walks {
+            starts: end.iter().filter(|&&e| e != NO_START).count(),
+            end,
+            ending,
+            steps: 0,
+            shortcuts: 0,
+            stall_moves: 0,
+        };
+        let metrics = RowMetrics {
+            dx: vec![100.0; rows],
+            dy: vec![100.0; rows],
+        };
+        let b = label(&walks, &heights, &metrics, 1);
+        let id = |r: usize, c: usize| b.labels[[r, c]];
+        assert_eq!(b.basins.len(), 3, "{:?}", b.labels);
+        assert_eq!(id(0, 0), id(0, 4), "the flat's two sinks");
+        assert_ne!(id(0, 0), id(3, 6));
+        assert_eq!(id(1, 5), id(1, 6), "the void's two cells");
+        assert_ne!(id(1, 5), id(0, 0));
+        assert_ne!(id(1, 5), id(3, 6));
+        assert_eq!(id(0, 5), 0, "no walker started on the void");
+        // Starts per basin: 25 on the flat's side (columns 0-4), 6 by the
+        // pit (rows 2-4 of columns 5-6), 2 in the void.
+        let starts_of = |r: usize, c: usize| b.basins[id(r, c) as usize - 1].starts;
+        assert_eq!(starts_of(0, 0), 25);
+        assert_eq!(starts_of(3, 6), 6);
+        assert_eq!(starts_of(1, 5), 2);
+    }
 }

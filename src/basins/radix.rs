@@ -26,6 +26,8 @@ pub(crate) struct RadixQueue {
     last: u64,
     /// Whether bucket 0 is sorted, largest first.
     sorted: bool,
+    /// Room for [`sort_descending`]'s passes, kept between sorts.
+    scratch: Vec<u64>,
     len: usize,
 }
 
@@ -37,6 +39,7 @@ impl RadixQueue {
             high: 0,
             last: 0,
             sorted: true,
+            scratch: Vec::new(),
             len: 0,
         }
     }
@@ -97,13 +100,54 @@ impl RadixQueue {
             }
         }
         if !self.sorted {
-            self.buckets[0].sort_unstable_by(|a, b| b.cmp(a));
+            sort_descending(&mut self.buckets[0], &mut self.scratch);
             self.sorted = true;
         }
         let key = self.buckets[0].pop()?;
         self.len -= 1;
         self.last = key;
         Some(key)
+    }
+}
+
+/// Batches shorter than this are sorted by comparison.
+const RADIX_SORT_MIN: usize = 256;
+
+/// Sorts `keys`, which share their high half (one height's batch),
+/// largest first: short batches by comparison, longer ones by a stable
+/// least-significant-digit radix sort of their low halves, a byte at a
+/// time, skipping the bytes all keys share (a grid's indices rarely use
+/// all four). `scratch` is reused room for the passes.
+fn sort_descending(keys: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+    if keys.len() < RADIX_SORT_MIN {
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        return;
+    }
+    scratch.clear();
+    scratch.resize(keys.len(), 0);
+    for shift in [0u32, 8, 16, 24] {
+        let digit = |k: u64| (k >> shift) as u8 as usize;
+        let mut count = [0usize; 256];
+        for &k in keys.iter() {
+            count[digit(k)] += 1;
+        }
+        if count.contains(&keys.len()) {
+            continue;
+        }
+        // Largest digit first: each digit's keys start after those of
+        // every larger digit, in the order the last pass left them.
+        let mut start = [0usize; 256];
+        let mut at = 0;
+        for d in (0..256).rev() {
+            start[d] = at;
+            at += count[d];
+        }
+        for &k in keys.iter() {
+            let d = digit(k);
+            scratch[start[d]] = k;
+            start[d] += 1;
+        }
+        std::mem::swap(keys, scratch);
     }
 }
 
@@ -169,6 +213,22 @@ mod tests {
                 prop_assert_eq!(q.pop(), Some(k));
             }
             prop_assert_eq!(q.pop(), None);
+        }
+
+        /// Batches of any length sort largest first, as the standard
+        /// library sorts them: short ones, and long ones whose low halves
+        /// differ in one byte or in all four.
+        #[test]
+        fn batches_sort_largest_first(
+            high in any::<u32>(),
+            lows in proptest::collection::vec(any::<u32>(), 0..2000),
+            mask in prop::sample::select(vec![0xffu32, 0xff00, 0xffff_ffff, 0x00ff_ff0f]),
+        ) {
+            let mut keys: Vec<u64> = lows.iter().map(|&l| (high as u64) << 32 | (l & mask) as u64).collect();
+            let mut want = keys.clone();
+            want.sort_unstable_by(|a, b| b.cmp(a));
+            sort_descending(&mut keys, &mut Vec::new());
+            prop_assert_eq!(keys, want);
         }
 
         /// What `peek_ahead(k)` names is what the (k + 1)-th pop from there

@@ -136,18 +136,10 @@ pub fn basins_geojson_within(
 fn corner_count(labels: &ndarray::Array2<u32>) -> u64 {
     use rayon::prelude::*;
     let (rows, cols) = labels.dim();
-    let flat: std::borrow::Cow<[u32]> = match labels.as_slice() {
-        Some(s) => std::borrow::Cow::Borrowed(s),
-        None => std::borrow::Cow::Owned(labels.iter().copied().collect()),
-    };
     // Grid row `r - 1` for the corners' row `r`, none beyond the grid.
-    let row = |r: usize| {
-        (1..=rows)
-            .contains(&r)
-            .then(|| &flat[(r - 1) * cols..r * cols])
-    };
+    let row = |r: usize| (1..=rows).contains(&r).then(|| labels.row(r - 1));
     // The label of column `c - 1` of `row`, 0 outside.
-    let at = |row: Option<&[u32]>, c: usize| match row {
+    let at = |row: &Option<ndarray::ArrayView1<u32>>, c: usize| match row {
         Some(cells) if (1..=cols).contains(&c) => cells[c - 1],
         _ => 0,
     };
@@ -159,10 +151,10 @@ fn corner_count(labels: &ndarray::Array2<u32>) -> u64 {
             for c in 0..=cols {
                 // The four cells around corner (r, c): nw, ne, sw, se.
                 let quad = [
-                    at(above, c),
-                    at(above, c + 1),
-                    at(below, c),
-                    at(below, c + 1),
+                    at(&above, c),
+                    at(&above, c + 1),
+                    at(&below, c),
+                    at(&below, c + 1),
                 ];
                 // Inside one basin (or outside all): no turn. Most corners.
                 if quad[0] == quad[1] && quad[2] == quad[3] && quad[0] == quad[2] {

@@ -62,24 +62,21 @@ impl<'a> GridField<'a> {
             Some(s) => Cow::Borrowed(s),
             None => Cow::Owned(heights.iter().copied().collect()),
         };
-        let slopes = match (gradient.east.as_slice(), gradient.north.as_slice()) {
-            // Interleaved by rows in parallel (a serial pass over an
-            // SRTM1 grid's 13 M samples is tens of milliseconds of wall).
-            (Some(east), Some(north)) => {
-                use rayon::prelude::*;
-                east.par_iter()
-                    .zip(north.par_iter())
-                    .with_min_len(1 << 16)
-                    .map(|(&e, &n)| [e, n])
-                    .collect()
-            }
-            _ => gradient
-                .east
-                .iter()
-                .zip(gradient.north.iter())
-                .map(|(&e, &n)| [e, n])
-                .collect(),
-        };
+        // Interleaved a row at a time on every core (a serial pass over an
+        // SRTM1 grid's 13 M samples is tens of milliseconds of wall).
+        let mut slopes = vec![[0.0f32; 2]; rows * cols];
+        {
+            use rayon::prelude::*;
+            slopes
+                .par_chunks_mut(cols)
+                .enumerate()
+                .for_each(|(r, out)| {
+                    let (east, north) = (gradient.east.row(r), gradient.north.row(r));
+                    for ((o, &e), &n) in out.iter_mut().zip(&east).zip(&north) {
+                        *o = [e, n];
+                    }
+                });
+        }
         let row_spacing = (0..rows)
             .map(|r| {
                 let next = (r + 1).min(rows - 1);

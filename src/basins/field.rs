@@ -153,6 +153,35 @@ impl<'a> GridField<'a> {
         &self.row_spacing
     }
 
+    /// The height of sample (`r`, `c`), metres (NaN on a void).
+    #[inline]
+    pub(super) fn sample_height(&self, r: usize, c: usize) -> f32 {
+        self.flat[r * self.cols + c]
+    }
+
+    /// The neighbour (row, column) whose cell a walker at rest on sample
+    /// (`r`, `c`) enters first when it heads straight down the gradient
+    /// there: a straight line from a sample leaves its nearest-sample
+    /// square through an edge, into the east or west neighbour's cell where
+    /// the descent moves farther across columns than across rows (in
+    /// samples), else into the north or south one's. `None` on level
+    /// ground, at a tie (a line through a corner), or off the grid.
+    pub(super) fn first_cell_downhill(&self, r: usize, c: usize) -> Option<(usize, usize)> {
+        let [east, north] = self.slopes[r * self.cols + c];
+        let [dx, _, dy, _] = self.row_spacing[r];
+        // Descent in samples: east is +column, north is -row.
+        let (across, down) = (-east as f64 / dx, north as f64 / dy);
+        let (nr, nc) = if across.abs() > down.abs() {
+            (r as isize, c as isize + across.signum() as isize)
+        } else if down.abs() > across.abs() {
+            (r as isize + down.signum() as isize, c as isize)
+        } else {
+            return None;
+        };
+        (nr >= 0 && nc >= 0 && (nr as usize) < self.rows && (nc as usize) < self.cols)
+            .then_some((nr as usize, nc as usize))
+    }
+
     /// The 8-neighbour of sample (`r`, `c`) with the steepest drop per
     /// metre of ground distance, if any is strictly lower.
     pub fn steepest_lower_neighbour(&self, r: usize, c: usize) -> Option<(usize, usize)> {
@@ -342,6 +371,37 @@ mod tests {
             dx: vec![side; rows],
             dy: vec![side; rows],
         }
+    }
+
+    /// The first cell a descent from a sample enters, by hand: on 10 m x
+    /// 20 m cells, a slope of 0.2 east and -0.3 north falls fastest to the
+    /// north-west in metres, but per sample it moves 0.02 columns west to
+    /// 0.015 rows north, so it leaves its square through the west edge.
+    #[test]
+    fn a_descent_leaves_its_sample_through_the_nearer_edge_in_samples() {
+        let heights = Array2::from_elem((3, 3), 100.0f32);
+        let metrics = RowMetrics {
+            dx: vec![10.0; 3],
+            dy: vec![20.0; 3],
+        };
+        let with = |east: f32, north: f32| GradientGrid {
+            east: Array2::from_elem((3, 3), east),
+            north: Array2::from_elem((3, 3), north),
+        };
+        let case = |east, north, r, c| {
+            let gradient = with(east, north);
+            GridField::new(&heights, &gradient, &metrics).first_cell_downhill(r, c)
+        };
+        assert_eq!(case(0.2, -0.3, 1, 1), Some((1, 0)));
+        // Steeper north-south in samples: 0.01 columns west, 0.02 rows north.
+        assert_eq!(case(0.1, -0.4, 1, 1), Some((0, 1)));
+        // Rising to the north and west: descends south-east, by rows.
+        assert_eq!(case(-0.1, 0.4, 1, 1), Some((2, 1)));
+        assert_eq!(case(-0.3, 0.2, 1, 1), Some((1, 2)));
+        // Level, a line through a corner (0.02 columns and rows), off the grid.
+        assert_eq!(case(0.0, 0.0, 1, 1), None);
+        assert_eq!(case(0.2, -0.4, 1, 1), None);
+        assert_eq!(case(0.2, 0.0, 1, 0), None);
     }
 
     /// A tilted plane z = 2·col + 3·row on 10 m x 20 m cells: slope east is

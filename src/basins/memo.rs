@@ -66,6 +66,18 @@ fn same_sink(a: u32, a_ending: StopReason, b: u32, b_ending: StopReason, cols: u
     ar.abs_diff(br) <= 1 && ac.abs_diff(bc) <= 1
 }
 
+/// The eight neighbours of a cell, (row, column) offsets.
+const NEIGHBOURS: [(isize, isize); 8] = [
+    (-1, -1),
+    (-1, 0),
+    (-1, 1),
+    (0, -1),
+    (0, 1),
+    (1, -1),
+    (1, 0),
+    (1, 1),
+];
+
 /// What the memo says about cell `i` for the walker that started at rank
 /// `own`: nothing (not a lower start), its ending, or that it is a lower
 /// start whose ending nobody has computed yet.
@@ -136,10 +148,83 @@ impl Memo<'_> {
         Ok(Some((end, end_ending)))
     }
 
+    /// The ending the start in cell (`r`, `c`), of rank `own`, takes
+    /// before its first step: `Ok(Some(..))` when all eight neighbours are
+    /// starts and the lower ones (at least one) all end in one basin
+    /// (pairwise [`same_sink`]); the ending is the lowest one's. `Ok(None)`
+    /// when it must walk (an edge cell, a neighbour that is no start: void,
+    /// sea, off the stride; no lower neighbour; two that disagree: a divide
+    /// passes by); `Err(j)` for a lower neighbour `j` whose ending is not
+    /// known yet. A disagreement among known neighbours stays one once the
+    /// rest are known, so the answer does not depend on which are.
+    ///
+    /// Why it holds: a walker leaving the cell into a lower neighbour's
+    /// cell stands in a bilinear cell whose corners are this cell and three
+    /// of its neighbours, where [`Memo::take_over`] hands it that
+    /// neighbour's ending; a walker that stalls in the cell moves to its
+    /// steepest lower neighbour (with stalls resolved). The caller checks
+    /// which neighbour's cell the walker heads into (`walk::settled_start`).
+    pub fn settled(
+        &self,
+        r: usize,
+        c: usize,
+        rows: usize,
+        cols: usize,
+        own: u32,
+    ) -> Result<Option<(u32, StopReason)>, u32> {
+        if r == 0 || c == 0 || r + 1 >= rows || c + 1 >= cols {
+            return Ok(None);
+        }
+        // The distinct endings seen so far (almost always one), and the
+        // lowest neighbour's.
+        let mut seen: [(u32, StopReason); 8] = [(0, StopReason::Converged); 8];
+        let mut distinct = 0;
+        let mut lowest: Option<(u32, (u32, StopReason))> = None;
+        let mut pending = None;
+        for (dr, dc) in NEIGHBOURS {
+            let i = (r as isize + dr) as usize * cols + (c as isize + dc) as usize;
+            let rank = self.rank[i].load(Ordering::Relaxed);
+            if rank == super::NO_START {
+                return Ok(None);
+            }
+            if rank >= own {
+                continue;
+            }
+            let Some(e) = unpack(self.known[i].load(Ordering::Acquire)) else {
+                pending = Some(i as u32);
+                continue;
+            };
+            if !seen[..distinct].contains(&e) {
+                if seen[..distinct]
+                    .iter()
+                    .any(|s| !same_sink(s.0, s.1, e.0, e.1, cols))
+                {
+                    return Ok(None);
+                }
+                seen[distinct] = e;
+                distinct += 1;
+            }
+            if lowest.is_none_or(|(k, _)| rank < k) {
+                lowest = Some((rank, e));
+            }
+        }
+        if let Some(j) = pending {
+            return Err(j);
+        }
+        Ok(lowest.map(|(_, e)| e))
+    }
+
+    /// `true` when cell `i` holds a start lower in the height order than
+    /// the walker of rank `own`.
+    #[inline]
+    pub fn is_lower_start(&self, i: usize, own: u32) -> bool {
+        self.rank[i].load(Ordering::Relaxed) < own
+    }
+
     /// What the memo says about cell `i` to the walker of rank `own`.
     #[inline]
     pub fn lookup(&self, i: usize, own: u32) -> Lookup {
-        if self.rank[i].load(Ordering::Relaxed) >= own {
+        if !self.is_lower_start(i, own) {
             return Lookup::Unrelated;
         }
         match unpack(self.known[i].load(Ordering::Acquire)) {
@@ -233,5 +318,121 @@ impl MemoRecorder<'_, '_, '_> {
             Ok(None) => ControlFlow::Continue(()),
             Err(j) => ControlFlow::Break(Err(j)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::basins::NO_START;
+
+    /// A memo over a 4 x 4 grid: ranks by hand (`NO_START` where `None`),
+    /// and the endings known so far.
+    fn memo_of(
+        rank: [[Option<u32>; 4]; 4],
+        known: &[(usize, u32, StopReason)],
+    ) -> (Vec<AtomicU32>, Vec<AtomicU64>) {
+        let rank = rank
+            .iter()
+            .flatten()
+            .map(|r| AtomicU32::new(r.unwrap_or(NO_START)))
+            .collect();
+        let words: Vec<AtomicU64> = (0..16).map(|_| AtomicU64::new(0)).collect();
+        for &(i, end, ending) in known {
+            words[i].store(pack(end, ending), Ordering::Relaxed);
+        }
+        (rank, words)
+    }
+
+    /// Ranks around the start at (1, 1), rank 4: lower neighbours at
+    /// (0, 0), (0, 1), (1, 0) and (2, 2), ranks 0-3.
+    const RANKS: [[Option<u32>; 4]; 4] = [
+        [Some(0), Some(1), Some(5), Some(9)],
+        [Some(2), Some(4), Some(6), Some(10)],
+        [Some(7), Some(8), Some(3), Some(11)],
+        [Some(12), Some(13), Some(14), Some(15)],
+    ];
+    const LOWER: [usize; 4] = [0, 1, 4, 10];
+
+    fn settled_with(
+        ranks: [[Option<u32>; 4]; 4],
+        known: &[(usize, u32, StopReason)],
+        r: usize,
+        c: usize,
+    ) -> Result<Option<(u32, StopReason)>, u32> {
+        let (rank, words) = memo_of(ranks, known);
+        let memo = Memo {
+            rank: &rank,
+            known: &words,
+        };
+        let own = rank[r * 4 + c].load(Ordering::Relaxed);
+        memo.settled(r, c, 4, 4, own)
+    }
+
+    #[test]
+    fn a_start_whose_lower_neighbours_share_an_outlet_takes_it() {
+        let edge = StopReason::Edge;
+        let all: Vec<_> = LOWER.iter().map(|&i| (i, 3, edge)).collect();
+        assert_eq!(settled_with(RANKS, &all, 1, 1), Ok(Some((3, edge))));
+        // Higher neighbours, known or not, are not asked.
+        let mut more = all.clone();
+        more.push((2, 15, edge));
+        assert_eq!(settled_with(RANKS, &more, 1, 1), Ok(Some((3, edge))));
+    }
+
+    #[test]
+    fn a_lower_neighbour_not_finished_blocks_the_start() {
+        let edge = StopReason::Edge;
+        let three: Vec<_> = LOWER[..3].iter().map(|&i| (i, 3, edge)).collect();
+        assert_eq!(settled_with(RANKS, &three, 1, 1), Err(10));
+    }
+
+    #[test]
+    fn lower_neighbours_in_two_basins_leave_the_start_to_walk() {
+        let edge = StopReason::Edge;
+        let split = [(0, 3, edge), (1, 3, edge), (4, 12, edge), (10, 3, edge)];
+        assert_eq!(settled_with(RANKS, &split, 1, 1), Ok(None));
+        // Known to disagree while one is pending: the same answer as once
+        // all are known, whatever it turns out to be.
+        let pending = [(0, 3, edge), (4, 12, edge)];
+        assert_eq!(settled_with(RANKS, &pending, 1, 1), Ok(None));
+    }
+
+    #[test]
+    fn sinks_a_cell_apart_count_as_one_basin_and_the_lowest_neighbour_speaks() {
+        let sink = StopReason::Converged;
+        // Sinks at cells 15 and 10 are diagonal neighbours; the lowest
+        // neighbour (rank 0, cell 0) ends at 15.
+        let near = [(0, 15, sink), (1, 10, sink), (4, 10, sink), (10, 10, sink)];
+        assert_eq!(settled_with(RANKS, &near, 1, 1), Ok(Some((15, sink))));
+        // Sinks two cells apart (8 and 10) are two basins.
+        let apart = [(0, 8, sink), (1, 10, sink), (4, 10, sink), (10, 10, sink)];
+        assert_eq!(settled_with(RANKS, &apart, 1, 1), Ok(None));
+        // An outlet next to a sink is not the sink's basin.
+        let mixed = [
+            (0, 15, StopReason::Edge),
+            (1, 10, sink),
+            (4, 10, sink),
+            (10, 10, sink),
+        ];
+        assert_eq!(settled_with(RANKS, &mixed, 1, 1), Ok(None));
+    }
+
+    #[test]
+    fn edges_gaps_and_lowest_starts_walk() {
+        let edge = StopReason::Edge;
+        let all: Vec<_> = (0..16).map(|i| (i, 3, edge)).collect();
+        // On the grid's edge.
+        assert_eq!(settled_with(RANKS, &all, 0, 1), Ok(None));
+        assert_eq!(settled_with(RANKS, &all, 1, 3), Ok(None));
+        // A neighbour where no walker starts (sea, a void, the stride).
+        let mut gap = RANKS;
+        gap[2][0] = None;
+        assert_eq!(settled_with(gap, &all, 1, 1), Ok(None));
+        // No lower neighbour: the start is the lowest around.
+        let mut lowest = RANKS;
+        lowest[1][1] = Some(0);
+        lowest[0][0] = Some(4);
+        assert_eq!(settled_with(lowest, &all, 1, 1), Ok(None));
     }
 }

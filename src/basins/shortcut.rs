@@ -151,12 +151,17 @@ impl Feed<'_> {
 /// the memory of (`prefetch_start`).
 const PREFETCH_AHEAD: usize = 4;
 
-/// Prefetches what the walk of the start in cell `i` reads first: its
-/// place in the memo, its height and the gradients around it.
+/// Prefetches what the walk of the start in cell `i` reads first: the
+/// places in the memo of it and its neighbours (`Memo::settled`), their
+/// heights and the gradients around it.
 #[inline(always)]
 fn prefetch_start(field: &GridField<'_>, memo: &Memo<'_>, i: usize) {
-    prefetch(memo.known, i);
-    prefetch(memo.rank, i);
+    let above = i.saturating_sub(field.cols());
+    for j in [above, i, i + field.cols()] {
+        prefetch(memo.known, j);
+        prefetch(memo.rank, j);
+    }
+    field.prefetch_cell(above);
     field.prefetch_cell(i);
 }
 

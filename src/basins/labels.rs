@@ -413,4 +413,69 @@ mod tests {
         assert_eq!(starts_of(3, 6), 6);
         assert_eq!(starts_of(1, 5), 2);
     }
+
+    /// Worked by hand on a 4 x 8 slope (every height different, so no two
+    /// sinks share a flat): a chain of sinks each one cell from the next
+    /// is one basin even where its ends are two cells apart; a sink two
+    /// cells from any other stays its own; outlets on the edge next to
+    /// each other, or next to a sink, are not merged.
+    #[test]
+    fn sinks_a_cell_apart_merge_in_chains_and_outlets_never() {
+        let (rows, cols) = (4usize, 8usize);
+        let heights = Array2::from_shape_fn((rows, cols), |(r, c)| (r * cols + c) as f32);
+        let at = |r: usize, c: usize| (r * cols + c) as u32;
+        let (sink, edge) = (StopReason::Converged, StopReason::Edge);
+        // Column by column, where the walkers of that column ended: sinks
+        // at (1, 0), (2, 1) diagonal to it and (2, 2) beside that (two
+        // columns from the first); edge outlets at (3, 3), diagonal to the
+        // sink (2, 2), and at (3, 4) beside it; a sink at (1, 5), two cells
+        // from anything; edge outlets at (0, 6) and (0, 7), side by side.
+        let ends: [(u32, StopReason); 8] = [
+            (at(1, 0), sink),
+            (at(2, 1), StopReason::MaxSteps),
+            (at(2, 2), sink),
+            (at(3, 3), edge),
+            (at(3, 4), edge),
+            (at(1, 5), sink),
+            (at(0, 6), edge),
+            (at(0, 7), edge),
+        ];
+        let mut end = vec![NO_START; rows * cols];
+        let mut ending = vec![0u8; rows * cols];
+        for r in 0..rows {
+            for (c, &(to, why)) in ends.iter().enumerate() {
+                end[at(r, c) as usize] = to;
+                ending[at(r, c) as usize] = why as u8;
+            }
+        }
+        let walks = Walks {
+            starts: rows * cols,
+            end,
+            ending,
+            steps: 0,
+            shortcuts: 0,
+            stall_moves: 0,
+        };
+        let metrics = RowMetrics {
+            dx: vec![100.0; rows],
+            dy: vec![100.0; rows],
+        };
+        let b = label(&walks, &heights, &metrics, 1);
+        let id = |c: usize| b.labels[[0, c]];
+        // Columns 0-2 one basin (the chain), then 3, 4, 5, 6, 7 each alone.
+        assert_eq!(id(0), id(1));
+        assert_eq!(id(1), id(2));
+        let distinct: std::collections::HashSet<u32> = (2..8).map(id).collect();
+        assert_eq!(distinct.len(), 6, "{:?}", b.labels);
+        assert_eq!(b.basins.len(), 6);
+        // Every column's cells share their column's basin.
+        for c in 0..cols {
+            assert!((0..rows).all(|r| b.labels[[r, c]] == id(c)));
+        }
+        // The chain's outlet is its lowest end cell, (1, 0) at 8 m, and
+        // it is the largest basin: id 1, 12 starts.
+        let chain = &b.basins[id(0) as usize - 1];
+        assert_eq!((chain.outlet_row, chain.outlet_col), (1, 0));
+        assert_eq!((chain.id, chain.starts), (1, 12));
+    }
 }

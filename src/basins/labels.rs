@@ -354,6 +354,26 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
 mod tests {
     use super::*;
 
+    /// The walks whose end cells and endings are `end` and `ending`.
+    fn walks_of(end: Vec<u32>, ending: Vec<u8>) -> Walks {
+        Walks {
+            starts: end.iter().filter(|&&e| e != NO_START).count(),
+            end,
+            ending,
+            steps: 0,
+            shortcuts: 0,
+            stall_moves: 0,
+        }
+    }
+
+    /// `rows` rows of 100 m square cells.
+    fn hundred_metre_cells(rows: usize) -> RowMetrics {
+        RowMetrics {
+            dx: vec![100.0; rows],
+            dy: vec![100.0; rows],
+        }
+    }
+
     /// Worked by hand on a 5 x 7 grid: two sinks four cells apart on one
     /// flat at 1 m become one basin (the flat joins them, not adjacency);
     /// a pit at 0.5 m in the corner stays its own; two walkers that ran
@@ -385,19 +405,12 @@ mod tests {
                 ending[at(r, c) as usize] = why as u8;
             }
         }
-        let walks = Walks {
-            starts: end.iter().filter(|&&e| e != NO_START).count(),
-            end,
-            ending,
-            steps: 0,
-            shortcuts: 0,
-            stall_moves: 0,
-        };
-        let metrics = RowMetrics {
-            dx: vec![100.0; rows],
-            dy: vec![100.0; rows],
-        };
-        let b = label(&walks, &heights, &metrics, 1);
+        let b = label(
+            &walks_of(end, ending),
+            &heights,
+            &hundred_metre_cells(rows),
+            1,
+        );
         let id = |r: usize, c: usize| b.labels[[r, c]];
         assert_eq!(b.basins.len(), 3, "{:?}", b.labels);
         assert_eq!(id(0, 0), id(0, 4), "the flat's two sinks");
@@ -448,19 +461,12 @@ mod tests {
                 ending[at(r, c) as usize] = why as u8;
             }
         }
-        let walks = Walks {
-            starts: rows * cols,
-            end,
-            ending,
-            steps: 0,
-            shortcuts: 0,
-            stall_moves: 0,
-        };
-        let metrics = RowMetrics {
-            dx: vec![100.0; rows],
-            dy: vec![100.0; rows],
-        };
-        let b = label(&walks, &heights, &metrics, 1);
+        let b = label(
+            &walks_of(end, ending),
+            &heights,
+            &hundred_metre_cells(rows),
+            1,
+        );
         let id = |c: usize| b.labels[[0, c]];
         // Columns 0-2 one basin (the chain), then 3, 4, 5, 6, 7 each alone.
         assert_eq!(id(0), id(1));

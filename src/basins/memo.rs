@@ -66,18 +66,6 @@ fn same_sink(a: u32, a_ending: StopReason, b: u32, b_ending: StopReason, cols: u
     ar.abs_diff(br) <= 1 && ac.abs_diff(bc) <= 1
 }
 
-/// The eight neighbours of a cell, (row, column) offsets.
-const NEIGHBOURS: [(isize, isize); 8] = [
-    (-1, -1),
-    (-1, 0),
-    (-1, 1),
-    (0, -1),
-    (0, 1),
-    (1, -1),
-    (1, 0),
-    (1, 1),
-];
-
 /// What the memo says about cell `i` for the walker that started at rank
 /// `own`: nothing (not a lower start), its ending, or that it is a lower
 /// start whose ending nobody has computed yet.
@@ -181,7 +169,7 @@ impl Memo<'_> {
         let mut distinct = 0;
         let mut lowest: Option<(u32, (u32, StopReason))> = None;
         let mut pending = None;
-        for (dr, dc) in NEIGHBOURS {
+        for (dr, dc) in super::fill::NEIGHBOURS {
             let i = (r as isize + dr) as usize * cols + (c as isize + dc) as usize;
             let rank = self.rank[i].load(Ordering::Relaxed);
             if rank == super::NO_START {

@@ -42,6 +42,8 @@ pub mod field;
 pub mod fill;
 pub mod geotiff;
 pub mod labels;
+#[cfg(target_arch = "x86_64")]
+mod lane_grid;
 mod memo;
 pub mod polygons;
 mod prefetch;
@@ -52,6 +54,8 @@ pub mod report;
 mod shortcut;
 pub mod tiled;
 pub mod walk;
+#[cfg(target_arch = "x86_64")]
+mod walker_lanes;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;

@@ -3,14 +3,18 @@
 //! is and why its result does not depend on the scheduling).
 //!
 //! Each thread takes groups of starts from a shared counter, lowest first,
-//! and keeps [`LANES`] walks going at once, one step of each in turn, so
-//! the processor overlaps their dependency chains and cache misses. A walk
-//! that runs into a lower start nobody has finished pauses while its lane
-//! walks that start first, or, when another lane or thread claimed it
-//! ([`Memo::claim`]), until that one stores the ending; then it asks the
-//! memo again where it stopped and goes on. Every claimed start is walked
-//! once, by its claimant. A few starts ahead of the one taken, the memory
-//! the next walks read first is prefetched.
+//! and keeps [`RESOLVE_LANES`] walks going at once, one step of each in
+//! turn, so the processor overlaps their dependency chains and cache
+//! misses; with AVX2 the walkers' ordinary steps (most of them: a walker
+//! takes about a hundred steps for every cell it enters) run four to a
+//! register ([`super::walker_lanes`]). A walk that runs into a lower start
+//! nobody has finished pauses while its lane walks that start first, or,
+//! when another lane or thread claimed it ([`Memo::claim`]), until that
+//! one stores the ending: parked ([`ParkedWalks`]) while its lane takes
+//! other work, or, with the parking full, waiting in its lane. Then it asks
+//! the memo again where it stopped and goes on. Every claimed start is
+//! walked once, by its claimant. A few starts ahead of the one taken, the
+//! memory the next walks read first is prefetched.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
@@ -23,8 +27,11 @@ use super::memo::{unpack, Claim, Memo, Shortcut};
 use super::prefetch::prefetch;
 #[cfg(test)]
 use super::walk::walk_one;
-use super::walk::{Attempt, StepBudget, Tally, Walk, WalkSettings, Walks, LANES, NO_START};
+use super::walk::{Attempt, StepBudget, Tally, Walk, WalkSettings, Walks, NO_START};
 use crate::agents::Agent;
+
+/// How many walks [`resolve_in_lanes`] keeps going on one thread.
+const RESOLVE_LANES: usize = 8;
 
 /// Starts a thread of [`walk_with_shortcut`] takes at a time from the
 /// shared counter.
@@ -33,7 +40,7 @@ const SHORTCUT_GROUP: usize = 256;
 /// The gd shortcut: `starts` in height order, lowest first; every thread
 /// takes the next group of starts from a shared counter, so the starts in
 /// flight are always the lowest unfinished ones, and resolves them in
-/// `LANES` interleaved [`ResolveLane`]s.
+/// `RESOLVE_LANES` interleaved [`ResolveLane`]s.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn walk_with_shortcut(
     field: &GridField<'_>,
@@ -172,8 +179,80 @@ enum LaneNow<'f, 'a, 'm> {
     /// Walking the start in this cell.
     Walking(u32, Walk<'f, 'a, 'm>),
     /// Waiting for another walker to store the ending of the start in
-    /// this cell, which the walk on top of `below` needs.
+    /// this cell, which the walk on top of `below` needs (when the
+    /// thread's parking is full, [`ParkedWalks::park`]).
     Waiting(u32),
+}
+
+/// Walks of [`resolve_in_lanes`] set aside until another walker stores
+/// the ending of the start in cell `on`, which the walk on top of `walks`
+/// needs: the `below` stack of the lane that ran into it (see
+/// [`ResolveLane`]), which meanwhile takes other work.
+struct Parked<'f, 'a, 'm> {
+    on: u32,
+    walks: Vec<(u32, Option<Walk<'f, 'a, 'm>>)>,
+}
+
+/// The walks a thread of [`resolve_in_lanes`] has parked.
+#[derive(Default)]
+struct ParkedWalks<'f, 'a, 'm> {
+    stacks: Vec<Parked<'f, 'a, 'm>>,
+}
+
+/// How many stacks a thread of [`resolve_in_lanes`] parks at most; beyond
+/// it a lane waits. Parked walks hold claimed starts that other walks may
+/// run into and park on in turn, so the lanes look for ready stacks
+/// (all of them, at every fresh start) and keep them few.
+const MAX_PARKED: usize = 16;
+
+impl<'f, 'a, 'm> ParkedWalks<'f, 'a, 'm> {
+    /// Parks `lane`'s stack of walks until the start in cell `on` is
+    /// known, unless [`MAX_PARKED`] are parked already: `false` then.
+    fn park(&mut self, lane: &mut ResolveLane<'f, 'a, 'm>, on: u32) -> bool {
+        if self.stacks.len() >= MAX_PARKED {
+            return false;
+        }
+        self.stacks.push(Parked {
+            on,
+            walks: std::mem::take(&mut lane.below),
+        });
+        true
+    }
+
+    /// The index of a parked stack whose awaited start is known, if any.
+    fn ready(&self, memo: &Memo<'_>) -> Option<usize> {
+        self.stacks
+            .iter()
+            .position(|p| memo.is_known(p.on as usize))
+    }
+
+    /// Parks the stack of `lane`, waiting for the start in cell `on`, in
+    /// place of a ready one, which the lane takes: `false` when none is
+    /// ready. A lane waiting with the parking full must not wait on a
+    /// stack parked behind it.
+    fn swap_ready(&mut self, lane: &mut ResolveLane<'f, 'a, 'm>, on: u32, memo: &Memo<'_>) -> bool {
+        let Some(ready) = self.ready(memo) else {
+            return false;
+        };
+        let mine = Parked {
+            on,
+            walks: std::mem::take(&mut lane.below),
+        };
+        lane.below = std::mem::replace(&mut self.stacks[ready], mine).walks;
+        true
+    }
+
+    /// Gives `lane` back a parked stack whose awaited start is known, and
+    /// takes its top walk off it, if one is ready.
+    fn resume(
+        &mut self,
+        lane: &mut ResolveLane<'f, 'a, 'm>,
+        memo: &Memo<'_>,
+    ) -> Option<(u32, Option<Walk<'f, 'a, 'm>>)> {
+        let ready = self.ready(memo)?;
+        lane.below = self.stacks.swap_remove(ready).walks;
+        lane.below.pop()
+    }
 }
 
 /// A lane of [`resolve_in_lanes`]: what it does now, and the starts whose
@@ -185,7 +264,7 @@ struct ResolveLane<'f, 'a, 'm> {
     below: Vec<(u32, Option<Walk<'f, 'a, 'm>>)>,
 }
 
-/// Resolves the starts of `feed` under the gd shortcut, `LANES` at a time
+/// Resolves the starts of `feed` under the gd shortcut, `RESOLVE_LANES` at a time
 /// on this thread (one step of each lane in turn, as `walk_lanes` does
 /// without a memo), and returns the work done. A walk blocked by a pending
 /// lower start waits while its lane resolves that start first, or until
@@ -205,13 +284,29 @@ fn resolve_in_lanes<'f, 'a, 'm>(
         params: s.params,
     };
     let mut tally = Tally::default();
+    // The next start from the feed that nobody has claimed, claimed; `None`
+    // (the lane idle) once the feed is out.
+    let take_fresh = |lane: &mut ResolveLane<'f, 'a, 'm>, feed: &mut Feed<'_>, tally: &Tally| loop {
+        if let Some(j) = feed.peek(PREFETCH_AHEAD) {
+            prefetch_start(field, memo, j as usize);
+        }
+        match feed.take(tally.steps) {
+            Some(i) if memo.claim(i as usize) == Claim::Mine => return Some(i),
+            Some(_) => {}
+            None => {
+                lane.now = LaneNow::Idle;
+                return None;
+            }
+        }
+    };
     // Books `over` (the attempt of start `t`'s walk, kept if paused) if
     // given, and sets the lane to its next work: the walk waiting below,
     // else a fresh start from the feed; idle once the feed is out.
     let settle = |lane: &mut ResolveLane<'f, 'a, 'm>,
                   over: Option<(u32, Option<Walk<'f, 'a, 'm>>, Attempt)>,
                   tally: &mut Tally,
-                  feed: &mut Feed<'_>| {
+                  feed: &mut Feed<'_>,
+                  parked: &mut ParkedWalks<'f, 'a, 'm>| {
         let mut over = over;
         loop {
             let blocked_on = match over.take() {
@@ -253,25 +348,31 @@ fn resolve_in_lanes<'f, 'a, 'm>(
             let (t, walk) = match blocked_on.map(|j| (j, memo.claim(j as usize))) {
                 Some((j, Claim::Mine)) => (j, None),
                 Some((j, Claim::Taken)) => {
-                    lane.now = LaneNow::Waiting(j);
-                    return;
+                    // Parked until `j` is known while the lane takes other
+                    // work, else the lane waits.
+                    if !parked.park(lane, j) {
+                        lane.now = LaneNow::Waiting(j);
+                        return;
+                    }
+                    match parked.resume(lane, memo) {
+                        Some(frame) => frame,
+                        None => match take_fresh(lane, feed, tally) {
+                            Some(i) => (i, None),
+                            None => return,
+                        },
+                    }
                 }
-                // Known, or nothing blocked: the walk below, else a fresh
-                // start nobody has claimed.
+                // Known, or nothing blocked: the walk below, else a parked
+                // stack whose start is known, else a fresh start nobody has
+                // claimed.
                 Some((_, Claim::Known)) | None => match lane.below.pop() {
                     Some(frame) => frame,
-                    None => loop {
-                        if let Some(j) = feed.peek(PREFETCH_AHEAD) {
-                            prefetch_start(field, memo, j as usize);
-                        }
-                        match feed.take(tally.steps) {
-                            Some(i) if memo.claim(i as usize) == Claim::Mine => break (i, None),
-                            Some(_) => {}
-                            None => {
-                                lane.now = LaneNow::Idle;
-                                return;
-                            }
-                        }
+                    None => match parked.resume(lane, memo) {
+                        Some(frame) => frame,
+                        None => match take_fresh(lane, feed, tally) {
+                            Some(i) => (i, None),
+                            None => return,
+                        },
                     },
                 },
             };
@@ -298,38 +399,236 @@ fn resolve_in_lanes<'f, 'a, 'm>(
             }
         }
     };
-    let mut lanes: [ResolveLane<'f, 'a, 'm>; LANES] = std::array::from_fn(|_| ResolveLane {
-        now: LaneNow::Idle,
-        below: Vec::new(),
-    });
+    let mut lanes: [ResolveLane<'f, 'a, 'm>; RESOLVE_LANES] =
+        std::array::from_fn(|_| ResolveLane {
+            now: LaneNow::Idle,
+            below: Vec::new(),
+        });
+    let mut parked = ParkedWalks::default();
     for lane in &mut lanes {
-        settle(lane, None, &mut tally, feed);
+        settle(lane, None, &mut tally, feed, &mut parked);
     }
-    loop {
-        let mut busy = false;
-        for lane in &mut lanes {
-            match &mut lane.now {
-                LaneNow::Idle => {}
-                LaneNow::Walking(_, walk) => {
-                    busy = true;
-                    if let Some(o) = walk.advance(&agent, field, heights, s) {
-                        if let LaneNow::Walking(t, w) =
-                            std::mem::replace(&mut lane.now, LaneNow::Idle)
-                        {
-                            settle(lane, Some((t, Some(w), o)), &mut tally, feed);
-                        }
-                    }
+    // One turn of a lane: its walker's next step (or the rest of its
+    // patience, or its stop rule) by `advance`, or a look whether what it
+    // waits for is known. `false` once the lane has nothing left to do.
+    let mut turn = |lane: &mut ResolveLane<'f, 'a, 'm>| -> bool {
+        match &mut lane.now {
+            // Idle once the feed is out: parked stacks may come back.
+            LaneNow::Idle if parked.stacks.is_empty() => return false,
+            LaneNow::Idle => settle(lane, None, &mut tally, feed, &mut parked),
+            &mut LaneNow::Waiting(j) => {
+                // Once `j` is known; or a parked stack may be what `j`
+                // waits for.
+                if memo.is_known(j as usize) || parked.swap_ready(lane, j, memo) {
+                    settle(lane, None, &mut tally, feed, &mut parked);
                 }
-                LaneNow::Waiting(j) => {
-                    busy = true;
-                    if memo.is_known(*j as usize) {
-                        settle(lane, None, &mut tally, feed);
+            }
+            LaneNow::Walking(_, walk) => {
+                if let Some(o) = walk.advance(&agent, field, heights, s) {
+                    if let LaneNow::Walking(t, w) = std::mem::replace(&mut lane.now, LaneNow::Idle)
+                    {
+                        settle(lane, Some((t, Some(w), o)), &mut tally, feed, &mut parked);
                     }
                 }
             }
         }
+        true
+    };
+    #[cfg(target_arch = "x86_64")]
+    if walkers_in_lanes(field, s) {
+        // SAFETY: `walkers_in_lanes` checked the CPU and the grid's size.
+        unsafe {
+            let grid = super::lane_grid::LaneGrid::new(field);
+            walk_in_registers(&grid, s, &mut lanes, &mut turn);
+        }
+        return tally;
+    }
+    loop {
+        let mut busy = false;
+        for lane in &mut lanes {
+            busy |= turn(lane);
+        }
         if !busy {
             return tally;
+        }
+    }
+}
+
+/// Whether [`resolve_in_lanes`] steps its walkers in the lanes of AVX2
+/// registers ([`walker_turn`]): hill-walkers with no `stop_below` rule (the
+/// lanes look up no height), on a grid whose rows and columns are below
+/// 2^31, on a CPU with AVX2.
+#[cfg(target_arch = "x86_64")]
+fn walkers_in_lanes(field: &GridField<'_>, s: &WalkSettings) -> bool {
+    s.kind == crate::agents::AgentKind::Gd
+        && s.rules.stop_below.is_none()
+        && field.rows() < (1 << 31)
+        && field.cols() < (1 << 31)
+        && std::arch::is_x86_feature_detected!("avx2")
+}
+
+/// Groups of four lanes [`walk_in_registers`] steps in turn (their steps
+/// are independent chains the processor overlaps).
+#[cfg(target_arch = "x86_64")]
+const GROUPS: usize = RESOLVE_LANES / 4;
+
+/// [`resolve_in_lanes`]' turns with its walkers stepped in the lanes of
+/// AVX2 registers ([`walk4`](super::walker_lanes::walk4)), all walking
+/// lanes one step a turn, where their positions and counts stay while
+/// every step is ordinary and within its walk's budget and patience. At
+/// the first turn where some lane's step is not, the lanes whose step is
+/// take it; each of the others, and each lane that does not walk, takes a
+/// `turn` (which redoes the step by `Walk::advance`, applying the stop rule
+/// or asking the memo, or looks whether the lane can go on); then the
+/// registers take up the lanes' walks again. Returns once no lane has
+/// anything left to do.
+///
+/// # Safety
+/// Only where [`walkers_in_lanes`] holds (`grid` is the field's).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn walk_in_registers<'f, 'a, 'm>(
+    grid: &super::lane_grid::LaneGrid<'_>,
+    s: &WalkSettings,
+    lanes: &mut [ResolveLane<'f, 'a, 'm>; RESOLVE_LANES],
+    turn: &mut impl FnMut(&mut ResolveLane<'f, 'a, 'm>) -> bool,
+) {
+    use super::walker_lanes::{walk4, Walkers};
+    use crate::geo::Xy;
+    use std::arch::x86_64::*;
+    const { assert!(RESOLVE_LANES == 4 * GROUPS) };
+    /// The lanes' walks while the registers hold them, lane by lane.
+    struct Held {
+        x: [f64; RESOLVE_LANES],
+        y: [f64; RESOLVE_LANES],
+        here_r: [i32; RESOLVE_LANES],
+        here_c: [i32; RESOLVE_LANES],
+        /// All ones where no cell around `here` touches the coast.
+        inland: [f64; RESOLVE_LANES],
+        step: [i64; RESOLVE_LANES],
+        still: [i64; RESOLVE_LANES],
+    }
+    /// One group of four lanes in registers.
+    struct Group {
+        walkers: Walkers,
+        step: __m256i,
+        still: __m256i,
+    }
+    // Takes up lane `k`'s walk, if it walks: `true` then. Lanes that do
+    // not stand outside the grid (NaN), where no step is ordinary.
+    let take_up = |held: &mut Held, k: usize, lane: &ResolveLane<'_, '_, '_>| -> bool {
+        let LaneNow::Walking(_, walk) = &lane.now else {
+            held.x[k] = f64::NAN;
+            return false;
+        };
+        let (p, n, patience, here) = walk.lane_view();
+        (held.x[k], held.y[k]) = (p.x, p.y);
+        // Below 2^31 (`walkers_in_lanes`).
+        (held.here_r[k], held.here_c[k]) = (here.0 as i32, here.1 as i32);
+        held.inland[k] = if grid.inland_around(here.0, here.1) {
+            f64::from_bits(u64::MAX)
+        } else {
+            0.0
+        };
+        // Counts past i64::MAX are never reached.
+        (held.step[k], held.still[k]) = (n as i64, patience as i64);
+        true
+    };
+    // Hands lane `k`'s walk back to it after steps in the registers.
+    let hand_back = |held: &Held, k: usize, lane: &mut ResolveLane<'_, '_, '_>| {
+        if let LaneNow::Walking(_, walk) = &mut lane.now {
+            let (x, y) = (held.x[k], held.y[k]);
+            walk.set_lane_view(Xy::new(x, y), held.step[k] as usize, held.still[k] as usize);
+        }
+    };
+    let load = |held: &Held, g: usize| {
+        let at = 4 * g;
+        Group {
+            walkers: Walkers {
+                x: _mm256_loadu_pd(held.x[at..].as_ptr()),
+                y: _mm256_loadu_pd(held.y[at..].as_ptr()),
+                here_r: _mm_loadu_si128(held.here_r[at..].as_ptr() as *const __m128i),
+                here_c: _mm_loadu_si128(held.here_c[at..].as_ptr() as *const __m128i),
+                inland: _mm256_loadu_pd(held.inland[at..].as_ptr()),
+            },
+            step: _mm256_loadu_si256(held.step[at..].as_ptr() as *const __m256i),
+            still: _mm256_loadu_si256(held.still[at..].as_ptr() as *const __m256i),
+        }
+    };
+    let save = |held: &mut Held, g: usize, group: &Group| {
+        let at = 4 * g;
+        _mm256_storeu_pd(held.x[at..].as_mut_ptr(), group.walkers.x);
+        _mm256_storeu_pd(held.y[at..].as_mut_ptr(), group.walkers.y);
+        _mm256_storeu_si256(held.step[at..].as_mut_ptr() as *mut __m256i, group.step);
+        _mm256_storeu_si256(held.still[at..].as_mut_ptr() as *mut __m256i, group.still);
+    };
+    let limit = |n: usize| _mm256_set1_epi64x(n.min(i64::MAX as usize) as i64);
+    let (max_steps, patience) = (limit(s.rules.max_steps), limit(s.rules.patience));
+    let one = _mm256_set1_epi64x(1);
+    let (alpha, tolerance_sq) = (s.params.alpha, s.rules.tolerance_m * s.rules.tolerance_m);
+    let mut held = Held {
+        x: [0.0; RESOLVE_LANES],
+        y: [0.0; RESOLVE_LANES],
+        here_r: [0; RESOLVE_LANES],
+        here_c: [0; RESOLVE_LANES],
+        inland: [0.0; RESOLVE_LANES],
+        step: [0; RESOLVE_LANES],
+        still: [0; RESOLVE_LANES],
+    };
+    let mut walking = 0u32;
+    for (k, lane) in lanes.iter().enumerate() {
+        walking |= (take_up(&mut held, k, lane) as u32) << k;
+    }
+    loop {
+        // The walking lanes whose step is not ordinary this turn.
+        let left = if walking == 0 {
+            0
+        } else {
+            let mut groups: [Group; GROUPS] = std::array::from_fn(|g| load(&held, g));
+            let left = loop {
+                let mut stepped = 0u32;
+                for (g, group) in groups.iter_mut().enumerate() {
+                    let walked = walk4(grid, alpha, tolerance_sq, &group.walkers);
+                    let short = _mm256_castpd_si256(walked.short);
+                    let still_next = _mm256_and_si256(short, _mm256_add_epi64(group.still, one));
+                    let ordinary = _mm256_and_si256(
+                        _mm256_castpd_si256(walked.ordinary),
+                        _mm256_and_si256(
+                            _mm256_cmpgt_epi64(max_steps, group.step),
+                            _mm256_cmpgt_epi64(patience, still_next),
+                        ),
+                    );
+                    let keep = _mm256_castsi256_pd(ordinary);
+                    let w = &mut group.walkers;
+                    w.x = _mm256_blendv_pd(w.x, walked.x, keep);
+                    w.y = _mm256_blendv_pd(w.y, walked.y, keep);
+                    group.step = _mm256_sub_epi64(group.step, ordinary);
+                    group.still = _mm256_blendv_epi8(group.still, still_next, ordinary);
+                    stepped |= (_mm256_movemask_pd(keep) as u32) << (4 * g);
+                }
+                if stepped != walking {
+                    break walking & !stepped;
+                }
+            };
+            for (g, group) in groups.iter().enumerate() {
+                save(&mut held, g, group);
+            }
+            left
+        };
+        // The scalar turns: the lanes left, and those that do not walk.
+        let stepped = walking & !left;
+        let mut busy = stepped != 0;
+        for (k, lane) in lanes.iter_mut().enumerate() {
+            if stepped >> k & 1 != 0 {
+                continue;
+            }
+            hand_back(&held, k, lane);
+            busy |= turn(lane);
+            let walks = take_up(&mut held, k, lane);
+            walking = walking & !(1 << k) | (walks as u32) << k;
+        }
+        if !busy {
+            return;
         }
     }
 }
@@ -417,24 +716,57 @@ mod tests {
             Some(&sea),
         );
         let filled = dem.heights.clone();
+        // A void inland (rows 80-95, columns 150-170 of the window).
+        let mut holed = raw.clone();
+        holed
+            .slice_mut(ndarray::s![80..96, 150..171])
+            .fill(f32::NAN);
         let never = AtomicBool::new(false);
-        for (heights, resolve_stalls) in [(raw, false), (filled, true)] {
+        // Tight budgets and an impatient walker stop many walks in the
+        // lanes, by `max_steps` and by patience.
+        let tight = StopRules {
+            max_steps: 40,
+            ..StopRules::default()
+        };
+        let impatient = StopRules {
+            patience: 1,
+            tolerance_m: 2.0,
+            ..StopRules::default()
+        };
+        let cases = [
+            (raw, false, StopRules::default(), 1),
+            (raw_again(&tile, window), false, tight, 1),
+            (holed, false, impatient, 1),
+            (filled.clone(), true, StopRules::default(), 1),
+            (filled.clone(), true, StopRules::default(), 2),
+            (filled, true, impatient, 1),
+        ];
+        for (heights, resolve_stalls, rules, stride) in cases {
             dem.heights = heights;
             let heights = &dem.heights;
             let gradient = GradientGrid::compute(&dem, crate::terrain::GradientScheme::Central);
             let field = GridField::new(heights, &gradient, &metrics).with_sea(&sea);
-            for stride in [1, 2] {
+            {
                 let s = WalkSettings {
                     kind: AgentKind::Gd,
                     params: StepParams {
                         alpha: default_gd_alpha(&dem),
                         ..StepParams::default_for(AgentKind::Gd)
                     },
-                    rules: StopRules::default(),
+                    rules,
                     stride,
                     exact: false,
                     resolve_stalls,
                 };
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    assert!(
+                        walkers_in_lanes(&field, &s),
+                        "the registers step these walkers"
+                    );
+                } else {
+                    eprintln!("this CPU has no AVX2: the walkers' register lanes are not tested");
+                }
                 let lanes = walk_all(&field, heights, &s, &|_| {}, &never);
                 // One at a time: the same starts, in the same order.
                 let (rows, cols) = heights.dim();
@@ -461,7 +793,7 @@ mod tests {
                     assert_eq!(
                         (lanes.end[i as usize], lanes.ending[i as usize]),
                         (end, ending as u8),
-                        "start {at:?}, stride {stride}, stalls resolved {resolve_stalls}"
+                        "start {at:?}, stride {stride}, stalls resolved {resolve_stalls}, {rules:?}"
                     );
                     shortcuts += (end != i) as usize;
                 }
@@ -474,5 +806,10 @@ mod tests {
                 assert!(lanes.shortcuts > starts.len() / 4, "{}", lanes.shortcuts);
             }
         }
+    }
+
+    /// The raw heights of the test window of N52W007.
+    fn raw_again(tile: &crate::dem::Dem, window: crate::geo::Bounds) -> ndarray::Array2<f32> {
+        crate::basins::crop::crop(tile, window).unwrap().heights
     }
 }

@@ -408,6 +408,28 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
         }
     }
 
+    /// Where a walker stands for a step in a lane
+    /// (`super::walker_lanes::walk4`): its position (fractional column and
+    /// row), steps taken, patience counter, and the cell the memo last saw
+    /// it in (row, column).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(super) fn lane_view(&self) -> (Xy, usize, usize, (usize, usize)) {
+        (self.x, self.w.step, self.still, self.recorder.here)
+    }
+
+    /// Sets where a walker stands after ordinary steps computed in a lane
+    /// (what [`Walk::advance`] does when no stop rule fires and the memo's
+    /// hook stays silent): at `x` after `step` steps, with patience counter
+    /// `still`.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(super) fn set_lane_view(&mut self, x: Xy, step: usize, still: usize) {
+        self.x = x;
+        self.w.step = step;
+        self.still = still;
+    }
+
     /// Asks the memo again where its hook paused the walk (an
     /// [`Attempt::Blocked`] with `paused`), once the start it waited for
     /// may be known: `Some` when the walk is over or blocked again, `None`

@@ -123,30 +123,38 @@ pub fn write(
         ),
         (OUTPUTS[4], sinks?),
     ];
-    let page = if options.html {
-        let page = viewer::basins_page(
-            dem,
-            backdrop,
-            surface,
-            &run.basins,
-            polygons.as_deref(),
-            file_named(&files, OUTPUTS[1]),
-            viewer::MAX_EMBEDDED_GEOJSON_BYTES,
-            options.title,
-        )?;
-        Some(page.to_html()?)
-    } else {
-        None
-    };
-    for (name, bytes) in files {
-        out.write(name, &bytes)?;
-    }
-    match &polygons {
-        Some(bytes) => drop(out.write(BASINS_GEOJSON, bytes)?),
-        // An earlier run's outlines must not stay beside this run's files.
-        None => out.retire(BASINS_GEOJSON)?,
-    }
-    if let Some(page) = page {
+    // The viewer page is put together while the other files are written.
+    let (page, staged) = rayon::join(
+        || -> Result<Option<String>> {
+            if !options.html {
+                return Ok(None);
+            }
+            let page = viewer::basins_page(
+                dem,
+                backdrop,
+                surface,
+                &run.basins,
+                polygons.as_deref(),
+                file_named(&files, OUTPUTS[1]),
+                viewer::MAX_EMBEDDED_GEOJSON_BYTES,
+                options.title,
+            )?;
+            Ok(Some(page.to_html()?))
+        },
+        || -> Result<()> {
+            let mut all: Vec<(&str, &[u8])> =
+                files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+            match &polygons {
+                Some(bytes) => all.push((BASINS_GEOJSON, bytes)),
+                // An earlier run's outlines must not stay beside this run's files.
+                None => out.retire(BASINS_GEOJSON)?,
+            }
+            out.write_files(&all)?;
+            Ok(())
+        },
+    );
+    staged?;
+    if let Some(page) = page? {
         out.write(viewer::PAGE_NAME, page.as_bytes())?;
     }
     Ok(Written {

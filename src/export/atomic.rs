@@ -36,6 +36,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 ///
 /// Its errors do not name the temporary (the `tempfile` crate appends its
 /// path, a name the user never chose): the caller names the real target.
+/// A complete temporary in `dir` holding `pieces` one after the other,
+/// flushed to disk, for the file `target` (named in errors).
+fn stage_pieces<'a>(
+    dir: &Path,
+    target: &Path,
+    pieces: impl Iterator<Item = &'a [u8]>,
+) -> Result<tempfile::TempPath> {
+    let mut temp = temp_file_in(dir).map_err(|e| Error::io(target, e))?;
+    {
+        // Small pieces (chunk headers) gather in the buffer; large ones go
+        // straight to the file.
+        let mut file = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
+        for piece in pieces {
+            file.write_all(piece).map_err(|e| Error::io(target, e))?;
+        }
+        file.flush().map_err(|e| Error::io(target, e))?;
+    }
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(target, e))?;
+    Ok(temp.into_temp_path())
+}
+
 fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     temp_file_named_in(dir).map_err(without_temp_path)
 }
@@ -217,29 +240,43 @@ impl OutputDir {
         self.write_pieces(name, file.pieces())
     }
 
+    /// [`OutputDir::write`] of several files at once, `(name, bytes)`: the
+    /// names checked first, then the temporaries written and flushed to
+    /// disk side by side on the thread pool (each flush waits on the disk,
+    /// not the processor). Returns the paths the files will have, in order.
+    pub fn write_files(&mut self, files: &[(&str, &[u8])]) -> Result<Vec<PathBuf>> {
+        use rayon::prelude::*;
+        let targets = files
+            .iter()
+            .map(|(name, _)| self.check_one(name))
+            .collect::<Result<Vec<PathBuf>>>()?;
+        let dir = &self.path;
+        let temps = files
+            .par_iter()
+            .zip(&targets)
+            .map(|((_, bytes), target)| stage_pieces(dir, target, std::iter::once(*bytes)))
+            .collect::<Result<Vec<tempfile::TempPath>>>()?;
+        for ((name, _), temp) in files.iter().zip(temps) {
+            self.stage(name, temp);
+        }
+        Ok(targets)
+    }
+
     fn write_pieces<'a>(
         &mut self,
         name: &str,
         pieces: impl Iterator<Item = &'a [u8]>,
     ) -> Result<PathBuf> {
         let target = self.check_one(name)?;
-        let mut temp = temp_file_in(&self.path).map_err(|e| Error::io(&target, e))?;
-        {
-            // Small pieces (chunk headers) gather in the buffer; large ones
-            // go straight to the file.
-            let mut file = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
-            for piece in pieces {
-                file.write_all(piece).map_err(|e| Error::io(&target, e))?;
-            }
-            file.flush().map_err(|e| Error::io(&target, e))?;
-        }
-        temp.as_file()
-            .sync_all()
-            .map_err(|e| Error::io(&target, e))?;
-        let temp = temp.into_temp_path();
+        let temp = stage_pieces(&self.path, &target, pieces)?;
+        self.stage(name, temp);
+        Ok(target)
+    }
+
+    /// Records `temp` as the staged file `name`, in place of an earlier one.
+    fn stage(&mut self, name: &str, temp: tempfile::TempPath) {
         self.staged.retain(|(n, _)| n != name);
         self.staged.push((name.to_owned(), temp));
-        Ok(target)
     }
 
     /// Marks `name` as a product this run leaves out: if an earlier run of
@@ -460,5 +497,36 @@ mod tests {
         write_atomic(&ours, b"x").unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&ours), mode(&reference));
+    }
+
+    /// Files staged together land as staged one by one would: each with its
+    /// bytes, a later staging of a name replacing an earlier one, nothing
+    /// visible before the commit; and a refused name stages none of them.
+    #[test]
+    fn files_written_together_are_staged_like_one_by_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("mine.txt"), b"mine").unwrap();
+        let mut dir = OutputDir::create(tmp.path(), false).unwrap();
+        dir.write("b.png", b"first").unwrap();
+        let big = vec![7u8; 300_000];
+        let files: [(&str, &[u8]); 3] = [("a.tif", &big), ("b.png", b"second"), ("c.json", b"{}")];
+        let paths = dir.write_files(&files).unwrap();
+        assert_eq!(paths, files.map(|(n, _)| tmp.path().join(n)));
+        assert!(
+            !tmp.path().join("a.tif").exists(),
+            "published before the commit"
+        );
+        // The user's file is refused, and with it the whole batch.
+        let refused: [(&str, &[u8]); 2] = [("d.json", b"1"), ("mine.txt", b"2")];
+        assert!(dir.write_files(&refused).is_err());
+        dir.commit().unwrap();
+        assert_eq!(std::fs::read(tmp.path().join("a.tif")).unwrap(), big);
+        assert_eq!(std::fs::read(tmp.path().join("b.png")).unwrap(), b"second");
+        assert_eq!(std::fs::read(tmp.path().join("c.json")).unwrap(), b"{}");
+        assert_eq!(std::fs::read(tmp.path().join("mine.txt")).unwrap(), b"mine");
+        assert!(!tmp.path().join("d.json").exists());
+        let leftovers = std::fs::read_dir(tmp.path()).unwrap().count();
+        // a.tif, b.png, c.json, mine.txt and the manifest: no temporaries.
+        assert_eq!(leftovers, 5);
     }
 }

@@ -26,7 +26,9 @@
 # (max RSS) are printed too. Each downhill run and each r.watershed call
 # runs BENCH_RUNS times (default 3) and the one with the least CPU time is
 # kept, the same rule for both (the machine's swings are larger than the
-# differences measured); the NumPy and pysheds peers run once.
+# differences measured); downhill gd --fill and r.watershed take turns,
+# one run each, so that both meet the machine's slow and fast phases alike.
+# The NumPy and pysheds peers run once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUDGET=${1:-30}
@@ -79,12 +81,22 @@ best() {
 # the one with the least CPU time.
 run() {
     local name=$1; shift
-    local files=()
     for k in $(seq 0 $((RUNS - 1))); do
-        /usr/bin/time -f "%e %U %S %M" -o "$OUT/$name.time.$k" "$@" > "$OUT/$name.json.$k"
-        files+=("$OUT/$name.time.$k")
+        run_once "$name" "$k" "$@"
     done
-    local k
+    keep_best "$name"
+}
+
+# run_once NAME K -- command...: run K of NAME.
+run_once() {
+    local name=$1 k=$2; shift 2
+    /usr/bin/time -f "%e %U %S %M" -o "$OUT/$name.time.$k" "$@" > "$OUT/$name.json.$k"
+}
+
+# keep_best NAME: records the run of NAME with the least CPU time, keeps its JSON.
+keep_best() {
+    local name=$1 files=() k
+    for k in $(seq 0 $((RUNS - 1))); do files+=("$OUT/$name.time.$k"); done
     k=$(best "$name" "${files[@]}")
     mv "$OUT/$name.json.$k" "$OUT/$name.json"
 }
@@ -96,9 +108,7 @@ once() {
     best "$name" "$OUT/$name.time" >/dev/null
 }
 : > "$OUT/times.txt"
-run gd-srtm3 ./target/release/downhill basins data/N52W007.hgt --agent gd --fill --out "$OUT/gd-srtm3" --max-total-steps 100000000000 --json --quiet
 run momentum-srtm3 ./target/release/downhill basins data/N52W007.hgt --agent momentum --stride 4 --out "$OUT/momentum-srtm3" --max-total-steps 100000000000 --json --quiet
-run gd-srtm1 ./target/release/downhill basins "$SRTM1" --agent gd --fill --out "$OUT/gd-srtm1" --max-total-steps 100000000000 --json --quiet
 run momentum-srtm1 ./target/release/downhill basins "$SRTM1" --agent momentum --stride 12 --out "$OUT/momentum-srtm1" --max-total-steps 100000000000 --json --quiet
 # GRASS r.watershed: import, then time the watershed analysis alone.
 cat > "$OUT/grass-watershed.sh" <<'GRASSEOF'
@@ -112,21 +122,38 @@ for k in $(seq 0 $(($3 - 1))); do
 done
 GRASSEOF
 chmod +x "$OUT/grass-watershed.sh"
-grass_run() { # NAME DEM
+# grass_once NAME DEM K: run K of r.watershed on DEM (false if it failed).
+grass_once() {
+    grass --tmp-location EPSG:4326 --exec "$PWD/$OUT/grass-watershed.sh" "$(realpath "$2")" \
+        "$PWD/$OUT/$1.time.$3.run" 1 >/dev/null 2>&1 &&
+        mv "$OUT/$1.time.$3.run.0" "$OUT/$1.time.$3"
+}
+# versus GRID DEM: downhill gd --fill and r.watershed on DEM, BENCH_RUNS
+# rounds of one run each, alternated, so that both meet the shared
+# machine in the same phases; each keeps its run with the least CPU time.
+versus() {
+    local grid=$1 dem=$2 grass=yes
     if ! command -v grass >/dev/null; then
         echo "note: GRASS is not installed (apt-get install grass-core); r.watershed is skipped"
-        return
+        grass=no
     fi
-    if grass --tmp-location EPSG:4326 --exec "$PWD/$OUT/grass-watershed.sh" "$(realpath "$2")" "$PWD/$OUT/$1.time" "$RUNS" >/dev/null 2>&1; then
+    for k in $(seq 0 $((RUNS - 1))); do
+        run_once "gd-$grid" "$k" ./target/release/downhill basins "$dem" --agent gd --fill \
+            --out "$OUT/gd-$grid" --max-total-steps 100000000000 --json --quiet
+        if [ "$grass" = yes ] && ! grass_once "grass-$grid" "$dem" "$k"; then
+            echo "note: r.watershed failed on $dem"
+            grass=failed
+        fi
+    done
+    keep_best "gd-$grid"
+    if [ "$grass" = yes ]; then
         local files=()
-        for k in $(seq 0 $((RUNS - 1))); do files+=("$OUT/$1.time.$k"); done
-        best "$1" "${files[@]}" >/dev/null
-    else
-        echo "note: r.watershed failed on $2"
+        for k in $(seq 0 $((RUNS - 1))); do files+=("$OUT/grass-$grid.time.$k"); done
+        best "grass-$grid" "${files[@]}" >/dev/null
     fi
 }
-grass_run grass-srtm3 data/N52W007.hgt
-grass_run grass-srtm1 "$SRTM1"
+versus srtm3 data/N52W007.hgt
+versus srtm1 "$SRTM1"
 once peers-srtm3 "$PY" scripts/bench_basins_peers.py data/N52W007.hgt 52 4 "$BUDGET"
 once peers-srtm1 "$PY" scripts/bench_basins_peers.py "$SRTM1" 52 12 "$BUDGET"
 

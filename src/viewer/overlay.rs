@@ -139,36 +139,77 @@ fn sample_taps(image: &RgbaImage, col: Tap, row: Tap, sampling: Sampling) -> Rgb
     if sampling == Sampling::Nearest {
         return *image.get_pixel(col.lo, row.lo);
     }
-    let (fc, fr) = (col.frac, row.frac);
     let px = [
-        (image.get_pixel(col.lo, row.lo), (1.0 - fc) * (1.0 - fr)),
-        (image.get_pixel(col.hi, row.lo), fc * (1.0 - fr)),
-        (image.get_pixel(col.lo, row.hi), (1.0 - fc) * fr),
-        (image.get_pixel(col.hi, row.hi), fc * fr),
+        image.get_pixel(col.lo, row.lo).0,
+        image.get_pixel(col.hi, row.lo).0,
+        image.get_pixel(col.lo, row.hi).0,
+        image.get_pixel(col.hi, row.hi).0,
     ];
-    if px.iter().all(|(p, _)| p[3] == 255) {
+    Rgba(blend(px, col.frac, row.frac))
+}
+
+/// The bilinear blend of four RGBA pixels (top-left, top-right,
+/// bottom-left, bottom-right) at weights `fc` across and `fr` down.
+#[inline]
+fn blend(px: [[u8; 4]; 4], fc: f64, fr: f64) -> [u8; 4] {
+    let k = [
+        (1.0 - fc) * (1.0 - fr),
+        fc * (1.0 - fr),
+        (1.0 - fc) * fr,
+        fc * fr,
+    ];
+    // The weighted sum of a value of each pixel, in the pixels' order.
+    let weighted = |f: fn(&[u8; 4], usize) -> f64, ch: usize| -> f64 {
+        f(&px[0], ch) * k[0] + f(&px[1], ch) * k[1] + f(&px[2], ch) * k[2] + f(&px[3], ch) * k[3]
+    };
+    if px.iter().all(|p| p[3] == 255) {
         // Opaque (a relief away from voids): the weighted mean of each
         // channel, the premultiplied formula below with the alphas
         // cancelled.
         let mut out = [255u8; 4];
         for (ch, o) in out.iter_mut().enumerate().take(3) {
-            let v: f64 = px.iter().map(|(p, k)| p[ch] as f64 * k).sum();
+            let v = weighted(|p, ch| p[ch] as f64, ch);
             *o = crate::terrain::round_half_away(v).clamp(0.0, 255.0) as u8;
         }
-        return Rgba(out);
+        return out;
     }
     // Premultiplied, so transparent voids do not darken their rims.
-    let alpha: f64 = px.iter().map(|(p, k)| p[3] as f64 * k).sum();
+    let alpha = weighted(|p, _| p[3] as f64, 3);
     if alpha < 0.5 {
-        return Rgba([0, 0, 0, 0]);
+        return [0, 0, 0, 0];
     }
     let mut out = [0u8; 4];
     for (ch, o) in out.iter_mut().enumerate().take(3) {
-        let v: f64 = px.iter().map(|(p, k)| p[ch] as f64 * p[3] as f64 * k).sum();
+        let v = weighted(|p, ch| p[ch] as f64 * p[3] as f64, ch);
         *o = crate::terrain::round_half_away(v / alpha).clamp(0.0, 255.0) as u8;
     }
     out[3] = crate::terrain::round_half_away(alpha).clamp(0.0, 255.0) as u8;
-    Rgba(out)
+    out
+}
+
+/// One row of a geographic picture resampled bilinearly: `out` (RGBA
+/// bytes) gets, for each of `col_taps`, the blend of rows `row.lo` and
+/// `row.hi` of `image` (left clear where the tap is `None`).
+fn blend_row(image: &RgbaImage, col_taps: &[Option<Tap>], row: Tap, out: &mut [u8]) {
+    let stride = image.width() as usize * 4;
+    let raw = image.as_raw();
+    let top = &raw[row.lo as usize * stride..][..stride];
+    let bottom = &raw[row.hi as usize * stride..][..stride];
+    let pixel = |line: &[u8], i: u32| -> [u8; 4] {
+        let at = i as usize * 4;
+        [line[at], line[at + 1], line[at + 2], line[at + 3]]
+    };
+    for (o, col) in out.chunks_exact_mut(4).zip(col_taps) {
+        if let Some(col) = col {
+            let px = [
+                pixel(top, col.lo),
+                pixel(top, col.hi),
+                pixel(bottom, col.lo),
+                pixel(bottom, col.hi),
+            ];
+            o.copy_from_slice(&blend(px, col.frac, row.frac));
+        }
+    }
 }
 
 /// Pixel of `image` at fractional pixel-centre coordinates (`col`, `row`),
@@ -231,36 +272,38 @@ impl ImageOverlay {
                 .collect()
         });
         let clear = Rgba([0, 0, 0, 0]);
-        let rows: Vec<Vec<u8>> = (0..out_h)
-            .into_par_iter()
-            .map(|r| {
+        // Clear (all zero) where nothing of the picture falls.
+        let mut warped = RgbaImage::new(out_w, out_h);
+        warped
+            .par_chunks_mut(out_w as usize * 4)
+            .enumerate()
+            .for_each(|(r, row)| {
                 let lat = mercator_lat(y1 - (r as f64 + 0.5) * sy);
-                let mut row = Vec::with_capacity(out_w as usize * 4);
                 match &col_taps {
                     Some(col_taps) => {
-                        let row_tap = tap(row_of(lat), image.height(), sampling);
-                        for col_tap in col_taps {
-                            let px = match (col_tap, row_tap) {
-                                (Some(ct), Some(rt)) => sample_taps(image, *ct, rt, sampling),
-                                _ => clear,
-                            };
-                            row.extend_from_slice(&px.0);
+                        let Some(row_tap) = tap(row_of(lat), image.height(), sampling) else {
+                            return;
+                        };
+                        if sampling == Sampling::Bilinear {
+                            blend_row(image, col_taps, row_tap, row);
+                            return;
+                        }
+                        for (o, col_tap) in row.chunks_exact_mut(4).zip(col_taps) {
+                            if let Some(ct) = col_tap {
+                                o.copy_from_slice(&sample_taps(image, *ct, row_tap, sampling).0);
+                            }
                         }
                     }
                     None => {
-                        for c in 0..out_w {
+                        for (c, o) in (0..out_w).zip(row.chunks_exact_mut(4)) {
                             let px = projection
                                 .from_wgs84(lon_of(c), lat)
                                 .and_then(|(x, y)| sample(image, col_of(x), row_of(y), sampling));
-                            row.extend_from_slice(&px.unwrap_or(clear).0);
+                            o.copy_from_slice(&px.unwrap_or(clear).0);
                         }
                     }
                 }
-                row
-            })
-            .collect();
-        let warped = RgbaImage::from_raw(out_w, out_h, rows.concat())
-            .ok_or_else(|| Error::param("cannot assemble the resampled picture"))?;
+            });
         let mut png = Vec::new();
         crate::render::encode_png(&image::DynamicImage::ImageRgba8(warped), &mut png)
             .map_err(|e| Error::io("index.html (relief picture)", e))?;
@@ -373,6 +416,32 @@ mod tests {
         );
         // Beyond the outer edges of the pixels: nothing.
         assert_eq!(sample(&img, -0.6, 0.0, Sampling::Bilinear), None);
+    }
+
+    /// A row blended at once is the row sampled pixel by pixel, voids
+    /// (transparent pixels) and taps beyond the picture included.
+    #[test]
+    fn a_row_blended_at_once_is_the_row_sampled_pixel_by_pixel() {
+        let img = RgbaImage::from_fn(7, 5, |c, r| {
+            let v = (c * 37 + r * 91) % 256;
+            let alpha = if (c + 2 * r) % 5 == 0 { 0 } else { 255 };
+            Rgba([v as u8, (255 - v) as u8, (c * r * 11 % 256) as u8, alpha])
+        });
+        let cols: Vec<f64> = (-3..=28).map(|i| i as f64 * 0.23 - 0.4).collect();
+        let col_taps: Vec<Option<Tap>> = cols
+            .iter()
+            .map(|&c| tap(c, img.width(), Sampling::Bilinear))
+            .collect();
+        assert!(col_taps.iter().any(Option::is_none) && col_taps.iter().any(Option::is_some));
+        for row in [0.0, 0.3, 1.5, 2.99, 4.0, 4.4] {
+            let row_tap = tap(row, img.height(), Sampling::Bilinear).unwrap();
+            let mut out = vec![0u8; cols.len() * 4];
+            blend_row(&img, &col_taps, row_tap, &mut out);
+            for (k, &c) in cols.iter().enumerate() {
+                let want = sample(&img, c, row, Sampling::Bilinear).map_or([0; 4], |p| p.0);
+                assert_eq!(out[4 * k..4 * k + 4], want, "column {c}, row {row}");
+            }
+        }
     }
 
     #[test]

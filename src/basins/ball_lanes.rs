@@ -24,7 +24,7 @@
 use std::arch::x86_64::*;
 
 use super::field::GridField;
-use super::lane_grid::LaneGrid;
+use super::lane_grid::{finite, LaneGrid};
 
 /// Positions (fractional column `x` and row `y`, in samples) and
 /// velocities (metres per step east and north) of four balls, lane by
@@ -118,17 +118,4 @@ pub(super) unsafe fn step4<const NESTEROV: bool>(
         ordinary,
         short,
     }
-}
-
-/// All ones in the lanes where both components of a displacement are
-/// finite.
-#[target_feature(enable = "avx2")]
-#[inline]
-pub(super) fn finite(east: __m256d, north: __m256d) -> __m256d {
-    let infinity = _mm256_set1_pd(f64::INFINITY);
-    let abs = |v| _mm256_andnot_pd(_mm256_set1_pd(-0.0), v);
-    _mm256_and_pd(
-        _mm256_cmp_pd::<_CMP_LT_OQ>(abs(east), infinity),
-        _mm256_cmp_pd::<_CMP_LT_OQ>(abs(north), infinity),
-    )
 }

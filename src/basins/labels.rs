@@ -354,16 +354,33 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
 mod tests {
     use super::*;
 
-    /// The walks whose end cells and endings are `end` and `ending`.
-    fn walks_of(end: Vec<u32>, ending: Vec<u8>) -> Walks {
-        Walks {
+    /// The basins on `heights` (100 m square cells) of walkers that
+    /// started in every cell and ended where `ended(row, column)` says,
+    /// cell and ending, or `None` where no walker started.
+    fn label_by_hand(
+        heights: &Array2<f32>,
+        ended: impl Fn(usize, usize) -> Option<(u32, StopReason)>,
+    ) -> Basins {
+        let (rows, cols) = heights.dim();
+        let mut end = vec![NO_START; rows * cols];
+        let mut ending = vec![0u8; rows * cols];
+        for r in 0..rows {
+            for c in 0..cols {
+                if let Some((to, why)) = ended(r, c) {
+                    end[r * cols + c] = to;
+                    ending[r * cols + c] = why as u8;
+                }
+            }
+        }
+        let walks = Walks {
             starts: end.iter().filter(|&&e| e != NO_START).count(),
             end,
             ending,
             steps: 0,
             shortcuts: 0,
             stall_moves: 0,
-        }
+        };
+        label(&walks, heights, &hundred_metre_cells(rows), 1)
     }
 
     /// `rows` rows of 100 m square cells.
@@ -389,28 +406,14 @@ mod tests {
             _ => 10.0,
         });
         let at = |r: usize, c: usize| (r * cols + c) as u32;
-        let mut end = vec![NO_START; rows * cols];
-        let mut ending = vec![0u8; rows * cols];
-        for r in 0..rows {
-            for c in 0..cols {
-                let (to, why) = match (r, c) {
-                    (0, 5) | (0, 6) => continue,
-                    (1, 5) => (at(0, 5), StopReason::Void),
-                    (1, 6) => (at(0, 6), StopReason::Void),
-                    (_, 0..=1) => (at(2, 0), StopReason::Converged),
-                    (_, 2..=4) => (at(2, 4), StopReason::Converged),
-                    _ => (at(4, 6), StopReason::Converged),
-                };
-                end[at(r, c) as usize] = to;
-                ending[at(r, c) as usize] = why as u8;
-            }
-        }
-        let b = label(
-            &walks_of(end, ending),
-            &heights,
-            &hundred_metre_cells(rows),
-            1,
-        );
+        let b = label_by_hand(&heights, |r, c| match (r, c) {
+            (0, 5) | (0, 6) => None,
+            (1, 5) => Some((at(0, 5), StopReason::Void)),
+            (1, 6) => Some((at(0, 6), StopReason::Void)),
+            (_, 0..=1) => Some((at(2, 0), StopReason::Converged)),
+            (_, 2..=4) => Some((at(2, 4), StopReason::Converged)),
+            _ => Some((at(4, 6), StopReason::Converged)),
+        });
         let id = |r: usize, c: usize| b.labels[[r, c]];
         assert_eq!(b.basins.len(), 3, "{:?}", b.labels);
         assert_eq!(id(0, 0), id(0, 4), "the flat's two sinks");
@@ -453,20 +456,7 @@ mod tests {
             (at(0, 6), edge),
             (at(0, 7), edge),
         ];
-        let mut end = vec![NO_START; rows * cols];
-        let mut ending = vec![0u8; rows * cols];
-        for r in 0..rows {
-            for (c, &(to, why)) in ends.iter().enumerate() {
-                end[at(r, c) as usize] = to;
-                ending[at(r, c) as usize] = why as u8;
-            }
-        }
-        let b = label(
-            &walks_of(end, ending),
-            &heights,
-            &hundred_metre_cells(rows),
-            1,
-        );
+        let b = label_by_hand(&heights, |_, c| Some(ends[c]));
         let id = |c: usize| b.labels[[0, c]];
         // Columns 0-2 one basin (the chain), then 3, 4, 5, 6, 7 each alone.
         assert_eq!(id(0), id(1));

@@ -45,6 +45,30 @@ pub(super) struct Cells {
     pub fc: __m256d,
 }
 
+/// `true` when the lanes can step walkers on `field` with no height rule
+/// (`stop_below` unset: the lanes look up no height), on a grid whose rows
+/// and columns are below 2^31, on a CPU with AVX2: what
+/// [`LaneGrid::new`] asks of its callers.
+pub(super) fn lanes_fit(field: &GridField<'_>, stop_below: Option<f64>) -> bool {
+    stop_below.is_none()
+        && field.rows() < (1 << 31)
+        && field.cols() < (1 << 31)
+        && std::arch::is_x86_feature_detected!("avx2")
+}
+
+/// All ones in the lanes where both components of a displacement are
+/// finite.
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn finite(east: __m256d, north: __m256d) -> __m256d {
+    let infinity = _mm256_set1_pd(f64::INFINITY);
+    let abs = |v| _mm256_andnot_pd(_mm256_set1_pd(-0.0), v);
+    _mm256_and_pd(
+        _mm256_cmp_pd::<_CMP_LT_OQ>(abs(east), infinity),
+        _mm256_cmp_pd::<_CMP_LT_OQ>(abs(north), infinity),
+    )
+}
+
 /// The four `i32` lanes of `v`.
 #[target_feature(enable = "avx2")]
 #[inline]

@@ -301,7 +301,8 @@ fn resolve_in_lanes<'f, 'a, 'm>(
     };
     // Books `over` (the attempt of start `t`'s walk, kept if paused) if
     // given, and sets the lane to its next work: the walk waiting below,
-    // else a fresh start from the feed; idle once the feed is out.
+    // else a ready parked stack, else a fresh start from the feed; idle
+    // once the feed is out.
     let settle = |lane: &mut ResolveLane<'f, 'a, 'm>,
                   over: Option<(u32, Option<Walk<'f, 'a, 'm>>, Attempt)>,
                   tally: &mut Tally,
@@ -345,37 +346,24 @@ fn resolve_in_lanes<'f, 'a, 'm>(
                 }
                 None => None,
             };
-            let (t, walk) = match blocked_on.map(|j| (j, memo.claim(j as usize))) {
-                Some((j, Claim::Mine)) => (j, None),
-                Some((j, Claim::Taken)) => {
-                    // Parked until `j` is known while the lane takes other
-                    // work, else the lane waits.
-                    if !parked.park(lane, j) {
-                        lane.now = LaneNow::Waiting(j);
-                        return;
-                    }
-                    match parked.resume(lane, memo) {
-                        Some(frame) => frame,
-                        None => match take_fresh(lane, feed, tally) {
-                            Some(i) => (i, None),
-                            None => return,
-                        },
-                    }
+            let next = match blocked_on.map(|j| (j, memo.claim(j as usize))) {
+                Some((j, Claim::Mine)) => Some((j, None)),
+                // Parked until `j` is known while the lane takes other
+                // work, else the lane waits.
+                Some((j, Claim::Taken)) if !parked.park(lane, j) => {
+                    lane.now = LaneNow::Waiting(j);
+                    return;
                 }
-                // Known, or nothing blocked: the walk below, else a parked
-                // stack whose start is known, else a fresh start nobody has
-                // claimed.
-                Some((_, Claim::Known)) | None => match lane.below.pop() {
-                    Some(frame) => frame,
-                    None => match parked.resume(lane, memo) {
-                        Some(frame) => frame,
-                        None => match take_fresh(lane, feed, tally) {
-                            Some(i) => (i, None),
-                            None => return,
-                        },
-                    },
-                },
+                // Parked (the lane's stack is now empty), known, or nothing
+                // blocked: the walk below, else a parked stack whose start
+                // is known, else a fresh start nobody has claimed.
+                _ => lane
+                    .below
+                    .pop()
+                    .or_else(|| parked.resume(lane, memo))
+                    .or_else(|| take_fresh(lane, feed, tally).map(|i| (i, None))),
             };
+            let Some((t, walk)) = next else { return };
             let attempt = match walk {
                 Some(mut w) => match w.resume() {
                     None => Ok(w),
@@ -455,16 +443,11 @@ fn resolve_in_lanes<'f, 'a, 'm>(
 }
 
 /// Whether [`resolve_in_lanes`] steps its walkers in the lanes of AVX2
-/// registers ([`walker_turn`]): hill-walkers with no `stop_below` rule (the
-/// lanes look up no height), on a grid whose rows and columns are below
-/// 2^31, on a CPU with AVX2.
+/// registers ([`walk_in_registers`]): hill-walkers, where the lanes fit
+/// ([`lanes_fit`](super::lane_grid::lanes_fit)).
 #[cfg(target_arch = "x86_64")]
 fn walkers_in_lanes(field: &GridField<'_>, s: &WalkSettings) -> bool {
-    s.kind == crate::agents::AgentKind::Gd
-        && s.rules.stop_below.is_none()
-        && field.rows() < (1 << 31)
-        && field.cols() < (1 << 31)
-        && std::arch::is_x86_feature_detected!("avx2")
+    s.kind == crate::agents::AgentKind::Gd && super::lane_grid::lanes_fit(field, s.rules.stop_below)
 }
 
 /// Groups of four lanes [`walk_in_registers`] steps in turn (their steps

@@ -599,16 +599,12 @@ impl<'b, 'f> Batch<'b, 'f> {
 }
 
 /// `true` when [`walk_lanes`] steps its walkers four at a time in AVX2
-/// lanes ([`walk_ball_lanes`]): heavy or Nesterov balls, with no `stop_below` rule
-/// (the lanes look up no height), on a grid whose rows and columns are
-/// below 2^31, on a CPU with AVX2.
+/// lanes ([`walk_ball_lanes`]): heavy or Nesterov balls, where the lanes
+/// fit ([`lanes_fit`](super::lane_grid::lanes_fit)).
 #[cfg(target_arch = "x86_64")]
 fn balls_in_lanes(field: &GridField<'_>, s: &WalkSettings) -> bool {
     matches!(s.kind, AgentKind::Momentum | AgentKind::Nesterov)
-        && s.rules.stop_below.is_none()
-        && field.rows() < (1 << 31)
-        && field.cols() < (1 << 31)
-        && std::arch::is_x86_feature_detected!("avx2")
+        && super::lane_grid::lanes_fit(field, s.rules.stop_below)
 }
 
 /// [`walk_lanes`] for heavy balls (or, with `NESTEROV`, Nesterov's),

@@ -19,8 +19,7 @@
 
 use std::arch::x86_64::*;
 
-use super::ball_lanes::finite;
-use super::lane_grid::LaneGrid;
+use super::lane_grid::{finite, LaneGrid};
 
 /// What [`walk4`] found.
 #[derive(Debug, Clone, Copy)]

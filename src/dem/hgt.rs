@@ -383,8 +383,15 @@ fn tile_bytes<R: Read + std::io::Seek>(path: &Path, source: R, len: u64) -> Resu
 type RowCheck = (usize, Option<(usize, i16)>);
 
 /// Decodes one row of big-endian samples `raw` into `row` (voids as NaN).
-/// Uses AVX2 where the CPU has it (the same conversions, more at a time).
+/// Uses AVX-512 or AVX2 where the CPU has them (the same conversions,
+/// more at a time).
 fn decode_row(row: &mut [f32], raw: &[u8]) -> RowCheck {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512bw") {
+        // SAFETY: the CPU has AVX-512 F and BW, as checked just above
+        // (BW implies F).
+        return unsafe { decode_row_avx512(row, raw) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, as checked just above.
@@ -421,6 +428,42 @@ unsafe fn decode_row_avx2(row: &mut [f32], raw: &[u8]) -> RowCheck {
             _mm256_storeu_ps(row.as_mut_ptr().add(i), heights);
         }
         i += 8;
+    }
+    decode_values(&mut row[i..n], &raw[2 * i..2 * n]);
+    check_row(&row[..n], &raw[..2 * n])
+}
+
+/// [`decode_row`] for CPUs with AVX-512 BW: [`decode_row_avx2`] sixteen
+/// samples at a time (32 bytes swapped by one shuffle, voids blended to
+/// `NaN` under a mask), so the heights are again those of
+/// [`decode_row_lanes`], bit for bit.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn decode_row_avx512(row: &mut [f32], raw: &[u8]) -> RowCheck {
+    use std::arch::x86_64::*;
+    let n = row.len().min(raw.len() / 2);
+    let swap = _mm256_setr_epi8(
+        1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10,
+        13, 12, 15, 14,
+    );
+    let void = _mm512_set1_epi32(VOID as i32);
+    let nan = _mm512_set1_ps(f32::NAN);
+    let mut i = 0;
+    while i + 16 <= n {
+        // SAFETY: i + 16 <= n, so the 32 bytes from 2 i lie inside `raw`
+        // (2 n <= raw.len()) and the 16 heights from i inside `row`; both
+        // accesses are unaligned loads and stores.
+        unsafe {
+            let bytes = _mm256_loadu_si256(raw.as_ptr().add(2 * i).cast());
+            let words = _mm512_cvtepi16_epi32(_mm256_shuffle_epi8(bytes, swap));
+            let is_void = _mm512_cmpeq_epi32_mask(words, void);
+            let heights = _mm512_mask_blend_ps(is_void, _mm512_cvtepi32_ps(words), nan);
+            _mm512_storeu_ps(row.as_mut_ptr().add(i), heights);
+        }
+        i += 16;
     }
     decode_values(&mut row[i..n], &raw[2 * i..2 * n]);
     check_row(&row[..n], &raw[..2 * n])
@@ -547,6 +590,30 @@ mod tests {
                 let bits = |v: &[f32]| v.iter().map(|h| h.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&chosen), bits(&portable), "row of {len}");
                 assert_eq!(a, b, "row of {len}");
+                // Each vector version the CPU has, whichever `decode_row` chose.
+                #[cfg(target_arch = "x86_64")]
+                for (name, has, decode) in [
+                    (
+                        "avx2",
+                        std::arch::is_x86_feature_detected!("avx2"),
+                        decode_row_avx2 as unsafe fn(&mut [f32], &[u8]) -> RowCheck,
+                    ),
+                    (
+                        "avx512",
+                        std::arch::is_x86_feature_detected!("avx512bw"),
+                        decode_row_avx512,
+                    ),
+                ] {
+                    if !has {
+                        eprintln!("skipped: the {name} decoder (this CPU lacks {name})");
+                        continue;
+                    }
+                    let mut vector = vec![2f32; len];
+                    // SAFETY: the CPU has the features, checked just above.
+                    let c = unsafe { decode(&mut vector, raw) };
+                    assert_eq!(bits(&vector), bits(&portable), "{name}, row of {len}");
+                    assert_eq!(a, c, "{name}, row of {len}");
+                }
                 for (h, pair) in portable.iter().zip(raw.chunks_exact(2)) {
                     let v = i16::from_be_bytes([pair[0], pair[1]]);
                     assert!(if v == VOID {

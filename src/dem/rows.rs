@@ -43,7 +43,7 @@ pub trait RowSource: Sync {
 /// inside a grid of `rows`; returns how many rows they are.
 pub(crate) fn rows_asked(first: usize, len: usize, rows: usize, cols: usize) -> Result<usize> {
     let n = len.checked_div(cols).unwrap_or(0);
-    if cols == 0 || len % cols != 0 || first.checked_add(n).is_none_or(|end| end > rows) {
+    if cols == 0 || !len.is_multiple_of(cols) || first.checked_add(n).is_none_or(|end| end > rows) {
         return Err(Error::param(format!(
             "internal error: {len} samples from row {first} are not whole rows of a {rows} x {cols} grid"
         )));

@@ -492,7 +492,7 @@ mod tests {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            (state >> 33) % 7 == 0
+            (state >> 33).is_multiple_of(7)
         };
         let mask = Array2::from_shape_fn((rows, cols), |_| next());
         for (rr, cc) in [

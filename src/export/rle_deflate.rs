@@ -222,12 +222,45 @@ fn symbol_counts(input: &[u8], runs: &[(u32, u32)]) -> [u32; 286] {
 struct Coder<'a> {
     w: &'a mut BitWriter,
     table: [u32; 286],
+    /// The literals' codes as byte tables for [`literal_lanes`], where the
+    /// CPU has the instructions it needs.
+    #[cfg(target_arch = "x86_64")]
+    lanes: Option<literal_lanes::ByteTables>,
 }
 
-impl Coder<'_> {
-    /// Sends `bytes` as literals, four codes (at most 48 bits) per write.
+impl<'a> Coder<'a> {
+    /// A coder writing to `w` with the code `table`, in the registers'
+    /// lanes where the CPU can and `lanes` allows.
+    fn new(w: &'a mut BitWriter, table: [u32; 286], lanes: bool) -> Self {
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = lanes;
+        Coder {
+            w,
+            #[cfg(target_arch = "x86_64")]
+            lanes: if lanes {
+                literal_lanes::ByteTables::of(&table)
+            } else {
+                None
+            },
+            table,
+        }
+    }
+
+    /// Sends `bytes` as literals, four codes (at most 48 bits) per write;
+    /// with AVX-512, 32 bytes' codes at a time are looked up and joined
+    /// into fours in registers ([`literal_lanes`]), and what is left
+    /// over is sent here.
     #[inline(always)]
     fn literals(&mut self, bytes: &[u8]) {
+        #[cfg(target_arch = "x86_64")]
+        let bytes = match &self.lanes {
+            // SAFETY: `ByteTables::of` gave tables only on a CPU with the
+            // features `literal_lanes::send` needs.
+            Some(t) if bytes.len() >= literal_lanes::CHUNK => unsafe {
+                literal_lanes::send(self.w, t, bytes)
+            },
+            _ => bytes,
+        };
         let mut quads = bytes.chunks_exact(4);
         for q in &mut quads {
             let mut bits = 0u64;
@@ -456,6 +489,12 @@ fn code_length_runs(lengths: &[u8]) -> Vec<(u8, u8, u8)> {
 /// block (a sync flush), so the bytes end on a block boundary and another
 /// block may follow them directly.
 pub fn deflate_block(input: &[u8], last: bool) -> Vec<u8> {
+    deflate_block_with(input, last, true)
+}
+
+/// [`deflate_block`], its literals sent in registers' lanes where the CPU
+/// can and `lanes` allows (the bytes are the same either way).
+fn deflate_block_with(input: &[u8], last: bool, lanes: bool) -> Vec<u8> {
     let runs_of_zeros = zero_runs(input);
     let mut lit_freq = symbol_counts(input, &runs_of_zeros);
     lit_freq[256] = 1;
@@ -507,7 +546,7 @@ pub fn deflate_block(input: &[u8], last: bool) -> Vec<u8> {
         for (t, (&c, &l)) in table.iter_mut().zip(lit_code.iter().zip(&lit_len)) {
             *t = c as u32 | (l as u32) << 16;
         }
-        let mut coder = Coder { w: &mut w, table };
+        let mut coder = Coder::new(&mut w, table, lanes);
         let mut at = 0usize;
         for &(start, zeros) in &runs_of_zeros {
             coder.literals(&input[at..start as usize]);
@@ -526,6 +565,135 @@ pub fn deflate_block(input: &[u8], last: bool) -> Vec<u8> {
         return out;
     }
     w.finish()
+}
+
+/// Literal codes looked up and joined in the lanes of AVX-512 registers:
+/// the same bits as [`Coder::literals`]' scalar loop, with fewer
+/// instructions per byte (filtered hillshade is about 60 % literals, 80 %
+/// of them in stretches of 32 or more between runs of zeros).
+#[cfg(target_arch = "x86_64")]
+mod literal_lanes {
+    use std::arch::x86_64::*;
+
+    use super::BitWriter;
+
+    /// Bytes sent per round of [`send`].
+    pub(super) const CHUNK: usize = 32;
+
+    /// The code of each byte value as two 256-byte tables, each four
+    /// 64-byte registers: the code's low eight bits, and its high four bits
+    /// with its length (at most [`super::MAX_BITS`], so four bits too)
+    /// above them.
+    pub(super) struct ByteTables {
+        low: [__m512i; 4],
+        high_and_length: [__m512i; 4],
+    }
+
+    impl ByteTables {
+        /// The tables of a literal/length code `table` (as in
+        /// [`super::Coder`]), or `None` on a CPU without AVX-512 F, BW and
+        /// VBMI.
+        pub(super) fn of(table: &[u32; 286]) -> Option<Self> {
+            if !(std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512vbmi"))
+            {
+                return None;
+            }
+            let mut low = [0u8; 256];
+            let mut high_and_length = [0u8; 256];
+            for b in 0..256 {
+                let (code, length) = (table[b] & 0xffff, table[b] >> 16);
+                debug_assert!(code < 1 << 12 && length <= u32::from(super::MAX_BITS));
+                low[b] = code as u8;
+                high_and_length[b] = ((code >> 8) | length << 4) as u8;
+            }
+            let registers = |bytes: &[u8; 256]| {
+                // SAFETY: each load reads 64 of the table's 256 bytes; the
+                // CPU has AVX-512 F (checked above: BW implies it).
+                std::array::from_fn(|k| unsafe {
+                    _mm512_loadu_si512(bytes.as_ptr().add(64 * k).cast())
+                })
+            };
+            Some(ByteTables {
+                low: registers(&low),
+                high_and_length: registers(&high_and_length),
+            })
+        }
+    }
+
+    /// The entries of a 256-byte `table` at the byte indices `idx`: two
+    /// two-register permutes (bit 6 of an index picks the register, bits
+    /// 0-5 the byte) and a blend on bit 7.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    #[inline]
+    fn look_up(table: &[__m512i; 4], idx: __m512i) -> __m512i {
+        let below_128 = _mm512_permutex2var_epi8(table[0], idx, table[1]);
+        let above_128 = _mm512_permutex2var_epi8(table[2], idx, table[3]);
+        _mm512_mask_blend_epi8(_mm512_movepi8_mask(idx), below_128, above_128)
+    }
+
+    /// Sends the first whole [`CHUNK`]s of `bytes` as literals and returns
+    /// the rest. Each chunk's 32 codes are looked up at once, widened to
+    /// 16-bit lanes, joined in pairs within 32-bit lanes and in fours
+    /// within 64-bit lanes (a later code shifted past the earlier one's
+    /// length, as the scalar loop does), and the eight fours (at most 48
+    /// bits each) are written in order.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F, BW and VBMI (as `ByteTables::of`
+    /// checks).
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    pub(super) unsafe fn send<'b>(w: &mut BitWriter, t: &ByteTables, bytes: &'b [u8]) -> &'b [u8] {
+        let mut chunks = bytes.chunks_exact(CHUNK);
+        let mask16 = _mm512_set1_epi32(0xffff);
+        let mask32 = _mm512_set1_epi64(0xffff_ffff);
+        let nibble = _mm512_set1_epi16(0x0f);
+        for chunk in &mut chunks {
+            // SAFETY: the chunk holds CHUNK = 32 bytes, one 256-bit load.
+            let idx = _mm512_zextsi256_si512(unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) });
+            let low = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(look_up(&t.low, idx)));
+            let high =
+                _mm512_cvtepu8_epi16(_mm512_castsi512_si256(look_up(&t.high_and_length, idx)));
+            let code = _mm512_or_si512(low, _mm512_slli_epi16::<8>(_mm512_and_si512(high, nibble)));
+            let length = _mm512_srli_epi16::<4>(high);
+            // Pairs: the odd byte's code after the even one's.
+            let pair = _mm512_or_si512(
+                _mm512_and_si512(code, mask16),
+                _mm512_sllv_epi32(
+                    _mm512_srli_epi32::<16>(code),
+                    _mm512_and_si512(length, mask16),
+                ),
+            );
+            let pair_length = _mm512_add_epi32(
+                _mm512_and_si512(length, mask16),
+                _mm512_srli_epi32::<16>(length),
+            );
+            // Fours: the odd pair's bits after the even one's.
+            let four = _mm512_or_si512(
+                _mm512_and_si512(pair, mask32),
+                _mm512_sllv_epi64(
+                    _mm512_srli_epi64::<32>(pair),
+                    _mm512_and_si512(pair_length, mask32),
+                ),
+            );
+            let four_length = _mm512_add_epi64(
+                _mm512_and_si512(pair_length, mask32),
+                _mm512_srli_epi64::<32>(pair_length),
+            );
+            let mut bits = [0u64; 8];
+            let mut lengths = [0u64; 8];
+            // SAFETY: each store writes 64 bytes into an array of 64 bytes.
+            unsafe {
+                _mm512_storeu_si512(bits.as_mut_ptr().cast(), four);
+                _mm512_storeu_si512(lengths.as_mut_ptr().cast(), four_length);
+            }
+            for (&b, &n) in bits.iter().zip(&lengths) {
+                w.put(b, n as u32);
+                w.flush();
+            }
+        }
+        chunks.remainder()
+    }
 }
 
 /// The Adler-32 checksum (RFC 1950) of `bytes`, with the processor's
@@ -773,6 +941,27 @@ mod tests {
             for (a, b) in counts.iter().zip(&lengths).zip(counts.iter().zip(&lengths)).filter(|((ca, _), (cb, _))| ca > cb && **cb > 0) {
                 prop_assert!(a.1 <= b.1, "count {} has length {}, count {} length {}", a.0, a.1, b.0, b.1);
             }
+        }
+
+        #[test]
+        fn literals_in_lanes_are_the_scalar_bits(
+            parts in prop::collection::vec(
+                (prop::collection::vec(any::<u8>(), 0..200), 0usize..40, 0u32..8), 1..40)
+        ) {
+            // Stretches of bytes of every value, skewed by a shift so that
+            // codes run from short to the longest, between runs of zeros.
+            let mut input = Vec::new();
+            for (bytes, zeros, shift) in &parts {
+                input.extend(bytes.iter().map(|&b| b >> shift));
+                input.extend(std::iter::repeat_n(0, *zeros));
+            }
+            #[cfg(target_arch = "x86_64")]
+            if literal_lanes::ByteTables::of(&[0; 286]).is_none() {
+                eprintln!("skipped: literals in lanes (this CPU lacks AVX-512 BW or VBMI)");
+            }
+            let scalar = deflate_block_with(&input, true, false);
+            prop_assert_eq!(&deflate_block_with(&input, true, true), &scalar);
+            prop_assert_eq!(inflate_raw(&scalar), input);
         }
 
         #[test]

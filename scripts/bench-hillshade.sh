@@ -9,6 +9,8 @@
 #   utm-srtm1  the SRTM1-sized tile warped to UTM 29N at 30 m (about 2300 x
 #              3700, uncompressed GeoTIFF): SRTM1-sized, square metre pixels.
 # downhill writes PNG (-o X.png) and GeoTIFF (-o X.tif, tiled deflate).
+# The three commands of an input run in turns, one run each per round, so
+# that a shared machine's changes of speed reach them alike.
 # Prints a markdown table: the median wall and CPU seconds (user + sys, from
 # scripts/timed.py: the child's rusage, to the microsecond, since GNU time's
 # hundredths are too coarse for runs of 10-100 ms) of RUNS runs of each, peak memory (max RSS), the ratios
@@ -40,14 +42,15 @@ gdalwarp -q -t_srs EPSG:32629 -tr 90 90 -r bilinear -ot Float32 data/N52W007.hgt
 gdalwarp -q -t_srs EPSG:32629 -tr 30 30 -r bilinear -ot Float32 "$WORK/srtm1/N52W007.hgt" "$WORK/utm-srtm1/dem.tif"
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-# measure command... : prints "median-wall median-cpu max-rss-MiB" over RUNS runs
-measure() {
-  local f; f=$(mktemp -p "$WORK")
-  for _ in $(seq "$RUNS"); do
-    scripts/timed.py -o "$f.one" "$@" >/dev/null 2>&1
-    cat "$f.one" >> "$f"
-  done
-  echo "$(awk '{print $1}' "$f" | median) $(awk '{print $2 + $3}' "$f" | median) $(awk 'BEGIN {m = 0} $4 > m {m = $4} END {printf "%d", m / 1024}' "$f")"
+# summary FILE: "median-wall median-cpu max-rss-MiB" of the runs timed into FILE
+summary() {
+  echo "$(awk '{print $1}' "$1" | median) $(awk '{print $2 + $3}' "$1" | median) $(awk 'BEGIN {m = 0} $4 > m {m = $4} END {printf "%d", m / 1024}' "$1")"
+}
+# once FILE command...: times one run of the command, appending to FILE
+once() {
+  local f=$1; shift
+  scripts/timed.py -o "$f.one" "$@" >/dev/null 2>&1
+  cat "$f.one" >> "$f"
 }
 
 TABLE="$WORK/table.md"
@@ -60,9 +63,18 @@ for kind in srtm3 srtm1 utm90 utm-srtm1; do
     *) hgt="$WORK/$kind/N52W007.hgt"; scale=(-s 111120) ;;
   esac
   size=$(gdalinfo "$hgt" | awk '/^Size is/ {print $3 $4}' | tr ',' 'x')
-  read -r gw gc gm < <(measure gdaldem hillshade -q -compute_edges "${scale[@]}" -of GTiff "$hgt" "$WORK/$kind/gd.tif")
+  # gdaldem and downhill's two outputs in turns, one run each per round,
+  # so that all three meet the same phases of a shared machine.
+  gd_times=$(mktemp -p "$WORK"); png_times=$(mktemp -p "$WORK"); tif_times=$(mktemp -p "$WORK")
+  for _ in $(seq "$RUNS"); do
+    once "$gd_times" gdaldem hillshade -q -compute_edges "${scale[@]}" -of GTiff "$hgt" "$WORK/$kind/gd.tif"
+    once "$png_times" "$BIN" -q hillshade "$hgt" -o "$WORK/$kind/dh.png" --per-sample --force
+    once "$tif_times" "$BIN" -q hillshade "$hgt" -o "$WORK/$kind/dh.tif" --per-sample --force
+  done
+  read -r gw gc gm < <(summary "$gd_times")
   for ext in png tif; do
-    read -r dw dc dm < <(measure "$BIN" -q hillshade "$hgt" -o "$WORK/$kind/dh.$ext" --per-sample --force)
+    if [ "$ext" = png ]; then times=$png_times; else times=$tif_times; fi
+    read -r dw dc dm < <(summary "$times")
     agree=$(python3 - "$WORK/$kind/dh.$ext" "$WORK/$kind/gd.tif" <<'PY' 2>/dev/null || echo "n/a"
 import sys, subprocess
 def raw(p):
@@ -78,7 +90,7 @@ PY
   done
 done
 echo
-echo "($RUNS runs each, medians; gdaldem writes uncompressed GeoTIFF; $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) at the end; $(gdalinfo --version); command: scripts/bench-hillshade.sh $RUNS)"
+echo "($RUNS runs each, gdaldem and downhill in turns, medians; gdaldem writes uncompressed GeoTIFF; $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) at the end; $(gdalinfo --version); command: scripts/bench-hillshade.sh $RUNS)"
 } | tee "$TABLE"
 
 if [ "$README" = "--readme" ]; then

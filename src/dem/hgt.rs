@@ -387,9 +387,10 @@ type RowCheck = (usize, Option<(usize, i16)>);
 /// more at a time).
 fn decode_row(row: &mut [f32], raw: &[u8]) -> RowCheck {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512bw") {
-        // SAFETY: the CPU has AVX-512 F and BW, as checked just above
-        // (BW implies F).
+    if std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+    {
+        // SAFETY: the CPU has AVX-512 F and BW, as checked just above.
         return unsafe { decode_row_avx512(row, raw) };
     }
     #[cfg(target_arch = "x86_64")]
@@ -433,7 +434,7 @@ unsafe fn decode_row_avx2(row: &mut [f32], raw: &[u8]) -> RowCheck {
     check_row(&row[..n], &raw[..2 * n])
 }
 
-/// [`decode_row`] for CPUs with AVX-512 BW: [`decode_row_avx2`] sixteen
+/// [`decode_row`] for CPUs with AVX-512 F and BW: [`decode_row_avx2`] sixteen
 /// samples at a time (32 bytes swapped by one shuffle, voids blended to
 /// `NaN` under a mask), so the heights are again those of
 /// [`decode_row_lanes`], bit for bit.
@@ -600,7 +601,8 @@ mod tests {
                     ),
                     (
                         "avx512",
-                        std::arch::is_x86_feature_detected!("avx512bw"),
+                        std::arch::is_x86_feature_detected!("avx512f")
+                            && std::arch::is_x86_feature_detected!("avx512bw"),
                         decode_row_avx512,
                     ),
                 ] {

@@ -146,11 +146,12 @@ impl Light {
         out: &mut [u8],
     ) -> bool {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512bw")
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
             && std::arch::is_x86_feature_detected!("avx512vl")
         {
-            // SAFETY: the CPU has AVX-512 BW and VL (and so F), as checked
-            // just above.
+            // SAFETY: the CPU has AVX-512 F, BW and VL, as checked just
+            // above.
             return unsafe { self.single_row_avx512(above, here, below, inv_dx, inv_dy, out) };
         }
         #[cfg(target_arch = "x86_64")]
@@ -791,7 +792,8 @@ mod tests {
                     ),
                     (
                         "avx512",
-                        std::arch::is_x86_feature_detected!("avx512bw")
+                        std::arch::is_x86_feature_detected!("avx512f")
+                            && std::arch::is_x86_feature_detected!("avx512bw")
                             && std::arch::is_x86_feature_detected!("avx512vl"),
                         Light::single_row_avx512,
                     ),

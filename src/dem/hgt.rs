@@ -387,9 +387,7 @@ type RowCheck = (usize, Option<(usize, i16)>);
 /// more at a time).
 fn decode_row(row: &mut [f32], raw: &[u8]) -> RowCheck {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512bw")
-    {
+    if has_avx512() {
         // SAFETY: the CPU has AVX-512 F and BW, as checked just above.
         return unsafe { decode_row_avx512(row, raw) };
     }
@@ -399,6 +397,14 @@ fn decode_row(row: &mut [f32], raw: &[u8]) -> RowCheck {
         return unsafe { decode_row_avx2(row, raw) };
     }
     decode_row_lanes(row, raw)
+}
+
+/// `true` on a CPU with the AVX-512 features [`decode_row_avx512`] is
+/// compiled for (F and BW).
+#[cfg(target_arch = "x86_64")]
+fn has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
 }
 
 /// [`decode_row`] for CPUs with AVX2: eight samples at a time, each
@@ -599,12 +605,7 @@ mod tests {
                         std::arch::is_x86_feature_detected!("avx2"),
                         decode_row_avx2 as unsafe fn(&mut [f32], &[u8]) -> RowCheck,
                     ),
-                    (
-                        "avx512",
-                        std::arch::is_x86_feature_detected!("avx512f")
-                            && std::arch::is_x86_feature_detected!("avx512bw"),
-                        decode_row_avx512,
-                    ),
+                    ("avx512", has_avx512(), decode_row_avx512),
                 ] {
                     if !has {
                         eprintln!("skipped: the {name} decoder (this CPU lacks {name})");

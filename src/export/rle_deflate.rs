@@ -580,6 +580,14 @@ mod literal_lanes {
     /// Bytes sent per round of [`send`].
     pub(super) const CHUNK: usize = 32;
 
+    /// `true` on a CPU with the features [`send`] is compiled for
+    /// (AVX-512 F, BW and VBMI).
+    pub(super) fn available() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vbmi")
+    }
+
     /// The code of each byte value as two 256-byte tables, each four
     /// 64-byte registers: the code's low eight bits, and its high four bits
     /// with its length (at most [`super::MAX_BITS`], so four bits too)
@@ -594,10 +602,7 @@ mod literal_lanes {
         /// [`super::Coder`]), or `None` on a CPU without AVX-512 F, BW and
         /// VBMI.
         pub(super) fn of(table: &[u32; 286]) -> Option<Self> {
-            if !(std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512bw")
-                && std::arch::is_x86_feature_detected!("avx512vbmi"))
-            {
+            if !available() {
                 return None;
             }
             let mut low = [0u8; 256];
@@ -957,7 +962,7 @@ mod tests {
                 input.extend(std::iter::repeat_n(0, *zeros));
             }
             #[cfg(target_arch = "x86_64")]
-            if literal_lanes::ByteTables::of(&[0; 286]).is_none() {
+            if !literal_lanes::available() {
                 eprintln!("skipped: literals in lanes (this CPU lacks AVX-512 F, BW or VBMI)");
             }
             let scalar = deflate_block_with(&input, true, false);

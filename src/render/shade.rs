@@ -146,10 +146,7 @@ impl Light {
         out: &mut [u8],
     ) -> bool {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-        {
+        if has_avx512() {
             // SAFETY: the CPU has AVX-512 F, BW and VL, as checked just
             // above.
             return unsafe { self.single_row_avx512(above, here, below, inv_dx, inv_dy, out) };
@@ -270,6 +267,15 @@ impl Light {
             (1.0 - cos_i.clamp(-1.0, 1.0).acos() * slope / (quarter_turn * quarter_turn)).max(0.0),
         )
     }
+}
+
+/// `true` on a CPU with the AVX-512 features `Light::single_row_avx512`
+/// is compiled for (F, BW and VL).
+#[cfg(target_arch = "x86_64")]
+fn has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vl")
 }
 
 /// The inside of a row: three rows of heights, `1 / (8 dx)` of each,
@@ -790,13 +796,7 @@ mod tests {
                                 &mut [u8],
                             ) -> bool,
                     ),
-                    (
-                        "avx512",
-                        std::arch::is_x86_feature_detected!("avx512f")
-                            && std::arch::is_x86_feature_detected!("avx512bw")
-                            && std::arch::is_x86_feature_detected!("avx512vl"),
-                        Light::single_row_avx512,
-                    ),
+                    ("avx512", has_avx512(), Light::single_row_avx512),
                 ] {
                     if !has {
                         eprintln!("skipped: the {name} kernel (this CPU lacks {name})");

@@ -5,7 +5,7 @@
 
 use super::field::GridField;
 use super::memo::{Lookup, Shortcut};
-use super::walk::{Attempt, WalkSettings};
+use super::walk::WalkSettings;
 use crate::agents::StopReason;
 use crate::geo::Xy;
 use crate::terrain::Surface;
@@ -29,33 +29,6 @@ pub(super) enum D8 {
     Blocked(u32),
 }
 
-impl D8 {
-    /// The cell to walk on from, or how the walk ended (`step` and
-    /// `moves` as counted so far).
-    pub fn or_over(self, step: usize, moves: u32) -> Result<(usize, usize), Attempt> {
-        match self {
-            D8::Resume(cell) => Ok(cell),
-            D8::Done {
-                end,
-                ending,
-                steps,
-                shortcut,
-            } => Err(Attempt::Done {
-                end,
-                ending,
-                steps,
-                shortcut,
-                stall_moves: moves,
-            }),
-            D8::Blocked(cell) => Err(Attempt::Blocked {
-                cell,
-                steps: step as u32,
-                paused: false,
-            }),
-        }
-    }
-}
-
 /// D8 moves from `cell` (each counted as a step and a move): to the
 /// steepest lower neighbour, until a cell without one (an outlet), a cell
 /// the memo knows, or, unless `d8_only`, the step budget or a cell where the
@@ -70,13 +43,6 @@ pub(super) fn d8_moves(
     moves: &mut u32,
 ) -> D8 {
     let (rows, cols) = (field.rows(), field.cols());
-    let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
-    let done = |end: u32, ending: StopReason, steps: usize, shortcut: bool| D8::Done {
-        end,
-        ending,
-        steps: steps as u32,
-        shortcut,
-    };
     loop {
         let Some(next_cell) = field.steepest_lower_neighbour(cell.0, cell.1) else {
             let on_edge = cell.0 == 0 || cell.1 == 0 || cell.0 + 1 == rows || cell.1 + 1 == cols;
@@ -85,31 +51,82 @@ pub(super) fn d8_moves(
             } else {
                 StopReason::Converged
             };
-            return done(at(cell), ending, *step, false);
+            return done((cell.0 * cols + cell.1) as u32, ending, *step, false);
         };
         cell = next_cell;
         *moves += 1;
         *step += 1;
         if field.is_sea_sample(cell.0, cell.1) {
-            return done(at(cell), StopReason::Sea, *step, false);
+            return done(
+                (cell.0 * cols + cell.1) as u32,
+                StopReason::Sea,
+                *step,
+                false,
+            );
         }
-        if let Some(sc) = shortcut {
-            match sc.memo.lookup(at(cell) as usize, sc.own) {
-                Lookup::Unrelated => {}
-                Lookup::Known(end, ending) => return done(end, ending, *step, true),
-                Lookup::Pending(i) => return D8::Blocked(i),
-            }
-        }
-        // D8-only moves strictly descend, so they end without a budget.
-        if !d8_only && *step >= s.rules.max_steps {
-            return done(at(cell), StopReason::MaxSteps, *step, false);
-        }
-        let centre = Xy::new(cell.1 as f64, cell.0 as f64);
-        let steep = field
-            .gradient(centre)
-            .is_ok_and(|g| s.params.alpha * g.norm() >= s.rules.tolerance_m);
-        if steep && !d8_only {
-            return D8::Resume(cell);
+        if let Some(over) = arrive(field, s, cell, d8_only, shortcut, *step) {
+            return over;
         }
     }
+}
+
+/// [`d8_moves`] that were [`D8::Blocked`] in `cell` (a lower start not
+/// finished then), going on from there once that start may be known: the
+/// memo is asked again where it answered pending, and the moves go on as
+/// they would have. Everything the moves (and the walk before them) looked
+/// at on the way there was known or no lower start, and stays so, so this
+/// ends as the walk redone from its start would.
+pub(super) fn d8_moves_resumed(
+    field: &GridField<'_>,
+    s: &WalkSettings,
+    cell: (usize, usize),
+    d8_only: bool,
+    shortcut: Option<Shortcut<'_, '_>>,
+    step: &mut usize,
+    moves: &mut u32,
+) -> D8 {
+    match arrive(field, s, cell, d8_only, shortcut, *step) {
+        Some(over) => over,
+        None => d8_moves(field, s, cell, d8_only, shortcut, step, moves),
+    }
+}
+
+/// A finished run of moves, in cell `end`, after `steps` steps in all.
+fn done(end: u32, ending: StopReason, steps: usize, shortcut: bool) -> D8 {
+    D8::Done {
+        end,
+        ending,
+        steps: steps as u32,
+        shortcut,
+    }
+}
+
+/// What a move into `cell` (not sea) after `step` steps finds: the memo's
+/// answer there, the end of the budget, or ground steep enough for the
+/// agent again; `None` to move on.
+fn arrive(
+    field: &GridField<'_>,
+    s: &WalkSettings,
+    cell: (usize, usize),
+    d8_only: bool,
+    shortcut: Option<Shortcut<'_, '_>>,
+    step: usize,
+) -> Option<D8> {
+    let at = (cell.0 * field.cols() + cell.1) as u32;
+    if let Some(sc) = shortcut {
+        match sc.memo.lookup(at as usize, sc.own) {
+            Lookup::Unrelated => {}
+            Lookup::Known(end, ending) => return Some(done(end, ending, step, true)),
+            Lookup::Pending(i) => return Some(D8::Blocked(i)),
+        }
+    }
+    // D8-only moves strictly descend, so they end without a budget.
+    if !d8_only && step >= s.rules.max_steps {
+        return Some(done(at, StopReason::MaxSteps, step, false));
+    }
+    let centre = Xy::new(cell.1 as f64, cell.0 as f64);
+    let steep = field
+        .gradient(centre)
+        .is_ok_and(|g| s.params.alpha * g.norm() >= s.rules.tolerance_m);
+    (steep && !d8_only).then_some(D8::Resume(cell))
 }

@@ -257,7 +257,8 @@ impl<'f, 'a, 'm> ParkedWalks<'f, 'a, 'm> {
 
 /// A lane of [`resolve_in_lanes`]: what it does now, and the starts whose
 /// walks wait for it, innermost last, each with its walk paused at the
-/// memo's hook (resumed when its turn comes back) or `None` (redone). Every
+/// memo's hook or in its D8 moves (resumed when its turn comes back) or
+/// `None` (a start settled before its first step, checked again). Every
 /// start in a lane is claimed by it ([`Memo::claim`]).
 struct ResolveLane<'f, 'a, 'm> {
     now: LaneNow<'f, 'a, 'm>,
@@ -365,7 +366,7 @@ fn resolve_in_lanes<'f, 'a, 'm>(
             };
             let Some((t, walk)) = next else { return };
             let attempt = match walk {
-                Some(mut w) => match w.resume() {
+                Some(mut w) => match w.resume(field, s) {
                     None => Ok(w),
                     Some(o) => Err((Some(w), o)),
                 },
@@ -679,11 +680,7 @@ mod tests {
     /// and filled (with stall resolution), in full and every other cell.
     #[test]
     fn shortcut_lanes_end_every_start_as_one_at_a_time() {
-        let tile = crate::dem::open(
-            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/N52W007.hgt")),
-            &crate::dem::LoadOptions::default(),
-        )
-        .unwrap();
+        let tile = open_tile("N52W007");
         // Rows 450-690 and columns 700-940: hills down to the coast.
         let window = crate::geo::Bounds::new(-6.4167, 52.425, -6.2167, 52.625);
         let mut dem = crate::basins::crop::crop(&tile, window).unwrap();
@@ -704,7 +701,6 @@ mod tests {
         holed
             .slice_mut(ndarray::s![80..96, 150..171])
             .fill(f32::NAN);
-        let never = AtomicBool::new(false);
         // Tight budgets and an impatient walker stop many walks in the
         // lanes, by `max_steps` and by patience.
         let tight = StopRules {
@@ -726,69 +722,209 @@ mod tests {
         ];
         for (heights, resolve_stalls, rules, stride) in cases {
             dem.heights = heights;
-            let heights = &dem.heights;
-            let gradient = GradientGrid::compute(&dem, crate::terrain::GradientScheme::Central);
-            let field = GridField::new(heights, &gradient, &metrics).with_sea(&sea);
-            {
-                let s = WalkSettings {
-                    kind: AgentKind::Gd,
-                    params: StepParams {
-                        alpha: default_gd_alpha(&dem),
-                        ..StepParams::default_for(AgentKind::Gd)
-                    },
-                    rules,
-                    stride,
-                    exact: false,
-                    resolve_stalls,
-                };
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    assert!(
-                        walkers_in_lanes(&field, &s),
-                        "the registers step these walkers"
-                    );
-                } else {
-                    eprintln!("this CPU has no AVX2: the walkers' register lanes are not tested");
-                }
-                let lanes = walk_all(&field, heights, &s, &|_| {}, &never);
-                // One at a time: the same starts, in the same order.
-                let (rows, cols) = heights.dim();
-                let starts: Vec<u32> = (0..rows * cols)
-                    .filter(|&i| lanes.end[i] != NO_START)
-                    .map(|i| i as u32)
-                    .collect();
-                assert_eq!(starts.len(), lanes.starts);
-                let starts = in_height_order(&starts, heights, None);
-                let rank = ranks(&starts, rows * cols);
-                let known: Vec<AtomicU64> = (0..rows * cols).map(|_| AtomicU64::new(0)).collect();
-                let memo = Memo {
-                    rank: &rank,
-                    known: &known,
-                };
-                let (mut stack, mut tally) = (Vec::new(), Tally::default());
-                for &i in &starts {
-                    resolve(&field, heights, &s, &memo, i, &mut stack, &mut tally);
-                }
-                let mut shortcuts = 0;
-                for &i in &starts {
-                    let (end, ending) = unpack(known[i as usize].load(Ordering::Relaxed)).unwrap();
-                    let at = (i as usize / cols, i as usize % cols);
-                    assert_eq!(
-                        (lanes.end[i as usize], lanes.ending[i as usize]),
-                        (end, ending as u8),
-                        "start {at:?}, stride {stride}, stalls resolved {resolve_stalls}, {rules:?}"
-                    );
-                    shortcuts += (end != i) as usize;
-                }
-                // The shortcut had work to do: most walks end elsewhere.
-                assert!(
-                    shortcuts > starts.len() / 2,
-                    "{shortcuts} of {}",
-                    starts.len()
-                );
-                assert!(lanes.shortcuts > starts.len() / 4, "{}", lanes.shortcuts);
-            }
+            let s = gd_settings(&dem, rules, stride, resolve_stalls);
+            lanes_end_as_one_at_a_time(&dem, &metrics, Some(&sea), &s);
         }
+    }
+
+    /// Walks blocked in their D8 moves go on from where they stopped
+    /// ([`Walk::resume`]) and end as when redone: on an inland window of
+    /// N43E006 (hills above the Var, filled, stalls resolved), every start
+    /// is walked against a memo that knows nothing at first, each block
+    /// answered by copying in the ending [`resolve`] found for the start
+    /// it waits on, the walk then resumed; each must end as [`resolve`]
+    /// ended it, one at a time in height order.
+    #[test]
+    fn walks_blocked_in_d8_moves_end_as_redone() {
+        let tile = open_tile("N43E006");
+        // Rows 300-540 and columns 700-940.
+        let window = crate::geo::Bounds::new(6.5833, 43.55, 6.7833, 43.75);
+        let mut dem = crate::basins::crop::crop(&tile, window).unwrap();
+        let metrics = RowMetrics::of(&dem);
+        crate::basins::fill::priority_flood(&mut dem.heights, &metrics, 0.0, None);
+        let s = gd_settings(&dem, StopRules::default(), 1, true);
+        let heights = &dem.heights;
+        let gradient = GradientGrid::compute(&dem, crate::terrain::GradientScheme::Central);
+        let field = GridField::new(heights, &gradient, &metrics);
+        let (rows, cols) = heights.dim();
+        let starts: Vec<u32> = (0..(rows * cols) as u32).collect();
+        let starts = in_height_order(&starts, heights, None);
+        let rank = ranks(&starts, rows * cols);
+        let fresh = || {
+            (0..rows * cols)
+                .map(|_| AtomicU64::new(0))
+                .collect::<Vec<_>>()
+        };
+        let (known, answered) = (fresh(), fresh());
+        let reference = Memo {
+            rank: &rank,
+            known: &known,
+        };
+        let (mut stack, mut tally) = (Vec::new(), Tally::default());
+        for &i in &starts {
+            resolve(&field, heights, &s, &reference, i, &mut stack, &mut tally);
+        }
+        let memo = Memo {
+            rank: &rank,
+            known: &answered,
+        };
+        let answer = |j: u32| {
+            let k = known[j as usize].load(Ordering::Relaxed);
+            answered[j as usize].store(k, Ordering::Relaxed);
+        };
+        let agent = Agent {
+            kind: s.kind,
+            params: s.params,
+        };
+        let reference_for = |t: u32| Shortcut {
+            memo: &reference,
+            own: rank[t as usize].load(Ordering::Relaxed),
+        };
+        let (mut d8_blocks, mut hook_blocks) = (0, 0);
+        for &t in &starts {
+            let shortcut = Shortcut {
+                memo: &memo,
+                own: rank[t as usize].load(Ordering::Relaxed),
+            };
+            let (r, c) = (t as usize / cols, t as usize % cols);
+            let mut walk = loop {
+                match Walk::begin(&field, heights, &s, r, c, Some(shortcut)) {
+                    Ok(walk) => break Some(walk),
+                    // Settled before a step, or waiting to be: redone.
+                    Err(Attempt::Blocked { cell, .. }) => answer(cell),
+                    Err(Attempt::Done { .. }) => break None,
+                }
+            };
+            let Some(walk) = walk.as_mut() else { continue };
+            let mut over = loop {
+                if let Some(over) = walk.advance(&agent, &field, heights, &s) {
+                    break over;
+                }
+            };
+            let done = loop {
+                match over {
+                    Attempt::Done { .. } => break over,
+                    Attempt::Blocked { cell, paused, .. } => {
+                        assert!(paused, "a walk under way is paused, not redone");
+                        if walk.blocked_in_d8() {
+                            d8_blocks += 1;
+                        } else {
+                            hook_blocks += 1;
+                        }
+                        answer(cell);
+                        over = match walk.resume(&field, &s) {
+                            Some(o) => o,
+                            None => loop {
+                                if let Some(o) = walk.advance(&agent, &field, heights, &s) {
+                                    break o;
+                                }
+                            },
+                        };
+                    }
+                }
+            };
+            // The walk redone with every lower start known takes the same
+            // steps and moves to the same end.
+            let redone = walk_one(&field, heights, &s, r, c, Some(reference_for(t)));
+            assert_eq!(done, redone, "start ({r}, {c})");
+            answer(t);
+        }
+        assert!(d8_blocks > 100, "{d8_blocks} walks blocked in D8 moves");
+        assert!(hook_blocks > 100, "{hook_blocks} walks paused by the hook");
+    }
+
+    fn open_tile(name: &str) -> crate::dem::Dem {
+        let path = format!("{}/data/{name}.hgt", env!("CARGO_MANIFEST_DIR"));
+        crate::dem::open(
+            std::path::Path::new(&path),
+            &crate::dem::LoadOptions::default(),
+        )
+        .unwrap()
+    }
+
+    fn gd_settings(
+        dem: &crate::dem::Dem,
+        rules: StopRules,
+        stride: usize,
+        resolve_stalls: bool,
+    ) -> WalkSettings {
+        WalkSettings {
+            kind: AgentKind::Gd,
+            params: StepParams {
+                alpha: default_gd_alpha(dem),
+                ..StepParams::default_for(AgentKind::Gd)
+            },
+            rules,
+            stride,
+            exact: false,
+            resolve_stalls,
+        }
+    }
+
+    /// Asserts that the lanes (`walk_all`) end every start of `dem` as
+    /// [`resolve`] does, one at a time in height order, and that most
+    /// take a shortcut.
+    fn lanes_end_as_one_at_a_time(
+        dem: &crate::dem::Dem,
+        metrics: &RowMetrics,
+        sea: Option<&crate::dem::SeaMask>,
+        s: &WalkSettings,
+    ) {
+        let heights = &dem.heights;
+        let gradient = GradientGrid::compute(dem, crate::terrain::GradientScheme::Central);
+        let field = GridField::new(heights, &gradient, metrics);
+        let field = match sea {
+            Some(sea) => field.with_sea(sea),
+            None => field,
+        };
+        let (stride, resolve_stalls, rules) = (s.stride, s.resolve_stalls, s.rules);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            assert!(
+                walkers_in_lanes(&field, s),
+                "the registers step these walkers"
+            );
+        } else {
+            eprintln!("this CPU has no AVX2: the walkers' register lanes are not tested");
+        }
+        let never = AtomicBool::new(false);
+        let lanes = walk_all(&field, heights, s, &|_| {}, &never);
+        // One at a time: the same starts, in the same order.
+        let (rows, cols) = heights.dim();
+        let starts: Vec<u32> = (0..rows * cols)
+            .filter(|&i| lanes.end[i] != NO_START)
+            .map(|i| i as u32)
+            .collect();
+        assert_eq!(starts.len(), lanes.starts);
+        let starts = in_height_order(&starts, heights, None);
+        let rank = ranks(&starts, rows * cols);
+        let known: Vec<AtomicU64> = (0..rows * cols).map(|_| AtomicU64::new(0)).collect();
+        let memo = Memo {
+            rank: &rank,
+            known: &known,
+        };
+        let (mut stack, mut tally) = (Vec::new(), Tally::default());
+        for &i in &starts {
+            resolve(&field, heights, s, &memo, i, &mut stack, &mut tally);
+        }
+        let mut shortcuts = 0;
+        for &i in &starts {
+            let (end, ending) = unpack(known[i as usize].load(Ordering::Relaxed)).unwrap();
+            let at = (i as usize / cols, i as usize % cols);
+            assert_eq!(
+                (lanes.end[i as usize], lanes.ending[i as usize]),
+                (end, ending as u8),
+                "start {at:?}, stride {stride}, stalls resolved {resolve_stalls}, {rules:?}"
+            );
+            shortcuts += (end != i) as usize;
+        }
+        // The shortcut had work to do: most walks end elsewhere.
+        assert!(
+            shortcuts > starts.len() / 2,
+            "{shortcuts} of {}",
+            starts.len()
+        );
+        assert!(lanes.shortcuts > starts.len() / 4, "{}", lanes.shortcuts);
     }
 
     /// The raw heights of the test window of N52W007.

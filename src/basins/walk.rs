@@ -107,7 +107,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use super::d8::d8_moves;
+use super::d8::{d8_moves, d8_moves_resumed, D8};
 use super::field::GridField;
 use super::memo::{MemoRecorder, Shortcut};
 use crate::agents::{Agent, AgentKind, AgentState, Halt, StepParams, Stop, StopReason, StopRules};
@@ -201,8 +201,10 @@ pub(super) enum Attempt {
     },
     /// It entered the cell of a lower start whose ending is not known yet;
     /// `steps` were simulated before. `paused` when the memo's hook
-    /// stopped it between two steps: the [`Walk`] can go on from there once
-    /// `cell` is known ([`Walk::resume`]); otherwise (D8 moves) it is redone.
+    /// stopped it between two steps or its D8 moves stopped in `cell`: the
+    /// [`Walk`] can go on from there once `cell` is known
+    /// ([`Walk::resume`]); otherwise (a start settled before its first
+    /// step, [`settled_start`]) it is redone.
     Blocked { cell: u32, steps: u32, paused: bool },
 }
 
@@ -216,6 +218,9 @@ struct Walker {
     last_stall_z: f64,
     /// Once set, stalls are resolved by D8 moves only, to the end.
     d8_only: bool,
+    /// Where its D8 moves were blocked (the pending start's cell), with
+    /// the `d8_only` they ran with: [`Walk::resume`] goes on from there.
+    d8_blocked: Option<(u32, bool)>,
 }
 
 /// How the walk of the start at (`r`, `c`) ends before its first step
@@ -272,6 +277,34 @@ fn settled_start(
 }
 
 impl Walker {
+    /// The cell to walk on from after a run of D8 moves that ran with
+    /// `d8_only`, or how the walk ended or was blocked (kept, to go on).
+    fn after_d8(&mut self, d8: D8, d8_only: bool) -> Result<(usize, usize), Attempt> {
+        match d8 {
+            D8::Resume(cell) => Ok(cell),
+            D8::Done {
+                end,
+                ending,
+                steps,
+                shortcut,
+            } => Err(Attempt::Done {
+                end,
+                ending,
+                steps,
+                shortcut,
+                stall_moves: self.moves,
+            }),
+            D8::Blocked(cell) => {
+                self.d8_blocked = Some((cell, d8_only));
+                Err(Attempt::Blocked {
+                    cell,
+                    steps: self.step as u32,
+                    paused: true,
+                })
+            }
+        }
+    }
+
     /// The walk is over, in cell `end`, after `steps` steps.
     fn done(&self, end: u32, ending: StopReason, steps: u32) -> Attempt {
         Attempt::Done {
@@ -345,6 +378,7 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
             moves: 0,
             last_stall_z: f64::INFINITY,
             d8_only: false,
+            d8_blocked: None,
         };
         let z0 = match field.elevation(start) {
             Ok(z) => z,
@@ -395,7 +429,19 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
             Halt::Rule(stop) => stop,
             Halt::Hook(answer) => return Some(self.handoff(answer)),
         };
-        match finish(field, heights, s, stop, self.recorder.shortcut, &mut self.w) {
+        let finished = finish(field, heights, s, stop, self.recorder.shortcut, &mut self.w);
+        self.walk_on(finished, s)
+    }
+
+    /// After a stop rule's finish: walks on from the cell D8 moves
+    /// reached (`None`), at rest, or the walk's end or block.
+    #[inline(always)]
+    fn walk_on(
+        &mut self,
+        finished: Result<(usize, usize), Attempt>,
+        s: &WalkSettings,
+    ) -> Option<Attempt> {
+        match finished {
             Ok(cell) => {
                 // A fresh run of the loop: at rest, patience counter reset.
                 self.x = Xy::new(cell.1 as f64, cell.0 as f64);
@@ -437,11 +483,30 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
     /// so a resumed walk ends as one redone from its start would (every
     /// cell and corner it consulted before was known or no lower start,
     /// and stays so).
-    pub(super) fn resume(&mut self) -> Option<Attempt> {
+    ///
+    /// A walk whose D8 moves were blocked goes on with them from the cell
+    /// where they stopped ([`d8_moves_resumed`]).
+    pub(super) fn resume(&mut self, field: &GridField<'_>, s: &WalkSettings) -> Option<Attempt> {
+        if let Some((cell, d8_only)) = self.w.d8_blocked.take() {
+            let cols = field.cols();
+            let at = (cell as usize / cols, cell as usize % cols);
+            let shortcut = self.recorder.shortcut;
+            let w = &mut self.w;
+            let d8 = d8_moves_resumed(field, s, at, d8_only, shortcut, &mut w.step, &mut w.moves);
+            let finished = w.after_d8(d8, d8_only);
+            return self.walk_on(finished, s);
+        }
         match self.recorder.ask(self.x) {
             ControlFlow::Continue(()) => None,
             ControlFlow::Break(answer) => Some(self.handoff(answer)),
         }
+    }
+
+    /// Whether the walk was blocked in its D8 moves (and [`Walk::resume`]
+    /// goes on with them).
+    #[cfg(test)]
+    pub(super) fn blocked_in_d8(&self) -> bool {
+        self.w.d8_blocked.is_some()
     }
 
     /// The attempt the memo's answer ends: a known ending taken over, or
@@ -827,8 +892,8 @@ fn finish(
         _ => return Err(w.done(at(cell), stop.reason, taken)),
     };
     let d8 = d8_moves(field, s, cell, d8_only, shortcut, &mut w.step, &mut w.moves);
-    // D8-only moves never resume: they end the walk.
-    d8.or_over(w.step, w.moves)
+    // D8-only moves never resume the agent: they end the walk.
+    w.after_d8(d8, d8_only)
 }
 
 /// Work done by one thread (or one batch) of walkers.

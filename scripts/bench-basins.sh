@@ -3,17 +3,21 @@
 #
 #   scripts/bench-basins.sh [NUMPY_BUDGET_SECONDS]
 #
-# Runs, on the bundled SRTM3 tile N52W007 (1201 x 1201 = 1.44 M starts) and
-# on a synthesised SRTM1-sized grid (3601 x 3601 = 13 M starts, the same
-# tile upsampled bilinearly):
+# Runs, on the bundled SRTM3 tile N52W007 (1201 x 1201 = 1.44 M samples,
+# 37 % of them sea) and on a synthesised SRTM1-sized grid (3601 x 3601 =
+# 13 M starts, the same tile upsampled bilinearly):
 #   - downhill basins --agent gd --fill (every cell), and --agent momentum
 #     (every 4th row and column on SRTM3: momentum starts run in full);
+#     gd --fill also on the bundled N43E006 ("srtm3-provence": the hills
+#     of Provence, 23 % sea, 1.1 M starts, long valley floors), where the gd
+#     shortcut's walkers wait on each other more than on the coast;
 #   - a vectorised NumPy gd walker (every 4th cell, stopped after the budget);
 #   - pysheds' Priority-Flood + D8 (fill, flats, directions, accumulation),
 #     if it installs offline into target/bench-venv; timed twice in one
 #     process, the second (warm: numba's kernels compiled) compared against;
 #   - GRASS `r.watershed -s` (least-cost A* search, D8 directions,
-#     accumulation and basins; Debian `grass-core`), in a temporary
+#     accumulation and basins; Debian `grass-core`) on the three grids
+#     gd --fill runs on, in a temporary
 #     location (grass --tmp-location EPSG:4326 --exec ...); only the
 #     r.watershed call is timed, not the import.
 # Ends with markdown tables of downhill's runs (with the walk's own steps
@@ -153,6 +157,7 @@ versus() {
     fi
 }
 versus srtm3 data/N52W007.hgt
+versus srtm3-provence data/N43E006.hgt
 versus srtm1 "$SRTM1"
 once peers-srtm3 "$PY" scripts/bench_basins_peers.py data/N52W007.hgt 52 4 "$BUDGET"
 once peers-srtm1 "$PY" scripts/bench_basins_peers.py "$SRTM1" 52 12 "$BUDGET"
@@ -163,7 +168,7 @@ out = pathlib.Path(sys.argv[1])
 times = {l.split()[0]: [float(x) for x in l.split()[1:]] for l in (out / "times.txt").read_text().splitlines()}
 print(f"{'run':<16} {'starts':>9} {'steps':>12} {'wall s':>7} {'cpu s':>7} {'MiB':>6} {'starts/cpu-s':>13} {'steps/cpu-s':>12}")
 rate = {}
-for name in ["gd-srtm3", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
+for name in ["gd-srtm3", "gd-srtm3-provence", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
     d = json.loads((out / f"{name}.json").read_text())
     wall, cpu, mib = times[name]
     rate[name] = (d["starts"] / cpu, d["steps"] / cpu)
@@ -182,7 +187,7 @@ for grid in ["srtm3", "srtm1"]:
             cells_per_s = p["cells"] / p["seconds"]
             print(f"pysheds-d8-{grid}: {p['cells']} cells in {p['seconds']:.1f} s warm ({p['cold_seconds']:.1f} s cold, numba compiling) (1 core): {cells_per_s:.0f} cells/s; "
                   f"downhill gd --fill per core: x{rate['gd-'+grid][0]/cells_per_s:.2f} cells/s")
-for grid in ["srtm3", "srtm1"]:
+for grid in ["srtm3", "srtm3-provence", "srtm1"]:
     g = times.get("grass-" + grid)
     if g:
         wall, cpu, mib = g
@@ -193,14 +198,14 @@ for grid in ["srtm3", "srtm1"]:
 # (both timed by /usr/bin/time), then the other peers.
 table = ["| run | starts | steps | wall s | CPU s | peak MiB | starts / CPU s | steps / CPU s | walk steps / s (2 cores) |",
          "|---|---|---|---|---|---|---|---|---|"]
-for name in ["gd-srtm3", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
+for name in ["gd-srtm3", "gd-srtm3-provence", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
     d = json.loads((out / f"{name}.json").read_text())
     wall, cpu, mib = times[name]
     table.append(f"| {name} | {d['starts']:,} | {d['steps']:,} | {wall:.2f} | {cpu:.2f} | {mib:.0f} | "
                  f"{d['starts'] / cpu:,.0f} | {d['steps'] / cpu:.3e} | {d['steps_per_second']:.3e} |")
 table.append("")
 table += ["| grid | run | wall s | CPU s | peak MiB | r.watershed / downhill per CPU s | per wall s |", "|---|---|---|---|---|---|---|"]
-for grid in ["srtm3", "srtm1"]:
+for grid in ["srtm3", "srtm3-provence", "srtm1"]:
     d = times["gd-" + grid]
     g = times.get("grass-" + grid)
     table.append(f"| {grid} | downhill basins --agent gd --fill | {d[0]:.2f} | {d[1]:.2f} | {d[2]:.0f} | "

@@ -43,6 +43,7 @@ pub(super) fn d8_moves(
     moves: &mut u32,
 ) -> D8 {
     let (rows, cols) = (field.rows(), field.cols());
+    let at = |cell| cell_index(field, cell);
     loop {
         let Some(next_cell) = field.steepest_lower_neighbour(cell.0, cell.1) else {
             let on_edge = cell.0 == 0 || cell.1 == 0 || cell.0 + 1 == rows || cell.1 + 1 == cols;
@@ -51,18 +52,13 @@ pub(super) fn d8_moves(
             } else {
                 StopReason::Converged
             };
-            return done((cell.0 * cols + cell.1) as u32, ending, *step, false);
+            return done(at(cell), ending, *step, false);
         };
         cell = next_cell;
         *moves += 1;
         *step += 1;
         if field.is_sea_sample(cell.0, cell.1) {
-            return done(
-                (cell.0 * cols + cell.1) as u32,
-                StopReason::Sea,
-                *step,
-                false,
-            );
+            return done(at(cell), StopReason::Sea, *step, false);
         }
         if let Some(over) = arrive(field, s, cell, d8_only, shortcut, *step) {
             return over;
@@ -91,6 +87,11 @@ pub(super) fn d8_moves_resumed(
     }
 }
 
+/// The row-major index of `cell` (row, column) in `field`.
+fn cell_index(field: &GridField<'_>, (r, c): (usize, usize)) -> u32 {
+    (r * field.cols() + c) as u32
+}
+
 /// A finished run of moves, in cell `end`, after `steps` steps in all.
 fn done(end: u32, ending: StopReason, steps: usize, shortcut: bool) -> D8 {
     D8::Done {
@@ -112,7 +113,7 @@ fn arrive(
     shortcut: Option<Shortcut<'_, '_>>,
     step: usize,
 ) -> Option<D8> {
-    let at = (cell.0 * field.cols() + cell.1) as u32;
+    let at = cell_index(field, cell);
     if let Some(sc) = shortcut {
         match sc.memo.lookup(at as usize, sc.own) {
             Lookup::Unrelated => {}

@@ -728,12 +728,12 @@ mod tests {
     }
 
     /// Walks blocked in their D8 moves go on from where they stopped
-    /// ([`Walk::resume`]) and end as when redone: on an inland window of
-    /// N43E006 (hills above the Var, filled, stalls resolved), every start
+    /// ([`Walk::resume`]) and end as when redone: on a window of N43E006
+    /// (hills east of Draguignan, filled, stalls resolved), every start
     /// is walked against a memo that knows nothing at first, each block
     /// answered by copying in the ending [`resolve`] found for the start
-    /// it waits on, the walk then resumed; each must end as [`resolve`]
-    /// ended it, one at a time in height order.
+    /// it waits on, the walk then resumed; each must end, after the same
+    /// steps and moves, as the walk redone with every lower start known.
     #[test]
     fn walks_blocked_in_d8_moves_end_as_redone() {
         let tile = open_tile("N43E006");
@@ -796,32 +796,25 @@ mod tests {
                 }
             };
             let Some(walk) = walk.as_mut() else { continue };
-            let mut over = loop {
-                if let Some(over) = walk.advance(&agent, &field, heights, &s) {
-                    break over;
-                }
-            };
+            // What the resumed walk said, if anything; else it steps on.
+            let mut said = None;
             let done = loop {
-                match over {
-                    Attempt::Done { .. } => break over,
-                    Attempt::Blocked { cell, paused, .. } => {
-                        assert!(paused, "a walk under way is paused, not redone");
-                        if walk.blocked_in_d8() {
-                            d8_blocks += 1;
-                        } else {
-                            hook_blocks += 1;
-                        }
-                        answer(cell);
-                        over = match walk.resume(&field, &s) {
-                            Some(o) => o,
-                            None => loop {
-                                if let Some(o) = walk.advance(&agent, &field, heights, &s) {
-                                    break o;
-                                }
-                            },
-                        };
+                let over = said.take().unwrap_or_else(|| loop {
+                    if let Some(over) = walk.advance(&agent, &field, heights, &s) {
+                        break over;
                     }
+                });
+                let Attempt::Blocked { cell, paused, .. } = over else {
+                    break over;
+                };
+                assert!(paused, "a walk under way is paused, not redone");
+                if walk.blocked_in_d8() {
+                    d8_blocks += 1;
+                } else {
+                    hook_blocks += 1;
                 }
+                answer(cell);
+                said = walk.resume(&field, &s);
             };
             // The walk redone with every lower start known takes the same
             // steps and moves to the same end.

@@ -37,10 +37,14 @@ const RESOLVE_LANES: usize = 8;
 /// shared counter.
 const SHORTCUT_GROUP: usize = 256;
 
-/// The gd shortcut: `starts` in height order, lowest first; every thread
-/// takes the next group of starts from a shared counter, so the starts in
-/// flight are always the lowest unfinished ones, and resolves them in
-/// `RESOLVE_LANES` interleaved [`ResolveLane`]s.
+/// The gd shortcut: `starts` in height order, lowest first. The grid is
+/// cut into one band of rows per thread ([`Bands`]); every thread takes
+/// the next group of its band's starts in that order, so the starts in
+/// flight are the lowest unfinished ones of each band, and resolves them
+/// in `RESOLVE_LANES` interleaved [`ResolveLane`]s. A walk that needs the
+/// ending of a start another thread is walking waits for it, and in one
+/// band that happens only along its edges; a thread whose band is done
+/// helps with the band that is furthest behind.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn walk_with_shortcut(
     field: &GridField<'_>,
@@ -61,12 +65,18 @@ pub(super) fn walk_with_shortcut(
         rank: &rank,
         known: &known,
     };
-    let next = AtomicUsize::new(0);
-    let tallies: Vec<Tally> = rayon::broadcast(|_| {
+    let bands = Bands::new(
+        starts,
+        field.rows(),
+        field.cols(),
+        rayon::current_num_threads(),
+    );
+    let tallies: Vec<Tally> = rayon::broadcast(|ctx| {
         let mut feed = Feed {
             starts,
-            next: &next,
-            group: &[],
+            bands: &bands,
+            band: ctx.index() % bands.count(),
+            group: Vec::with_capacity(bands.chunk),
             taken: 0,
             spent: 0,
             progress,
@@ -105,14 +115,111 @@ fn ranks(starts: &[u32], n: usize) -> Vec<AtomicU32> {
     rank
 }
 
+/// The rows of the grid cut into bands holding about as many starts each,
+/// one per thread of [`walk_with_shortcut`]. Each band's starts are taken
+/// in the order of `starts`, a chunk of `starts` at a time: the starts of
+/// a chunk that lie in the band (a range of row-major cell indices).
+struct Bands {
+    /// Cell index where each band begins, and one past the last band's end.
+    edges: Vec<u64>,
+    /// Per band, the next chunk of `starts` to look through.
+    next: Vec<AtomicUsize>,
+    /// Places in `starts` per chunk: about [`SHORTCUT_GROUP`] starts of
+    /// each band.
+    chunk: usize,
+}
+
+impl Bands {
+    /// `k` bands (at least one, at most one per row) over a grid of
+    /// `rows` x `cols` cells for `starts` (row-major cell indices).
+    fn new(starts: &[u32], rows: usize, cols: usize, k: usize) -> Bands {
+        let k = k.clamp(1, rows.max(1));
+        // Starts per row, counted on every core.
+        let per_row = starts
+            .par_chunks(1 << 16)
+            .fold(
+                || vec![0usize; rows],
+                |mut n, chunk| {
+                    for &i in chunk {
+                        n[i as usize / cols] += 1;
+                    }
+                    n
+                },
+            )
+            .reduce(
+                || vec![0usize; rows],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                    a
+                },
+            );
+        // Band b begins at the first row before which at least b/k of the
+        // starts lie.
+        let mut edges = vec![0u64];
+        let mut seen = 0usize;
+        for (r, n) in per_row.iter().enumerate() {
+            if edges.len() < k && seen * k >= edges.len() * starts.len() && r > 0 {
+                edges.push((r * cols) as u64);
+            }
+            seen += n;
+        }
+        while edges.len() < k {
+            edges.push((rows * cols) as u64);
+        }
+        edges.push((rows * cols) as u64);
+        Bands {
+            next: (0..k).map(|_| AtomicUsize::new(0)).collect(),
+            edges,
+            chunk: SHORTCUT_GROUP * k,
+        }
+    }
+
+    /// How many bands there are.
+    fn count(&self) -> usize {
+        self.next.len()
+    }
+
+    /// Whether cell `i` lies in band `b`.
+    #[inline]
+    fn holds(&self, b: usize, i: u32) -> bool {
+        (self.edges[b]..self.edges[b + 1]).contains(&(i as u64))
+    }
+
+    /// Fills `group` with the starts of band `b` in its next chunk of
+    /// `starts`; `false` once the band's chunks are out (and stays so).
+    fn next_group(&self, b: usize, starts: &[u32], group: &mut Vec<u32>) -> bool {
+        let c = self.next[b].fetch_add(1, Ordering::Relaxed);
+        let from = c.saturating_mul(self.chunk);
+        if from >= starts.len() {
+            return false;
+        }
+        let to = (from + self.chunk).min(starts.len());
+        group.clear();
+        group.extend(starts[from..to].iter().filter(|&&i| self.holds(b, i)));
+        true
+    }
+
+    /// The band furthest behind (the fewest chunks looked through) that
+    /// has chunks left, if any.
+    fn furthest_behind(&self, starts: &[u32]) -> Option<usize> {
+        (0..self.count())
+            .map(|b| (self.next[b].load(Ordering::Relaxed), b))
+            .filter(|&(c, _)| c.saturating_mul(self.chunk) < starts.len())
+            .min()
+            .map(|(_, b)| b)
+    }
+}
+
 /// One thread's share of the starts of [`walk_with_shortcut`]: groups of
-/// [`SHORTCUT_GROUP`] taken in order from the shared counter, reported to
-/// `progress` and charged to the budget as they are used up.
+/// its band's starts (see [`Bands`]), then of the band furthest behind,
+/// reported to `progress` and charged to the budget as they are used up.
 struct Feed<'s> {
     starts: &'s [u32],
-    next: &'s AtomicUsize,
+    bands: &'s Bands,
+    /// The band the thread takes its starts from.
+    band: usize,
     /// The group being handed out, and how many of it were.
-    group: &'s [u32],
+    group: Vec<u32>,
     taken: usize,
     /// Steps charged to the budget so far.
     spent: u64,
@@ -138,17 +245,21 @@ impl Feed<'_> {
             }
             if !self.group.is_empty() {
                 (self.progress)(self.group.len());
-                self.group = &[];
+                self.group.clear();
             }
             let within = self.budget.spend(steps - self.spent);
             self.spent = steps;
-            let g = self.next.fetch_add(1, Ordering::Relaxed);
-            let from = g.saturating_mul(SHORTCUT_GROUP);
-            if !within || from >= self.starts.len() || self.cancel.load(Ordering::Relaxed) {
-                // Stays exhausted: later calls fetch past the end too.
+            if !within || self.cancel.load(Ordering::Relaxed) {
                 return None;
             }
-            self.group = &self.starts[from..(from + SHORTCUT_GROUP).min(self.starts.len())];
+            // The band's next chunk, else the band furthest behind; out
+            // once every band is (they stay so).
+            while !self
+                .bands
+                .next_group(self.band, self.starts, &mut self.group)
+            {
+                self.band = self.bands.furthest_behind(self.starts)?;
+            }
             self.taken = 0;
         }
     }
@@ -672,6 +783,97 @@ mod tests {
     use crate::agents::{AgentKind, StepParams, StopRules};
     use crate::basins::walk::{default_gd_alpha, in_height_order, walk_all};
     use crate::terrain::{GradientGrid, RowMetrics};
+
+    /// Feeds of three threads, drained in turns (one is faster, and helps
+    /// the others once its band is out), hand out every start once, each
+    /// band's in height order; the bands are runs of whole rows holding
+    /// about a third of the starts each.
+    #[test]
+    fn feeds_hand_out_every_start_once_by_bands_of_rows() {
+        let (rows, cols) = (200usize, 30usize);
+        // Every cell but every seventh, in a scrambled order (a
+        // stand-in for the height order).
+        let starts: Vec<u32> = (0..(rows * cols) as u32)
+            .map(|i| (i * 2111) % (rows * cols) as u32)
+            .filter(|i| i % 7 != 3)
+            .collect();
+        let bands = Bands::new(&starts, rows, cols, 3);
+        assert_eq!(bands.count(), 3);
+        let band_of = |i: u32| (0..3).find(|&b| bands.holds(b, i)).unwrap();
+        // Band edges fall between rows, and each band holds a third of
+        // the starts, give or take one row's worth.
+        for b in 0..3 {
+            assert_eq!(bands.edges[b] % cols as u64, 0);
+            let n = starts.iter().filter(|&&i| band_of(i) == b).count();
+            assert!(n.abs_diff(starts.len() / 3) <= cols, "band {b}: {n} starts");
+        }
+        let (cancel, budget) = (AtomicBool::new(false), StepBudget::new(None));
+        let reported = AtomicUsize::new(0);
+        let progress = |n: usize| {
+            reported.fetch_add(n, Ordering::Relaxed);
+        };
+        let mut feeds: Vec<Feed<'_>> = (0..3)
+            .map(|t| Feed {
+                starts: &starts,
+                bands: &bands,
+                band: t,
+                group: Vec::new(),
+                taken: 0,
+                spent: 0,
+                progress: &progress,
+                cancel: &cancel,
+                budget: &budget,
+            })
+            .collect();
+        let mut handed: Vec<Vec<u32>> = vec![Vec::new(); 3];
+        loop {
+            let mut any = false;
+            // The first thread is four times as fast.
+            for (t, feed) in feeds.iter_mut().enumerate() {
+                for _ in 0..if t == 0 { 4 } else { 1 } {
+                    if let Some(i) = feed.take(0) {
+                        handed[t].push(i);
+                        any = true;
+                    }
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+        let mut all: Vec<u32> = handed.concat();
+        all.sort_unstable();
+        let mut expected = starts.clone();
+        expected.sort_unstable();
+        assert_eq!(all, expected, "every start exactly once");
+        // Each thread hands out the starts of any one band in the order of
+        // `starts`; the fast thread all of its own band first.
+        let place: std::collections::HashMap<u32, usize> =
+            starts.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+        for got in &handed {
+            for b in 0..3 {
+                let seq: Vec<usize> = got
+                    .iter()
+                    .filter(|&&i| band_of(i) == b)
+                    .map(|i| place[i])
+                    .collect();
+                assert!(seq.windows(2).all(|w| w[0] < w[1]), "band {b} out of order");
+            }
+        }
+        let band0: Vec<u32> = starts
+            .iter()
+            .copied()
+            .filter(|&i| band_of(i) == 0)
+            .collect();
+        assert_eq!(handed[0][..band0.len()], band0[..]);
+        // Done with its band, the first thread helped with the others.
+        assert!(handed[0].iter().any(|&i| band_of(i) != 0));
+        // The last group of each feed is reported when it asks again.
+        for feed in &mut feeds {
+            assert_eq!(feed.take(0), None);
+        }
+        assert_eq!(reported.load(Ordering::Relaxed), starts.len());
+    }
 
     /// The gd shortcut's lanes (walks paused while the lower start they
     /// need is resolved, starts claimed so none is walked twice, memory

@@ -116,3 +116,33 @@ fn voids_are_reported_not_interpolated() {
     assert_eq!(t.gradient(Xy::new(1.5, -1.5)), Err(Obstacle::Void));
     assert_eq!(t.elevation(Xy::new(-0.1, -1.0)), Err(Obstacle::Outside));
 }
+
+#[test]
+fn interleaved_slopes_are_the_grids_samples_on_a_tile_with_voids() {
+    // N43E007 has voids: the pairs must be NaN exactly where the grid is.
+    let dem = downhill::dem::open(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/N43E007.hgt")),
+        &downhill::dem::LoadOptions::default(),
+    )
+    .unwrap();
+    let voids = dem.heights.iter().filter(|z| z.is_nan()).count();
+    assert!(voids > 0, "the tile has voids");
+    for scheme in [GradientScheme::Central, GradientScheme::Horn] {
+        let grid = GradientGrid::compute(&dem, scheme);
+        let pairs = GradientGrid::interleaved(&dem, scheme);
+        let (rows, cols) = dem.heights.dim();
+        assert_eq!(pairs.len(), rows * cols);
+        let mut nan = 0;
+        for ((r, c), &e) in grid.east.indexed_iter() {
+            let [pe, pn] = pairs[r * cols + c];
+            assert_eq!(pe.to_bits(), e.to_bits(), "{scheme:?} east at ({r}, {c})");
+            assert_eq!(
+                pn.to_bits(),
+                grid.north[[r, c]].to_bits(),
+                "{scheme:?} north at ({r}, {c})"
+            );
+            nan += pe.is_nan() as usize;
+        }
+        assert!(nan >= voids, "{scheme:?}: every void and its rim are NaN");
+    }
+}

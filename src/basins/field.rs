@@ -58,10 +58,6 @@ impl<'a> GridField<'a> {
         metrics: &'a RowMetrics,
     ) -> Self {
         let (rows, cols) = heights.dim();
-        let flat = match heights.as_slice() {
-            Some(s) => Cow::Borrowed(s),
-            None => Cow::Owned(heights.iter().copied().collect()),
-        };
         // Interleaved a row at a time on every core (a serial pass over an
         // SRTM1 grid's 13 M samples is tens of milliseconds of wall).
         let mut slopes = vec![[0.0f32; 2]; rows * cols];
@@ -77,6 +73,24 @@ impl<'a> GridField<'a> {
                     }
                 });
         }
+        Self::with_slopes(heights, slopes, metrics)
+    }
+
+    /// A field over `heights` (metres) with the slopes of every sample as
+    /// [`GradientGrid::interleaved`] gives them (`[east, north]`, m/m,
+    /// row-major), and row sizes; the grid must have at least 2 x 2
+    /// samples and `slopes` one pair per sample.
+    pub fn with_slopes(
+        heights: &'a Array2<f32>,
+        slopes: Vec<[f32; 2]>,
+        metrics: &'a RowMetrics,
+    ) -> Self {
+        let (rows, cols) = heights.dim();
+        assert_eq!(slopes.len(), rows * cols, "one slope pair per sample");
+        let flat = match heights.as_slice() {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(heights.iter().copied().collect()),
+        };
         let row_spacing = (0..rows)
             .map(|r| {
                 let next = (r + 1).min(rows - 1);

@@ -105,8 +105,6 @@ pub fn default_min_slope(_walk: &WalkSettings) -> f64 {
 pub struct BasinRun {
     /// The surface the walkers descended (the DEM, filled if asked).
     pub surface: Dem,
-    /// Its gradient grid (slope east and north, m/m).
-    pub gradient: GradientGrid,
     /// Where each walker ended.
     pub walks: Walks,
     /// The basins and the id of every cell.
@@ -218,8 +216,10 @@ pub fn compute_within(
     } else {
         (None, None)
     };
-    let gradient = GradientGrid::compute(&surface, options.scheme);
-    let mut field = GridField::new(&surface.heights, &gradient, &metrics);
+    // The walkers read the slopes interleaved, built without the two
+    // arrays of a `GradientGrid` (104 MB on an SRTM1 grid, kept to the end).
+    let slopes = GradientGrid::interleaved(&surface, options.scheme);
+    let mut field = GridField::with_slopes(&surface.heights, slopes, &metrics);
     if let Some(sea) = sea {
         field = field.with_sea(sea);
     }
@@ -254,7 +254,6 @@ pub fn compute_within(
     let basins = label(&walks, &surface.heights, &metrics, options.walk.stride);
     Ok(BasinRun {
         surface,
-        gradient,
         walks,
         basins,
         fill,

@@ -204,13 +204,43 @@ impl GradientGrid {
             .enumerate()
             .for_each(|(r, (mut e_row, mut n_row))| {
                 for c in 0..cols {
-                    let g = gradient_at(dem, &metrics, scheme, r, c);
-                    let (ge, gn) =
-                        g.map_or((f32::NAN, f32::NAN), |g| (g.east as f32, g.north as f32));
-                    e_row[c] = ge;
-                    n_row[c] = gn;
+                    [e_row[c], n_row[c]] = slope_pair(dem, &metrics, scheme, r, c);
                 }
             });
         GradientGrid { east, north }
     }
+
+    /// The same gradients as [`GradientGrid::compute`], as one
+    /// `[east, north]` pair (m/m) per sample in row-major order, rows in
+    /// parallel: the layout the whole-raster walkers read
+    /// ([`GridField`](crate::basins::GridField)), built without the two
+    /// arrays in between.
+    pub fn interleaved(dem: &Dem, scheme: GradientScheme) -> Vec<[f32; 2]> {
+        let metrics = RowMetrics::of(dem);
+        let (rows, cols) = dem.heights.dim();
+        let mut pairs = vec![[0.0f32; 2]; rows * cols];
+        pairs
+            .par_chunks_mut(cols.max(1))
+            .enumerate()
+            .for_each(|(r, out)| {
+                for (c, o) in out.iter_mut().enumerate() {
+                    *o = slope_pair(dem, &metrics, scheme, r, c);
+                }
+            });
+        pairs
+    }
+}
+
+/// The gradient at sample (`r`, `c`) as `f32` east and north slopes (m/m),
+/// both `NaN` where the stencil touches a void.
+#[inline]
+fn slope_pair(
+    dem: &Dem,
+    metrics: &RowMetrics,
+    scheme: GradientScheme,
+    r: usize,
+    c: usize,
+) -> [f32; 2] {
+    gradient_at(dem, metrics, scheme, r, c)
+        .map_or([f32::NAN; 2], |g| [g.east as f32, g.north as f32])
 }

@@ -85,12 +85,19 @@ pub(super) fn walk_with_shortcut(
         };
         resolve_in_lanes(field, heights, settings, &memo, &mut feed)
     });
-    for (i, w) in known.iter().enumerate() {
-        if let Some((end, ending)) = unpack(w.load(Ordering::Relaxed)) {
-            walks.end[i] = end;
-            walks.ending[i] = ending as u8;
-        }
-    }
+    // Unpacked on every core (a serial pass reads 104 MB on an SRTM1 grid).
+    walks
+        .end
+        .par_iter_mut()
+        .zip(walks.ending.par_iter_mut())
+        .zip(known.par_iter())
+        .with_min_len(1 << 14)
+        .for_each(|((end, ending), w)| {
+            if let Some((e, how)) = unpack(w.load(Ordering::Relaxed)) {
+                *end = e;
+                *ending = how as u8;
+            }
+        });
     let mut total = Tally::default();
     for t in tallies {
         total.add(t);

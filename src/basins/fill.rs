@@ -32,6 +32,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use super::radix::RadixQueue;
 use crate::terrain::RowMetrics;
@@ -168,7 +169,7 @@ pub fn priority_flood_to_sea(
     sea_below: Option<f64>,
     sea: Option<&crate::dem::SeaMask>,
 ) -> FillStats {
-    flood(heights, metrics, min_slope, sea_below, sea, None)
+    flood(heights, metrics, min_slope, sea_below, sea, None, None)
 }
 
 /// [`priority_flood_to_sea`], also giving, when `keep_order` is set, the
@@ -184,9 +185,67 @@ pub fn priority_flood_in_order(
     sea: Option<&crate::dem::SeaMask>,
     keep_order: bool,
 ) -> (FillStats, Option<Vec<u32>>) {
+    let spec = FloodSpec {
+        metrics,
+        min_slope,
+        sea_below,
+        sea,
+    };
+    in_order(heights, spec, keep_order, None)
+}
+
+/// What a flood needs besides the heights: see [`priority_flood_to_sea`].
+#[derive(Clone, Copy)]
+pub(crate) struct FloodSpec<'s> {
+    /// Ground size of the cells of each row, metres.
+    pub metrics: &'s RowMetrics,
+    /// Minimum drainage slope left, m/m.
+    pub min_slope: f64,
+    /// Cells below this many metres are outlets.
+    pub sea_below: Option<f64>,
+    /// Sea samples, outlets too.
+    pub sea: Option<&'s crate::dem::SeaMask>,
+}
+
+/// [`priority_flood_in_order`] on `heights`, a copy of `original` made by
+/// the caller: the flood in bands of rows reads the heights before the
+/// fill from `original` rather than copying them again.
+pub(crate) fn priority_flood_in_order_of(
+    original: &Array2<f32>,
+    heights: &mut Array2<f32>,
+    spec: FloodSpec<'_>,
+    keep_order: bool,
+) -> (FillStats, Option<Vec<u32>>) {
+    let before = (original.dim() == heights.dim())
+        .then(|| original.as_slice())
+        .flatten();
+    in_order(heights, spec, keep_order, before)
+}
+
+/// [`flood`], keeping the order if asked and the grid allows.
+fn in_order(
+    heights: &mut Array2<f32>,
+    spec: FloodSpec<'_>,
+    keep_order: bool,
+    original: Option<&[f32]>,
+) -> (FillStats, Option<Vec<u32>>) {
     let (rows, cols) = heights.dim();
     let mut order = (keep_order && rows * cols <= 1 << 32).then(Vec::new);
-    let stats = flood(heights, metrics, min_slope, sea_below, sea, order.as_mut());
+    let FloodSpec {
+        metrics,
+        min_slope,
+        sea_below,
+        sea,
+    } = spec;
+    let stats = flood(
+        heights,
+        metrics,
+        min_slope,
+        sea_below,
+        sea,
+        order.as_mut(),
+        original,
+    );
     (stats, order)
 }
 
@@ -198,6 +257,7 @@ fn flood(
     sea_below: Option<f64>,
     sea: Option<&crate::dem::SeaMask>,
     order: Option<&mut Vec<u32>>,
+    original: Option<&[f32]>,
 ) -> FillStats {
     let (rows, cols) = heights.dim();
     if rows == 0 || cols == 0 {
@@ -216,6 +276,16 @@ fn flood(
     };
     // Row-major and flat (a copy only if `heights` is not in standard layout).
     match heights.as_slice_mut() {
+        Some(flat) if in_bands(&grid) => {
+            let threads = rayon::current_num_threads();
+            match original {
+                Some(original) => flood_in_bands(original, flat, &grid, threads, order),
+                None => {
+                    let original: Vec<f32> = flat.par_iter().copied().collect();
+                    flood_in_bands(&original, flat, &grid, threads, order)
+                }
+            }
+        }
         Some(flat) => flood_flat(flat, &grid, order),
         None => {
             let mut flat: Vec<f32> = heights.iter().copied().collect();
@@ -226,6 +296,200 @@ fn flood(
             stats
         }
     }
+}
+
+/// Whether the flood of `grid` runs in bands of rows ([`flood_in_bands`]):
+/// with a minimum slope of 0, on more than one thread, for grids of a
+/// million cells and more (up to 2^32, the order's limit).
+fn in_bands(grid: &Grid<'_>) -> bool {
+    let n = grid.rows * grid.cols;
+    grid.min_slope == 0.0
+        && rayon::current_num_threads() > 1
+        && grid.rows >= 2 * MIN_BAND_ROWS
+        && n >= 1 << 20
+        && n as u64 <= 1 << 32
+}
+
+/// Rows a band of [`flood_in_bands`] holds at least.
+const MIN_BAND_ROWS: usize = 16;
+
+/// [`flood_flat`] with a minimum slope of 0, on `bands` bands of rows at
+/// once. `original` holds the heights before the fill; `flat` starts equal
+/// to it. The result, stats and order are [`flood_flat`]'s, bit for bit:
+/// with a minimum slope of 0 a cell's filled height is one ulp above the
+/// lowest filled height among its neighbours, or its own if higher (an
+/// outlet keeps its own), whichever neighbour the flood reaches it from
+/// first, so the fill is the least solution of those equations however it
+/// is reached, and the order is the cells sorted by filled height, ties by
+/// index.
+///
+/// Each band is flooded on its own first, as if the rows beyond it were
+/// not there, which can only leave cells too high. A second flood, seeded
+/// from the rows on either side of each band edge, then lowers what a path
+/// across an edge lowers ([`lower_across_edges`]). The order is the bands'
+/// orders without the lowered cells, merged with those.
+fn flood_in_bands(
+    original: &[f32],
+    flat: &mut [f32],
+    grid: &Grid<'_>,
+    bands: usize,
+    order: Option<&mut Vec<u32>>,
+) -> FillStats {
+    let (rows, cols) = (grid.rows, grid.cols);
+    let k = bands.clamp(1, (rows / MIN_BAND_ROWS).max(1));
+    let edges: Vec<usize> = (0..=k).map(|b| b * rows / k).collect();
+    let keep = order.is_some();
+    let orders: Vec<Vec<u32>> = {
+        let mut pieces: Vec<(usize, &mut [f32])> = Vec::with_capacity(k);
+        let mut rest: &mut [f32] = &mut *flat;
+        for b in 0..k {
+            let (piece, tail) = rest.split_at_mut((edges[b + 1] - edges[b]) * cols);
+            pieces.push((edges[b], piece));
+            rest = tail;
+        }
+        pieces
+            .into_par_iter()
+            .map(|(r0, piece)| {
+                let r1 = r0 + piece.len() / cols;
+                let above = (r0 > 0).then(|| &original[(r0 - 1) * cols..r0 * cols]);
+                let below = (r1 < rows).then(|| &original[r1 * cols..(r1 + 1) * cols]);
+                let mut o = keep.then(|| Vec::with_capacity(piece.len()));
+                flood_rows(piece, grid, r0, [above, below], o.as_mut());
+                o.unwrap_or_default()
+            })
+            .collect()
+    };
+    let lowered = lower_across_edges(original, flat, cols, &edges);
+    if let Some(order) = order {
+        merge_orders(flat, &orders, &lowered, order);
+    }
+    raise_stats(original, flat)
+}
+
+/// The second flood of [`flood_in_bands`]: lowers the cells of `flat`
+/// (filled band by band, `edges` the bands' first rows and the raster's
+/// row count) that a path across a band edge drains lower, and returns
+/// them in order of their new heights, ties by index.
+fn lower_across_edges(
+    original: &[f32],
+    flat: &mut [f32],
+    cols: usize,
+    edges: &[usize],
+) -> Vec<u32> {
+    let rows = flat.len() / cols;
+    // The height cell `n` takes when reached from a neighbour at `from`,
+    // if lower than its own now.
+    let lower = |flat: &[f32], n: usize, from: f32| -> Option<f32> {
+        let z = original[n];
+        if z.is_nan() || from.is_nan() {
+            return None;
+        }
+        let floor = next_up(from);
+        let v = if z < floor { floor } else { z };
+        (v < flat[n]).then_some(v)
+    };
+    let mut open: BinaryHeap<Reverse<(u32, u32)>> = BinaryHeap::new();
+    for &e in &edges[1..edges.len() - 1] {
+        for (r, across) in [(e - 1, e), (e, e - 1)] {
+            for c in 0..cols {
+                let x = r * cols + c;
+                for nc in c.saturating_sub(1)..(c + 2).min(cols) {
+                    if let Some(v) = lower(flat, x, flat[across * cols + nc]) {
+                        flat[x] = v;
+                        open.push(Reverse((order_key(v), x as u32)));
+                    }
+                }
+            }
+        }
+    }
+    let mut lowered = Vec::new();
+    while let Some(Reverse((key, i))) = open.pop() {
+        let i = i as usize;
+        if order_key(flat[i]) != key {
+            continue;
+        }
+        lowered.push(i as u32);
+        let (r, c) = (i / cols, i % cols);
+        for &(dr, dc) in &NEIGHBOURS {
+            let (nr, nc) = (r as isize + dr, c as isize + dc);
+            if nr < 0 || nc < 0 || nr as usize >= rows || nc as usize >= cols {
+                continue;
+            }
+            let n = nr as usize * cols + nc as usize;
+            if let Some(v) = lower(flat, n, flat[i]) {
+                flat[n] = v;
+                open.push(Reverse((order_key(v), n as u32)));
+            }
+        }
+    }
+    lowered
+}
+
+/// Merges the bands' `orders` (each by height key, ties by index), less
+/// the cells in `lowered` (in that order too), with `lowered` into
+/// `order`.
+fn merge_orders(flat: &[f32], orders: &[Vec<u32>], lowered: &[u32], order: &mut Vec<u32>) {
+    let mut out_of_place = vec![0u64; flat.len().div_ceil(64)];
+    for &i in lowered {
+        out_of_place[i as usize / 64] |= 1 << (i % 64);
+    }
+    let moved = |i: u32| out_of_place[i as usize / 64] >> (i % 64) & 1 == 1;
+    let key = |i: u32| (order_key(flat[i as usize]) as u64) << 32 | i as u64;
+    let mut lists: Vec<&[u32]> = orders.iter().map(|o| o.as_slice()).collect();
+    lists.push(lowered);
+    let last = lists.len() - 1;
+    order.clear();
+    order.reserve(orders.iter().map(Vec::len).sum::<usize>());
+    // The head of each list, as (key, list), skipping moved cells but in
+    // the list of the lowered.
+    let mut heads: Vec<Option<(u64, usize)>> = vec![None; lists.len()];
+    let advance = |lists: &mut Vec<&[u32]>, l: usize| -> Option<(u64, usize)> {
+        while let Some((&i, tail)) = lists[l].split_first() {
+            lists[l] = tail;
+            if l == last || !moved(i) {
+                return Some((key(i), l));
+            }
+        }
+        None
+    };
+    for (l, head) in heads.iter_mut().enumerate() {
+        *head = advance(&mut lists, l);
+    }
+    while let Some((k, l)) = heads.iter().flatten().min().copied() {
+        order.push(k as u32);
+        heads[l] = advance(&mut lists, l);
+    }
+}
+
+/// The fill's stats from the heights before (`original`) and after.
+fn raise_stats(original: &[f32], flat: &[f32]) -> FillStats {
+    original
+        .par_iter()
+        .zip(flat)
+        .with_min_len(1 << 16)
+        .fold(
+            || FillStats {
+                raised_cells: 0,
+                max_raise_m: 0.0,
+            },
+            |mut s, (&z, &f)| {
+                if z < f {
+                    s.raised_cells += 1;
+                    s.max_raise_m = s.max_raise_m.max((f - z) as f64);
+                }
+                s
+            },
+        )
+        .reduce(
+            || FillStats {
+                raised_cells: 0,
+                max_raise_m: 0.0,
+            },
+            |a, b| FillStats {
+                raised_cells: a.raised_cells + b.raised_cells,
+                max_raise_m: a.max_raise_m.max(b.max_raise_m),
+            },
+        )
 }
 
 /// How many pops ahead the flood prefetches the neighbourhood of the
@@ -245,21 +509,39 @@ struct Grid<'g> {
 
 /// The flood on the row-major heights `flat` of `grid` (at least 1 x 1),
 /// pushing each cell's index onto `order` as it leaves the queue.
-fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, mut order: Option<&mut Vec<u32>>) -> FillStats {
+fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, order: Option<&mut Vec<u32>>) -> FillStats {
+    flood_rows(flat, grid, 0, [None, None], order)
+}
+
+/// The flood on rows `r0..r0 + band.len() / cols` of `grid`, whose
+/// heights `band` holds (row-major), as if the band were the whole grid
+/// but for its outlets: only the raster's own edges are edges, and the
+/// rows just outside the band (`outside`: above, below; `None` at the
+/// raster's edge) count for cells next to a void. Indices pushed onto
+/// `order` are the raster's.
+fn flood_rows(
+    flat: &mut [f32],
+    grid: &Grid<'_>,
+    r0: usize,
+    outside: [Option<&[f32]>; 2],
+    mut order: Option<&mut Vec<u32>>,
+) -> FillStats {
     let Grid {
-        rows,
+        rows: raster_rows,
         cols,
         metrics,
         min_slope,
         sea_below,
         sea,
     } = *grid;
+    let rows = flat.len() / cols;
+    let base = r0 * cols;
     let mut closed = vec![false; rows * cols];
-    let mut open = OpenSet::for_cells(rows * cols);
+    let mut open = OpenSet::for_cells(raster_rows * cols);
     // The ground distance to each neighbour from a cell of row `r`, metres:
     // `hypot` of the neighbour row's east and north offsets, as the flood
     // has always computed it, once per row and direction.
-    let step: Vec<[f64; 8]> = (0..rows)
+    let step: Vec<[f64; 8]> = (r0..r0 + rows)
         .map(|nr| {
             NEIGHBOURS.map(|(dr, dc)| {
                 let ex = metrics.dx[nr] * dc.unsigned_abs() as f64;
@@ -268,20 +550,31 @@ fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, mut order: Option<&mut Vec<u32>
             })
         })
         .collect();
-    let has_voids = flat.iter().any(|z| z.is_nan());
+    let has_voids = flat.iter().any(|z| z.is_nan())
+        || outside
+            .iter()
+            .flatten()
+            .any(|row| row.iter().any(|z| z.is_nan()));
+    // (`r` is the band's row, `rows` the band's.)
     let is_outlet = |h: &[f32], r: usize, c: usize| {
-        if r == 0 || c == 0 || r + 1 == rows || c + 1 == cols {
+        let g = r0 + r;
+        if g == 0 || c == 0 || g + 1 == raster_rows || c + 1 == cols {
             return true;
         }
         if sea_below.is_some_and(|s| (h[r * cols + c] as f64) < s) {
             return true;
         }
-        if sea.is_some_and(|s| s.is_sea_sample(r, c)) {
+        if sea.is_some_and(|s| s.is_sea_sample(g, c)) {
             return true;
         }
         has_voids
             && NEIGHBOURS.iter().any(|&(dr, dc)| {
-                h[(r as isize + dr) as usize * cols + (c as isize + dc) as usize].is_nan()
+                let nc = (c as isize + dc) as usize;
+                match (r as isize + dr, outside) {
+                    (-1, [Some(above), _]) => above[nc].is_nan(),
+                    (nr, [_, Some(below)]) if nr as usize == rows => below[nc].is_nan(),
+                    (nr, _) => h[nr as usize * cols + nc].is_nan(),
+                }
             })
     };
     for r in 0..rows {
@@ -292,7 +585,7 @@ fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, mut order: Option<&mut Vec<u32>
                 closed[i] = true;
             } else if is_outlet(flat, r, c) {
                 closed[i] = true;
-                open.push(order_key(z), i as u64);
+                open.push(order_key(z), (base + i) as u64);
             }
         }
     }
@@ -305,8 +598,9 @@ fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, mut order: Option<&mut Vec<u32>
             // At most 2^32 cells when an order is asked for.
             order.push(i as u32);
         }
-        let i = i as usize;
+        let i = i as usize - base;
         if let Some(j) = open.peek_ahead(FLOOD_PREFETCH_AHEAD) {
+            let j = j - base;
             for n in [j.saturating_sub(cols), j, j + cols] {
                 super::prefetch::prefetch(flat, n);
                 super::prefetch::prefetch(&closed, n);
@@ -333,7 +627,7 @@ fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, mut order: Option<&mut Vec<u32>
                 stats.max_raise_m = stats.max_raise_m.max((floor - zn) as f64);
                 flat[n] = floor;
             }
-            open.push(order_key(flat[n]), n as u64);
+            open.push(order_key(flat[n]), (base + n) as u64);
         }
     }
     stats
@@ -349,6 +643,125 @@ mod tests {
             dx: vec![1.0; rows],
             dy: vec![1.0; rows],
         }
+    }
+
+    /// Floods `h` in one piece ([`flood_flat`], the reference) and in
+    /// each of `bands` bands of rows, and asserts the same heights bit for
+    /// bit, the same stats and the same order.
+    fn assert_bands_agree(
+        h: &Array2<f32>,
+        sea_below: Option<f64>,
+        sea: Option<&crate::dem::SeaMask>,
+        bands: &[usize],
+    ) {
+        let (rows, cols) = h.dim();
+        let metrics = unit_metrics(rows);
+        let grid = Grid {
+            rows,
+            cols,
+            metrics: &metrics,
+            min_slope: 0.0,
+            sea_below,
+            sea,
+        };
+        let original: Vec<f32> = h.iter().copied().collect();
+        let mut one = original.clone();
+        let mut one_order = Vec::new();
+        let one_stats = flood_flat(&mut one, &grid, Some(&mut one_order));
+        assert!(one_stats.raised_cells > 0, "the grid has something to fill");
+        for &k in bands {
+            let mut flat = original.clone();
+            let mut order = Vec::new();
+            let stats = flood_in_bands(&original, &mut flat, &grid, k, Some(&mut order));
+            for (i, (a, b)) in one.iter().zip(&flat).enumerate() {
+                assert_eq!(a.to_bits(), b.to_bits(), "{k} bands: cell {i}: {a} vs {b}");
+            }
+            assert_eq!(stats, one_stats, "{k} bands");
+            assert_eq!(order, one_order, "{k} bands: order");
+        }
+    }
+
+    /// A value in 0..1 for cell (r, c), fixed (a hash, no generator).
+    fn noise(r: usize, c: usize) -> f32 {
+        let x = (r as u64 * 7919 + c as u64 * 104_729) ^ 0x9E37_79B9_7F4A_7C15;
+        let x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (x >> 29);
+        (x % 10_000) as f32 / 10_000.0
+    }
+
+    /// Rough ground full of pits: paths to the outlets cross band edges
+    /// everywhere.
+    #[test]
+    fn bands_fill_rough_ground_as_one_piece() {
+        let h = Array2::from_shape_fn((96, 50), |(r, c)| {
+            (noise(r, c) * 40.0).round() + (r as f32 - 48.0).abs() * 0.5
+        });
+        assert_bands_agree(&h, None, None, &[2, 3, 5]);
+    }
+
+    /// A canyon at 5 m between walls at 100 m that winds across the middle
+    /// row four times and leaves the raster only at the top: filled band by
+    /// band, the bottom half of it has no outlet but over the walls, and
+    /// the second flood has to bring it down through every crossing.
+    #[test]
+    fn bands_drain_a_canyon_that_crosses_their_edge_again_and_again() {
+        let (rows, cols) = (64, 41);
+        let mut h = Array2::from_elem((rows, cols), 100.0f32);
+        // Legs down and up at columns 4, 12, 20, 28 and 36, joined at rows
+        // 10 and 54 in turn; the first leg opens at the top edge.
+        let legs = [4, 12, 20, 28, 36];
+        for (k, &c) in legs.iter().enumerate() {
+            let (top, bottom) = if k == 0 { (0, 54) } else { (10, 54) };
+            for r in top..=bottom {
+                h[[r, c]] = 5.0;
+            }
+            if let Some(&next) = legs.get(k + 1) {
+                let r = if k % 2 == 0 { 54 } else { 10 };
+                for cc in c..=next {
+                    h[[r, cc]] = 5.0;
+                }
+            }
+        }
+        // A pit in the last leg, so something is raised.
+        h[[30, 36]] = 1.0;
+        assert_bands_agree(&h, None, None, &[2, 3, 4]);
+    }
+
+    /// Voids on and beside the band edges (cells next to a void are
+    /// outlets, also when the void is in the other band), cells below a
+    /// sea level, and cells at +∞.
+    #[test]
+    fn bands_see_voids_across_their_edges_and_the_sea_level() {
+        let mut h = Array2::from_shape_fn((64, 30), |(r, c)| 20.0 + (noise(r, c) * 30.0).round());
+        for c in [3, 9, 10, 22] {
+            h[[31, c]] = f32::NAN;
+        }
+        h[[32, 15]] = f32::NAN;
+        h[[21, 7]] = f32::NAN;
+        h[[40, 12]] = f32::INFINITY;
+        h[[10, 10]] = -3.0;
+        h[[11, 10]] = -2.0;
+        assert_bands_agree(&h, Some(0.0), None, &[2, 3, 4]);
+    }
+
+    /// Real ground: N43E007 (voids) whole, and a coastal window of
+    /// N52W007 with its sea as outlets.
+    #[test]
+    fn bands_fill_real_tiles_as_one_piece() {
+        let open = |name: &str| {
+            crate::dem::open(
+                std::path::Path::new(&format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR"))),
+                &crate::dem::LoadOptions::default(),
+            )
+            .unwrap()
+        };
+        let tile = open("N43E007.hgt");
+        assert!(tile.heights.iter().any(|z| z.is_nan()));
+        assert_bands_agree(&tile.heights, None, None, &[2, 3]);
+        let window = crate::geo::Bounds::new(-6.4167, 52.425, -6.2167, 52.625);
+        let coast = crate::basins::crop::crop(&open("N52W007.hgt"), window).unwrap();
+        let sea = crate::dem::SeaMask::detect(&coast.heights, crate::dem::SeaLevel::SrtmZero);
+        assert!(sea.samples() > 1000);
+        assert_bands_agree(&coast.heights, None, Some(&sea), &[2, 7]);
     }
 
     #[test]

@@ -203,14 +203,15 @@ pub fn compute_within(
                 "the fill's drainage slope must be zero or a positive number (m/m)",
             ));
         }
-        let (stats, order) = priority_flood_in_order(
-            &mut surface.heights,
-            &metrics,
-            slope,
-            options.walk.rules.stop_below,
+        // `surface` is a copy of `dem`, whose heights the fill reads.
+        let spec = fill::FloodSpec {
+            metrics: &metrics,
+            min_slope: slope,
+            sea_below: options.walk.rules.stop_below,
             sea,
-            shortcut,
-        );
+        };
+        let (stats, order) =
+            fill::priority_flood_in_order_of(&dem.heights, &mut surface.heights, spec, shortcut);
         height_order = order;
         (Some(stats), Some(slope))
     } else {

@@ -339,7 +339,7 @@ fn flood_in_bands(
     let k = bands.clamp(1, (rows / MIN_BAND_ROWS).max(1));
     let edges: Vec<usize> = (0..=k).map(|b| b * rows / k).collect();
     let keep = order.is_some();
-    let orders: Vec<Vec<u32>> = {
+    let orders: Vec<Keyed> = {
         let mut pieces: Vec<(usize, &mut [f32])> = Vec::with_capacity(k);
         let mut rest: &mut [f32] = &mut *flat;
         for b in 0..k {
@@ -353,9 +353,13 @@ fn flood_in_bands(
                 let r1 = r0 + piece.len() / cols;
                 let above = (r0 > 0).then(|| &original[(r0 - 1) * cols..r0 * cols]);
                 let below = (r1 < rows).then(|| &original[r1 * cols..(r1 + 1) * cols]);
-                let mut o = keep.then(|| Vec::with_capacity(piece.len()));
-                flood_rows(piece, grid, r0, [above, below], o.as_mut());
-                o.unwrap_or_default()
+                let mut o = Keyed::default();
+                if keep {
+                    o.cells.reserve(piece.len());
+                }
+                let sink = keep.then_some((&mut o.cells, Some(&mut o.runs)));
+                flood_rows(piece, grid, r0, [above, below], sink);
+                o
             })
             .collect()
     };
@@ -425,39 +429,83 @@ fn lower_across_edges(
     lowered
 }
 
+/// A band's order with its height keys, as runs of equal keys.
+#[derive(Default)]
+struct Keyed {
+    cells: Vec<u32>,
+    /// (key, how many cells in a row have it).
+    runs: Vec<(u32, u32)>,
+}
+
+/// A place in a [`Keyed`] order.
+struct KeyedCursor<'o> {
+    cells: &'o [u32],
+    runs: &'o [(u32, u32)],
+    key: u32,
+    left: u32,
+}
+
+impl<'o> KeyedCursor<'o> {
+    fn new(k: &'o Keyed) -> Self {
+        KeyedCursor {
+            cells: &k.cells,
+            runs: &k.runs,
+            key: 0,
+            left: 0,
+        }
+    }
+
+    /// The next cell and its key.
+    fn next(&mut self) -> Option<(u32, u32)> {
+        let (&cell, rest) = self.cells.split_first()?;
+        self.cells = rest;
+        while self.left == 0 {
+            let (&(key, n), rest) = self.runs.split_first()?;
+            self.runs = rest;
+            (self.key, self.left) = (key, n);
+        }
+        self.left -= 1;
+        Some((self.key, cell))
+    }
+}
+
 /// Merges the bands' `orders` (each by height key, ties by index), less
 /// the cells in `lowered` (in that order too), with `lowered` into
 /// `order`.
-fn merge_orders(flat: &[f32], orders: &[Vec<u32>], lowered: &[u32], order: &mut Vec<u32>) {
+fn merge_orders(flat: &[f32], orders: &[Keyed], lowered: &[u32], order: &mut Vec<u32>) {
     let mut out_of_place = vec![0u64; flat.len().div_ceil(64)];
     for &i in lowered {
         out_of_place[i as usize / 64] |= 1 << (i % 64);
     }
     let moved = |i: u32| out_of_place[i as usize / 64] >> (i % 64) & 1 == 1;
-    let key = |i: u32| (order_key(flat[i as usize]) as u64) << 32 | i as u64;
-    let mut lists: Vec<&[u32]> = orders.iter().map(|o| o.as_slice()).collect();
-    lists.push(lowered);
-    let last = lists.len() - 1;
+    let mut bands: Vec<KeyedCursor<'_>> = orders.iter().map(KeyedCursor::new).collect();
+    let mut lowered = lowered.iter();
     order.clear();
-    order.reserve(orders.iter().map(Vec::len).sum::<usize>());
-    // The head of each list, as (key, list), skipping moved cells but in
-    // the list of the lowered.
-    let mut heads: Vec<Option<(u64, usize)>> = vec![None; lists.len()];
-    let advance = |lists: &mut Vec<&[u32]>, l: usize| -> Option<(u64, usize)> {
-        while let Some((&i, tail)) = lists[l].split_first() {
-            lists[l] = tail;
-            if l == last || !moved(i) {
-                return Some((key(i), l));
-            }
+    order.reserve(orders.iter().map(|o| o.cells.len()).sum::<usize>());
+    // The next cell of list `l` (the bands, then the lowered) as
+    // key << 32 | index, skipping moved cells in the bands.
+    let mut advance = |l: usize| -> Option<u64> {
+        match bands.get_mut(l) {
+            Some(band) => loop {
+                let (key, i) = band.next()?;
+                if !moved(i) {
+                    return Some((key as u64) << 32 | i as u64);
+                }
+            },
+            None => lowered
+                .next()
+                .map(|&i| (order_key(flat[i as usize]) as u64) << 32 | i as u64),
         }
-        None
     };
-    for (l, head) in heads.iter_mut().enumerate() {
-        *head = advance(&mut lists, l);
-    }
-    while let Some((k, l)) = heads.iter().flatten().min().copied() {
+    let mut heads: Vec<Option<u64>> = (0..=orders.len()).map(&mut advance).collect();
+    while let Some((k, l)) = heads
+        .iter()
+        .enumerate()
+        .filter_map(|(l, h)| h.map(|k| (k, l)))
+        .min()
+    {
         order.push(k as u32);
-        heads[l] = advance(&mut lists, l);
+        heads[l] = advance(l);
     }
 }
 
@@ -507,10 +555,14 @@ struct Grid<'g> {
     sea: Option<&'g crate::dem::SeaMask>,
 }
 
+/// Where a flood writes its order: the cells, and optionally their height
+/// keys as runs of (key, how many cells in a row have it).
+type OrderSink<'o> = (&'o mut Vec<u32>, Option<&'o mut Vec<(u32, u32)>>);
+
 /// The flood on the row-major heights `flat` of `grid` (at least 1 x 1),
 /// pushing each cell's index onto `order` as it leaves the queue.
 fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, order: Option<&mut Vec<u32>>) -> FillStats {
-    flood_rows(flat, grid, 0, [None, None], order)
+    flood_rows(flat, grid, 0, [None, None], order.map(|o| (o, None)))
 }
 
 /// The flood on rows `r0..r0 + band.len() / cols` of `grid`, whose
@@ -518,13 +570,14 @@ fn flood_flat(flat: &mut [f32], grid: &Grid<'_>, order: Option<&mut Vec<u32>>) -
 /// but for its outlets: only the raster's own edges are edges, and the
 /// rows just outside the band (`outside`: above, below; `None` at the
 /// raster's edge) count for cells next to a void. Indices pushed onto
-/// `order` are the raster's.
+/// the order are the raster's; with the order can come its height keys,
+/// as runs of (key, how many cells in a row have it).
 fn flood_rows(
     flat: &mut [f32],
     grid: &Grid<'_>,
     r0: usize,
     outside: [Option<&[f32]>; 2],
-    mut order: Option<&mut Vec<u32>>,
+    mut order: Option<OrderSink<'_>>,
 ) -> FillStats {
     let Grid {
         rows: raster_rows,
@@ -594,11 +647,19 @@ fn flood_rows(
         max_raise_m: 0.0,
     };
     while let Some(i) = open.pop() {
-        if let Some(order) = order.as_mut() {
-            // At most 2^32 cells when an order is asked for.
-            order.push(i as u32);
-        }
+        let g = i;
         let i = i as usize - base;
+        if let Some((order, runs)) = order.as_mut() {
+            // At most 2^32 cells when an order is asked for.
+            order.push(g as u32);
+            if let Some(runs) = runs {
+                let key = order_key(flat[i]);
+                match runs.last_mut() {
+                    Some((k, n)) if *k == key => *n += 1,
+                    _ => runs.push((key, 1)),
+                }
+            }
+        }
         if let Some(j) = open.peek_ahead(FLOOD_PREFETCH_AHEAD) {
             let j = j - base;
             for n in [j.saturating_sub(cols), j, j + cols] {

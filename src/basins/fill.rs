@@ -437,6 +437,62 @@ struct Keyed {
     runs: Vec<(u32, u32)>,
 }
 
+impl Keyed {
+    /// The run holding place `p` of the order, and the place where it
+    /// begins.
+    fn run_at(&self, p: usize) -> Option<(usize, usize)> {
+        let mut begins = 0;
+        for (r, &(_, n)) in self.runs.iter().enumerate() {
+            if p < begins + n as usize {
+                return Some((r, begins));
+            }
+            begins += n as usize;
+        }
+        None
+    }
+
+    /// The cell at place `p` as key << 32 | index.
+    fn keyed_at(&self, p: usize) -> Option<u64> {
+        let (r, _) = self.run_at(p)?;
+        Some((self.runs[r].0 as u64) << 32 | self.cells[p] as u64)
+    }
+
+    /// Cursors over the cells below `split` (key << 32 | index) and the
+    /// rest.
+    fn split_at(&self, split: u64) -> (KeyedCursor<'_>, KeyedCursor<'_>) {
+        // The first run whose key reaches the split's, then the first cell
+        // in it at or past the split's index (a run's cells rise).
+        let key = (split >> 32) as u32;
+        let mut begins = 0;
+        let mut r = 0;
+        while r < self.runs.len() && self.runs[r].0 < key {
+            begins += self.runs[r].1 as usize;
+            r += 1;
+        }
+        let mut p = begins;
+        if let Some(&(k, n)) = self.runs.get(r) {
+            if k == key {
+                let cells = &self.cells[begins..begins + n as usize];
+                p += cells.partition_point(|&i| (i as u64) < split & 0xFFFF_FFFF);
+            }
+        }
+        let below = KeyedCursor {
+            cells: &self.cells[..p],
+            ..KeyedCursor::new(self)
+        };
+        let above = match self.run_at(p) {
+            Some((r, begins)) => KeyedCursor {
+                cells: &self.cells[p..],
+                runs: &self.runs[r + 1..],
+                key: self.runs[r].0,
+                left: (begins + self.runs[r].1 as usize - p) as u32,
+            },
+            None => KeyedCursor::empty(),
+        };
+        (below, above)
+    }
+}
+
 /// A place in a [`Keyed`] order.
 struct KeyedCursor<'o> {
     cells: &'o [u32],
@@ -450,6 +506,16 @@ impl<'o> KeyedCursor<'o> {
         KeyedCursor {
             cells: &k.cells,
             runs: &k.runs,
+            key: 0,
+            left: 0,
+        }
+    }
+
+    /// A cursor with nothing left.
+    fn empty() -> Self {
+        KeyedCursor {
+            cells: &[],
+            runs: &[],
             key: 0,
             left: 0,
         }
@@ -471,17 +537,54 @@ impl<'o> KeyedCursor<'o> {
 
 /// Merges the bands' `orders` (each by height key, ties by index), less
 /// the cells in `lowered` (in that order too), with `lowered` into
-/// `order`.
+/// `order`: the cells below the middle of the longest band's order and
+/// those above it, on two threads.
 fn merge_orders(flat: &[f32], orders: &[Keyed], lowered: &[u32], order: &mut Vec<u32>) {
     let mut out_of_place = vec![0u64; flat.len().div_ceil(64)];
     for &i in lowered {
         out_of_place[i as usize / 64] |= 1 << (i % 64);
     }
     let moved = |i: u32| out_of_place[i as usize / 64] >> (i % 64) & 1 == 1;
-    let mut bands: Vec<KeyedCursor<'_>> = orders.iter().map(KeyedCursor::new).collect();
-    let mut lowered = lowered.iter();
+    let key_of = |i: u32| (order_key(flat[i as usize]) as u64) << 32 | i as u64;
+    // The split: the middle cell of the longest order, as key << 32 | index.
+    let split = orders
+        .iter()
+        .max_by_key(|o| o.cells.len())
+        .and_then(|o| o.keyed_at(o.cells.len() / 2));
+    let (below, above): (Vec<_>, Vec<_>) = orders
+        .iter()
+        .map(|o| match split {
+            Some(s) => o.split_at(s),
+            None => (KeyedCursor::new(o), KeyedCursor::empty()),
+        })
+        .unzip();
+    let at = split.map_or(lowered.len(), |s| {
+        lowered.partition_point(|&i| key_of(i) < s)
+    });
+    let (low, high) = lowered.split_at(at);
     order.clear();
     order.reserve(orders.iter().map(|o| o.cells.len()).sum::<usize>());
+    let (_, upper) = rayon::join(
+        || merge_into(below, low, &moved, &key_of, order),
+        || {
+            let mut upper = Vec::new();
+            merge_into(above, high, &moved, &key_of, &mut upper);
+            upper
+        },
+    );
+    order.extend_from_slice(&upper);
+}
+
+/// The merge of [`merge_orders`] on one thread, onto `out`.
+fn merge_into(
+    mut bands: Vec<KeyedCursor<'_>>,
+    lowered: &[u32],
+    moved: &impl Fn(u32) -> bool,
+    key_of: &impl Fn(u32) -> u64,
+    out: &mut Vec<u32>,
+) {
+    let mut lowered = lowered.iter();
+    let lists = bands.len() + 1;
     // The next cell of list `l` (the bands, then the lowered) as
     // key << 32 | index, skipping moved cells in the bands.
     let mut advance = |l: usize| -> Option<u64> {
@@ -492,19 +595,17 @@ fn merge_orders(flat: &[f32], orders: &[Keyed], lowered: &[u32], order: &mut Vec
                     return Some((key as u64) << 32 | i as u64);
                 }
             },
-            None => lowered
-                .next()
-                .map(|&i| (order_key(flat[i as usize]) as u64) << 32 | i as u64),
+            None => lowered.next().map(|&i| key_of(i)),
         }
     };
-    let mut heads: Vec<Option<u64>> = (0..=orders.len()).map(&mut advance).collect();
+    let mut heads: Vec<Option<u64>> = (0..lists).map(&mut advance).collect();
     while let Some((k, l)) = heads
         .iter()
         .enumerate()
         .filter_map(|(l, h)| h.map(|k| (k, l)))
         .min()
     {
-        order.push(k as u32);
+        out.push(k as u32);
         heads[l] = advance(l);
     }
 }

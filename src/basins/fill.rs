@@ -169,7 +169,13 @@ pub fn priority_flood_to_sea(
     sea_below: Option<f64>,
     sea: Option<&crate::dem::SeaMask>,
 ) -> FillStats {
-    flood(heights, metrics, min_slope, sea_below, sea, None, None)
+    let spec = FloodSpec {
+        metrics,
+        min_slope,
+        sea_below,
+        sea,
+    };
+    flood(heights, spec, None, None)
 }
 
 /// [`priority_flood_to_sea`], also giving, when `keep_order` is set, the
@@ -231,34 +237,23 @@ fn in_order(
 ) -> (FillStats, Option<Vec<u32>>) {
     let (rows, cols) = heights.dim();
     let mut order = (keep_order && rows * cols <= 1 << 32).then(Vec::new);
-    let FloodSpec {
-        metrics,
-        min_slope,
-        sea_below,
-        sea,
-    } = spec;
-    let stats = flood(
-        heights,
-        metrics,
-        min_slope,
-        sea_below,
-        sea,
-        order.as_mut(),
-        original,
-    );
+    let stats = flood(heights, spec, order.as_mut(), original);
     (stats, order)
 }
 
 /// The flood on `heights`, recording the visiting order in `order` if given.
 fn flood(
     heights: &mut Array2<f32>,
-    metrics: &RowMetrics,
-    min_slope: f64,
-    sea_below: Option<f64>,
-    sea: Option<&crate::dem::SeaMask>,
+    spec: FloodSpec<'_>,
     order: Option<&mut Vec<u32>>,
     original: Option<&[f32]>,
 ) -> FillStats {
+    let FloodSpec {
+        metrics,
+        min_slope,
+        sea_below,
+        sea,
+    } = spec;
     let (rows, cols) = heights.dim();
     if rows == 0 || cols == 0 {
         return FillStats {
@@ -480,12 +475,14 @@ impl Keyed {
             cells: &self.cells[..p],
             ..KeyedCursor::new(self)
         };
-        let above = match self.run_at(p) {
-            Some((r, begins)) => KeyedCursor {
+        // From run `r` on, less the cells of it below the split (none
+        // left of it: the cursor moves to the next run).
+        let above = match self.runs.get(r) {
+            Some(&(k, n)) => KeyedCursor {
                 cells: &self.cells[p..],
                 runs: &self.runs[r + 1..],
-                key: self.runs[r].0,
-                left: (begins + self.runs[r].1 as usize - p) as u32,
+                key: k,
+                left: (begins + n as usize - p) as u32,
             },
             None => KeyedCursor::empty(),
         };

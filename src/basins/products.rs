@@ -73,6 +73,10 @@ pub fn names(html: bool) -> Vec<&'static str> {
 /// the viewer page's backdrop if made already ([`viewer::Backdrop::of`]
 /// `dem` over its bounds, e.g. beside the walk); with `options.html` and
 /// `None` it is made here.
+///
+/// The page needs `basins.png` only when the outlines do not fit in it
+/// ([`viewer::BasinLayer::outlines_fit`]); otherwise it is made and staged
+/// as soon as the outlines are ready, while the map is still being drawn.
 pub fn write(
     run: &BasinRun,
     dem: &Dem,
@@ -82,34 +86,83 @@ pub fn write(
 ) -> Result<Written> {
     let surface = &run.surface;
     let bounds = surface.bounds();
-    let (rasters, vectors) = rayon::join(
-        || -> Result<(Vec<u8>, render::BasinsMap)> {
-            let shade = render::hillshade(surface)?;
-            let (tif, png) = rayon::join(
-                || geotiff::labels_geotiff(&run.basins.labels, &surface.transform, &surface.crs),
-                || {
-                    render::map(
-                        &run.basins.labels,
-                        &shade,
-                        surface,
-                        options.stride.max(1),
-                        options.sea,
-                        run.basins.basins.len(),
-                    )
-                },
-            );
-            Ok((tif?, png?))
-        },
-        || {
-            rayon::join(
-                || export::sinks_geojson(&run.basins, surface),
-                || export::basins_geojson_within(&run.basins, surface, options.max_geojson_bytes),
-            )
-        },
-    );
+    // The page of a run, from `png` (basins.png's bytes) when it needs them.
+    let page = |backdrop: Option<viewer::Backdrop>,
+                polygons: Option<&[u8]>,
+                png: Option<&[u8]>|
+     -> Result<viewer::Page> {
+        viewer::basins_page(
+            dem,
+            backdrop,
+            surface,
+            &run.basins,
+            polygons,
+            png,
+            viewer::MAX_EMBEDDED_GEOJSON_BYTES,
+            options.title,
+        )
+    };
+    // Staged straight from its pieces: the page is the largest file.
+    let stage_page = |out: &mut OutputDir, page: viewer::Page| -> Result<()> {
+        let page = page.prepare()?;
+        out.write_with(viewer::PAGE_NAME, |w| page.write_to(w))?;
+        Ok(())
+    };
+    let mut backdrop = Some(backdrop);
+    let (rasters, vectors) = {
+        let (out, backdrop) = (&mut out, &mut backdrop);
+        rayon::join(
+            || -> Result<(Vec<u8>, render::BasinsMap)> {
+                let shade = render::hillshade(surface)?;
+                let (tif, png) = rayon::join(
+                    || {
+                        geotiff::labels_geotiff(
+                            &run.basins.labels,
+                            &surface.transform,
+                            &surface.crs,
+                        )
+                    },
+                    || {
+                        render::map(
+                            &run.basins.labels,
+                            &shade,
+                            surface,
+                            options.stride.max(1),
+                            options.sea,
+                            run.basins.basins.len(),
+                        )
+                    },
+                );
+                Ok((tif?, png?))
+            },
+            || -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+                let (sinks, polygons) = rayon::join(
+                    || export::sinks_geojson(&run.basins, surface),
+                    || {
+                        export::basins_geojson_within(
+                            &run.basins,
+                            surface,
+                            options.max_geojson_bytes,
+                        )
+                    },
+                );
+                let polygons = polygons?;
+                let fits = viewer::BasinLayer::outlines_fit(
+                    polygons.as_deref(),
+                    viewer::MAX_EMBEDDED_GEOJSON_BYTES,
+                );
+                if options.html && fits {
+                    stage_page(
+                        out,
+                        page(backdrop.take().flatten(), polygons.as_deref(), None)?,
+                    )?;
+                }
+                Ok((sinks?, polygons))
+            },
+        )
+    };
     let (tif, map) = rasters?;
-    let (sinks, polygons) = vectors;
-    let polygons = polygons?;
+    let (sinks, polygons) = vectors?;
     let files: [(&str, Vec<u8>); 5] = [
         (OUTPUTS[0], tif),
         (
@@ -121,25 +174,21 @@ pub fn write(
             OUTPUTS[3],
             crate::render::bounds_json(bounds, &surface.crs)?,
         ),
-        (OUTPUTS[4], sinks?),
+        (OUTPUTS[4], sinks),
     ];
-    // The viewer page is put together while the other files are written.
-    let (page, staged) = rayon::join(
-        || -> Result<Option<String>> {
-            if !options.html {
-                return Ok(None);
+    // A page that draws the basins from basins.png is put together while
+    // the other files are written.
+    let (late_page, staged) = rayon::join(
+        || -> Result<Option<viewer::Page>> {
+            match backdrop {
+                Some(backdrop) if options.html => page(
+                    backdrop,
+                    polygons.as_deref(),
+                    Some(file_named(&files, OUTPUTS[1])),
+                )
+                .map(Some),
+                _ => Ok(None),
             }
-            let page = viewer::basins_page(
-                dem,
-                backdrop,
-                surface,
-                &run.basins,
-                polygons.as_deref(),
-                file_named(&files, OUTPUTS[1]),
-                viewer::MAX_EMBEDDED_GEOJSON_BYTES,
-                options.title,
-            )?;
-            Ok(Some(page.to_html()?))
         },
         || -> Result<()> {
             let mut all: Vec<(&str, &[u8])> =
@@ -154,11 +203,20 @@ pub fn write(
         },
     );
     staged?;
-    if let Some(page) = page? {
-        out.write(viewer::PAGE_NAME, page.as_bytes())?;
+    if let Some(page) = late_page? {
+        stage_page(&mut out, page)?;
     }
+    let mut outputs = out.commit()?;
+    // In the order of `names`, whichever was staged first.
+    let order = names(options.html);
+    outputs.sort_by_key(|p| {
+        order
+            .iter()
+            .position(|n| p.file_name().is_some_and(|f| f == *n))
+            .unwrap_or(order.len())
+    });
     Ok(Written {
-        outputs: out.commit()?,
+        outputs,
         geojson_left_out: polygons.is_none().then_some(GeojsonLeftOut {
             basins: run.basins.basins.len(),
             max_bytes: options.max_geojson_bytes,

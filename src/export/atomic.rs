@@ -43,14 +43,27 @@ fn stage_pieces<'a>(
     target: &Path,
     pieces: impl Iterator<Item = &'a [u8]>,
 ) -> Result<tempfile::TempPath> {
+    stage_with(dir, target, |file| {
+        for piece in pieces {
+            file.write_all(piece)?;
+        }
+        Ok(())
+    })
+}
+
+/// A complete temporary in `dir` holding what `fill` writes, flushed to
+/// disk, for the file `target` (named in errors).
+fn stage_with(
+    dir: &Path,
+    target: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<tempfile::TempPath> {
     let mut temp = temp_file_in(dir).map_err(|e| Error::io(target, e))?;
     {
         // Small pieces (chunk headers) gather in the buffer; large ones go
         // straight to the file.
         let mut file = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
-        for piece in pieces {
-            file.write_all(piece).map_err(|e| Error::io(target, e))?;
-        }
+        fill(&mut file).map_err(|e| Error::io(target, e))?;
         file.flush().map_err(|e| Error::io(target, e))?;
     }
     temp.as_file()
@@ -238,6 +251,20 @@ impl OutputDir {
     /// written one after the other without joining them first.
     pub fn write_file(&mut self, name: &str, file: &super::FileBytes) -> Result<PathBuf> {
         self.write_pieces(name, file.pieces())
+    }
+
+    /// [`OutputDir::write`] of a file whose bytes `fill` writes (through a
+    /// buffer), so that a large file made of pieces need not be gathered
+    /// in memory first. An error of `fill` is reported for the file `name`.
+    pub fn write_with(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<PathBuf> {
+        let target = self.check_one(name)?;
+        let temp = stage_with(&self.path, &target, fill)?;
+        self.stage(name, temp);
+        Ok(target)
     }
 
     /// [`OutputDir::write`] of several files at once, `(name, bytes)`: the
@@ -528,5 +555,42 @@ mod tests {
         let leftovers = std::fs::read_dir(tmp.path()).unwrap().count();
         // a.tif, b.png, c.json, mine.txt and the manifest: no temporaries.
         assert_eq!(leftovers, 5);
+    }
+
+    #[test]
+    fn a_file_written_by_its_maker_is_staged_whole_or_not_at_all() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut dir = OutputDir::create(tmp.path(), false).unwrap();
+        // Pieces large and small, more than the buffer holds.
+        let big = vec![b'x'; 200_000];
+        dir.write_with("page.html", |w| {
+            w.write_all(b"<head>")?;
+            w.write_all(&big)?;
+            w.write_all(b"</head>")
+        })
+        .unwrap();
+        // A maker that fails half-way is reported for its file, and
+        // leaves neither it nor a temporary behind.
+        let failed = dir.write_with("half.html", |w| {
+            w.write_all(&big)?;
+            Err(std::io::Error::other("out of ink"))
+        });
+        match failed {
+            Err(Error::Io { path, cause }) => {
+                assert_eq!(path, tmp.path().join("half.html"));
+                assert_eq!(cause.to_string(), "out of ink");
+            }
+            other => panic!("{other:?}"),
+        }
+        dir.commit().unwrap();
+        let page = std::fs::read(tmp.path().join("page.html")).unwrap();
+        assert_eq!(page.len(), 200_013);
+        assert!(page.starts_with(b"<head>x") && page.ends_with(b"x</head>"));
+        let names: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(!tmp.path().join("half.html").exists());
     }
 }

@@ -52,6 +52,13 @@ pub enum BasinLayer {
 }
 
 impl BasinLayer {
+    /// Whether [`BasinLayer::choose`] embeds `geojson` (the bytes of
+    /// `basins.geojson`, `None` when a run left it out) as outlines: when it
+    /// is at most `max_bytes` long. Otherwise the layer is a picture.
+    pub fn outlines_fit(geojson: Option<&[u8]>, max_bytes: usize) -> bool {
+        geojson.is_some_and(|g| g.len() <= max_bytes)
+    }
+
     /// Outlines when `geojson` (the bytes of `basins.geojson`) is at most
     /// `max_bytes` long, otherwise the picture that `picture()` makes
     /// (called only then), with a sentence saying why.
@@ -72,7 +79,7 @@ impl BasinLayer {
                 sinks,
             });
         };
-        if geojson.len() <= max_bytes {
+        if Self::outlines_fit(Some(geojson), max_bytes) {
             let geojson = String::from_utf8(geojson.to_vec())
                 .map_err(|_| crate::Error::param("basins.geojson is not UTF-8 text"))?;
             return Ok(BasinLayer::Outlines {

@@ -1,5 +1,7 @@
 //! Assembling the page: Leaflet, the styles, the script and the data, inline.
 
+use std::io::Write;
+
 use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -64,17 +66,31 @@ fn escape_html(s: &str) -> String {
     out
 }
 
-/// Appends JSON `text` to `out` made safe inside a `<script>` element:
+/// A writer that passes JSON on made safe inside a `<script>` element:
 /// every `<` becomes the JSON escape `\u003c` (JSON has `<` only inside
 /// strings), so neither `</script>` nor `<!--` can end or bend the element.
-fn push_script_safe_json(out: &mut String, text: &str) {
-    let mut pieces = text.split('<');
-    if let Some(first) = pieces.next() {
-        out.push_str(first);
+struct ScriptSafe<'w, W: Write + ?Sized>(&'w mut W);
+
+impl<W: Write + ?Sized> Write for ScriptSafe<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
     }
-    for piece in pieces {
-        out.push_str("\\u003c");
-        out.push_str(piece);
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let mut pieces = buf.split(|&b| b == b'<');
+        if let Some(first) = pieces.next() {
+            self.0.write_all(first)?;
+        }
+        for piece in pieces {
+            self.0.write_all(b"\\u003c")?;
+            self.0.write_all(piece)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
@@ -183,11 +199,63 @@ fn page_data(page: &Page) -> Result<Value> {
     Ok(data)
 }
 
-/// The whole page.
-pub(super) fn render(page: &Page) -> Result<String> {
+/// A page checked and its data gathered, ready to be written out as
+/// HTML ([`Page::prepare`](super::Page::prepare)): every error but the
+/// writer's own is behind it.
+#[derive(Debug)]
+pub struct PreparedPage<'p> {
+    /// The page's data block.
+    data: Value,
+    /// The basin outlines' GeoJSON text, checked to be JSON.
+    outlines: Option<&'p str>,
+    /// The page's title, escaped for HTML.
+    title: String,
+}
+
+impl PreparedPage<'_> {
+    /// Writes the whole page to `w`, piece by piece: the large blocks of
+    /// data (pictures, outlines) go to `w` as they are, never gathered
+    /// into one string first.
+    pub fn write_to<W: Write + ?Sized>(&self, w: &mut W) -> std::io::Result<()> {
+        let csp = CONTENT_SECURITY_POLICY.replace(
+            "{scripts}",
+            &format!("{} {}", csp_hash(LEAFLET_JS), csp_hash(VIEWER_JS)),
+        );
+        let title = &self.title;
+        let version = env!("CARGO_PKG_VERSION");
+        write!(
+            w,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta name=\"referrer\" content=\"no-referrer\">\n\
+             <meta name=\"generator\" content=\"downhill {version}\">\n<title>{title}</title>\n\
+             <style>\n{}\n</style>\n<style>\n{VIEWER_CSS}\n</style>\n</head>\n<body>\n\
+             <header><h1>{title}</h1><span class=\"tagline\">downhill map viewer · offline, one file</span></header>\n",
+            leaflet_css()
+        )?;
+        w.write_all(b"<main>\n<div id=\"map\" role=\"application\" aria-label=\"map\"></div>\n")?;
+        w.write_all(b"<section id=\"profile-panel\" aria-label=\"elevation profile\"><div id=\"profile\"></div></section>\n")?;
+        w.write_all(b"<section id=\"notes\"></section>\n</main>\n")?;
+        w.write_all(b"<noscript><p class=\"noscript\">This page needs JavaScript to draw the map.</p></noscript>\n")?;
+        w.write_all(b"<script type=\"application/json\" id=\"downhill-data\">")?;
+        serde_json::to_writer(ScriptSafe(w), &self.data)?;
+        w.write_all(b"</script>\n")?;
+        if let Some(o) = self.outlines {
+            w.write_all(b"<script type=\"application/json\" id=\"downhill-basins\">")?;
+            ScriptSafe(w).write_all(o.as_bytes())?;
+            w.write_all(b"</script>\n")?;
+        }
+        for piece in ["<script>", LEAFLET_JS, "</script>\n<script>", VIEWER_JS] {
+            w.write_all(piece.as_bytes())?;
+        }
+        w.write_all(b"</script>\n</body>\n</html>\n")
+    }
+}
+
+/// The page checked and its data gathered.
+pub(super) fn prepare(page: &Page) -> Result<PreparedPage<'_>> {
     let data = page_data(page)?;
-    let data_text = serde_json::to_string(&data)
-        .map_err(|e| Error::param(format!("cannot serialise the page data: {e}")))?;
     let outlines = match &page.basins {
         Some(BasinLayer::Outlines { geojson, .. }) => {
             serde_json::from_str::<serde::de::IgnoredAny>(geojson)
@@ -196,58 +264,21 @@ pub(super) fn render(page: &Page) -> Result<String> {
         }
         _ => None,
     };
-    let csp = CONTENT_SECURITY_POLICY.replace(
-        "{scripts}",
-        &format!("{} {}", csp_hash(LEAFLET_JS), csp_hash(VIEWER_JS)),
-    );
-    let title = escape_html(&page.title);
-    let css = leaflet_css();
-    let mut html = String::with_capacity(
-        LEAFLET_JS.len()
-            + VIEWER_JS.len()
-            + css.len()
-            + VIEWER_CSS.len()
-            + data_text.len()
-            + outlines.map_or(0, str::len)
-            + 64_000,
-    );
-    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    html.push_str(&format!(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
-    ));
-    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    html.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
-    html.push_str(&format!(
-        "<meta name=\"generator\" content=\"downhill {}\">\n<title>{title}</title>\n",
-        env!("CARGO_PKG_VERSION")
-    ));
-    for piece in ["<style>\n", &css, "\n</style>\n<style>\n", VIEWER_CSS] {
-        html.push_str(piece);
-    }
-    html.push_str("\n</style>\n</head>\n<body>\n");
-    html.push_str(&format!(
-        "<header><h1>{title}</h1><span class=\"tagline\">downhill map viewer · offline, one file</span></header>\n"
-    ));
-    html.push_str("<main>\n<div id=\"map\" role=\"application\" aria-label=\"map\"></div>\n");
-    html.push_str("<section id=\"profile-panel\" aria-label=\"elevation profile\"><div id=\"profile\"></div></section>\n");
-    html.push_str("<section id=\"notes\"></section>\n</main>\n");
-    html.push_str("<noscript><p class=\"noscript\">This page needs JavaScript to draw the map.</p></noscript>\n");
-    // The large pieces appended as they are (no `format!` copies).
-    html.push_str("<script type=\"application/json\" id=\"downhill-data\">");
-    push_script_safe_json(&mut html, &data_text);
-    html.push_str("</script>\n");
-    if let Some(o) = outlines {
-        html.push_str("<script type=\"application/json\" id=\"downhill-basins\">");
-        push_script_safe_json(&mut html, o);
-        html.push_str("</script>\n");
-    }
-    for piece in ["<script>", LEAFLET_JS, "</script>\n<script>", VIEWER_JS] {
-        html.push_str(piece);
-    }
-    html.push_str("</script>\n</body>\n</html>\n");
-    Ok(html)
+    Ok(PreparedPage {
+        data,
+        outlines,
+        title: escape_html(&page.title),
+    })
 }
 
+/// The whole page as one string.
+pub(super) fn render(page: &Page) -> Result<String> {
+    let mut html = Vec::new();
+    prepare(page)?
+        .write_to(&mut html)
+        .map_err(|e| Error::param(format!("cannot serialise the page: {e}")))?;
+    String::from_utf8(html).map_err(|_| Error::param("the page is not UTF-8 text"))
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,7 +51,7 @@ mod tracks;
 
 pub use basins::{hex_colour, BasinLayer, Sink, MAX_EMBEDDED_GEOJSON_BYTES};
 pub use heights::{HeightGrid, MAX_HEIGHT_GRID_SIDE};
-pub use html::CONTENT_SECURITY_POLICY;
+pub use html::{PreparedPage, CONTENT_SECURITY_POLICY};
 pub use overlay::{ImageOverlay, LatLonBounds, Sampling, MAX_OVERLAY_SIDE_PX};
 pub use runs::{
     attribution, basin_colours, basins_page, input_names, relief, sinks, summits_page, tracks_page,
@@ -102,6 +102,15 @@ impl Page {
     /// coordinate in a layer).
     pub fn to_html(&self) -> Result<String> {
         html::render(self)
+    }
+
+    /// The page checked and its data gathered, to be written out with
+    /// [`PreparedPage::write_to`] (e.g. straight into a file, without the
+    /// whole document held in memory as [`Page::to_html`] holds it).
+    ///
+    /// Fails as [`Page::to_html`] does.
+    pub fn prepare(&self) -> Result<PreparedPage<'_>> {
+        html::prepare(self)
     }
 }
 

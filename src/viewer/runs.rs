@@ -194,9 +194,13 @@ impl Backdrop {
 /// `backdrop` (of `dem` over `surface`'s bounds, [`Backdrop::of`]; made
 /// here when `None`), the basins of `basins` on `surface`
 /// as outlines from `basins_geojson` (the text of `basins.geojson`, `None`
-/// when the run left it out) when it is at most `max_geojson_bytes` long,
-/// else as `basins_png` (the
-/// bytes of `basins.png`, one pixel per cell of `surface`), and the sinks.
+/// when the run left it out) when it is at most `max_geojson_bytes` long
+/// ([`BasinLayer::outlines_fit`]), else as `basins_png` (the bytes of
+/// `basins.png`, one pixel per cell of `surface`), and the sinks.
+///
+/// `basins_png` is read only when the outlines do not fit, so a caller
+/// may make the page before the picture exists when they do (`None`);
+/// a page that needs the picture and is given `None` is an error.
 #[allow(clippy::too_many_arguments)]
 pub fn basins_page(
     dem: &Dem,
@@ -204,7 +208,7 @@ pub fn basins_page(
     surface: &Dem,
     basins: &Basins,
     basins_geojson: Option<&[u8]>,
-    basins_png: &[u8],
+    basins_png: Option<&[u8]>,
     max_geojson_bytes: usize,
     title: &str,
 ) -> Result<Page> {
@@ -229,13 +233,16 @@ pub fn basins_page(
     }
     // Colours are for outlines only, and there are only as many outlines
     // as fit in the GeoJSON limit.
-    let colours = if basins_geojson.is_some_and(|g| g.len() <= max_geojson_bytes) {
+    let colours = if BasinLayer::outlines_fit(basins_geojson, max_geojson_bytes) {
         basin_colours(basins.basins.len())
     } else {
         Vec::new()
     };
     let layer = BasinLayer::choose(basins_geojson, colours, outlets, max_geojson_bytes, || {
-        let picture = image::load_from_memory(basins_png)
+        let png = basins_png.ok_or_else(|| {
+            Error::param("the basins page needs basins.png (the outlines do not fit)")
+        })?;
+        let picture = image::load_from_memory(png)
             .map_err(|e| Error::param(format!("cannot read back basins.png: {e}")))?
             .to_rgba8();
         ImageOverlay::from_grid_image(

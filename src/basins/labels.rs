@@ -278,8 +278,14 @@ fn basins_of_roots(
 }
 
 /// Numbers `basins` from 1 by decreasing area (ties by outlet position)
-/// and labels every cell with the id of `start_basin` (`usize::MAX`: none).
-fn number_by_area(basins: Vec<Basin>, start_basin: &[u32], rows: usize, cols: usize) -> Basins {
+/// and labels every cell with the id of `start_basin` (`NO_BASIN`: none,
+/// label 0), turning the indices into ids in place.
+fn number_by_area(
+    basins: Vec<Basin>,
+    mut start_basin: Vec<u32>,
+    rows: usize,
+    cols: usize,
+) -> Basins {
     let mut order: Vec<usize> = (0..basins.len()).collect();
     order.sort_by(|&a, &b| {
         basins[b].area_km2.total_cmp(&basins[a].area_km2).then(
@@ -291,12 +297,15 @@ fn number_by_area(basins: Vec<Basin>, start_basin: &[u32], rows: usize, cols: us
     for (k, &b) in order.iter().enumerate() {
         id_of[b] = k as u32 + 1;
     }
-    let ids: Vec<u32> = start_basin
-        .par_iter()
-        .map(|&b| if b == NO_BASIN { 0 } else { id_of[b as usize] })
-        .collect();
-    let labels =
-        Array2::from_shape_vec((rows, cols), ids).unwrap_or_else(|_| Array2::zeros((rows, cols)));
+    start_basin.par_iter_mut().for_each(|b| {
+        *b = if *b == NO_BASIN {
+            0
+        } else {
+            id_of[*b as usize]
+        }
+    });
+    let labels = Array2::from_shape_vec((rows, cols), start_basin)
+        .unwrap_or_else(|_| Array2::zeros((rows, cols)));
     let mut sorted: Vec<Basin> = order
         .iter()
         .map(|&b| Basin {
@@ -347,7 +356,7 @@ pub fn label(walks: &Walks, heights: &Array2<f32>, metrics: &RowMetrics, stride:
             }
         }
     }
-    number_by_area(basins, &start_basin, rows, cols)
+    number_by_area(basins, start_basin, rows, cols)
 }
 
 #[cfg(test)]

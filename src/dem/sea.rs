@@ -153,6 +153,9 @@ fn near_coast_bits(
 /// The 0/1 `mask` filtered by the binomial kernel (1 4 6 4 1) / 16 along
 /// rows and then columns (edges replicated), in 1/256ths (exact), over
 /// rows `r0..r1` and columns `c0..c1`; rows in parallel.
+/// Rows of the smoothed mask one task of [`smoothed`] makes.
+const SMOOTH_BLOCK_ROWS: usize = 64;
+
 fn smoothed(
     mask: &Array2<bool>,
     (r0, r1): (usize, usize),
@@ -162,48 +165,54 @@ fn smoothed(
     let (rows, cols) = mask.dim();
     let clamp = |i: isize, n: usize| i.clamp(0, n as isize - 1) as usize;
     let width = c1 - c0;
-    // Rows r0 - 2 .. r1 + 2 (clamped) filtered along the rows, in 1/16ths:
-    // the five taps read from the row's slice, clamped only within two
-    // samples of its ends.
-    let (a0, a1) = (r0.saturating_sub(2), (r1 + 2).min(rows));
-    let mut across = vec![0u16; (a1 - a0) * width];
-    across
-        .par_chunks_mut(width.max(1))
-        .enumerate()
-        .for_each(|(r, out)| {
-            let row = mask.row(r + a0);
-            let row: std::borrow::Cow<'_, [bool]> = match row.as_slice() {
-                Some(s) => s.into(),
-                None => row.to_vec().into(),
+    // A row filtered along itself, in 1/16ths: the five taps read from the
+    // row's slice, clamped only within two samples of its ends.
+    let across = |r: usize, out: &mut [u16]| {
+        let row = mask.row(r);
+        let row: std::borrow::Cow<'_, [bool]> = match row.as_slice() {
+            Some(s) => s.into(),
+            None => row.to_vec().into(),
+        };
+        for (c, v) in out.iter_mut().enumerate() {
+            let cc = c + c0;
+            *v = if cc >= 2 && cc + 2 < cols {
+                K.iter()
+                    .zip(&row[cc - 2..cc + 3])
+                    .map(|(w, &b)| w * u16::from(b))
+                    .sum::<u16>()
+            } else {
+                K.iter()
+                    .enumerate()
+                    .map(|(k, w)| w * u16::from(row[clamp(cc as isize + k as isize - 2, cols)]))
+                    .sum::<u16>()
             };
-            for (c, v) in out.iter_mut().enumerate() {
-                let cc = c + c0;
-                *v = if cc >= 2 && cc + 2 < cols {
-                    K.iter()
-                        .zip(&row[cc - 2..cc + 3])
-                        .map(|(w, &b)| w * u16::from(b))
-                        .sum::<u16>()
-                } else {
-                    K.iter()
-                        .enumerate()
-                        .map(|(k, w)| w * u16::from(row[clamp(cc as isize + k as isize - 2, cols)]))
-                        .sum::<u16>()
-                };
-            }
-        });
-    // Then along the columns: five rows of `across`, added element-wise.
+        }
+    };
+    // Then along the columns: five rows filtered across, added
+    // element-wise. Each block of output rows filters across the rows it
+    // reads (its own and two beyond each end, clamped) into a buffer of
+    // its own, so the whole grid is never filtered across at once.
     let mut smooth = vec![0u16; (r1 - r0) * width];
     smooth
-        .par_chunks_mut(width.max(1))
+        .par_chunks_mut((SMOOTH_BLOCK_ROWS * width).max(1))
         .enumerate()
-        .for_each(|(r, out)| {
-            let [t0, t1, t2, t3, t4] = [0, 1, 2, 3, 4]
-                .map(|k| clamp((r + r0) as isize + k - 2, rows) - a0)
-                .map(|t| &across[t * width..(t + 1) * width]);
-            for (((((v, &p0), &p1), &p2), &p3), &p4) in
-                out.iter_mut().zip(t0).zip(t1).zip(t2).zip(t3).zip(t4)
-            {
-                *v = K[0] * p0 + K[1] * p1 + K[2] * p2 + K[3] * p3 + K[4] * p4;
+        .for_each(|(k, block)| {
+            let first = r0 + k * SMOOTH_BLOCK_ROWS;
+            let last = first + block.len() / width.max(1);
+            let (a0, a1) = (first.saturating_sub(2), (last + 2).min(rows));
+            let mut filtered = vec![0u16; (a1 - a0) * width];
+            for (i, out) in filtered.chunks_mut(width.max(1)).enumerate() {
+                across(a0 + i, out);
+            }
+            for (i, out) in block.chunks_mut(width.max(1)).enumerate() {
+                let [t0, t1, t2, t3, t4] = [0, 1, 2, 3, 4]
+                    .map(|t| clamp((first + i) as isize + t - 2, rows) - a0)
+                    .map(|t| &filtered[t * width..(t + 1) * width]);
+                for (((((v, &p0), &p1), &p2), &p3), &p4) in
+                    out.iter_mut().zip(t0).zip(t1).zip(t2).zip(t3).zip(t4)
+                {
+                    *v = K[0] * p0 + K[1] * p1 + K[2] * p2 + K[3] * p3 + K[4] * p4;
+                }
             }
         });
     Array2::from_shape_vec((r1 - r0, width), smooth)
@@ -217,8 +226,11 @@ impl SeaMask {
         let (rows, cols) = heights.dim();
         let z = heights.as_standard_layout();
         let z = z.as_slice().unwrap_or(&[]);
-        let mut sea = vec![false; rows * cols];
+        // Every sample at level that a scan has reached, while the scans
+        // run; the regions too small to be sea are cleared at the end
+        // (`too_small`), leaving the sea.
         let mut seen = vec![false; rows * cols];
+        let mut too_small: Vec<(u32, u32, u32)> = Vec::new();
         let mut samples = 0;
         let at_level = |i: usize| !z[i].is_nan() && level.holds(z[i]);
         let edge = (0..cols)
@@ -274,14 +286,18 @@ impl SeaMask {
                 samples += size;
                 for &(r, a, b) in &spans {
                     let (r, a, b) = (r as usize, a as usize, b as usize);
-                    sea[r * cols + a..=r * cols + b].fill(true);
                     (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(a), c1.max(b));
                 }
+            } else {
+                too_small.extend_from_slice(&spans);
             }
         }
-        let sea = Array2::from_shape_vec((rows, cols), sea)
+        for (r, a, b) in too_small {
+            let (r, a, b) = (r as usize, a as usize, b as usize);
+            seen[r * cols + a..=r * cols + b].fill(false);
+        }
+        let sea = Array2::from_shape_vec((rows, cols), seen)
             .unwrap_or_else(|_| Array2::from_elem((rows, cols), false));
-        drop(seen);
         // The sea's bounding box, grown by the filter's reach.
         let (smooth, offset) = if samples > 0 {
             let rr = (r0.saturating_sub(2), (r1 + 3).min(rows));

@@ -20,8 +20,10 @@ mod write;
 pub use map::{map_bounds, render_map, track_map, Extent, MapOptions, RenderedMap};
 pub use relief_files::{hillshade_geotiff_by_rows, hillshade_png_by_rows, square_pixel_width};
 pub use resample::stretch_columns_nearest;
+pub(crate) use shade::GridShader;
 pub use shade::{hillshade, RowShader, ShadeMode, ShadeOptions};
 pub use summit_marks::{MapSummit, MAX_MARKED_SUMMITS};
+pub(crate) use tint::RowTinter;
 pub use tint::{tint, tint_with_sea, HeightRange};
 pub use write::{
     bounds_json, encode_png, georeferenced_names, georeferenced_png, world_file,

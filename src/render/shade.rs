@@ -482,6 +482,42 @@ impl Shader {
     }
 }
 
+/// [`hillshade`] of a grid in memory one row at a time, for callers that
+/// use each row once and need not hold the whole picture: row `r` has the
+/// grey levels of [`hillshade`]'s row `r`.
+pub(crate) struct GridShader<'a> {
+    shader: Shader,
+    band: Band<'a>,
+}
+
+impl<'a> GridShader<'a> {
+    /// Fails as [`hillshade`] does, or when the heights are not contiguous
+    /// in memory (row-major).
+    pub(crate) fn new(dem: &'a Dem, options: &ShadeOptions) -> Result<Self> {
+        let shader = Shader::new(dem, options)?;
+        let (rows, cols) = dem.heights.dim();
+        let z = dem
+            .heights
+            .as_slice()
+            .ok_or_else(|| Error::param("the elevation grid is not contiguous in memory"))?;
+        Ok(GridShader {
+            shader,
+            band: Band {
+                z,
+                first: 0,
+                rows,
+                cols,
+            },
+        })
+    }
+
+    /// Shades grid row `r` (below the grid's rows) into `out` (one byte
+    /// per column).
+    pub(crate) fn row(&self, r: usize, out: &mut [u8]) {
+        self.shader.row(&self.band, r, out)
+    }
+}
+
 /// Computes the hillshade of `dem` as 8-bit grey, one pixel per sample,
 /// rows in parallel. Grey 0 marks voids.
 pub fn hillshade(dem: &Dem, options: &ShadeOptions) -> Result<GrayImage> {

@@ -80,24 +80,42 @@ impl HeightRange {
 pub fn tint(dem: &Dem, shade: &GrayImage, range: HeightRange) -> RgbaImage {
     let (rows, cols) = dem.heights.dim();
     let heights = dem.heights.as_standard_layout();
-    let range = &WholeMetres::new(range);
+    let tinter = RowTinter::new(range);
     let mut out = RgbaImage::new(cols as u32, rows as u32);
     out.par_chunks_mut(cols * 4)
         .zip(heights.axis_iter(ndarray::Axis(0)).into_par_iter())
         .zip(shade.par_chunks(cols))
-        .for_each(|((px, hs), grey)| {
-            for ((p, &h), &g) in px.chunks_exact_mut(4).zip(hs.iter()).zip(grey) {
-                if h.is_nan() || g == 0 {
-                    p.copy_from_slice(&[0, 0, 0, 0]);
-                    continue;
-                }
-                let colour = range.colour(h);
-                let light = light_factor(g, h <= 0.0);
-                let rgb = colour.map(|v| (v * light).clamp(0.0, 255.0) as u8);
-                p.copy_from_slice(&Rgba([rgb[0], rgb[1], rgb[2], 255]).0);
-            }
-        });
+        .for_each(|((px, hs), grey)| tinter.row(hs.iter().copied(), grey, px));
     out
+}
+
+/// [`tint`] one row at a time.
+pub(crate) struct RowTinter {
+    range: WholeMetres,
+}
+
+impl RowTinter {
+    /// Tints heights in `range`.
+    pub(crate) fn new(range: HeightRange) -> Self {
+        RowTinter {
+            range: WholeMetres::new(range),
+        }
+    }
+
+    /// The RGBA pixels of a row of `heights` (metres) shaded `grey` (the
+    /// row of the hillshade) into `out`, as [`tint`] makes them.
+    pub(crate) fn row(&self, heights: impl IntoIterator<Item = f32>, grey: &[u8], out: &mut [u8]) {
+        for ((p, h), &g) in out.chunks_exact_mut(4).zip(heights).zip(grey) {
+            if h.is_nan() || g == 0 {
+                p.copy_from_slice(&[0, 0, 0, 0]);
+                continue;
+            }
+            let colour = self.range.colour(h);
+            let light = light_factor(g, h <= 0.0);
+            let rgb = colour.map(|v| (v * light).clamp(0.0, 255.0) as u8);
+            p.copy_from_slice(&Rgba([rgb[0], rgb[1], rgb[2], 255]).0);
+        }
+    }
 }
 
 /// [`HeightRange::colour`] of every whole metre in the range worked out

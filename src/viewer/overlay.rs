@@ -188,13 +188,10 @@ fn blend(px: [[u8; 4]; 4], fc: f64, fr: f64) -> [u8; 4] {
 }
 
 /// One row of a geographic picture resampled bilinearly: `out` (RGBA
-/// bytes) gets, for each of `col_taps`, the blend of rows `row.lo` and
-/// `row.hi` of `image` (left clear where the tap is `None`).
-fn blend_row(image: &RgbaImage, col_taps: &[Option<Tap>], row: Tap, out: &mut [u8]) {
-    let stride = image.width() as usize * 4;
-    let raw = image.as_raw();
-    let top = &raw[row.lo as usize * stride..][..stride];
-    let bottom = &raw[row.hi as usize * stride..][..stride];
+/// bytes) gets, for each of `col_taps`, the blend of the picture's rows
+/// `top` and `bottom` (those of a row tap's `lo` and `hi`) at the row
+/// tap's fraction `fr` (left as it is where the column tap is `None`).
+fn blend_row(top: &[u8], bottom: &[u8], col_taps: &[Option<Tap>], fr: f64, out: &mut [u8]) {
     let pixel = |line: &[u8], i: u32| -> [u8; 4] {
         let at = i as usize * 4;
         [line[at], line[at + 1], line[at + 2], line[at + 3]]
@@ -202,7 +199,7 @@ fn blend_row(image: &RgbaImage, col_taps: &[Option<Tap>], row: Tap, out: &mut [u
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, checked just above.
-        unsafe { blend_row_avx2(top, bottom, col_taps, row.frac, out) };
+        unsafe { blend_row_avx2(top, bottom, col_taps, fr, out) };
         return;
     }
     for (o, col) in out.chunks_exact_mut(4).zip(col_taps) {
@@ -213,7 +210,7 @@ fn blend_row(image: &RgbaImage, col_taps: &[Option<Tap>], row: Tap, out: &mut [u
                 pixel(bottom, col.lo),
                 pixel(bottom, col.hi),
             ];
-            o.copy_from_slice(&blend(px, col.frac, row.frac));
+            o.copy_from_slice(&blend(px, col.frac, fr));
         }
     }
 }
@@ -290,6 +287,23 @@ unsafe fn blend_row_avx2(
     }
 }
 
+/// Rows of the result [`ImageOverlay::from_grid_rows`] makes in one task
+/// (and reads the picture's rows for).
+const OVERLAY_BLOCK_ROWS: usize = 16;
+
+/// A picture of `width` x `height` RGBA pixels that
+/// [`ImageOverlay::from_grid_rows`] reads a band of rows at a time:
+/// `rows(first, out)` fills `out` with rows `first..first + out.len() /
+/// (width * 4)`, whole, row-major.
+pub(crate) struct PictureRows<'p> {
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+    /// Makes a band of rows.
+    pub rows: &'p (dyn Fn(usize, &mut [u8]) + Sync),
+}
+
 /// Pixel of `image` at fractional pixel-centre coordinates (`col`, `row`),
 /// or `None` outside it.
 fn sample(image: &RgbaImage, col: f64, row: f64, sampling: Sampling) -> Option<Rgba<u8>> {
@@ -316,6 +330,42 @@ impl ImageOverlay {
         sampling: Sampling,
         max_side_px: u32,
     ) -> Result<ImageOverlay> {
+        let stride = image.width() as usize * 4;
+        let raw = image.as_raw();
+        let copy = |first: usize, out: &mut [u8]| {
+            out.copy_from_slice(&raw[first * stride..][..out.len()]);
+        };
+        let rows = PictureRows {
+            width: image.width(),
+            height: image.height(),
+            rows: &copy,
+        };
+        Self::from_rows(&rows, Some(image), bounds_xy, crs, sampling, max_side_px)
+    }
+
+    /// [`ImageOverlay::from_grid_image`] of the picture that `rows` makes
+    /// row by row: on a geographic grid only the rows each block of the
+    /// result reads are made, so the whole picture is never held.
+    pub(crate) fn from_grid_rows(
+        rows: &PictureRows<'_>,
+        bounds_xy: Bounds,
+        crs: &Crs,
+        sampling: Sampling,
+        max_side_px: u32,
+    ) -> Result<ImageOverlay> {
+        Self::from_rows(rows, None, bounds_xy, crs, sampling, max_side_px)
+    }
+
+    /// Both of the above: `whole` is the picture of `source` when it is
+    /// already in memory.
+    fn from_rows(
+        source: &PictureRows<'_>,
+        whole: Option<&RgbaImage>,
+        bounds_xy: Bounds,
+        crs: &Crs,
+        sampling: Sampling,
+        max_side_px: u32,
+    ) -> Result<ImageOverlay> {
         let [w, s, e, n] = bounds_xy.to_array();
         if !bounds_xy.is_proper() {
             return Err(Error::param(format!(
@@ -323,7 +373,8 @@ impl ImageOverlay {
                 bounds_xy.to_array()
             )));
         }
-        if image.width() == 0 || image.height() == 0 || max_side_px == 0 {
+        let (width, height) = (source.width, source.height);
+        if width == 0 || height == 0 || max_side_px == 0 {
             return Err(Error::param("cannot place an empty picture on the map"));
         }
         let projection = Projection::for_crs(crs)?;
@@ -331,57 +382,97 @@ impl ImageOverlay {
         let (x0, x1) = (ll.west.to_radians(), ll.east.to_radians());
         let (y0, y1) = (mercator_y(ll.south), mercator_y(ll.north));
         // About as many pixels as the source, square in Mercator.
-        let pixels = image.width() as f64 * image.height() as f64;
+        let pixels = width as f64 * height as f64;
         let mut size = ((x1 - x0) * (y1 - y0) / pixels).sqrt();
         let longest = (x1 - x0).max(y1 - y0);
         size = size.max(longest / max_side_px as f64);
         let out_w = ((x1 - x0) / size).round().clamp(1.0, max_side_px as f64) as u32;
         let out_h = ((y1 - y0) / size).round().clamp(1.0, max_side_px as f64) as u32;
         let (sx, sy) = ((x1 - x0) / out_w as f64, (y1 - y0) / out_h as f64);
-        let (iw, ih) = (image.width() as f64, image.height() as f64);
+        let (iw, ih) = (width as f64, height as f64);
         let lon_of = |c: u32| (x0 + (c as f64 + 0.5) * sx).to_degrees();
+        let lat_of = |r: usize| mercator_lat(y1 - (r as f64 + 0.5) * sy);
         let col_of = |x: f64| (x - w) / (e - w) * iw - 0.5;
         let row_of = |y: f64| (n - y) / (n - s) * ih - 0.5;
-        // On a geographic grid a column's longitude is its grid x and a
-        // row's latitude its grid y: each column's tap is found once.
-        let col_taps: Option<Vec<Option<Tap>>> = projection.is_identity().then(|| {
-            (0..out_w)
-                .map(|c| tap(col_of(lon_of(c)), image.width(), sampling))
-                .collect()
-        });
-        let clear = Rgba([0, 0, 0, 0]);
         // Clear (all zero) where nothing of the picture falls.
         let mut warped = RgbaImage::new(out_w, out_h);
-        warped
-            .par_chunks_mut(out_w as usize * 4)
-            .enumerate()
-            .for_each(|(r, row)| {
-                let lat = mercator_lat(y1 - (r as f64 + 0.5) * sy);
-                match &col_taps {
-                    Some(col_taps) => {
-                        let Some(row_tap) = tap(row_of(lat), image.height(), sampling) else {
-                            return;
-                        };
-                        if sampling == Sampling::Bilinear {
-                            blend_row(image, col_taps, row_tap, row);
-                            return;
+        let out_row = out_w as usize * 4;
+        if !projection.is_identity() {
+            // Any pixel may be read: the whole picture.
+            let made;
+            let image = match whole {
+                Some(image) => image,
+                None => {
+                    let mut all = vec![0u8; height as usize * width as usize * 4];
+                    (source.rows)(0, &mut all);
+                    made = RgbaImage::from_raw(width, height, all)
+                        .ok_or_else(|| Error::param("internal error: picture size mismatch"))?;
+                    &made
+                }
+            };
+            let clear = Rgba([0, 0, 0, 0]);
+            warped
+                .par_chunks_mut(out_row)
+                .enumerate()
+                .for_each(|(r, row)| {
+                    let lat = lat_of(r);
+                    for (c, o) in (0..out_w).zip(row.chunks_exact_mut(4)) {
+                        let px = projection
+                            .from_wgs84(lon_of(c), lat)
+                            .and_then(|(x, y)| sample(image, col_of(x), row_of(y), sampling));
+                        o.copy_from_slice(&px.unwrap_or(clear).0);
+                    }
+                });
+        } else {
+            // On a geographic grid a column's longitude is its grid x and a
+            // row's latitude its grid y: each column's tap is found once,
+            // and each block of rows reads the picture's rows its taps
+            // name.
+            let col_taps: Vec<Option<Tap>> = (0..out_w)
+                .map(|c| tap(col_of(lon_of(c)), width, sampling))
+                .collect();
+            let stride = width as usize * 4;
+            warped
+                .par_chunks_mut(out_row * OVERLAY_BLOCK_ROWS)
+                .enumerate()
+                .for_each(|(b, block)| {
+                    let first = b * OVERLAY_BLOCK_ROWS;
+                    let row_taps: Vec<Option<Tap>> = (first..first + block.len() / out_row)
+                        .map(|r| tap(row_of(lat_of(r)), height, sampling))
+                        .collect();
+                    let taps = || row_taps.iter().flatten();
+                    let (Some(lo), Some(hi)) =
+                        (taps().map(|t| t.lo).min(), taps().map(|t| t.hi).max())
+                    else {
+                        return;
+                    };
+                    let (lo, hi) = (lo as usize, hi as usize);
+                    let lines: std::borrow::Cow<'_, [u8]> = match whole {
+                        Some(image) => image.as_raw()[lo * stride..(hi + 1) * stride].into(),
+                        None => {
+                            let mut lines = vec![0u8; (hi + 1 - lo) * stride];
+                            (source.rows)(lo, &mut lines);
+                            lines.into()
                         }
-                        for (o, col_tap) in row.chunks_exact_mut(4).zip(col_taps) {
-                            if let Some(ct) = col_tap {
-                                o.copy_from_slice(&sample_taps(image, *ct, row_tap, sampling).0);
+                    };
+                    let line = |i: u32| &lines[(i as usize - lo) * stride..][..stride];
+                    for (row, t) in block.chunks_exact_mut(out_row).zip(&row_taps) {
+                        let Some(t) = t else { continue };
+                        if sampling == Sampling::Bilinear {
+                            blend_row(line(t.lo), line(t.hi), &col_taps, t.frac, row);
+                            continue;
+                        }
+                        // Nearest: the pixel of the column's tap in the row's.
+                        let top = line(t.lo);
+                        for (o, ct) in row.chunks_exact_mut(4).zip(&col_taps) {
+                            if let Some(ct) = ct {
+                                let at = ct.lo as usize * 4;
+                                o.copy_from_slice(&top[at..at + 4]);
                             }
                         }
                     }
-                    None => {
-                        for (c, o) in (0..out_w).zip(row.chunks_exact_mut(4)) {
-                            let px = projection
-                                .from_wgs84(lon_of(c), lat)
-                                .and_then(|(x, y)| sample(image, col_of(x), row_of(y), sampling));
-                            o.copy_from_slice(&px.unwrap_or(clear).0);
-                        }
-                    }
-                }
-            });
+                });
+        }
         let mut png = Vec::new();
         crate::render::encode_png(&image::DynamicImage::ImageRgba8(warped), &mut png)
             .map_err(|e| Error::io("index.html (relief picture)", e))?;
@@ -601,7 +692,14 @@ mod tests {
         for row in [0.0, 0.3, 1.5, 2.99, 4.0, 4.4] {
             let row_tap = tap(row, img.height(), Sampling::Bilinear).unwrap();
             let mut out = vec![0u8; cols.len() * 4];
-            blend_row(&img, &col_taps, row_tap, &mut out);
+            let line = |r: u32| &img.as_raw()[r as usize * 28..][..28];
+            blend_row(
+                line(row_tap.lo),
+                line(row_tap.hi),
+                &col_taps,
+                row_tap.frac,
+                &mut out,
+            );
             for (k, &c) in cols.iter().enumerate() {
                 let want = sample(&img, c, row, Sampling::Bilinear).map_or([0; 4], |p| p.0);
                 assert_eq!(out[4 * k..4 * k + 4], want, "column {c}, row {row}");

@@ -9,6 +9,7 @@ use crate::render::{hillshade, map_bounds, tint, Extent, HeightRange, MapOptions
 use crate::terrain::Terrain;
 
 use super::basins::{hex_colour, BasinLayer, Sink};
+use super::overlay::PictureRows;
 use super::{HeightGrid, ImageOverlay, Page, Sampling, TrackLayer};
 use super::{MAX_HEIGHT_GRID_SIDE, MAX_OVERLAY_SIDE_PX, MAX_PROFILE_POINTS};
 
@@ -56,8 +57,51 @@ pub fn relief(dem: &Dem, bounds_xy: Bounds, max_side_px: u32) -> Result<ImageOve
         dem,
         Bounds::new(w - t.cell_x, s - t.cell_y, e + t.cell_x, n + t.cell_y),
     )?;
-    let shade = hillshade(&padded, &ShadeOptions::default())?;
-    let colours = tint(&padded, &shade, HeightRange::of(&window));
+    let dc = ((window.transform.origin_x - padded.transform.origin_x) / t.cell_x).round() as usize;
+    let dr = ((padded.transform.origin_y - window.transform.origin_y) / t.cell_y).round() as usize;
+    let (rows, cols) = (window.rows(), window.cols());
+    let (padded_rows, padded_cols) = padded.heights.dim();
+    let z = padded.heights.as_slice();
+    let (Some(z), true) = (z, dr + rows <= padded_rows && dc + cols <= padded_cols) else {
+        return relief_whole(&window, &padded, max_side_px);
+    };
+    // Each band of rows the resampling reads is shaded and tinted as it
+    // is asked for: the whole grid's relief is never held.
+    let shader = crate::render::GridShader::new(&padded, &ShadeOptions::default())?;
+    let tinter = crate::render::RowTinter::new(HeightRange::of(&window));
+    let make = |first: usize, out: &mut [u8]| {
+        let mut grey = vec![0u8; padded_cols];
+        let mut rgba = vec![0u8; padded_cols * 4];
+        for (k, o) in out.chunks_exact_mut(cols * 4).enumerate() {
+            let r = first + k + dr;
+            shader.row(r, &mut grey);
+            let heights = &z[r * padded_cols..(r + 1) * padded_cols];
+            tinter.row(heights.iter().copied(), &grey, &mut rgba);
+            o.copy_from_slice(&rgba[dc * 4..(dc + cols) * 4]);
+        }
+    };
+    let picture = PictureRows {
+        width: u32::try_from(cols)
+            .map_err(|_| Error::param("the grid is too wide for a picture"))?,
+        height: u32::try_from(rows)
+            .map_err(|_| Error::param("the grid is too high for a picture"))?,
+        rows: &make,
+    };
+    ImageOverlay::from_grid_rows(
+        &picture,
+        window.bounds(),
+        &dem.crs,
+        Sampling::Bilinear,
+        max_side_px,
+    )
+}
+
+/// [`relief`] of `window` from its whole shaded, tinted picture, `padded`
+/// being `window` grown by a sample on every side where the grid has one.
+fn relief_whole(window: &Dem, padded: &Dem, max_side_px: u32) -> Result<ImageOverlay> {
+    let t = window.transform;
+    let shade = hillshade(padded, &ShadeOptions::default())?;
+    let colours = tint(padded, &shade, HeightRange::of(window));
     drop(shade);
     let dc = ((window.transform.origin_x - padded.transform.origin_x) / t.cell_x).round() as u32;
     let dr = ((padded.transform.origin_y - window.transform.origin_y) / t.cell_y).round() as u32;
@@ -70,7 +114,7 @@ pub fn relief(dem: &Dem, bounds_xy: Bounds, max_side_px: u32) -> Result<ImageOve
     ImageOverlay::from_grid_image(
         &cut,
         window.bounds(),
-        &dem.crs,
+        &window.crs,
         Sampling::Bilinear,
         max_side_px,
     )
@@ -277,4 +321,55 @@ pub fn summits_page(dem: &Dem, summits: &[crate::peaks::Summit], title: &str) ->
         })
         .collect();
     Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::basins::crop::crop_or_whole;
+
+    /// The relief made band by band is, byte for byte, the relief made from
+    /// the whole shaded and tinted picture: over a whole tile with voids,
+    /// over windows inside it (their edges shaded with their real
+    /// neighbours) and over one reaching its edge, and with the picture
+    /// shrunk to a smaller side than the grid's.
+    #[test]
+    fn the_relief_made_by_rows_is_the_relief_made_whole() {
+        let dem = crate::dem::open(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("data/N43E007.hgt")
+                .as_path(),
+            &crate::dem::LoadOptions::default(),
+        )
+        .unwrap();
+        assert!(dem.heights.iter().any(|z| z.is_nan()), "the tile has voids");
+        let t = dem.transform;
+        let cell = (t.cell_x, t.cell_y);
+        let windows = [
+            dem.bounds(),
+            Bounds::new(7.2, 43.6, 7.45, 43.9),
+            Bounds::new(7.0, 43.0, 7.31, 43.2),
+            Bounds::new(7.6, 43.7, 8.0, 44.0),
+        ];
+        for (k, bounds) in windows.into_iter().enumerate() {
+            for side in [MAX_OVERLAY_SIDE_PX, 300] {
+                let by_rows = relief(&dem, bounds, side).unwrap();
+                let window = crop_or_whole(&dem, bounds).unwrap();
+                let [w, s, e, n] = bounds.to_array();
+                let padded = crop_or_whole(
+                    &dem,
+                    Bounds::new(w - cell.0, s - cell.1, e + cell.0, n + cell.1),
+                )
+                .unwrap();
+                let whole = relief_whole(&window, &padded, side).unwrap();
+                assert_eq!(by_rows.size_px, whole.size_px, "window {k}, side {side}");
+                assert_eq!(by_rows.bounds, whole.bounds, "window {k}, side {side}");
+                let pixels = |o: &ImageOverlay| image::load_from_memory(&o.png).unwrap().to_rgba8();
+                assert!(
+                    pixels(&by_rows) == pixels(&whole),
+                    "window {k}, side {side}: the pictures differ"
+                );
+            }
+        }
+    }
 }

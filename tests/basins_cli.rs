@@ -310,3 +310,54 @@ fn the_page_of_a_run_without_outlines_shows_the_picture() {
         "no reason on the page"
     );
 }
+
+/// A tile with no data at all: the run still succeeds (its files are
+/// empty), but says why there is no basin, for the mosaic engine too, and
+/// `--quiet` keeps it quiet.
+#[test]
+fn a_tile_of_voids_says_why_it_has_no_basins() {
+    let dir = tempfile::tempdir().unwrap();
+    let tile = dir.path().join("N10E010.hgt");
+    // 1201 x 1201 big-endian samples of -32768, SRTM's void.
+    std::fs::write(&tile, [0x80u8, 0x00].repeat(1201 * 1201)).unwrap();
+    let run = |extra: &[&str]| {
+        let out = downhill()
+            .arg("basins")
+            .arg(&tile)
+            .args(["--fill", "--json"])
+            .args(extra)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .arg("--force")
+            .output()
+            .unwrap();
+        assert_success(&out);
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(r["basins"], 0, "{r}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let note = run(&[]);
+    assert!(
+        note.contains("every sample of N10E010.hgt is a void") && note.contains("no basins"),
+        "{note}"
+    );
+    let tiled = run(&["--tiled"]);
+    assert!(
+        tiled.contains("no basins: no walker could start"),
+        "{tiled}"
+    );
+    let quiet = downhill()
+        .arg("-q")
+        .arg("basins")
+        .arg(&tile)
+        .args(["--json", "--out"])
+        .arg(dir.path().join("quiet"))
+        .output()
+        .unwrap();
+    assert_success(&quiet);
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+}

@@ -141,6 +141,22 @@ fn sea_note(dem: &Dem) -> Option<String> {
     })
 }
 
+/// The note for a run that found no basin: no walker could start, since
+/// every sample was a void (`all_void`, when known) or sea or void.
+pub(super) fn no_basins_note(inputs: &str, all_void: bool) -> String {
+    if all_void {
+        format!(
+            "every sample of {inputs} is a void (no data): no walker could start, so there are \
+             no basins (the files written are empty)"
+        )
+    } else {
+        format!(
+            "no basins: no walker could start on {inputs} (every start is sea or a void); \
+             the files written are empty"
+        )
+    }
+}
+
 /// Set by Ctrl-C while the walkers run; they stop and nothing is written.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -279,6 +295,13 @@ pub fn run(args: &Args, global: &Global) -> anyhow::Result<()> {
         began.elapsed().as_secs_f64(),
         written.outputs,
     );
+    if r.basins == 0 && !global.quiet {
+        let all_void = dem.heights.iter().all(|z| z.is_nan());
+        eprintln!(
+            "downhill: note: {}",
+            no_basins_note(&viewer::input_names(&dem), all_void)
+        );
+    }
     if args.json {
         return print_json(&r);
     }

@@ -157,6 +157,12 @@ fn run_ranked(
     if !lead {
         return Ok(());
     }
+    if run.basins == 0 && !global.quiet {
+        eprintln!(
+            "downhill: note: {}",
+            super::basins::no_basins_note("the tiles", false)
+        );
+    }
     if args.json {
         print_json(&run)?;
     } else if !global.quiet {

@@ -102,13 +102,18 @@ pub fn write(
             options.title,
         )
     };
+    // Whether the page shows the outlines (and then needs no basins.png).
+    let outlines_fit = |polygons: &Option<Vec<u8>>| {
+        viewer::BasinLayer::outlines_fit(polygons.as_deref(), viewer::MAX_EMBEDDED_GEOJSON_BYTES)
+    };
     // Staged straight from its pieces: the page is the largest file.
     let stage_page = |out: &mut OutputDir, page: viewer::Page| -> Result<()> {
         let page = page.prepare()?;
         out.write_with(viewer::PAGE_NAME, |w| page.write_to(w))?;
         Ok(())
     };
-    let mut backdrop = Some(backdrop);
+    // Taken by the page wherever it is made.
+    let mut backdrop = backdrop;
     let (rasters, vectors) = {
         let (out, backdrop) = (&mut out, &mut backdrop);
         rayon::join(
@@ -147,15 +152,8 @@ pub fn write(
                     },
                 );
                 let polygons = polygons?;
-                let fits = viewer::BasinLayer::outlines_fit(
-                    polygons.as_deref(),
-                    viewer::MAX_EMBEDDED_GEOJSON_BYTES,
-                );
-                if options.html && fits {
-                    stage_page(
-                        out,
-                        page(backdrop.take().flatten(), polygons.as_deref(), None)?,
-                    )?;
+                if options.html && outlines_fit(&polygons) {
+                    stage_page(out, page(backdrop.take(), polygons.as_deref(), None)?)?;
                 }
                 Ok((sinks?, polygons))
             },
@@ -180,15 +178,15 @@ pub fn write(
     // the other files are written.
     let (late_page, staged) = rayon::join(
         || -> Result<Option<viewer::Page>> {
-            match backdrop {
-                Some(backdrop) if options.html => page(
-                    backdrop,
-                    polygons.as_deref(),
-                    Some(file_named(&files, OUTPUTS[1])),
-                )
-                .map(Some),
-                _ => Ok(None),
+            if !options.html || outlines_fit(&polygons) {
+                return Ok(None);
             }
+            page(
+                backdrop,
+                polygons.as_deref(),
+                Some(file_named(&files, OUTPUTS[1])),
+            )
+            .map(Some)
         },
         || -> Result<()> {
             let mut all: Vec<(&str, &[u8])> =

@@ -150,12 +150,12 @@ fn near_coast_bits(
     bits
 }
 
-/// The 0/1 `mask` filtered by the binomial kernel (1 4 6 4 1) / 16 along
-/// rows and then columns (edges replicated), in 1/256ths (exact), over
-/// rows `r0..r1` and columns `c0..c1`; rows in parallel.
 /// Rows of the smoothed mask one task of [`smoothed`] makes.
 const SMOOTH_BLOCK_ROWS: usize = 64;
 
+/// The 0/1 `mask` filtered by the binomial kernel (1 4 6 4 1) / 16 along
+/// rows and then columns (edges replicated), in 1/256ths (exact), over
+/// rows `r0..r1` and columns `c0..c1`; blocks of rows in parallel.
 fn smoothed(
     mask: &Array2<bool>,
     (r0, r1): (usize, usize),

@@ -1,5 +1,7 @@
 //! Pictures placed on the map by their bounds, resampled to Web Mercator.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use image::{Rgba, RgbaImage};
 use rayon::prelude::*;
@@ -304,6 +306,51 @@ pub(crate) struct PictureRows<'p> {
     pub rows: &'p (dyn Fn(usize, &mut [u8]) + Sync),
 }
 
+/// The picture [`ImageOverlay::from_picture`] resamples: whole in memory,
+/// or made a band of rows at a time.
+#[derive(Clone, Copy)]
+enum Picture<'p> {
+    Whole(&'p RgbaImage),
+    Rows(&'p PictureRows<'p>),
+}
+
+impl Picture<'_> {
+    /// `(width, height)`, pixels.
+    fn size(&self) -> (u32, u32) {
+        match self {
+            Picture::Whole(image) => image.dimensions(),
+            Picture::Rows(rows) => (rows.width, rows.height),
+        }
+    }
+
+    /// Rows `lo..=hi`, RGBA bytes, row-major.
+    fn lines(&self, lo: usize, hi: usize) -> Cow<'_, [u8]> {
+        let stride = self.size().0 as usize * 4;
+        match self {
+            Picture::Whole(image) => image.as_raw()[lo * stride..(hi + 1) * stride].into(),
+            Picture::Rows(rows) => {
+                let mut lines = vec![0u8; (hi + 1 - lo) * stride];
+                (rows.rows)(lo, &mut lines);
+                lines.into()
+            }
+        }
+    }
+
+    /// The whole picture.
+    fn whole(&self) -> Result<Cow<'_, RgbaImage>> {
+        match self {
+            Picture::Whole(image) => Ok(Cow::Borrowed(*image)),
+            Picture::Rows(_) => {
+                let (width, height) = self.size();
+                let all = self.lines(0, height as usize - 1).into_owned();
+                RgbaImage::from_raw(width, height, all)
+                    .map(Cow::Owned)
+                    .ok_or_else(|| Error::param("internal error: picture size mismatch"))
+            }
+        }
+    }
+}
+
 /// Pixel of `image` at fractional pixel-centre coordinates (`col`, `row`),
 /// or `None` outside it.
 fn sample(image: &RgbaImage, col: f64, row: f64, sampling: Sampling) -> Option<Rgba<u8>> {
@@ -330,17 +377,7 @@ impl ImageOverlay {
         sampling: Sampling,
         max_side_px: u32,
     ) -> Result<ImageOverlay> {
-        let stride = image.width() as usize * 4;
-        let raw = image.as_raw();
-        let copy = |first: usize, out: &mut [u8]| {
-            out.copy_from_slice(&raw[first * stride..][..out.len()]);
-        };
-        let rows = PictureRows {
-            width: image.width(),
-            height: image.height(),
-            rows: &copy,
-        };
-        Self::from_rows(&rows, Some(image), bounds_xy, crs, sampling, max_side_px)
+        Self::from_picture(Picture::Whole(image), bounds_xy, crs, sampling, max_side_px)
     }
 
     /// [`ImageOverlay::from_grid_image`] of the picture that `rows` makes
@@ -353,14 +390,12 @@ impl ImageOverlay {
         sampling: Sampling,
         max_side_px: u32,
     ) -> Result<ImageOverlay> {
-        Self::from_rows(rows, None, bounds_xy, crs, sampling, max_side_px)
+        Self::from_picture(Picture::Rows(rows), bounds_xy, crs, sampling, max_side_px)
     }
 
-    /// Both of the above: `whole` is the picture of `source` when it is
-    /// already in memory.
-    fn from_rows(
-        source: &PictureRows<'_>,
-        whole: Option<&RgbaImage>,
+    /// Both of the above.
+    fn from_picture(
+        picture: Picture<'_>,
         bounds_xy: Bounds,
         crs: &Crs,
         sampling: Sampling,
@@ -373,7 +408,7 @@ impl ImageOverlay {
                 bounds_xy.to_array()
             )));
         }
-        let (width, height) = (source.width, source.height);
+        let (width, height) = picture.size();
         if width == 0 || height == 0 || max_side_px == 0 {
             return Err(Error::param("cannot place an empty picture on the map"));
         }
@@ -399,17 +434,8 @@ impl ImageOverlay {
         let out_row = out_w as usize * 4;
         if !projection.is_identity() {
             // Any pixel may be read: the whole picture.
-            let made;
-            let image = match whole {
-                Some(image) => image,
-                None => {
-                    let mut all = vec![0u8; height as usize * width as usize * 4];
-                    (source.rows)(0, &mut all);
-                    made = RgbaImage::from_raw(width, height, all)
-                        .ok_or_else(|| Error::param("internal error: picture size mismatch"))?;
-                    &made
-                }
-            };
+            let image = picture.whole()?;
+            let image = image.as_ref();
             let clear = Rgba([0, 0, 0, 0]);
             warped
                 .par_chunks_mut(out_row)
@@ -447,14 +473,7 @@ impl ImageOverlay {
                         return;
                     };
                     let (lo, hi) = (lo as usize, hi as usize);
-                    let lines: std::borrow::Cow<'_, [u8]> = match whole {
-                        Some(image) => image.as_raw()[lo * stride..(hi + 1) * stride].into(),
-                        None => {
-                            let mut lines = vec![0u8; (hi + 1 - lo) * stride];
-                            (source.rows)(lo, &mut lines);
-                            lines.into()
-                        }
-                    };
+                    let lines = picture.lines(lo, hi);
                     let line = |i: u32| &lines[(i as usize - lo) * stride..][..stride];
                     for (row, t) in block.chunks_exact_mut(out_row).zip(&row_taps) {
                         let Some(t) = t else { continue };

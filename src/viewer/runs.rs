@@ -57,8 +57,7 @@ pub fn relief(dem: &Dem, bounds_xy: Bounds, max_side_px: u32) -> Result<ImageOve
         dem,
         Bounds::new(w - t.cell_x, s - t.cell_y, e + t.cell_x, n + t.cell_y),
     )?;
-    let dc = ((window.transform.origin_x - padded.transform.origin_x) / t.cell_x).round() as usize;
-    let dr = ((padded.transform.origin_y - window.transform.origin_y) / t.cell_y).round() as usize;
+    let (dr, dc) = offset_within(&window, &padded);
     let (rows, cols) = (window.rows(), window.cols());
     let (padded_rows, padded_cols) = padded.heights.dim();
     let z = padded.heights.as_slice();
@@ -71,13 +70,13 @@ pub fn relief(dem: &Dem, bounds_xy: Bounds, max_side_px: u32) -> Result<ImageOve
     let tinter = crate::render::RowTinter::new(HeightRange::of(&window));
     let make = |first: usize, out: &mut [u8]| {
         let mut grey = vec![0u8; padded_cols];
-        let mut rgba = vec![0u8; padded_cols * 4];
         for (k, o) in out.chunks_exact_mut(cols * 4).enumerate() {
             let r = first + k + dr;
+            // The padded row is shaded whole (its edges need their
+            // neighbours); only the window's columns are tinted.
             shader.row(r, &mut grey);
-            let heights = &z[r * padded_cols..(r + 1) * padded_cols];
-            tinter.row(heights.iter().copied(), &grey, &mut rgba);
-            o.copy_from_slice(&rgba[dc * 4..(dc + cols) * 4]);
+            let heights = &z[r * padded_cols + dc..][..cols];
+            tinter.row(heights.iter().copied(), &grey[dc..dc + cols], o);
         }
     };
     let picture = PictureRows {
@@ -96,15 +95,24 @@ pub fn relief(dem: &Dem, bounds_xy: Bounds, max_side_px: u32) -> Result<ImageOve
     )
 }
 
+/// The row and column of `padded` where `window`, a window of the same
+/// grid, starts (samples).
+fn offset_within(window: &Dem, padded: &Dem) -> (usize, usize) {
+    let (w, p) = (&window.transform, &padded.transform);
+    (
+        ((p.origin_y - w.origin_y) / w.cell_y).round() as usize,
+        ((w.origin_x - p.origin_x) / w.cell_x).round() as usize,
+    )
+}
+
 /// [`relief`] of `window` from its whole shaded, tinted picture, `padded`
 /// being `window` grown by a sample on every side where the grid has one.
 fn relief_whole(window: &Dem, padded: &Dem, max_side_px: u32) -> Result<ImageOverlay> {
-    let t = window.transform;
     let shade = hillshade(padded, &ShadeOptions::default())?;
     let colours = tint(padded, &shade, HeightRange::of(window));
     drop(shade);
-    let dc = ((window.transform.origin_x - padded.transform.origin_x) / t.cell_x).round() as u32;
-    let dr = ((padded.transform.origin_y - window.transform.origin_y) / t.cell_y).round() as u32;
+    let (dr, dc) = offset_within(window, padded);
+    let (dc, dr) = (dc as u32, dr as u32);
     let (cols, rows) = (window.cols() as u32, window.rows() as u32);
     let cut = if (dc, dr, cols, rows) == (0, 0, colours.width(), colours.height()) {
         std::borrow::Cow::Borrowed(&colours)

@@ -20,6 +20,7 @@
 //! - [`export`]: GeoJSON and GPX tracks, written atomically;
 //! - [`budget`] and [`input`]: the limits hostile inputs meet (cells, bytes, regular files).
 //! - [`viewer`]: one self-contained `index.html` to explore a run in a browser, offline.
+//! - [`page_pool`]: the command's allocator, which recycles large blocks' pages between a run's phases.
 //!
 //! ```no_run
 //! use downhill::{agents::{Agent, AgentKind, StopRules}, dem, geo, terrain::{Terrain, GradientScheme, Vector}};
@@ -43,6 +44,7 @@ pub mod export;
 pub mod geo;
 pub mod input;
 pub mod lab;
+pub mod page_pool;
 pub mod peaks;
 pub mod render;
 mod scratch;

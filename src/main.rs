@@ -2,6 +2,11 @@
 
 mod cli;
 
+/// Large blocks' pages recycled from one phase of a run to the next
+/// (see [`downhill::page_pool`]).
+#[global_allocator]
+static POOL: downhill::page_pool::PagePool = downhill::page_pool::PagePool::new();
+
 fn main() -> std::process::ExitCode {
     restore_sigpipe();
     cli::main()

@@ -52,6 +52,7 @@ mod radix;
 pub mod render;
 pub mod report;
 mod shortcut;
+mod starts;
 pub mod tiled;
 pub mod walk;
 #[cfg(target_arch = "x86_64")]
@@ -236,9 +237,8 @@ pub fn compute_within(
         progress,
         cancel,
         &budget,
-        height_order.as_deref(),
+        height_order,
     );
-    drop(height_order);
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }

@@ -788,7 +788,8 @@ fn resolve(
 mod tests {
     use super::*;
     use crate::agents::{AgentKind, StepParams, StopRules};
-    use crate::basins::walk::{default_gd_alpha, in_height_order, walk_all};
+    use crate::basins::starts::in_height_order;
+    use crate::basins::walk::{default_gd_alpha, walk_all};
     use crate::terrain::{GradientGrid, RowMetrics};
 
     /// Feeds of three threads, drained in turns (one is faster, and helps
@@ -957,7 +958,7 @@ mod tests {
         let field = GridField::new(heights, &gradient, &metrics);
         let (rows, cols) = heights.dim();
         let starts: Vec<u32> = (0..(rows * cols) as u32).collect();
-        let starts = in_height_order(&starts, heights, None);
+        let starts = in_height_order(&starts, heights);
         let rank = ranks(&starts, rows * cols);
         let fresh = || {
             (0..rows * cols)
@@ -1098,7 +1099,7 @@ mod tests {
             .map(|i| i as u32)
             .collect();
         assert_eq!(starts.len(), lanes.starts);
-        let starts = in_height_order(&starts, heights, None);
+        let starts = in_height_order(&starts, heights);
         let rank = ranks(&starts, rows * cols);
         let known: Vec<AtomicU64> = (0..rows * cols).map(|_| AtomicU64::new(0)).collect();
         let memo = Memo {

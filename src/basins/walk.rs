@@ -110,6 +110,7 @@ use rayon::prelude::*;
 use super::d8::{d8_moves, d8_moves_resumed, D8};
 use super::field::GridField;
 use super::memo::{MemoRecorder, Shortcut};
+use super::starts::{in_height_order, picked_from_order, StartBits};
 use crate::agents::{Agent, AgentKind, AgentState, Halt, StepParams, Stop, StopReason, StopRules};
 use crate::geo::Xy;
 use crate::terrain::{floor_index, Surface, Vector};
@@ -1008,28 +1009,31 @@ pub fn walk_all_ordered(
     progress: &(dyn Fn(usize) + Sync),
     cancel: &AtomicBool,
     budget: &StepBudget,
-    height_order: Option<&[u32]>,
+    height_order: Option<Vec<u32>>,
 ) -> Walks {
     let (rows, cols) = heights.dim();
-    let stride = settings.stride.max(1);
-    // Rows in parallel (rayon's collect keeps their order): on an SRTM1
-    // grid this and the arrays below are a tenth of a second of one core
-    // between the fill and the walk.
-    let mut starts: Vec<u32> = (0..rows)
-        .into_par_iter()
-        .step_by(stride)
-        .flat_map_iter(|r| {
-            (0..cols)
-                .step_by(stride)
-                .filter(move |&c| {
-                    let z = heights[[r, c]];
-                    !z.is_nan()
-                        && !settings.rules.stop_below.is_some_and(|b| (z as f64) < b)
-                        && !field.is_sea_sample(r, c)
-                })
-                .map(move |c| (r * cols + c) as u32)
-        })
-        .collect();
+    let bits = StartBits::of(rows, cols, settings.stride, |r, c| {
+        let z = heights[[r, c]];
+        !z.is_nan()
+            && !settings.rules.stop_below.is_some_and(|b| (z as f64) < b)
+            && !field.is_sea_sample(r, c)
+    });
+    let shortcut = settings.kind == AgentKind::Gd && !settings.exact;
+    // The shortcut's starts by height: out of the flood's order if given
+    // (and it is this grid's), else sorted.
+    let starts = match height_order.filter(|_| shortcut) {
+        Some(order) => picked_from_order(order, &bits),
+        None => None,
+    }
+    .unwrap_or_else(|| {
+        let starts = bits.in_raster_order();
+        if shortcut {
+            in_height_order(&starts, heights)
+        } else {
+            starts
+        }
+    });
+    drop(bits);
     let mut walks = Walks {
         end: (0..rows * cols).into_par_iter().map(|_| NO_START).collect(),
         ending: vec![0; rows * cols],
@@ -1038,8 +1042,7 @@ pub fn walk_all_ordered(
         shortcuts: 0,
         stall_moves: 0,
     };
-    let tally = if settings.kind == AgentKind::Gd && !settings.exact {
-        starts = in_height_order(&starts, heights, height_order);
+    let tally = if shortcut {
         super::shortcut::walk_with_shortcut(
             field, heights, settings, &starts, &mut walks, progress, cancel, budget,
         )
@@ -1057,44 +1060,6 @@ pub fn walk_all_ordered(
 /// Starts per [`walk_lanes`] call (one rayon task): large enough that the
 /// last few walks of a batch, which run one at a time, are a small part.
 const LANE_BATCH: usize = 512;
-
-/// `starts` (row-major cell indices of `heights`) by height key, ties by
-/// index: picked out of `height_order` (every non-void cell in that order)
-/// when given and complete, else sorted.
-pub(super) fn in_height_order(
-    starts: &[u32],
-    heights: &Array2<f32>,
-    height_order: Option<&[u32]>,
-) -> Vec<u32> {
-    let (rows, cols) = heights.dim();
-    if let Some(order) = height_order {
-        let mut is_start = vec![false; rows * cols];
-        for &i in starts {
-            is_start[i as usize] = true;
-        }
-        let picked: Vec<u32> = order
-            .par_iter()
-            .copied()
-            .filter(|&i| is_start.get(i as usize).is_some_and(|&s| s))
-            .collect();
-        // Every start is a non-void cell, so all are picked from a
-        // complete order; anything else is not the order of this grid.
-        if picked.len() == starts.len() {
-            return picked;
-        }
-    }
-    // Sorted as one u64 per start, height key above the index: the same
-    // order as (key, index), without a height lookup per comparison.
-    let mut keyed: Vec<u64> = starts
-        .par_iter()
-        .map(|&i| {
-            let z = heights[[i as usize / cols, i as usize % cols]];
-            (super::fill::order_key(z) as u64) << 32 | i as u64
-        })
-        .collect();
-    keyed.par_sort_unstable();
-    keyed.into_iter().map(|k| k as u32).collect()
-}
 
 /// Every start simulated in full, in raster-ordered batches.
 // The walk's inputs, its output and its two ways to stop: grouping them
@@ -1520,7 +1485,7 @@ mod tests {
     /// The flood's visiting order picks the gd shortcut's starts in the
     /// order a sort by height key and index gives, for every start and for
     /// a strided subset without the sea; an order that is not the grid's
-    /// (missing cells) falls back to the sort.
+    /// (missing cells) is refused (the walk then sorts).
     #[test]
     fn the_flood_order_is_the_sorted_order_of_the_starts() {
         let tile = crate::dem::open(
@@ -1548,17 +1513,18 @@ mod tests {
                 .filter(|&i| !sea.is_sea_sample(i / cols, i % cols))
                 .map(|i| i as u32)
                 .collect();
-            let sorted = in_height_order(&starts, &heights, None);
-            assert_eq!(in_height_order(&starts, &heights, Some(&order)), sorted);
+            let bits = StartBits::of(rows, cols, stride, |r, c| !sea.is_sea_sample(r, c));
+            assert_eq!(bits.in_raster_order(), starts);
+            let sorted = in_height_order(&starts, &heights);
+            assert!(picked_from_order(order.clone(), &bits).as_ref() == Some(&sorted));
             // By hand: heights never decrease along the sorted starts.
             assert!(sorted
                 .windows(2)
                 .all(|w| heights.as_slice().unwrap()[w[0] as usize]
                     <= heights.as_slice().unwrap()[w[1] as usize]));
-            assert_eq!(
-                in_height_order(&starts, &heights, Some(&order[1..])),
-                sorted
-            );
+            let mut short = order.clone();
+            short.retain(|&i| i != sorted[0]);
+            assert!(picked_from_order(short, &bits).is_none());
         }
     }
 }

@@ -1,7 +1,13 @@
 //! `sinks.geojson` and `basins.geojson`.
 //!
-//! Coordinates are the grid's own: longitude and latitude in degrees on
-//! geographic grids (RFC 7946), easting and northing on projected ones.
+//! Coordinates are WGS84 longitude and latitude in degrees (RFC 7946),
+//! from geographic grids as they are and from projected ones through their
+//! projection, rounded to [`COORDINATE_DECIMALS`] places as the tracks are
+//! (1e-7 degrees is at most 1.1 cm, far below a cell; RFC 7946 section
+//! 11.2 asks for no more than is meaningful). Outlines follow cell edges,
+//! and rounding keeps equal coordinates equal and their order, so the
+//! rounded outlines keep their shape and validity. Analytic surfaces keep
+//! their plane's own `x`, `y` unrounded.
 
 use std::io::Write;
 
@@ -11,6 +17,7 @@ use super::labels::Basins;
 use super::polygons::{trace, Polygon};
 use crate::dem::{Crs, Dem, Projection};
 use crate::error::{Error, Result};
+use crate::export::coordinates::{round_to, COORDINATE_DECIMALS};
 
 /// Streams a FeatureCollection of `features` to `out`.
 fn collection(
@@ -30,20 +37,48 @@ fn collection(
 /// A conversion from grid `(x, y)` to GeoJSON coordinates.
 type ToXy = Box<dyn Fn(f64, f64) -> [f64; 2] + Sync>;
 
+/// Cells narrower than this many degrees (about a metre) keep their
+/// outlines' coordinates unrounded.
+const MIN_ROUNDED_CELL_DEGREES: f64 = 1e-5;
+
+/// Cells of a projected grid narrower than this many metres keep their
+/// outlines' coordinates unrounded.
+const MIN_ROUNDED_CELL_METRES: f64 = 1.0;
+
 /// Converts grid coordinates to the GeoJSON's: WGS84 longitude/latitude
-/// (RFC 7946) on geographic and projected grids, the plane's own `x`, `y`
-/// on an analytic surface.
+/// (RFC 7946) rounded to [`COORDINATE_DECIMALS`] on geographic and
+/// projected grids (unless their cells are finer than about a metre), the
+/// plane's own `x`, `y` on an analytic surface.
 fn to_geojson_xy(dem: &Dem) -> Result<ToXy> {
+    // Rounded where a cell spans thousands of rounding steps, so that the
+    // corners of distinct cells stay distinct (all but grids finer than
+    // about a metre).
+    let t = dem.transform;
+    let cell = t.cell_x.abs().min(t.cell_y.abs());
+    let fine = match dem.crs {
+        Crs::Geographic => cell < MIN_ROUNDED_CELL_DEGREES,
+        _ => cell < MIN_ROUNDED_CELL_METRES,
+    };
+    let degrees = move |lon: f64, lat: f64| {
+        if fine {
+            return [lon, lat];
+        }
+        [
+            round_to(lon, COORDINATE_DECIMALS),
+            round_to(lat, COORDINATE_DECIMALS),
+        ]
+    };
     match &dem.crs {
         Crs::Projected { .. } => {
             let projection = Projection::for_crs(&dem.crs)?;
             Ok(Box::new(move |x, y| {
                 projection
                     .to_wgs84(x, y)
-                    .map_or([f64::NAN, f64::NAN], |(lon, lat)| [lon, lat])
+                    .map_or([f64::NAN, f64::NAN], |(lon, lat)| degrees(lon, lat))
             }))
         }
-        Crs::Geographic | Crs::Planar => Ok(Box::new(|x, y| [x, y])),
+        Crs::Geographic => Ok(Box::new(degrees)),
+        Crs::Planar => Ok(Box::new(|x, y| [x, y])),
     }
 }
 
@@ -234,6 +269,65 @@ impl Write for Capped {
 mod tests {
     use super::*;
     use rand::{RngExt, SeedableRng};
+
+    /// On an SRTM1-like geographic grid the outlines come out rounded to
+    /// 7 decimals, vertex for vertex the exact outlines rounded, and still
+    /// valid polygons of their cells' area; a grid of centimetre cells
+    /// keeps them exact.
+    #[test]
+    fn rounded_outlines_keep_their_shape() {
+        use geo::{Area, Validation};
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(11);
+        let cell = 1.0 / 3600.0;
+        let labels = ndarray::Array2::from_shape_fn((40, 50), |_| rng.random_range(1..=6u32));
+        for (cell, rounded) in [(cell, true), (1e-7, false)] {
+            let dem = Dem {
+                heights: ndarray::Array2::zeros((40, 50)),
+                transform: crate::dem::GeoTransform {
+                    origin_x: -6.0 - cell / 2.0,
+                    origin_y: 53.0 + cell / 2.0,
+                    cell_x: cell,
+                    cell_y: cell,
+                },
+                crs: Crs::Geographic,
+                inputs: Vec::new(),
+            };
+            let t = dem.transform;
+            let xy = to_geojson_xy(&dem).unwrap();
+            let exact = trace(&labels, 6, &|r, c| {
+                [t.origin_x + c * t.cell_x, t.origin_y - r * t.cell_y]
+            });
+            let out = trace(&labels, 6, &|r, c| {
+                xy(t.origin_x + c * t.cell_x, t.origin_y - r * t.cell_y)
+            });
+            for (id, (exact, out)) in exact.iter().zip(&out).enumerate() {
+                let cells = labels.iter().filter(|&&l| l as usize == id + 1).count();
+                let mut area = 0.0;
+                for (pe, po) in exact.iter().zip(out) {
+                    for (re, ro) in pe.iter().zip(po) {
+                        assert_eq!(re.len(), ro.len());
+                        for (e, o) in re.iter().zip(ro) {
+                            let want = if rounded {
+                                [round_to(e[0], 7), round_to(e[1], 7)]
+                            } else {
+                                *e
+                            };
+                            assert_eq!(*o, want);
+                        }
+                    }
+                    let ring = |r: &Vec<[f64; 2]>| {
+                        geo::LineString::from(r.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>())
+                    };
+                    let polygon =
+                        geo::Polygon::new(ring(&po[0]), po[1..].iter().map(ring).collect());
+                    assert!(polygon.is_valid(), "basin {}", id + 1);
+                    area += polygon.unsigned_area();
+                }
+                let cells = cells as f64 * cell * cell;
+                assert!((area - cells).abs() < 1e-3 * cells, "basin {}", id + 1);
+            }
+        }
+    }
 
     /// The corner count equals the vertices of the traced outlines (each
     /// ring closed by repeating its first vertex) on random label grids.

@@ -42,7 +42,7 @@
 //! ```
 
 mod atomic;
-mod coordinates;
+pub(crate) mod coordinates;
 mod csv;
 mod file_bytes;
 mod geojson;

@@ -91,11 +91,20 @@ pub struct BasinsMap {
 /// The label of the start whose block holds cell (`r`, `c`): starts sit
 /// on every `stride`-th row and column from 0, and each colours the cells
 /// nearer to it than to any other start.
+#[cfg(test)]
 fn block_label(labels: &Array2<u32>, stride: usize, r: usize, c: usize) -> u32 {
     let (rows, cols) = labels.dim();
+    labels[[
+        nearest_start(r, rows, stride),
+        nearest_start(c, cols, stride),
+    ]]
+}
+
+/// The index of the start nearest to index `i` along an axis of `n` cells
+/// with starts every `stride` (at least 1) from 0.
+fn nearest_start(i: usize, n: usize, stride: usize) -> usize {
     let s = stride.max(1);
-    let nearest = |i: usize, n: usize| ((i + s / 2) / s * s).min((n - 1) / s * s);
-    labels[[nearest(r, rows), nearest(c, cols)]]
+    ((i + s / 2) / s * s).min((n - 1) / s * s)
 }
 
 /// The size of the `basins.png` picture and how its pixels map to cells.
@@ -131,36 +140,60 @@ impl Frame {
         }
     }
 
-    /// Fractional cell index `(row, col)` of the centre of pixel (`x`, `y`).
-    fn at(&self, x: u32, y: u32) -> (f64, f64) {
-        (
-            (y as f64 + 0.5) / self.sy - 0.5,
-            (x as f64 + 0.5) / self.sx - 0.5,
-        )
+    /// Where each pixel column falls on the grid ([`AxisPlace`]).
+    fn columns(&self, stride: usize) -> Vec<AxisPlace> {
+        AxisPlace::along(self.width, self.sx, self.cols, stride)
     }
 
-    /// The label of the start block nearest to pixel (`x`, `y`).
-    fn label_at(&self, labels: &Array2<u32>, stride: usize, x: u32, y: u32) -> u32 {
-        let (r, c) = self.at(x, y);
-        let (r, c) = (
-            (round_half_away(r).max(0.0) as usize).min(self.rows - 1),
-            (round_half_away(c).max(0.0) as usize).min(self.cols - 1),
-        );
-        block_label(labels, stride, r, c)
+    /// Where each pixel row falls on the grid ([`AxisPlace`]).
+    fn rows(&self, stride: usize) -> Vec<AxisPlace> {
+        AxisPlace::along(self.height, self.sy, self.rows, stride)
     }
 }
 
-/// `shade` interpolated bilinearly at fractional cell (`r`, `c`), clamped
-/// to the grid (at least 2 x 2 cells).
-fn shade_at(shade: &Array2<f32>, r: f64, c: f64) -> f64 {
-    let (rows, cols) = shade.dim();
-    let r = r.clamp(0.0, (rows - 1) as f64);
-    let c = c.clamp(0.0, (cols - 1) as f64);
-    let (r0, c0) = ((r as usize).min(rows - 2), (c as usize).min(cols - 2));
-    let (fr, fc) = (r - r0 as f64, c - c0 as f64);
+/// Where the centre of a pixel column (or row) falls along the grid's
+/// columns (or rows): everything a pixel needs that depends on one axis
+/// alone, found once per column and per row instead of once per pixel.
+#[derive(Debug, Clone, Copy)]
+struct AxisPlace {
+    /// Fractional cell index of the pixel's centre.
+    at: f64,
+    /// The first cell of the two the shade is interpolated between, and
+    /// the weight of the second (the index clamped to the grid).
+    lo: usize,
+    frac: f64,
+    /// The cell of the start block nearest to the pixel.
+    block: usize,
+}
+
+impl AxisPlace {
+    /// The places of `pixels` pixels at `scale` pixels per cell along an
+    /// axis of `cells` cells (at least 2) with starts every `stride`.
+    fn along(pixels: u32, scale: f64, cells: usize, stride: usize) -> Vec<AxisPlace> {
+        (0..pixels)
+            .map(|p| {
+                let at = (p as f64 + 0.5) / scale - 0.5;
+                let clamped = at.clamp(0.0, (cells - 1) as f64);
+                let lo = (clamped as usize).min(cells - 2);
+                let nearest = (round_half_away(at).max(0.0) as usize).min(cells - 1);
+                AxisPlace {
+                    at,
+                    lo,
+                    frac: clamped - lo as f64,
+                    block: nearest_start(nearest, cells, stride),
+                }
+            })
+            .collect()
+    }
+}
+
+/// `shade` interpolated bilinearly at the pixel whose row and column fall
+/// at `row` and `col`, clamped to the grid (at least 2 x 2 cells).
+fn shade_at(shade: &Array2<f32>, row: &AxisPlace, col: &AxisPlace) -> f64 {
+    let (r0, c0) = (row.lo, col.lo);
     let v = |r, c| shade[[r, c]] as f64;
     let quad = [v(r0, c0), v(r0, c0 + 1), v(r0 + 1, c0), v(r0 + 1, c0 + 1)];
-    crate::terrain::bilinear(quad, fr, fc)
+    crate::terrain::bilinear(quad, row.frac, col.frac)
 }
 
 /// Paints every pixel of `pixmap` (sized as `frame`): its basin's colour
@@ -179,41 +212,45 @@ fn paint_basins(
     let w = width as usize;
     // Rows of the picture in parallel, each pixel as alone: the same
     // picture whatever the threads.
+    let (columns, rows) = (frame.columns(stride), frame.rows(stride));
     let mut row_labels = vec![0u32; w * height as usize];
     row_labels
         .par_chunks_mut(w)
-        .enumerate()
-        .for_each(|(y, row)| {
-            for (x, l) in row.iter_mut().enumerate() {
-                *l = frame.label_at(labels, stride, x as u32, y as u32);
+        .zip(&rows)
+        .for_each(|(row, place)| {
+            for (l, col) in row.iter_mut().zip(&columns) {
+                *l = labels[[place.block, col.block]];
             }
         });
     let sharpness = frame.sx.max(frame.sy);
+    // Each basin's colour once, not once per pixel.
+    let most = row_labels.par_iter().copied().max().unwrap_or(0);
+    let colours: Vec<[f64; 3]> = (0..=most).map(basin_colour).collect();
     pixmap
         .pixels_mut()
         .par_chunks_mut(w)
         .enumerate()
         .for_each(|(y, row)| {
+            let place = &rows[y];
             for (x, px) in row.iter_mut().enumerate() {
                 let i = y * w + x;
-                let (x, y) = (x as u32, y as u32);
+                let col = &columns[x];
                 let l = row_labels[i];
-                let (r, c) = frame.at(x, y);
-                let s = 0.3 + 0.7 * shade_at(shade, r, c);
+                let s = 0.3 + 0.7 * shade_at(shade, place, col);
                 let rgb = if l == 0 {
                     let g = (255.0 * (0.15 + 0.7 * s)) as u8;
                     [g, g, g]
                 } else {
-                    let right = x + 1 < width && row_labels[i + 1] != l;
-                    let below = y + 1 < height && row_labels[i + w] != l;
+                    let right = x + 1 < w && row_labels[i + 1] != l;
+                    let below = y + 1 < height as usize && row_labels[i + w] != l;
                     let k = if right || below { 0.25 } else { s };
-                    basin_colour(l).map(|v| (255.0 * v * k) as u8)
+                    colours[l as usize].map(|v| (255.0 * v * k) as u8)
                 };
                 let mut colour =
                     tiny_skia::PremultipliedColorU8::from_rgba(rgb[0], rgb[1], rgb[2], 255)
                         .unwrap_or(*px);
                 if let Some(sea) = sea {
-                    let f = sea.fraction(r, c);
+                    let f = sea.fraction(place.at, col.at);
                     if f > 0.0 {
                         let a = ((f - 0.5) * sharpness + 0.5).clamp(0.0, 1.0) as f32;
                         if a > 0.0 {

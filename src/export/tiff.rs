@@ -4,11 +4,11 @@
 //! Classic little-endian TIFF 6.0: the header, the tiles (256 x 256 pixels,
 //! pixel-interleaved, edge tiles padded with zeros as the specification
 //! asks), then one IFD with its out-of-line values. Compression 8 (Adobe
-//! deflate, a zlib stream per tile). 8-bit images use the horizontal
-//! predictor (2: each sample less the same sample of the pixel to its
-//! left) and the encoder of [`super::rle_deflate`], built for such
-//! differences; wider samples are deflated by zlib at level 1 without a
-//! predictor. Extra tags (the GeoTIFF ones) come from the caller. Files
+//! deflate, a zlib stream per tile). 8-bit images and 32-bit unsigned
+//! integers (basin ids) use the horizontal predictor (2: each sample less
+//! the same sample of the pixel to its left) and the encoder of
+//! [`super::rle_deflate`], built for such differences (runs of zeros);
+//! 32-bit floats are deflated by zlib at level 1 without a predictor. Extra tags (the GeoTIFF ones) come from the caller. Files
 //! past 4 GiB (BigTIFF) are refused.
 
 use std::io::Write;
@@ -237,15 +237,37 @@ fn check_size(width: u32, height: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether tiles of `layout` take the horizontal predictor on 32-bit
+/// words: unsigned integers (basin ids, labels) of up to 4 samples.
+fn differenced_words(layout: SampleLayout) -> bool {
+    layout.bits == 32 && layout.format == 1 && (1..=4).contains(&layout.samples)
+}
+
 /// The compressed bytes of one tile's `raw` pixels (`TILE` rows of `TILE`
-/// pixels): 8-bit samples differenced across (TIFF 6.0, section 14) and
-/// deflated by [`super::rle_deflate`], wider ones deflated by zlib.
+/// pixels): 8-bit samples and 32-bit unsigned ones differenced across
+/// (TIFF 6.0, section 14) and deflated by [`super::rle_deflate`], floats
+/// deflated by zlib.
 fn compress_tile(mut raw: Vec<u8>, layout: SampleLayout) -> Result<Vec<u8>, String> {
+    let step = layout.samples as usize;
+    let row_bytes = TILE as usize * layout.bytes_per_pixel();
     if layout.bits == 8 {
-        let step = layout.samples as usize;
-        for row in raw.chunks_exact_mut(TILE as usize * layout.bytes_per_pixel()) {
+        for row in raw.chunks_exact_mut(row_bytes) {
             for i in (step..row.len()).rev() {
                 row[i] = row[i].wrapping_sub(row[i - step]);
+            }
+        }
+        return Ok(super::rle_deflate::zlib(&raw));
+    }
+    if differenced_words(layout) {
+        // Little-endian words, each less the same sample of the pixel to
+        // its left: a run of equal ids becomes a run of zero bytes.
+        for row in raw.chunks_exact_mut(row_bytes) {
+            let mut before = [0u32; 4];
+            for (k, word) in row.chunks_exact_mut(4).enumerate() {
+                let v = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+                let left = &mut before[k % step];
+                word.copy_from_slice(&v.wrapping_sub(*left).to_le_bytes());
+                *left = v;
             }
         }
         return Ok(super::rle_deflate::zlib(&raw));
@@ -295,7 +317,7 @@ fn assemble(
     if layout.alpha {
         tags.push((338, TagValue::Short(vec![2])));
     }
-    if layout.bits == 8 {
+    if layout.bits == 8 || differenced_words(layout) {
         tags.push((317, TagValue::Short(vec![2])));
     }
     tags.extend(extra.iter().cloned());
@@ -393,6 +415,58 @@ mod tests {
             let large = encode(600, 600, 7);
             assert_ne!(large, small);
             assert_eq!(encode(300, 270, 1), small);
+        }
+    }
+
+    /// 32-bit ids go through the horizontal predictor and back: the
+    /// `tiff` crate (an independent decoder) reads every id, in partial
+    /// edge tiles too, and the file says Predictor 2; floats keep none.
+    #[test]
+    fn u32_ids_are_differenced_and_read_back_exactly() {
+        use ::tiff::decoder::{Decoder, DecodingResult};
+        use ::tiff::tags::Tag;
+        let (width, height) = (300u32, 270u32);
+        // Runs of equal ids, some wide jumps (wrapping differences).
+        let id = |x: u32, y: u32| match (x / 37 + y / 41) % 5 {
+            4 => u32::MAX - y,
+            k => k * 1_000_003 + (y / 90),
+        };
+        for (format, predictor) in [(1u16, Some(2u16)), (3, None)] {
+            let layout = SampleLayout {
+                samples: 1,
+                bits: 32,
+                format,
+                photometric: 1,
+                alpha: false,
+            };
+            let bytes = encode_tiled(
+                width,
+                height,
+                layout,
+                |y, x0, x1, out: &mut Vec<u8>| {
+                    for x in x0..x1 {
+                        out.extend_from_slice(&id(x as u32, y as u32).to_le_bytes());
+                    }
+                },
+                &[],
+            )
+            .unwrap();
+            let mut d = Decoder::new(std::io::Cursor::new(bytes)).unwrap();
+            let tag = d
+                .find_tag(Tag::Predictor)
+                .unwrap()
+                .map(|v| v.into_u16().unwrap());
+            assert_eq!(tag, predictor);
+            let words: Vec<u32> = match d.read_image().unwrap() {
+                DecodingResult::U32(v) => v,
+                DecodingResult::F32(v) => v.iter().map(|f| f.to_bits()).collect(),
+                _ => panic!("not 32-bit"),
+            };
+            for y in 0..height {
+                for x in 0..width {
+                    assert_eq!(words[(y * width + x) as usize], id(x, y), "({x}, {y})");
+                }
+            }
         }
     }
 

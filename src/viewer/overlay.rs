@@ -493,7 +493,7 @@ impl ImageOverlay {
                 });
         }
         let mut png = Vec::new();
-        crate::render::encode_png(&image::DynamicImage::ImageRgba8(warped), &mut png)
+        crate::render::encode_png(&opaque_as_rgb(warped), &mut png)
             .map_err(|e| Error::io("index.html (relief picture)", e))?;
         Ok(ImageOverlay {
             png,
@@ -511,9 +511,62 @@ impl ImageOverlay {
     }
 }
 
+/// `picture` as RGB when every pixel is opaque (a relief that covers its
+/// whole rectangle), else as it is: a quarter fewer bytes to deflate, and
+/// the page smaller by about a tenth, for the same pixels.
+fn opaque_as_rgb(picture: RgbaImage) -> image::DynamicImage {
+    use rayon::prelude::*;
+    let opaque = picture
+        .as_raw()
+        .par_chunks(1 << 16)
+        .all(|chunk| chunk.chunks_exact(4).all(|p| p[3] == 255));
+    if !opaque {
+        return image::DynamicImage::ImageRgba8(picture);
+    }
+    let (width, height) = picture.dimensions();
+    let mut rgb = vec![0u8; width as usize * height as usize * 3];
+    rgb.par_chunks_mut(3 << 14)
+        .zip(picture.as_raw().par_chunks(4 << 14))
+        .for_each(|(to, from)| {
+            for (t, f) in to.chunks_exact_mut(3).zip(from.chunks_exact(4)) {
+                t.copy_from_slice(&f[..3]);
+            }
+        });
+    match image::RgbImage::from_raw(width, height, rgb) {
+        Some(rgb) => image::DynamicImage::ImageRgb8(rgb),
+        None => image::DynamicImage::ImageRgba8(picture),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An opaque picture is encoded as RGB with the same pixels (across
+    /// the chunks the check and the copy use); one transparent pixel keeps
+    /// it RGBA, untouched.
+    #[test]
+    fn opaque_pictures_drop_their_alpha_and_nothing_else() {
+        let (w, h) = (301, 250);
+        let pixel =
+            |x: u32, y: u32| image::Rgba([(x * 7) as u8, (y * 3) as u8, (x ^ y) as u8, 255]);
+        let opaque = RgbaImage::from_fn(w, h, pixel);
+        match opaque_as_rgb(opaque.clone()) {
+            image::DynamicImage::ImageRgb8(rgb) => {
+                assert_eq!(rgb.dimensions(), (w, h));
+                for (x, y, p) in rgb.enumerate_pixels() {
+                    assert_eq!(p.0[..], pixel(x, y).0[..3], "({x}, {y})");
+                }
+            }
+            other => panic!("not RGB: {:?}", other.color()),
+        }
+        let mut holed = opaque;
+        holed.put_pixel(w - 1, h - 1, image::Rgba([1, 2, 3, 254]));
+        match opaque_as_rgb(holed.clone()) {
+            image::DynamicImage::ImageRgba8(same) => assert_eq!(same, holed),
+            other => panic!("not RGBA: {:?}", other.color()),
+        }
+    }
 
     /// The vector loop of `blend_row` gives the bytes of `blend` pixel by
     /// pixel: on opaque pixels (its own arithmetic), on pixels with

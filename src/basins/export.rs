@@ -35,7 +35,7 @@ fn collection(
 }
 
 /// A conversion from grid `(x, y)` to GeoJSON coordinates.
-type ToXy = Box<dyn Fn(f64, f64) -> [f64; 2] + Sync>;
+pub(crate) type ToXy = Box<dyn Fn(f64, f64) -> [f64; 2] + Sync>;
 
 /// Cells narrower than this many degrees (about a metre) keep their
 /// outlines' coordinates unrounded.
@@ -50,12 +50,16 @@ const MIN_ROUNDED_CELL_METRES: f64 = 1.0;
 /// projected grids (unless their cells are finer than about a metre), the
 /// plane's own `x`, `y` on an analytic surface.
 fn to_geojson_xy(dem: &Dem) -> Result<ToXy> {
+    geojson_xy(&dem.transform, &dem.crs)
+}
+
+/// [`to_geojson_xy`] of a grid placed by `t` in `crs` (a mosaic's, say).
+pub(crate) fn geojson_xy(t: &crate::dem::GeoTransform, crs: &Crs) -> Result<ToXy> {
     // Rounded where a cell spans thousands of rounding steps, so that the
     // corners of distinct cells stay distinct (all but grids finer than
     // about a metre).
-    let t = dem.transform;
     let cell = t.cell_x.abs().min(t.cell_y.abs());
-    let fine = match dem.crs {
+    let fine = match crs {
         Crs::Geographic => cell < MIN_ROUNDED_CELL_DEGREES,
         _ => cell < MIN_ROUNDED_CELL_METRES,
     };
@@ -68,9 +72,9 @@ fn to_geojson_xy(dem: &Dem) -> Result<ToXy> {
             round_to(lat, COORDINATE_DECIMALS),
         ]
     };
-    match &dem.crs {
+    match crs {
         Crs::Projected { .. } => {
-            let projection = Projection::for_crs(&dem.crs)?;
+            let projection = Projection::for_crs(crs)?;
             Ok(Box::new(move |x, y| {
                 projection
                     .to_wgs84(x, y)

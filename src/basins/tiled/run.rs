@@ -216,16 +216,23 @@ fn vrt(tiles: &TileSet, vrt_sources: &str) -> String {
     )
 }
 
-/// `sinks.geojson`: every global basin's outlet as a point feature, in the
-/// mosaic's coordinates `t`.
-fn sinks_geojson(basins: &[GlobalBasin], t: &GeoTransform) -> serde_json::Value {
+/// `sinks.geojson`: every global basin's outlet as a point feature, in
+/// WGS84 longitude and latitude (RFC 7946) as the in-memory run writes
+/// them: a projected mosaic's (`t` in `crs`) converted, rounded to 7
+/// decimals ([`crate::basins::export`]).
+fn sinks_geojson(
+    basins: &[GlobalBasin],
+    t: &GeoTransform,
+    crs: &crate::dem::Crs,
+) -> Result<serde_json::Value> {
+    let xy = crate::basins::export::geojson_xy(t, crs)?;
     let sinks: Vec<serde_json::Value> = basins
         .iter()
         .map(|g| {
             let (x, y) = t.sample_to_xy(g.outlet.0 as f64, g.outlet.1 as f64);
             serde_json::json!({
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [x, y]},
+                "geometry": {"type": "Point", "coordinates": xy(x, y)},
                 "properties": {
                     "id": g.id,
                     "area_km2": g.area_km2,
@@ -235,7 +242,7 @@ fn sinks_geojson(basins: &[GlobalBasin], t: &GeoTransform) -> serde_json::Value 
             })
         })
         .collect();
-    serde_json::json!({"type": "FeatureCollection", "features": sinks})
+    Ok(serde_json::json!({"type": "FeatureCollection", "features": sinks}))
 }
 
 /// Runs the tiled basins computation on `tiles` in this process alone and
@@ -535,7 +542,7 @@ fn publish_mosaic(
         vrt_sources.push_str(&vrt_source(&name, b.rows, b.cols, b.r0, b.c0));
     }
     out.write("basins.vrt", vrt(tiles, &vrt_sources).as_bytes())?;
-    let geojson = sinks_geojson(global_basins, &tiles.transform());
+    let geojson = sinks_geojson(global_basins, &tiles.transform(), tiles.crs())?;
     out.write("sinks.geojson", geojson.to_string().as_bytes())?;
     match outlines(tiles, dir, global_basins)? {
         Ok(bytes) => {
@@ -783,5 +790,51 @@ fn read_labels(path: &Path, rows: usize, cols: usize) -> Result<Array2<u32>> {
         }
         Ok(_) => Err(bad("does not hold one band of u32 labels".to_string())),
         Err(e) => Err(bad(format!("cannot decode it: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A projected mosaic's outlets are written as WGS84 degrees (its
+    /// projection's, rounded to 7 decimals), a geographic mosaic's as its
+    /// own degrees rounded: RFC 7946, as the in-memory run writes them.
+    #[test]
+    fn sinks_are_wgs84_degrees_rounded() {
+        use crate::dem::{Crs, GeoTransform, Projection};
+        let basin = GlobalBasin {
+            id: 1,
+            outlet: (10, 20),
+            ending: crate::agents::StopReason::Converged,
+            elevation: 12.5,
+            area_km2: 3.0,
+        };
+        let utm = crate::dem::projection::projected_crs(32629).unwrap();
+        let geographic = GeoTransform {
+            origin_x: -7.0 - 1.0 / 2400.0,
+            origin_y: 53.0 + 1.0 / 2400.0,
+            cell_x: 1.0 / 1200.0,
+            cell_y: 1.0 / 1200.0,
+        };
+        let projected = GeoTransform {
+            origin_x: 600_000.0,
+            origin_y: 5_830_000.0,
+            cell_x: 90.0,
+            cell_y: 90.0,
+        };
+        for (t, crs) in [(geographic, Crs::Geographic), (projected, utm)] {
+            let v = sinks_geojson(std::slice::from_ref(&basin), &t, &crs).unwrap();
+            let c = &v["features"][0]["geometry"]["coordinates"];
+            let (x, y) = t.sample_to_xy(10.0, 20.0);
+            let (lon, lat) = Projection::for_crs(&crs).unwrap().to_wgs84(x, y).unwrap();
+            let round = |v: f64| (v * 1e7).round() / 1e7;
+            assert_eq!(c[0].as_f64(), Some(round(lon)), "{crs:?}");
+            assert_eq!(c[1].as_f64(), Some(round(lat)), "{crs:?}");
+            assert!(
+                (-8.0..-5.0).contains(&lon) && (52.0..54.0).contains(&lat),
+                "{lon} {lat}"
+            );
+        }
     }
 }

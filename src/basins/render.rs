@@ -226,6 +226,9 @@ fn paint_basins(
     // Each basin's colour once, not once per pixel.
     let most = row_labels.par_iter().copied().max().unwrap_or(0);
     let colours: Vec<[f64; 3]> = (0..=most).map(basin_colour).collect();
+    let [r, g, b] = crate::render::decor::SEA_RGB;
+    let deep_sea = tiny_skia::PremultipliedColorU8::from_rgba(r, g, b, 255)
+        .unwrap_or(tiny_skia::PremultipliedColorU8::TRANSPARENT);
     pixmap
         .pixels_mut()
         .par_chunks_mut(w)
@@ -235,6 +238,20 @@ fn paint_basins(
             for (x, px) in row.iter_mut().enumerate() {
                 let i = y * w + x;
                 let col = &columns[x];
+                // Opacity of the sea over this pixel.
+                let sea_alpha = sea.map_or(0.0, |sea| {
+                    let f = sea.fraction(place.at, col.at);
+                    if f > 0.0 {
+                        ((f - 0.5) * sharpness + 0.5).clamp(0.0, 1.0) as f32
+                    } else {
+                        0.0
+                    }
+                });
+                if sea_alpha >= 1.0 {
+                    // Open sea: what `blend` gives at full opacity.
+                    *px = deep_sea;
+                    continue;
+                }
                 let l = row_labels[i];
                 let s = 0.3 + 0.7 * shade_at(shade, place, col);
                 let rgb = if l == 0 {
@@ -249,18 +266,12 @@ fn paint_basins(
                 let mut colour =
                     tiny_skia::PremultipliedColorU8::from_rgba(rgb[0], rgb[1], rgb[2], 255)
                         .unwrap_or(*px);
-                if let Some(sea) = sea {
-                    let f = sea.fraction(place.at, col.at);
-                    if f > 0.0 {
-                        let a = ((f - 0.5) * sharpness + 0.5).clamp(0.0, 1.0) as f32;
-                        if a > 0.0 {
-                            colour = crate::render::text::blend(
-                                colour,
-                                crate::render::decor::SEA_RGB,
-                                a,
-                            );
-                        }
-                    }
+                if sea_alpha > 0.0 {
+                    colour = crate::render::text::blend(
+                        colour,
+                        crate::render::decor::SEA_RGB,
+                        sea_alpha,
+                    );
                 }
                 *px = colour;
             }
@@ -408,6 +419,29 @@ mod tests {
         assert_eq!(block_label(&labels, 3, 4, 5), 37);
         assert_eq!(block_label(&labels, 3, 6, 5), 67);
         assert_eq!(block_label(&labels, 1, 4, 5), 0);
+    }
+
+    /// `paint_basins` paints open sea (opacity 1) with the sea colour
+    /// straight away: what blending the sea over any colour at full
+    /// opacity gives, opaque or not, so the shortcut changes no pixel.
+    #[test]
+    fn the_sea_at_full_opacity_covers_any_colour() {
+        use tiny_skia::PremultipliedColorU8 as C;
+        let [r, g, b] = crate::render::decor::SEA_RGB;
+        let sea = C::from_rgba(r, g, b, 255).unwrap();
+        for v in [0u8, 1, 37, 128, 200, 254, 255] {
+            for a in [0u8, 1, v, 255] {
+                let dst = C::from_rgba(v.min(a), (255 - v).min(a), (v / 2).min(a), a).unwrap();
+                assert_eq!(
+                    crate::render::text::blend(dst, [r, g, b], 1.0),
+                    sea,
+                    "{v} {a}"
+                );
+            }
+        }
+        // Below full opacity the colour underneath still shows.
+        let grey = C::from_rgba(100, 100, 100, 255).unwrap();
+        assert_ne!(crate::render::text::blend(grey, [r, g, b], 0.99), sea);
     }
 
     #[test]

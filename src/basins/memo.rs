@@ -3,29 +3,45 @@
 //! the recorder whose hook stops a walker that enters a resolved cell.
 
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::field::GridField;
 use crate::agents::{Recorder, StopReason};
 use crate::geo::Xy;
 
 /// What the gd shortcut consults: each start's place in the height order
-/// and the endings computed so far.
+/// and the endings computed so far, one word per cell (see [`word`]), so
+/// that a walker asking about a cell reads one place in memory, not two.
 pub(super) struct Memo<'m> {
-    /// Per cell: the start's rank in the height order, or
-    /// [`super::NO_START`] (atomics only to be built in parallel; never
-    /// written during the walk).
-    pub rank: &'m [AtomicU32],
-    /// Per cell: a packed ending once known (see [`pack`]), else 0.
-    pub known: &'m [AtomicU64],
+    /// Per cell: the start's rank in the height order ([`NO_RANK`] where
+    /// no walker starts; never changed during the walk), whether its walk
+    /// is claimed, and its ending once known.
+    pub words: &'m [AtomicU64],
 }
 
-/// The flag that marks a packed ending as known.
+/// The flag that marks a word's ending as known.
 const KNOWN: u64 = 1 << 63;
 
 /// The flag that marks a start whose walk some lane has begun
-/// ([`Memo::claim`]); below the packed ending's bits, so `unpack` ignores it.
+/// ([`Memo::claim`]).
 const CLAIMED: u64 = 1 << 62;
+
+/// Where a word keeps the ending (4 bits, as `StopReason as u8`).
+const ENDING_SHIFT: u32 = 58;
+
+/// Where a word keeps the start's rank (29 bits).
+const RANK_SHIFT: u32 = 29;
+
+/// The end cell (the low 29 bits) and, shifted, the rank.
+const FIELD_MASK: u64 = (1 << 29) - 1;
+
+/// The rank field of a cell where no walker starts: above every rank.
+pub(super) const NO_RANK: u32 = FIELD_MASK as u32;
+
+/// The most cells a grid may have for the memo: every rank stays below
+/// [`NO_RANK`] and every end cell fits in its 29 bits (a grid of 23 000 x
+/// 23 000 samples; larger ones run `--tiled` or `--exact`).
+pub const MAX_MEMO_CELLS: usize = FIELD_MASK as usize;
 
 /// Who walks a start ([`Memo::claim`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,16 +54,35 @@ pub(super) enum Claim {
     Mine,
 }
 
-/// Packs an end cell and its ending into one word (with [`KNOWN`] set).
+/// The word of a cell before the walk: the start's rank in the height
+/// order (below [`NO_RANK`]), or `None` where no walker starts.
 #[inline]
-pub(super) fn pack(end: u32, ending: StopReason) -> u64 {
-    KNOWN | (ending as u64) << 32 | end as u64
+pub(super) fn word(rank: Option<u32>) -> u64 {
+    u64::from(rank.unwrap_or(NO_RANK)) << RANK_SHIFT
 }
 
-/// The end cell and ending of a packed word, if it is known.
+/// The bits of a known ending: an end cell (below [`MAX_MEMO_CELLS`]) and
+/// how the walk ended, with [`KNOWN`] set; or-ed into the cell's word.
+#[inline]
+pub(super) fn pack(end: u32, ending: StopReason) -> u64 {
+    KNOWN | (ending as u64) << ENDING_SHIFT | u64::from(end)
+}
+
+/// The end cell and ending of a word, if it is known.
 #[inline]
 pub(super) fn unpack(w: u64) -> Option<(u32, StopReason)> {
-    (w & KNOWN != 0).then(|| (w as u32, StopReason::from_u8((w >> 32) as u8)))
+    (w & KNOWN != 0).then(|| {
+        (
+            (w & FIELD_MASK) as u32,
+            StopReason::from_u8((w >> ENDING_SHIFT & 0xF) as u8),
+        )
+    })
+}
+
+/// The rank of a word's start, [`NO_RANK`] where no walker starts.
+#[inline]
+fn rank_of(w: u64) -> u32 {
+    (w >> RANK_SHIFT & FIELD_MASK) as u32
 }
 
 /// Whether two endings are one basin's for the corner check: the same end
@@ -79,7 +114,14 @@ impl Memo<'_> {
     /// `true` once the ending of the start in cell `i` is known.
     #[inline]
     pub fn is_known(&self, i: usize) -> bool {
-        self.known[i].load(Ordering::Acquire) & KNOWN != 0
+        self.words[i].load(Ordering::Acquire) & KNOWN != 0
+    }
+
+    /// The rank of the start in cell `i` in the height order, or
+    /// [`NO_RANK`].
+    #[inline]
+    pub fn rank(&self, i: usize) -> u32 {
+        rank_of(self.words[i].load(Ordering::Relaxed))
     }
 
     /// Claims the walk of the start in cell `i` for the caller, unless its
@@ -87,7 +129,7 @@ impl Memo<'_> {
     /// its ending: claimed walks are always finished).
     #[inline]
     pub fn claim(&self, i: usize) -> Claim {
-        let prior = self.known[i].fetch_or(CLAIMED, Ordering::AcqRel);
+        let prior = self.words[i].fetch_or(CLAIMED, Ordering::AcqRel);
         if prior & KNOWN != 0 {
             Claim::Known
         } else if prior & CLAIMED != 0 {
@@ -97,10 +139,11 @@ impl Memo<'_> {
         }
     }
 
-    /// Records the ending of the start in cell `i`.
+    /// Records the ending of the start in cell `i` (once: its word has no
+    /// ending yet, and keeps its rank).
     #[inline]
     pub fn store(&self, i: usize, end: u32, ending: StopReason) {
-        self.known[i].store(pack(end, ending), Ordering::Release);
+        self.words[i].fetch_or(pack(end, ending), Ordering::Release);
     }
 
     /// The ending a walker of rank `own` at `p`, in cell `i`, takes over:
@@ -171,14 +214,15 @@ impl Memo<'_> {
         let mut pending = None;
         for (dr, dc) in super::fill::NEIGHBOURS {
             let i = (r as isize + dr) as usize * cols + (c as isize + dc) as usize;
-            let rank = self.rank[i].load(Ordering::Relaxed);
-            if rank == super::NO_START {
+            let w = self.words[i].load(Ordering::Acquire);
+            let rank = rank_of(w);
+            if rank == NO_RANK {
                 return Ok(None);
             }
             if rank >= own {
                 continue;
             }
-            let Some(e) = unpack(self.known[i].load(Ordering::Acquire)) else {
+            let Some(e) = unpack(w) else {
                 pending = Some(i as u32);
                 continue;
             };
@@ -206,16 +250,17 @@ impl Memo<'_> {
     /// the walker of rank `own`.
     #[inline]
     pub fn is_lower_start(&self, i: usize, own: u32) -> bool {
-        self.rank[i].load(Ordering::Relaxed) < own
+        self.rank(i) < own
     }
 
     /// What the memo says about cell `i` to the walker of rank `own`.
     #[inline]
     pub fn lookup(&self, i: usize, own: u32) -> Lookup {
-        if !self.is_lower_start(i, own) {
+        let w = self.words[i].load(Ordering::Acquire);
+        if rank_of(w) >= own {
             return Lookup::Unrelated;
         }
-        match unpack(self.known[i].load(Ordering::Acquire)) {
+        match unpack(w) {
             Some((end, ending)) => Lookup::Known(end, ending),
             None => Lookup::Pending(i as u32),
         }
@@ -312,24 +357,20 @@ impl MemoRecorder<'_, '_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::basins::NO_START;
 
-    /// A memo over a 4 x 4 grid: ranks by hand (`NO_START` where `None`),
-    /// and the endings known so far.
-    fn memo_of(
-        rank: [[Option<u32>; 4]; 4],
-        known: &[(usize, u32, StopReason)],
-    ) -> (Vec<AtomicU32>, Vec<AtomicU64>) {
-        let rank = rank
+    /// A memo over a 4 x 4 grid: ranks by hand (`None`: no start), and
+    /// the endings known so far.
+    fn memo_of(rank: [[Option<u32>; 4]; 4], known: &[(usize, u32, StopReason)]) -> Vec<AtomicU64> {
+        let words: Vec<AtomicU64> = rank
             .iter()
             .flatten()
-            .map(|r| AtomicU32::new(r.unwrap_or(NO_START)))
+            .map(|&r| AtomicU64::new(word(r)))
             .collect();
-        let words: Vec<AtomicU64> = (0..16).map(|_| AtomicU64::new(0)).collect();
+        let memo = Memo { words: &words };
         for &(i, end, ending) in known {
-            words[i].store(pack(end, ending), Ordering::Relaxed);
+            memo.store(i, end, ending);
         }
-        (rank, words)
+        words
     }
 
     /// Ranks around the start at (1, 1), rank 4: lower neighbours at
@@ -348,12 +389,9 @@ mod tests {
         r: usize,
         c: usize,
     ) -> Result<Option<(u32, StopReason)>, u32> {
-        let (rank, words) = memo_of(ranks, known);
-        let memo = Memo {
-            rank: &rank,
-            known: &words,
-        };
-        let own = rank[r * 4 + c].load(Ordering::Relaxed);
+        let words = memo_of(ranks, known);
+        let memo = Memo { words: &words };
+        let own = memo.rank(r * 4 + c);
         memo.settled(r, c, 4, 4, own)
     }
 
@@ -404,6 +442,40 @@ mod tests {
             (10, 10, sink),
         ];
         assert_eq!(settled_with(RANKS, &mixed, 1, 1), Ok(None));
+    }
+
+    /// A word keeps its rank through a claim and a stored ending, at the
+    /// largest rank and end cell it can hold and with every ending; a cell
+    /// with no start ranks above every start.
+    #[test]
+    fn words_keep_rank_claim_and_ending_apart() {
+        let top_rank = NO_RANK - 1;
+        let top_end = (MAX_MEMO_CELLS - 1) as u32;
+        for ending in StopReason::ALL {
+            for (rank, end) in [(0, 0), (top_rank, top_end), (12_345, 678), (7, top_end)] {
+                let words = [AtomicU64::new(word(Some(rank))), AtomicU64::new(word(None))];
+                let memo = Memo { words: &words };
+                assert_eq!((memo.rank(0), memo.is_known(0)), (rank, false));
+                assert_eq!(memo.claim(0), Claim::Mine);
+                assert_eq!(memo.claim(0), Claim::Taken);
+                assert_eq!(memo.rank(0), rank);
+                memo.store(0, end, ending);
+                assert_eq!(memo.claim(0), Claim::Known);
+                assert_eq!(memo.rank(0), rank);
+                assert_eq!(
+                    unpack(words[0].load(Ordering::Relaxed)),
+                    Some((end, ending))
+                );
+                // The cell without a start: above `rank`, never lower.
+                assert_eq!(memo.rank(1), NO_RANK);
+                assert!(!memo.is_lower_start(1, rank) && !memo.is_lower_start(1, top_rank));
+                assert!(matches!(memo.lookup(1, top_rank), Lookup::Unrelated));
+                assert!(
+                    matches!(memo.lookup(0, rank + 1), Lookup::Known(e, h) if (e, h) == (end, ending))
+                );
+                assert!(matches!(memo.lookup(0, rank), Lookup::Unrelated));
+            }
+        }
     }
 
     #[test]

@@ -144,6 +144,16 @@ fn check(dem: &Dem, options: &BasinOptions) -> Result<()> {
             "the elevation grid has more than 4 294 967 294 samples; crop it with --bbox",
         ));
     }
+    let shortcut = options.walk.kind == crate::agents::AgentKind::Gd && !options.walk.exact;
+    if shortcut && dem.rows() * dem.cols() > memo::MAX_MEMO_CELLS {
+        return Err(Error::param(format!(
+            "the elevation grid has {} x {} samples, more than the gd shortcut's memo holds \
+             ({} in all); run it --tiled, crop it with --bbox, or walk every start with --exact",
+            dem.rows(),
+            dem.cols(),
+            memo::MAX_MEMO_CELLS
+        )));
+    }
     Ok(())
 }
 

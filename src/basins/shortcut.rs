@@ -16,18 +16,18 @@
 //! walked once, by its claimant. A few starts ahead of the one taken, the
 //! memory the next walks read first is prefetched.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use ndarray::Array2;
 
 use super::field::GridField;
-use super::memo::{unpack, Claim, Memo, Shortcut};
+use super::memo::{unpack, word, Claim, Memo, Shortcut, MAX_MEMO_CELLS};
 use super::prefetch::prefetch;
 #[cfg(test)]
 use super::walk::walk_one;
-use super::walk::{Attempt, StepBudget, Tally, Walk, WalkSettings, Walks, NO_START};
+use super::walk::{Attempt, StepBudget, Tally, Walk, WalkSettings, Walks};
 use crate::agents::Agent;
 
 /// How many walks [`resolve_in_lanes`] keeps going on one thread.
@@ -57,14 +57,8 @@ pub(super) fn walk_with_shortcut(
     budget: &StepBudget,
 ) -> Tally {
     let n = field.rows() * field.cols();
-    let rank = ranks(starts, n);
-    // Zeroed on both cores (a serial pass over an SRTM1 grid's 104 MB is
-    // most of a tenth of a second of wall).
-    let known: Vec<AtomicU64> = (0..n).into_par_iter().map(|_| AtomicU64::new(0)).collect();
-    let memo = Memo {
-        rank: &rank,
-        known: &known,
-    };
+    let words = memo_words(starts, n);
+    let memo = Memo { words: &words };
     let bands = Bands::new(
         starts,
         field.rows(),
@@ -90,7 +84,7 @@ pub(super) fn walk_with_shortcut(
         .end
         .par_iter_mut()
         .zip(walks.ending.par_iter_mut())
-        .zip(known.par_iter())
+        .zip(words.par_iter())
         .with_min_len(1 << 14)
         .for_each(|((end, ending), w)| {
             if let Some((e, how)) = unpack(w.load(Ordering::Relaxed)) {
@@ -105,21 +99,24 @@ pub(super) fn walk_with_shortcut(
     total
 }
 
-/// Each cell's place in `starts` (distinct cells below `n`), or
-/// [`NO_START`]: filled and scattered in parallel, through atomics (plain
-/// stores and loads on x86-64) since a chunk of `starts` reaches cells
-/// anywhere in the grid.
-fn ranks(starts: &[u32], n: usize) -> Vec<AtomicU32> {
-    let rank: Vec<AtomicU32> = (0..n)
+/// The memo's words of a grid of `n` cells (at most [`MAX_MEMO_CELLS`])
+/// before the walk: each cell's place in `starts` (distinct cells below
+/// `n`), no ending known. Filled and scattered on every core, through
+/// atomics (plain stores on x86-64) since a chunk of `starts` reaches cells
+/// anywhere in the grid (a serial pass over an SRTM1 grid's 104 MB is
+/// most of a tenth of a second of wall).
+fn memo_words(starts: &[u32], n: usize) -> Vec<AtomicU64> {
+    debug_assert!(n <= MAX_MEMO_CELLS);
+    let words: Vec<AtomicU64> = (0..n)
         .into_par_iter()
-        .map(|_| AtomicU32::new(NO_START))
+        .map(|_| AtomicU64::new(word(None)))
         .collect();
     starts
         .par_iter()
         .enumerate()
         .with_min_len(1 << 14)
-        .for_each(|(k, &i)| rank[i as usize].store(k as u32, Ordering::Relaxed));
-    rank
+        .for_each(|(k, &i)| words[i as usize].store(word(Some(k as u32)), Ordering::Relaxed));
+    words
 }
 
 /// The rows of the grid cut into bands holding about as many starts each,
@@ -283,8 +280,7 @@ const PREFETCH_AHEAD: usize = 4;
 fn prefetch_start(field: &GridField<'_>, memo: &Memo<'_>, i: usize) {
     let above = i.saturating_sub(field.cols());
     for j in [above, i, i + field.cols()] {
-        prefetch(memo.known, j);
-        prefetch(memo.rank, j);
+        prefetch(memo.words, j);
     }
     field.prefetch_cell(above);
     field.prefetch_cell(i);
@@ -491,7 +487,7 @@ fn resolve_in_lanes<'f, 'a, 'm>(
                 None => {
                     let shortcut = Shortcut {
                         memo,
-                        own: memo.rank[t as usize].load(Ordering::Relaxed),
+                        own: memo.rank(t as usize),
                     };
                     let (r, c) = (t as usize / cols, t as usize % cols);
                     Walk::begin(field, heights, s, r, c, Some(shortcut)).map_err(|o| (None, o))
@@ -762,7 +758,7 @@ fn resolve(
         }
         let shortcut = Shortcut {
             memo,
-            own: memo.rank[t].load(Ordering::Relaxed),
+            own: memo.rank(t),
         };
         match walk_one(field, heights, s, t / cols, t % cols, Some(shortcut)) {
             Attempt::Done {
@@ -789,7 +785,7 @@ mod tests {
     use super::*;
     use crate::agents::{AgentKind, StepParams, StopRules};
     use crate::basins::starts::in_height_order;
-    use crate::basins::walk::{default_gd_alpha, walk_all};
+    use crate::basins::walk::{default_gd_alpha, walk_all, NO_START};
     use crate::terrain::{GradientGrid, RowMetrics};
 
     /// Feeds of three threads, drained in turns (one is faster, and helps
@@ -959,25 +955,16 @@ mod tests {
         let (rows, cols) = heights.dim();
         let starts: Vec<u32> = (0..(rows * cols) as u32).collect();
         let starts = in_height_order(&starts, heights);
-        let rank = ranks(&starts, rows * cols);
-        let fresh = || {
-            (0..rows * cols)
-                .map(|_| AtomicU64::new(0))
-                .collect::<Vec<_>>()
-        };
-        let (known, answered) = (fresh(), fresh());
-        let reference = Memo {
-            rank: &rank,
-            known: &known,
-        };
+        let (known, answered) = (
+            memo_words(&starts, rows * cols),
+            memo_words(&starts, rows * cols),
+        );
+        let reference = Memo { words: &known };
         let (mut stack, mut tally) = (Vec::new(), Tally::default());
         for &i in &starts {
             resolve(&field, heights, &s, &reference, i, &mut stack, &mut tally);
         }
-        let memo = Memo {
-            rank: &rank,
-            known: &answered,
-        };
+        let memo = Memo { words: &answered };
         let answer = |j: u32| {
             let k = known[j as usize].load(Ordering::Relaxed);
             answered[j as usize].store(k, Ordering::Relaxed);
@@ -988,13 +975,13 @@ mod tests {
         };
         let reference_for = |t: u32| Shortcut {
             memo: &reference,
-            own: rank[t as usize].load(Ordering::Relaxed),
+            own: reference.rank(t as usize),
         };
         let (mut d8_blocks, mut hook_blocks) = (0, 0);
         for &t in &starts {
             let shortcut = Shortcut {
                 memo: &memo,
-                own: rank[t as usize].load(Ordering::Relaxed),
+                own: memo.rank(t as usize),
             };
             let (r, c) = (t as usize / cols, t as usize % cols);
             let mut walk = loop {
@@ -1100,12 +1087,8 @@ mod tests {
             .collect();
         assert_eq!(starts.len(), lanes.starts);
         let starts = in_height_order(&starts, heights);
-        let rank = ranks(&starts, rows * cols);
-        let known: Vec<AtomicU64> = (0..rows * cols).map(|_| AtomicU64::new(0)).collect();
-        let memo = Memo {
-            rank: &rank,
-            known: &known,
-        };
+        let known = memo_words(&starts, rows * cols);
+        let memo = Memo { words: &known };
         let (mut stack, mut tally) = (Vec::new(), Tally::default());
         for &i in &starts {
             resolve(&field, heights, s, &memo, i, &mut stack, &mut tally);

@@ -1159,23 +1159,21 @@ mod tests {
     /// (ranks 0-2) and all ending at the western edge cell 3.
     #[test]
     fn a_start_settles_only_heading_into_a_neighbour_no_higher() {
-        use super::super::memo::{pack, Memo};
-        use std::sync::atomic::AtomicU32;
+        use super::super::memo::{word, Memo};
         let heights = Array2::from_shape_vec(
             (3, 3),
             vec![6.0, 11.0, 13.0, 5.0, 10.0, 12.0, 7.0, 14.0, 15.0],
         )
         .unwrap();
         let ranks = [1, 4, 6, 0, 3, 5, 2, 7, 8];
-        let rank: Vec<AtomicU32> = ranks.iter().map(|&k| AtomicU32::new(k)).collect();
-        let known: Vec<AtomicU64> = (0..9).map(|_| AtomicU64::new(0)).collect();
+        let words: Vec<AtomicU64> = ranks
+            .iter()
+            .map(|&k| AtomicU64::new(word(Some(k))))
+            .collect();
+        let memo = Memo { words: &words };
         for i in [0, 3, 6] {
-            known[i].store(pack(3, StopReason::Edge), Ordering::Relaxed);
+            memo.store(i, 3, StopReason::Edge);
         }
-        let memo = Memo {
-            rank: &rank,
-            known: &known,
-        };
         let sc = Shortcut {
             memo: &memo,
             own: 3,
@@ -1226,7 +1224,7 @@ mod tests {
         void[[2, 2]] = f32::NAN;
         assert_eq!(at(&void, 0.1, 0.02, &filled), None);
         // A lower neighbour not finished: blocked on it.
-        known[6].store(0, Ordering::Relaxed);
+        words[6].store(word(Some(2)), Ordering::Relaxed);
         assert_eq!(
             at(&heights, 0.1, 0.02, &filled),
             Some(Attempt::Blocked {

@@ -139,11 +139,16 @@ impl Memo<'_> {
         }
     }
 
-    /// Records the ending of the start in cell `i` (once: its word has no
-    /// ending yet, and keeps its rank).
+    /// Records the ending of the start in cell `i`, once, by the walker
+    /// that claimed it: its word keeps its rank and is marked claimed.
+    ///
+    /// A plain store, not a locked read-modify-write: the rank never
+    /// changes, and the only other write a word sees is another walker's
+    /// claim, which sets [`CLAIMED`], set here too.
     #[inline]
     pub fn store(&self, i: usize, end: u32, ending: StopReason) {
-        self.words[i].fetch_or(pack(end, ending), Ordering::Release);
+        let rank = self.words[i].load(Ordering::Relaxed) & FIELD_MASK << RANK_SHIFT;
+        self.words[i].store(rank | CLAIMED | pack(end, ending), Ordering::Release);
     }
 
     /// The ending a walker of rank `own` at `p`, in cell `i`, takes over:

@@ -369,11 +369,13 @@ async fn the_demo_page_works_offline_in_headless_chromium() {
         .collect();
     drawn.sort();
     assert_eq!(drawn, agents);
-    // The relief is an inline picture, loaded and placed.
+    // The relief is an inline picture (JPEG where it is opaque, PNG where
+    // it has transparent voids or margins), decoded by the browser.
     let relief = js(
         &client,
         "const i = document.querySelector('img.downhill-relief'); \
-         return i && i.complete && i.naturalWidth > 0 && i.src.startsWith('data:image/png')",
+         return i && i.complete && i.naturalWidth > 0 \
+           && /^data:image\\/(jpeg|png);base64,/.test(i.src)",
     )
     .await;
     assert_eq!(relief, json!(true));

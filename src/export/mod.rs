@@ -48,6 +48,7 @@ mod file_bytes;
 mod geojson;
 pub mod georaster;
 mod gpx;
+pub(crate) mod jpeg;
 mod png;
 mod rle_deflate;
 mod table;

@@ -141,7 +141,8 @@ mod tests {
         assert!(matches!(small, BasinLayer::Outlines { .. }));
         let big = BasinLayer::choose(Some(geojson), vec![], vec![sink()], 10, || {
             Ok(ImageOverlay {
-                png: vec![],
+                bytes: vec![],
+                format: crate::viewer::PictureFormat::Png,
                 bounds: LatLonBounds {
                     south: 46.0,
                     west: 7.0,

@@ -52,7 +52,7 @@ mod tracks;
 pub use basins::{hex_colour, BasinLayer, Sink, MAX_EMBEDDED_GEOJSON_BYTES};
 pub use heights::{HeightGrid, MAX_HEIGHT_GRID_SIDE};
 pub use html::{PreparedPage, CONTENT_SECURITY_POLICY};
-pub use overlay::{ImageOverlay, LatLonBounds, Sampling, MAX_OVERLAY_SIDE_PX};
+pub use overlay::{ImageOverlay, LatLonBounds, PictureFormat, Sampling, MAX_OVERLAY_SIDE_PX};
 pub use runs::{
     attribution, basin_colours, basins_page, input_names, relief, sinks, summits_page, tracks_page,
     Backdrop, MAX_EMBEDDED_SINKS, TRACKS_PAGE_MARGIN,

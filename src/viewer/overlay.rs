@@ -13,7 +13,7 @@ use crate::geo::Bounds;
 
 /// Longest side of an embedded picture, pixels. Larger pictures are
 /// resampled down to it, which bounds the page's size (a 2048 x 2048
-/// relief is a few MB of PNG).
+/// relief is about a megabyte of JPEG, several of PNG).
 pub const MAX_OVERLAY_SIDE_PX: u32 = 2048;
 
 /// The latest latitude Web Mercator can show, degrees.
@@ -41,11 +41,34 @@ pub enum Sampling {
     Nearest,
 }
 
-/// A PNG shown over the map between its bounds.
+/// How an [`ImageOverlay`]'s picture is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PictureFormat {
+    /// Lossless: categorical colours, and pictures with transparent pixels.
+    Png,
+    /// Lossy, at [`crate::export::jpeg::RELIEF_QUALITY`]: opaque
+    /// continuous-tone pictures (a shaded relief), a seventh to a tenth of
+    /// the PNG's bytes.
+    Jpeg,
+}
+
+impl PictureFormat {
+    /// The media type of a file in this format.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            PictureFormat::Png => "image/png",
+            PictureFormat::Jpeg => "image/jpeg",
+        }
+    }
+}
+
+/// A picture shown over the map between its bounds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageOverlay {
-    /// The PNG file's bytes, rows evenly spaced in Web Mercator `y`.
-    pub png: Vec<u8>,
+    /// The picture file's bytes, rows evenly spaced in Web Mercator `y`.
+    pub bytes: Vec<u8>,
+    /// How `bytes` are encoded.
+    pub format: PictureFormat,
     /// Where its outer edges lie, WGS84 degrees.
     pub bounds: LatLonBounds,
     /// Width and height of the picture, pixels.
@@ -369,7 +392,7 @@ impl ImageOverlay {
     /// outside `image` are transparent.
     ///
     /// Fails on a planar CRS (no place on the Earth), on empty bounds, or if
-    /// the PNG cannot be encoded.
+    /// the picture cannot be encoded. How it is encoded: see [`PictureFormat`].
     pub fn from_grid_image(
         image: &RgbaImage,
         bounds_xy: Bounds,
@@ -492,23 +515,44 @@ impl ImageOverlay {
                     }
                 });
         }
-        let mut png = Vec::new();
-        crate::render::encode_png(&opaque_as_rgb(warped), &mut png)
-            .map_err(|e| Error::io("index.html (relief picture)", e))?;
+        let (bytes, format) = encode(warped, sampling)?;
         Ok(ImageOverlay {
-            png,
+            bytes,
+            format,
             bounds: ll,
             size_px: (out_w, out_h),
         })
     }
 
-    /// The picture as a `data:image/png;base64,...` URI.
+    /// The picture as a `data:image/png;base64,...` (or `image/jpeg`) URI.
     pub fn data_uri(&self) -> String {
         format!(
-            "data:image/png;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(&self.png)
+            "data:{};base64,{}",
+            self.format.media_type(),
+            base64::engine::general_purpose::STANDARD.encode(&self.bytes)
         )
     }
+}
+
+/// `picture` encoded for the page: an opaque picture sampled bilinearly
+/// (continuous tones: a relief away from voids and from the grid's edges)
+/// as JPEG, anything else as PNG, RGB when opaque (a quarter fewer bytes
+/// to deflate), RGBA when not.
+fn encode(picture: RgbaImage, sampling: Sampling) -> Result<(Vec<u8>, PictureFormat)> {
+    let picture = opaque_as_rgb(picture);
+    if let (image::DynamicImage::ImageRgb8(rgb), Sampling::Bilinear) = (&picture, sampling) {
+        let jpeg = crate::export::jpeg::encode_rgb(
+            rgb.as_raw(),
+            rgb.width(),
+            rgb.height(),
+            crate::export::jpeg::RELIEF_QUALITY,
+        )?;
+        return Ok((jpeg, PictureFormat::Jpeg));
+    }
+    let mut png = Vec::new();
+    crate::render::encode_png(&picture, &mut png)
+        .map_err(|e| Error::io("index.html (relief picture)", e))?;
+    Ok((png, PictureFormat::Png))
 }
 
 /// `picture` as RGB when every pixel is opaque (a relief that covers its
@@ -551,6 +595,48 @@ mod tests {
             image::DynamicImage::ImageRgba8(same) => assert_eq!(same, holed),
             other => panic!("not RGBA: {:?}", other.color()),
         }
+    }
+
+    /// Only an opaque picture sampled bilinearly (a relief) becomes a JPEG,
+    /// which reads back close to the pixels resampled; one with a
+    /// transparent pixel, or categorical colours (nearest), stays a PNG
+    /// that reads back exactly.
+    #[test]
+    fn only_opaque_continuous_pictures_become_jpeg() {
+        let img = RgbaImage::from_fn(40, 30, |c, r| Rgba([(c * 5) as u8, (r * 7) as u8, 90, 255]));
+        let bounds = Bounds::new(0.0, 0.0, 4.0, 3.0);
+        let place = |img: &RgbaImage, sampling| {
+            ImageOverlay::from_grid_image(img, bounds, &Crs::Geographic, sampling, 4096).unwrap()
+        };
+        let relief = place(&img, Sampling::Bilinear);
+        assert_eq!(relief.format, PictureFormat::Jpeg);
+        assert_eq!(&relief.bytes[..3], &[0xFF, 0xD8, 0xFF]);
+        let nearest = place(&img, Sampling::Nearest);
+        assert_eq!(nearest.format, PictureFormat::Png);
+        assert!(nearest
+            .data_uri()
+            .starts_with("data:image/png;base64,iVBOR"));
+        // The JPEG is the same picture as the lossless one of the same
+        // resampling, within a few levels.
+        let mut exact = img.clone();
+        exact.put_pixel(39, 29, Rgba([0, 0, 0, 0]));
+        let lossless = place(&exact, Sampling::Bilinear);
+        assert_eq!(lossless.format, PictureFormat::Png);
+        let (a, b) = (
+            image::load_from_memory(&relief.bytes).unwrap().to_rgb8(),
+            image::load_from_memory(&lossless.bytes).unwrap().to_rgba8(),
+        );
+        assert_eq!(a.dimensions(), b.dimensions());
+        let mut worst = 0;
+        for (x, y, p) in a.enumerate_pixels() {
+            let q = b.get_pixel(x, y);
+            if q[3] == 255 {
+                for k in 0..3 {
+                    worst = worst.max(p[k].abs_diff(q[k]));
+                }
+            }
+        }
+        assert!(worst <= 12, "{worst}");
     }
 
     /// The vector loop of `blend_row` gives the bytes of `blend` pixel by
@@ -660,7 +746,7 @@ mod tests {
         .unwrap();
         assert_eq!(o.bounds.south, south);
         assert_eq!(o.bounds.north, north);
-        let out = image::load_from_memory(&o.png).unwrap().to_rgba8();
+        let out = image::load_from_memory(&o.bytes).unwrap().to_rgba8();
         let h = out.height() as f64;
         let (y0, y1) = (
             (std::f64::consts::FRAC_PI_4 + south.to_radians() / 2.0)
@@ -776,7 +862,9 @@ mod tests {
         )
         .unwrap();
         assert!(o.size_px.0 <= 64 && o.size_px.1 <= 64, "{:?}", o.size_px);
-        assert!(o.data_uri().starts_with("data:image/png;base64,iVBOR"));
+        // Opaque and bilinear (a relief): JPEG, whose file starts FF D8 FF.
+        assert_eq!(o.format, PictureFormat::Jpeg);
+        assert!(o.data_uri().starts_with("data:image/jpeg;base64,/9j/"));
         assert!(ImageOverlay::from_grid_image(
             &img,
             Bounds::new(0.0, 0.0, 3.0, 1.0),

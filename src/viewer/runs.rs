@@ -372,7 +372,8 @@ mod tests {
                 let whole = relief_whole(&window, &padded, side).unwrap();
                 assert_eq!(by_rows.size_px, whole.size_px, "window {k}, side {side}");
                 assert_eq!(by_rows.bounds, whole.bounds, "window {k}, side {side}");
-                let pixels = |o: &ImageOverlay| image::load_from_memory(&o.png).unwrap().to_rgba8();
+                let pixels =
+                    |o: &ImageOverlay| image::load_from_memory(&o.bytes).unwrap().to_rgba8();
                 assert!(
                     pixels(&by_rows) == pixels(&whole),
                     "window {k}, side {side}: the pictures differ"

@@ -10,7 +10,8 @@
 #     (every 4th row and column on SRTM3: momentum starts run in full);
 #     gd --fill also on the bundled N43E006 ("srtm3-provence": the hills
 #     of Provence, 23 % sea, 1.1 M starts, long valley floors), where the gd
-#     shortcut's walkers wait on each other more than on the coast;
+#     shortcut's walkers wait on each other more than on the coast, and on
+#     a land-only grid made from it ("srtm3-land", below: 1.44 M starts);
 #   - a vectorised NumPy gd walker (every 4th cell, stopped after the budget);
 #   - pysheds' Priority-Flood + D8 (fill, flats, directions, accumulation),
 #     if it installs offline into target/bench-venv; timed twice in one
@@ -60,6 +61,21 @@ i0 = np.minimum(t.astype(int), 1199); f = t - i0
 rows = z[i0] * (1 - f)[:, None] + z[i0 + 1] * f[:, None]
 up = rows[:, i0] * (1 - f)[None, :] + rows[:, i0 + 1] * f[None, :]
 np.round(up).astype(">i2").tofile(sys.argv[1])
+PYEOF
+fi
+
+# A land-only SRTM3-sized grid (1201 x 1201, 0.5 % sea): the northern
+# half of N43E006 (the Provence hills, 43.5-44 N) above its own mirror
+# image, so that no coast or sea shortens the work as on the bundled tiles:
+# every cell is a start. Named N44E006 (it is not that tile: synthetic).
+LAND="$OUT/land/N44E006.hgt"
+if [ ! -f "$LAND" ]; then
+    mkdir -p "$OUT/land"
+    "$PY" - "$LAND" <<'PYEOF'
+import sys, numpy as np
+z = np.fromfile("data/N43E006.hgt", dtype=">i2").reshape(1201, 1201)
+top = z[:601]
+np.concatenate([top, top[-2::-1]], axis=0).astype(">i2").tofile(sys.argv[1])
 PYEOF
 fi
 
@@ -158,6 +174,7 @@ versus() {
 }
 versus srtm3 data/N52W007.hgt
 versus srtm3-provence data/N43E006.hgt
+versus srtm3-land "$LAND"
 versus srtm1 "$SRTM1"
 once peers-srtm3 "$PY" scripts/bench_basins_peers.py data/N52W007.hgt 52 4 "$BUDGET"
 once peers-srtm1 "$PY" scripts/bench_basins_peers.py "$SRTM1" 52 12 "$BUDGET"
@@ -168,7 +185,7 @@ out = pathlib.Path(sys.argv[1])
 times = {l.split()[0]: [float(x) for x in l.split()[1:]] for l in (out / "times.txt").read_text().splitlines()}
 print(f"{'run':<16} {'starts':>9} {'steps':>12} {'wall s':>7} {'cpu s':>7} {'MiB':>6} {'starts/cpu-s':>13} {'steps/cpu-s':>12}")
 rate = {}
-for name in ["gd-srtm3", "gd-srtm3-provence", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
+for name in ["gd-srtm3", "gd-srtm3-provence", "gd-srtm3-land", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
     d = json.loads((out / f"{name}.json").read_text())
     wall, cpu, mib = times[name]
     rate[name] = (d["starts"] / cpu, d["steps"] / cpu)
@@ -187,7 +204,7 @@ for grid in ["srtm3", "srtm1"]:
             cells_per_s = p["cells"] / p["seconds"]
             print(f"pysheds-d8-{grid}: {p['cells']} cells in {p['seconds']:.1f} s warm ({p['cold_seconds']:.1f} s cold, numba compiling) (1 core): {cells_per_s:.0f} cells/s; "
                   f"downhill gd --fill per core: x{rate['gd-'+grid][0]/cells_per_s:.2f} cells/s")
-for grid in ["srtm3", "srtm3-provence", "srtm1"]:
+for grid in ["srtm3", "srtm3-provence", "srtm3-land", "srtm1"]:
     g = times.get("grass-" + grid)
     if g:
         wall, cpu, mib = g
@@ -198,14 +215,14 @@ for grid in ["srtm3", "srtm3-provence", "srtm1"]:
 # (both timed by /usr/bin/time), then the other peers.
 table = ["| run | starts | steps | wall s | CPU s | peak MiB | starts / CPU s | steps / CPU s | walk steps / s (2 cores) |",
          "|---|---|---|---|---|---|---|---|---|"]
-for name in ["gd-srtm3", "gd-srtm3-provence", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
+for name in ["gd-srtm3", "gd-srtm3-provence", "gd-srtm3-land", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
     d = json.loads((out / f"{name}.json").read_text())
     wall, cpu, mib = times[name]
     table.append(f"| {name} | {d['starts']:,} | {d['steps']:,} | {wall:.2f} | {cpu:.2f} | {mib:.0f} | "
                  f"{d['starts'] / cpu:,.0f} | {d['steps'] / cpu:.3e} | {d['steps_per_second']:.3e} |")
 table.append("")
 table += ["| grid | run | wall s | CPU s | peak MiB | r.watershed / downhill per CPU s | per wall s |", "|---|---|---|---|---|---|---|"]
-for grid in ["srtm3", "srtm3-provence", "srtm1"]:
+for grid in ["srtm3", "srtm3-provence", "srtm3-land", "srtm1"]:
     d = times["gd-" + grid]
     g = times.get("grass-" + grid)
     table.append(f"| {grid} | downhill basins --agent gd --fill | {d[0]:.2f} | {d[1]:.2f} | {d[2]:.0f} | "

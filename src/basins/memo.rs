@@ -35,6 +35,9 @@ const RANK_SHIFT: u32 = 29;
 /// The end cell (the low 29 bits) and, shifted, the rank.
 const FIELD_MASK: u64 = (1 << 29) - 1;
 
+/// A word's rank bits, in place.
+const RANK_MASK: u64 = FIELD_MASK << RANK_SHIFT;
+
 /// The rank field of a cell where no walker starts: above every rank.
 pub(super) const NO_RANK: u32 = FIELD_MASK as u32;
 
@@ -82,7 +85,7 @@ pub(super) fn unpack(w: u64) -> Option<(u32, StopReason)> {
 /// The rank of a word's start, [`NO_RANK`] where no walker starts.
 #[inline]
 fn rank_of(w: u64) -> u32 {
-    (w >> RANK_SHIFT & FIELD_MASK) as u32
+    ((w & RANK_MASK) >> RANK_SHIFT) as u32
 }
 
 /// Whether two endings are one basin's for the corner check: the same end
@@ -147,7 +150,7 @@ impl Memo<'_> {
     /// claim, which sets [`CLAIMED`], set here too.
     #[inline]
     pub fn store(&self, i: usize, end: u32, ending: StopReason) {
-        let rank = self.words[i].load(Ordering::Relaxed) & FIELD_MASK << RANK_SHIFT;
+        let rank = self.words[i].load(Ordering::Relaxed) & RANK_MASK;
         self.words[i].store(rank | CLAIMED | pack(end, ending), Ordering::Release);
     }
 

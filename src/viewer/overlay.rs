@@ -47,8 +47,8 @@ pub enum PictureFormat {
     /// Lossless: categorical colours, and pictures with transparent pixels.
     Png,
     /// Lossy, at [`crate::export::jpeg::RELIEF_QUALITY`]: opaque
-    /// continuous-tone pictures (a shaded relief), a seventh to a tenth of
-    /// the PNG's bytes.
+    /// continuous-tone pictures (a shaded relief), about an eighth of the
+    /// PNG's bytes.
     Jpeg,
 }
 

@@ -26,8 +26,18 @@ const KNOWN: u64 = 1 << 63;
 /// ([`Memo::claim`]).
 const CLAIMED: u64 = 1 << 62;
 
-/// Where a word keeps the ending (4 bits, as `StopReason as u8`).
+/// The flag that marks a known ending taken over by the gd shortcut
+/// (from a lower start, before or after the walker's first step).
+const SHORTCUT: u64 = 1 << 61;
+
+/// Where a word keeps the ending (3 bits, as `StopReason as u8`).
 const ENDING_SHIFT: u32 = 58;
+
+/// The ending's bits, shifted down.
+const ENDING_MASK: u64 = 0x7;
+
+// Every ending fits in its bits.
+const _: () = assert!(StopReason::ALL.len() <= ENDING_MASK as usize + 1);
 
 /// Where a word keeps the start's rank (29 bits).
 const RANK_SHIFT: u32 = 29;
@@ -77,9 +87,16 @@ pub(super) fn unpack(w: u64) -> Option<(u32, StopReason)> {
     (w & KNOWN != 0).then(|| {
         (
             (w & FIELD_MASK) as u32,
-            StopReason::from_u8((w >> ENDING_SHIFT & 0xF) as u8),
+            StopReason::from_u8((w >> ENDING_SHIFT & ENDING_MASK) as u8),
         )
     })
+}
+
+/// Whether a word's known ending was taken over by the gd shortcut
+/// ([`Memo::store`]).
+#[inline]
+pub(super) fn took_shortcut(w: u64) -> bool {
+    w & (KNOWN | SHORTCUT) == KNOWN | SHORTCUT
 }
 
 /// The rank of a word's start, [`NO_RANK`] where no walker starts.
@@ -142,16 +159,31 @@ impl Memo<'_> {
         }
     }
 
-    /// Records the ending of the start in cell `i`, once, by the walker
-    /// that claimed it: its word keeps its rank and is marked claimed.
+    /// Records the ending of the start in cell `i`, and whether it was
+    /// taken over by the `shortcut`: by the walker that claimed it, or,
+    /// for a start settled before its first step ([`Memo::settled`]),
+    /// by any walker that finds it so, unclaimed. Those all store the
+    /// same word, since the endings a settled start reads are final. Its
+    /// word keeps its rank and is marked claimed.
     ///
     /// A plain store, not a locked read-modify-write: the rank never
-    /// changes, and the only other write a word sees is another walker's
-    /// claim, which sets [`CLAIMED`], set here too.
+    /// changes, and the other writes a word sees are claims, which set
+    /// [`CLAIMED`], set here too, and stores of this same word.
     #[inline]
-    pub fn store(&self, i: usize, end: u32, ending: StopReason) {
+    pub fn store(&self, i: usize, end: u32, ending: StopReason, shortcut: bool) {
         let rank = self.words[i].load(Ordering::Relaxed) & RANK_MASK;
-        self.words[i].store(rank | CLAIMED | pack(end, ending), Ordering::Release);
+        let taken = if shortcut { SHORTCUT } else { 0 };
+        self.words[i].store(
+            rank | CLAIMED | taken | pack(end, ending),
+            Ordering::Release,
+        );
+    }
+
+    /// `true` when the start in cell `i` is claimed or its ending known:
+    /// someone else walks it, or has.
+    #[inline]
+    pub fn is_taken(&self, i: usize) -> bool {
+        self.words[i].load(Ordering::Acquire) & (KNOWN | CLAIMED) != 0
     }
 
     /// The ending a walker of rank `own` at `p`, in cell `i`, takes over:
@@ -376,7 +408,7 @@ mod tests {
             .collect();
         let memo = Memo { words: &words };
         for &(i, end, ending) in known {
-            memo.store(i, end, ending);
+            memo.store(i, end, ending, false);
         }
         words
     }
@@ -467,13 +499,15 @@ mod tests {
                 assert_eq!(memo.claim(0), Claim::Mine);
                 assert_eq!(memo.claim(0), Claim::Taken);
                 assert_eq!(memo.rank(0), rank);
-                memo.store(0, end, ending);
+                assert!(memo.is_taken(0) && !memo.is_taken(1));
+                let shortcut = rank % 2 == 1;
+                memo.store(0, end, ending, shortcut);
                 assert_eq!(memo.claim(0), Claim::Known);
                 assert_eq!(memo.rank(0), rank);
-                assert_eq!(
-                    unpack(words[0].load(Ordering::Relaxed)),
-                    Some((end, ending))
-                );
+                let w = words[0].load(Ordering::Relaxed);
+                assert_eq!(unpack(w), Some((end, ending)));
+                assert_eq!(took_shortcut(w), shortcut);
+                assert!(!took_shortcut(word(Some(rank))));
                 // The cell without a start: above `rank`, never lower.
                 assert_eq!(memo.rank(1), NO_RANK);
                 assert!(!memo.is_lower_start(1, rank) && !memo.is_lower_start(1, top_rank));

@@ -23,11 +23,11 @@ use rayon::prelude::*;
 use ndarray::Array2;
 
 use super::field::GridField;
-use super::memo::{unpack, word, Claim, Memo, Shortcut, MAX_MEMO_CELLS};
+use super::memo::{took_shortcut, unpack, word, Claim, Memo, Shortcut, MAX_MEMO_CELLS};
 use super::prefetch::prefetch;
 #[cfg(test)]
 use super::walk::walk_one;
-use super::walk::{Attempt, StepBudget, Tally, Walk, WalkSettings, Walks};
+use super::walk::{settled_start, Attempt, StepBudget, Tally, Walk, WalkSettings, Walks};
 use crate::agents::Agent;
 
 /// How many walks [`resolve_in_lanes`] keeps going on one thread.
@@ -80,22 +80,30 @@ pub(super) fn walk_with_shortcut(
         resolve_in_lanes(field, heights, settings, &memo, &mut feed)
     });
     // Unpacked on every core (a serial pass reads 104 MB on an SRTM1 grid).
-    walks
+    let shortcuts = walks
         .end
         .par_iter_mut()
         .zip(walks.ending.par_iter_mut())
         .zip(words.par_iter())
         .with_min_len(1 << 14)
-        .for_each(|((end, ending), w)| {
-            if let Some((e, how)) = unpack(w.load(Ordering::Relaxed)) {
+        .map(|((end, ending), w)| {
+            let w = w.load(Ordering::Relaxed);
+            if let Some((e, how)) = unpack(w) {
                 *end = e;
                 *ending = how as u8;
             }
-        });
+            took_shortcut(w) as usize
+        })
+        .sum();
     let mut total = Tally::default();
     for t in tallies {
         total.add(t);
     }
+    // Counted from the memo, where each start's word says whether it took
+    // the shortcut: a start settled before its first step may be found so
+    // by two walkers (`take_fresh` does not claim it), so the threads'
+    // tallies do not count them.
+    total.shortcuts = shortcuts;
     total
 }
 
@@ -311,13 +319,23 @@ struct Parked<'f, 'a, 'm> {
 #[derive(Default)]
 struct ParkedWalks<'f, 'a, 'm> {
     stacks: Vec<Parked<'f, 'a, 'm>>,
+    /// The stack [`ParkedWalks::resume`] looked at last.
+    cursor: usize,
 }
 
 /// How many stacks a thread of [`resolve_in_lanes`] parks at most; beyond
 /// it a lane waits. Parked walks hold claimed starts that other walks may
-/// run into and park on in turn, so the lanes look for ready stacks
-/// (all of them, at every fresh start) and keep them few.
+/// run into and park on in turn, so the lanes look for ready stacks (a
+/// few at every fresh start, in turn: [`RESUME_LOOKS`]) and keep them few.
 const MAX_PARKED: usize = 16;
+
+/// How many parked stacks [`ParkedWalks::resume`] looks at, in turn, each
+/// time a lane wants work. Each look reads the memo word of a start that
+/// another thread is walking, whose cache line that thread writes: looking
+/// at every stack at every fresh start cost a twentieth of the whole run's
+/// CPU time on N43E006. A ready stack is still found within
+/// `MAX_PARKED / RESUME_LOOKS` fresh starts.
+const RESUME_LOOKS: usize = 2;
 
 impl<'f, 'a, 'm> ParkedWalks<'f, 'a, 'm> {
     /// Parks `lane`'s stack of walks until the start in cell `on` is
@@ -333,16 +351,25 @@ impl<'f, 'a, 'm> ParkedWalks<'f, 'a, 'm> {
         true
     }
 
-    /// The index of a parked stack whose awaited start is known, if any.
-    fn ready(&self, memo: &Memo<'_>) -> Option<usize> {
-        self.stacks
-            .iter()
-            .position(|p| memo.is_known(p.on as usize))
+    /// The index of a parked stack whose awaited start is known, if one of
+    /// the next [`RESUME_LOOKS`] stacks in turn is.
+    fn ready(&mut self, memo: &Memo<'_>) -> Option<usize> {
+        let n = self.stacks.len();
+        for _ in 0..n.min(RESUME_LOOKS) {
+            self.cursor += 1;
+            if self.cursor >= n {
+                self.cursor = 0;
+            }
+            if memo.is_known(self.stacks[self.cursor].on as usize) {
+                return Some(self.cursor);
+            }
+        }
+        None
     }
 
     /// Parks the stack of `lane`, waiting for the start in cell `on`, in
-    /// place of a ready one, which the lane takes: `false` when none is
-    /// ready. A lane waiting with the parking full must not wait on a
+    /// place of a ready one ([`ParkedWalks::ready`]), which the lane takes:
+    /// `false` when none is. A lane waiting with the parking full must not wait on a
     /// stack parked behind it.
     fn swap_ready(&mut self, lane: &mut ResolveLane<'f, 'a, 'm>, on: u32, memo: &Memo<'_>) -> bool {
         let Some(ready) = self.ready(memo) else {
@@ -357,7 +384,7 @@ impl<'f, 'a, 'm> ParkedWalks<'f, 'a, 'm> {
     }
 
     /// Gives `lane` back a parked stack whose awaited start is known, and
-    /// takes its top walk off it, if one is ready.
+    /// takes its top walk off it, if one is ready ([`ParkedWalks::ready`]).
     fn resume(
         &mut self,
         lane: &mut ResolveLane<'f, 'a, 'm>,
@@ -400,18 +427,33 @@ fn resolve_in_lanes<'f, 'a, 'm>(
     };
     let mut tally = Tally::default();
     // The next start from the feed that nobody has claimed, claimed; `None`
-    // (the lane idle) once the feed is out.
+    // (the lane idle) once the feed is out. A start settled before its
+    // first step (most of them) is stored on the way without a claim, a
+    // locked read-modify-write of its word, which would cost more than
+    // settling it: another walker that needs it meanwhile settles it too,
+    // to the same ending.
     let take_fresh = |lane: &mut ResolveLane<'f, 'a, 'm>, feed: &mut Feed<'_>, tally: &Tally| loop {
         if let Some(j) = feed.peek(PREFETCH_AHEAD) {
             prefetch_start(field, memo, j as usize);
         }
-        match feed.take(tally.steps) {
-            Some(i) if memo.claim(i as usize) == Claim::Mine => return Some(i),
-            Some(_) => {}
-            None => {
-                lane.now = LaneNow::Idle;
-                return None;
-            }
+        let Some(i) = feed.take(tally.steps) else {
+            lane.now = LaneNow::Idle;
+            return None;
+        };
+        let t = i as usize;
+        if memo.is_taken(t) {
+            continue;
+        }
+        let shortcut = Shortcut {
+            memo,
+            own: memo.rank(t),
+        };
+        if let Some(Attempt::Done { end, ending, .. }) =
+            settled_start(field, s, t / cols, t % cols, shortcut)
+        {
+            memo.store(t, end, ending, true);
+        } else if memo.claim(t) == Claim::Mine {
+            return Some(i);
         }
     };
     // Books `over` (the attempt of start `t`'s walk, kept if paused) if
@@ -437,8 +479,8 @@ fn resolve_in_lanes<'f, 'a, 'm>(
                         stall_moves,
                     },
                 )) => {
-                    tally.done(steps, shortcut, stall_moves);
-                    memo.store(t as usize, end, ending);
+                    tally.walked(steps, stall_moves);
+                    memo.store(t as usize, end, ending, shortcut);
                     None
                 }
                 Some((
@@ -769,7 +811,7 @@ fn resolve(
                 stall_moves,
             } => {
                 tally.done(steps, shortcut, stall_moves);
-                memo.store(t, end, ending);
+                memo.store(t, end, ending, shortcut);
                 stack.pop();
             }
             Attempt::Blocked { cell, steps, .. } => {
@@ -1111,6 +1153,9 @@ mod tests {
             starts.len()
         );
         assert!(lanes.shortcuts > starts.len() / 4, "{}", lanes.shortcuts);
+        // Counted from the memo, the lanes' shortcuts are those of one
+        // start at a time, whoever settled each start.
+        assert_eq!(lanes.shortcuts, tally.shortcuts);
     }
 
     /// The raw heights of the test window of N52W007.

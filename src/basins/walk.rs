@@ -236,7 +236,7 @@ struct Walker {
 /// fate the lower neighbours do not tell.
 ///
 /// [`Memo::settled`]: super::memo::Memo::settled
-fn settled_start(
+pub(super) fn settled_start(
     field: &GridField<'_>,
     s: &WalkSettings,
     r: usize,
@@ -914,6 +914,13 @@ impl Tally {
         self.stall_moves += stall_moves as u64;
     }
 
+    /// Counts the steps and stall moves of a finished walk, not whether
+    /// it took the shortcut (which the gd shortcut's memo keeps).
+    pub fn walked(&mut self, steps: u32, stall_moves: u32) {
+        self.steps += steps as u64;
+        self.stall_moves += stall_moves as u64;
+    }
+
     pub fn add(&mut self, other: Tally) {
         self.steps += other.steps;
         self.shortcuts += other.shortcuts;
@@ -1172,7 +1179,7 @@ mod tests {
             .collect();
         let memo = Memo { words: &words };
         for i in [0, 3, 6] {
-            memo.store(i, 3, StopReason::Edge);
+            memo.store(i, 3, StopReason::Edge, false);
         }
         let sc = Shortcut {
             memo: &memo,

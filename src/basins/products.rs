@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::{export, geotiff, render, BasinRun};
 use crate::dem::{Dem, SeaMask};
 use crate::error::Result;
-use crate::export::OutputDir;
+use crate::export::{OutputDir, PendingFile};
 use crate::viewer;
 
 /// The files every basins run writes, in the order they are staged.
@@ -74,9 +74,13 @@ pub fn names(html: bool) -> Vec<&'static str> {
 /// `dem` over its bounds, e.g. beside the walk); with `options.html` and
 /// `None` it is made here.
 ///
-/// The page needs `basins.png` only when the outlines do not fit in it
-/// ([`viewer::BasinLayer::outlines_fit`]); otherwise it is made and staged
-/// as soon as the outlines are ready, while the map is still being drawn.
+/// Each file is written to its temporary as soon as its bytes are ready
+/// ([`OutputDir::prepare_with`]), so that the rasters' files are flushed
+/// to disk while the vectors and the page are still being made, and the
+/// other way round. The page needs `basins.png` only when the outlines do
+/// not fit in it ([`viewer::BasinLayer::outlines_fit`]); otherwise it is
+/// made and written as soon as the outlines are ready, while the map is
+/// still being drawn.
 pub fn write(
     run: &BasinRun,
     dem: &Dem,
@@ -84,6 +88,7 @@ pub fn write(
     backdrop: Option<viewer::Backdrop>,
     mut out: OutputDir,
 ) -> Result<Written> {
+    use rayon::prelude::*;
     let surface = &run.surface;
     let bounds = surface.bounds();
     // The page of a run, from `png` (basins.png's bytes) when it needs them.
@@ -106,20 +111,26 @@ pub fn write(
     let outlines_fit = |polygons: &Option<Vec<u8>>| {
         viewer::BasinLayer::outlines_fit(polygons.as_deref(), viewer::MAX_EMBEDDED_GEOJSON_BYTES)
     };
-    // Staged straight from its pieces: the page is the largest file.
-    let stage_page = |out: &mut OutputDir, page: viewer::Page| -> Result<()> {
+    // Written straight from its pieces: the page is the largest file.
+    let write_page = |out: &OutputDir, page: viewer::Page| -> Result<PendingFile> {
         let page = page.prepare()?;
-        out.write_with(viewer::PAGE_NAME, |w| page.write_to(w))?;
-        Ok(())
+        out.prepare_with(viewer::PAGE_NAME, |w| page.write_to(w))
+    };
+    // Files written side by side, in the order given.
+    let write_all = |out: &OutputDir, files: &[(&str, &[u8])]| -> Result<Vec<PendingFile>> {
+        files
+            .par_iter()
+            .map(|(name, bytes)| out.prepare(name, bytes))
+            .collect()
     };
     // Taken by the page wherever it is made.
     let mut backdrop = backdrop;
     let (rasters, vectors) = {
-        let (out, backdrop) = (&mut out, &mut backdrop);
+        let (out, backdrop) = (&out, &mut backdrop);
         rayon::join(
-            || -> Result<(Vec<u8>, render::BasinsMap)> {
+            || -> Result<(Vec<PendingFile>, Vec<u8>)> {
                 let shade = render::hillshade(surface)?;
-                let (tif, png) = rayon::join(
+                let (tif, map) = rayon::join(
                     || {
                         geotiff::labels_geotiff(
                             &run.basins.labels,
@@ -138,9 +149,21 @@ pub fn write(
                         )
                     },
                 );
-                Ok((tif?, png?))
+                let (tif, map) = (tif?, map?);
+                let world = crate::render::world_file(bounds, map.width, map.height);
+                let bounds_json = crate::render::bounds_json(bounds, &surface.crs)?;
+                let files = write_all(
+                    out,
+                    &[
+                        (OUTPUTS[0], &tif),
+                        (OUTPUTS[2], world.as_bytes()),
+                        (OUTPUTS[1], &map.png),
+                        (OUTPUTS[3], &bounds_json),
+                    ],
+                )?;
+                Ok((files, map.png))
             },
-            || -> Result<(Vec<u8>, Option<Vec<u8>>)> {
+            || -> Result<(Vec<PendingFile>, Option<Vec<u8>>)> {
                 let (sinks, polygons) = rayon::join(
                     || export::sinks_geojson(&run.basins, surface),
                     || {
@@ -151,58 +174,43 @@ pub fn write(
                         )
                     },
                 );
-                let polygons = polygons?;
-                if options.html && outlines_fit(&polygons) {
-                    stage_page(out, page(backdrop.take(), polygons.as_deref(), None)?)?;
-                }
-                Ok((sinks?, polygons))
+                let (sinks, polygons) = (sinks?, polygons?);
+                let (page_file, files) = rayon::join(
+                    || -> Result<Option<PendingFile>> {
+                        if !(options.html && outlines_fit(&polygons)) {
+                            return Ok(None);
+                        }
+                        let page = page(backdrop.take(), polygons.as_deref(), None)?;
+                        write_page(out, page).map(Some)
+                    },
+                    || {
+                        let mut files = vec![(OUTPUTS[4], sinks.as_slice())];
+                        if let Some(bytes) = &polygons {
+                            files.push((BASINS_GEOJSON, bytes));
+                        }
+                        write_all(out, &files)
+                    },
+                );
+                let mut files = files?;
+                files.extend(page_file?);
+                Ok((files, polygons))
             },
         )
     };
-    let (tif, map) = rasters?;
-    let (sinks, polygons) = vectors?;
-    let files: [(&str, Vec<u8>); 5] = [
-        (OUTPUTS[0], tif),
-        (
-            OUTPUTS[2],
-            crate::render::world_file(bounds, map.width, map.height).into_bytes(),
-        ),
-        (OUTPUTS[1], map.png),
-        (
-            OUTPUTS[3],
-            crate::render::bounds_json(bounds, &surface.crs)?,
-        ),
-        (OUTPUTS[4], sinks),
-    ];
-    // A page that draws the basins from basins.png is put together while
-    // the other files are written.
-    let (late_page, staged) = rayon::join(
-        || -> Result<Option<viewer::Page>> {
-            if !options.html || outlines_fit(&polygons) {
-                return Ok(None);
-            }
-            page(
-                backdrop,
-                polygons.as_deref(),
-                Some(file_named(&files, OUTPUTS[1])),
-            )
-            .map(Some)
-        },
-        || -> Result<()> {
-            let mut all: Vec<(&str, &[u8])> =
-                files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
-            match &polygons {
-                Some(bytes) => all.push((BASINS_GEOJSON, bytes)),
-                // An earlier run's outlines must not stay beside this run's files.
-                None => out.retire(BASINS_GEOJSON)?,
-            }
-            out.write_files(&all)?;
-            Ok(())
-        },
-    );
-    staged?;
-    if let Some(page) = late_page? {
-        stage_page(&mut out, page)?;
+    let (raster_files, png) = rasters?;
+    let (vector_files, polygons) = vectors?;
+    for file in raster_files.into_iter().chain(vector_files) {
+        out.add(file);
+    }
+    if polygons.is_none() {
+        // An earlier run's outlines must not stay beside this run's files.
+        out.retire(BASINS_GEOJSON)?;
+    }
+    // A page that draws the basins from basins.png, once the picture is made.
+    if options.html && !outlines_fit(&polygons) {
+        let page = page(backdrop, polygons.as_deref(), Some(&png))?;
+        let file = write_page(&out, page)?;
+        out.add(file);
     }
     let mut outputs = out.commit()?;
     // In the order of `names`, whichever was staged first.
@@ -220,12 +228,4 @@ pub fn write(
             max_bytes: options.max_geojson_bytes,
         }),
     })
-}
-
-/// The bytes of the file `name` among `files`.
-fn file_named<'a>(files: &'a [(&str, Vec<u8>)], name: &str) -> &'a [u8] {
-    files
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(&[], |(_, bytes)| bytes.as_slice())
 }

@@ -117,6 +117,15 @@ fn sync_directory(dir: &Path) {
     let _ = dir;
 }
 
+/// A file of an [`OutputDir`] written to its temporary, complete and
+/// flushed, but not yet staged ([`OutputDir::prepare_with`]).
+#[derive(Debug)]
+pub struct PendingFile {
+    name: String,
+    target: PathBuf,
+    temp: tempfile::TempPath,
+}
+
 /// The prefix and suffix of every temporary file downhill creates.
 const TEMP_PREFIX: &str = ".downhill-";
 const TEMP_SUFFIX: &str = ".tmp";
@@ -261,32 +270,42 @@ impl OutputDir {
         name: &str,
         fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<PathBuf> {
-        let target = self.check_one(name)?;
-        let temp = stage_with(&self.path, &target, fill)?;
-        self.stage(name, temp);
-        Ok(target)
+        let file = self.prepare_with(name, fill)?;
+        Ok(self.add(file))
     }
 
-    /// [`OutputDir::write`] of several files at once, `(name, bytes)`: the
-    /// names checked first, then the temporaries written and flushed to
-    /// disk side by side on the thread pool (each flush waits on the disk,
-    /// not the processor). Returns the paths the files will have, in order.
-    pub fn write_files(&mut self, files: &[(&str, &[u8])]) -> Result<Vec<PathBuf>> {
-        use rayon::prelude::*;
-        let targets = files
-            .iter()
-            .map(|(name, _)| self.check_one(name))
-            .collect::<Result<Vec<PathBuf>>>()?;
-        let dir = &self.path;
-        let temps = files
-            .par_iter()
-            .zip(&targets)
-            .map(|((_, bytes), target)| stage_pieces(dir, target, std::iter::once(*bytes)))
-            .collect::<Result<Vec<tempfile::TempPath>>>()?;
-        for ((name, _), temp) in files.iter().zip(temps) {
-            self.stage(name, temp);
-        }
-        Ok(targets)
+    /// Writes the temporary of the file `name` (checked as
+    /// [`OutputDir::write`] does) from what `fill` writes, without
+    /// recording it: this takes `&self`, so several threads can write
+    /// files side by side while other work goes on, each flush waiting on
+    /// the disk alone. [`OutputDir::add`] records the file for
+    /// [`OutputDir::commit`]; a [`PendingFile`] dropped unrecorded removes
+    /// its temporary.
+    pub fn prepare_with(
+        &self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<PendingFile> {
+        let target = self.check_one(name)?;
+        let temp = stage_with(&self.path, &target, fill)?;
+        Ok(PendingFile {
+            name: name.to_owned(),
+            target,
+            temp,
+        })
+    }
+
+    /// [`OutputDir::prepare_with`] of `bytes`.
+    pub fn prepare(&self, name: &str, bytes: &[u8]) -> Result<PendingFile> {
+        self.prepare_with(name, |w| w.write_all(bytes))
+    }
+
+    /// Records a file written by [`OutputDir::prepare_with`] as staged, in
+    /// place of an earlier one of its name, and returns the path it will
+    /// have once [`OutputDir::commit`] publishes it.
+    pub fn add(&mut self, file: PendingFile) -> PathBuf {
+        self.stage(&file.name, file.temp);
+        file.target
     }
 
     fn write_pieces<'a>(
@@ -526,26 +545,48 @@ mod tests {
         assert_eq!(mode(&ours), mode(&reference));
     }
 
-    /// Files staged together land as staged one by one would: each with its
-    /// bytes, a later staging of a name replacing an earlier one, nothing
-    /// visible before the commit; and a refused name stages none of them.
+    /// Files written side by side on several threads
+    /// ([`OutputDir::prepare`]) land as staged one by one would once added:
+    /// each with its bytes, a later one of a name replacing an earlier
+    /// one, nothing visible before the commit; a refused name is an error
+    /// for that file alone, and a file never added leaves no temporary.
     #[test]
-    fn files_written_together_are_staged_like_one_by_one() {
+    fn files_written_side_by_side_are_staged_like_one_by_one() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("mine.txt"), b"mine").unwrap();
         let mut dir = OutputDir::create(tmp.path(), false).unwrap();
         dir.write("b.png", b"first").unwrap();
         let big = vec![7u8; 300_000];
-        let files: [(&str, &[u8]); 3] = [("a.tif", &big), ("b.png", b"second"), ("c.json", b"{}")];
-        let paths = dir.write_files(&files).unwrap();
-        assert_eq!(paths, files.map(|(n, _)| tmp.path().join(n)));
+        let files: [(&str, &[u8]); 4] = [
+            ("a.tif", &big),
+            ("b.png", b"second"),
+            ("c.json", b"{}"),
+            ("d.json", b"dropped"),
+        ];
+        let shared = &dir;
+        let pending: Vec<PendingFile> = std::thread::scope(|s| {
+            let handles: Vec<_> = files
+                .iter()
+                .map(|(name, bytes)| s.spawn(move || shared.prepare(name, bytes).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        // The user's file is refused.
+        assert!(matches!(
+            dir.prepare("mine.txt", b"2"),
+            Err(Error::Refused { .. })
+        ));
+        let mut pending = pending.into_iter();
+        for (name, _) in &files[..3] {
+            let file = pending.next().unwrap();
+            assert_eq!(dir.add(file), tmp.path().join(name));
+        }
         assert!(
             !tmp.path().join("a.tif").exists(),
             "published before the commit"
         );
-        // The user's file is refused, and with it the whole batch.
-        let refused: [(&str, &[u8]); 2] = [("d.json", b"1"), ("mine.txt", b"2")];
-        assert!(dir.write_files(&refused).is_err());
+        // Written but never added: its temporary goes with it.
+        drop(pending);
         dir.commit().unwrap();
         assert_eq!(std::fs::read(tmp.path().join("a.tif")).unwrap(), big);
         assert_eq!(std::fs::read(tmp.path().join("b.png")).unwrap(), b"second");

@@ -55,7 +55,7 @@ mod table;
 mod tiff;
 mod xml;
 
-pub use atomic::{write_atomic, OutputDir, MANIFEST_NAME};
+pub use atomic::{write_atomic, OutputDir, PendingFile, MANIFEST_NAME};
 pub use coordinates::{COORDINATE_DECIMALS, ELEVATION_DECIMALS};
 pub use csv::{track_csv, CSV_HEADER};
 pub use file_bytes::FileBytes;

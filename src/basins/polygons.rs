@@ -151,46 +151,91 @@ fn chain_rings(edges: &[(u64, u8)], vcols: u64) -> Vec<Vec<u64>> {
 /// Signed area of a ring of `(row, col)` vertices in (x = col, y = -row):
 /// positive is anticlockwise, in cells.
 fn signed_area(ring: &[(f64, f64)]) -> f64 {
-    let n = ring.len();
-    (0..n)
-        .map(|i| {
-            let (r1, c1) = ring[i];
-            let (r2, c2) = ring[(i + 1) % n];
-            c1 * (-r2) - c2 * (-r1)
-        })
+    edges(ring)
+        .map(|((r1, c1), (r2, c2))| c1 * (-r2) - c2 * (-r1))
         .sum::<f64>()
         / 2.0
+}
+
+/// The edges of a closed ring, each from a vertex to the next, the last
+/// back to the first.
+fn edges(ring: &[(f64, f64)]) -> impl Iterator<Item = ((f64, f64), (f64, f64))> + '_ {
+    ring.iter()
+        .copied()
+        .zip(ring.iter().copied().skip(1).chain(ring.first().copied()))
+}
+
+/// The box of a ring's vertices: (least row, greatest row, least column,
+/// greatest column).
+type RingBox = (f64, f64, f64, f64);
+
+/// The [`RingBox`] of `ring`.
+fn bounding_box(ring: &[(f64, f64)]) -> RingBox {
+    ring.iter().fold(
+        (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ),
+        |(r0, r1, c0, c1), &(r, c)| (r0.min(r), r1.max(r), c0.min(c), c1.max(c)),
+    )
 }
 
 /// Sorts `rings` into polygons, as ring indices: each anticlockwise ring is
 /// a shell, each clockwise ring a hole of the smallest shell that contains
 /// it (a hole no shell contains is dropped).
+///
+/// A hole's point is tested only against the shells whose box holds it,
+/// found through bands of [`SHELL_BAND_ROWS`] rows: a fragmented basin on
+/// rough terrain has thousands of shells and holes, and testing every
+/// shell for every hole took seconds.
 fn group_into_polygons(rings: &[Vec<(f64, f64)>]) -> Vec<Vec<usize>> {
-    let mut shells: Vec<(usize, f64)> = Vec::new();
+    let mut shells: Vec<(usize, f64, RingBox)> = Vec::new();
     let mut holes: Vec<usize> = Vec::new();
     for (i, ring) in rings.iter().enumerate() {
         let a = signed_area(ring);
         if a > 0.0 {
-            shells.push((i, a));
+            shells.push((i, a, bounding_box(ring)));
         } else {
             holes.push(i);
         }
     }
-    let mut polygons: Vec<Vec<usize>> = shells.iter().map(|&(i, _)| vec![i]).collect();
+    let mut polygons: Vec<Vec<usize>> = shells.iter().map(|&(i, ..)| vec![i]).collect();
+    // The shells whose rows reach into each band, in order.
+    let band_of = |row: f64| (row.max(0.0) / SHELL_BAND_ROWS) as usize;
+    let bands = shells
+        .iter()
+        .map(|s| band_of(s.2 .1) + 1)
+        .max()
+        .unwrap_or(0);
+    let mut in_band: Vec<Vec<usize>> = vec![Vec::new(); bands];
+    for (k, &(_, _, (r0, r1, ..))) in shells.iter().enumerate() {
+        for band in &mut in_band[band_of(r0)..=band_of(r1)] {
+            band.push(k);
+        }
+    }
     for h in holes {
         let p = point_left_of_first_edge(&rings[h]);
-        let owner = shells
-            .iter()
-            .enumerate()
-            .filter(|(_, &(s, _))| contains(&rings[s], p))
-            .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
-            .map(|(k, _)| k);
+        let in_box =
+            |&(r0, r1, c0, c1): &RingBox| (r0..=r1).contains(&p.0) && (c0..=c1).contains(&p.1);
+        // The smallest shell holding `p`, the first of equal ones.
+        let owner = in_band
+            .get(band_of(p.0))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&k| in_box(&shells[k].2) && contains(&rings[shells[k].0], p))
+            .min_by(|&a, &b| shells[a].1.total_cmp(&shells[b].1));
         if let Some(k) = owner {
             polygons[k].push(h);
         }
     }
     polygons
 }
+
+/// Rows per band of [`group_into_polygons`]'s index of shells.
+const SHELL_BAND_ROWS: f64 = 16.0;
 
 /// A point a quarter cell to the left of the ring's first edge, half way
 /// along it: for a hole it lies inside a cell of the basin, never on a cell
@@ -253,11 +298,8 @@ fn drop_collinear(ring: &[u64], vcols: u64) -> Vec<u64> {
 
 /// Even-odd test of point `p` = (row, col) against a ring of (row, col) vertices.
 fn contains(ring: &[(f64, f64)], p: (f64, f64)) -> bool {
-    let n = ring.len();
     let mut inside = false;
-    for i in 0..n {
-        let (r1, c1) = ring[i];
-        let (r2, c2) = ring[(i + 1) % n];
+    for ((r1, c1), (r2, c2)) in edges(ring) {
         if (r1 > p.0) != (r2 > p.0) {
             let c = c1 + (p.0 - r1) * (c2 - c1) / (r2 - r1);
             if p.1 < c {
@@ -266,4 +308,75 @@ fn contains(ring: &[(f64, f64)], p: (f64, f64)) -> bool {
         }
     }
     inside
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An axis-aligned square ring of `(row, col)` corners from
+    /// (`r`, `c`), `side` cells a side: a shell (anticlockwise with x east,
+    /// y north) or a hole (clockwise).
+    fn square(r: f64, c: f64, side: f64, shell: bool) -> Vec<(f64, f64)> {
+        let ring = vec![(r, c), (r + side, c), (r + side, c + side), (r, c + side)];
+        if shell {
+            ring
+        } else {
+            ring.into_iter().rev().collect()
+        }
+    }
+
+    /// Holes go to the smallest shell holding them (the first of equal
+    /// ones), as a search through every shell finds them, for shells and
+    /// holes scattered, nested and of equal sizes over more rows than one
+    /// band of the index holds; a hole outside every shell is dropped.
+    #[test]
+    fn holes_go_to_the_smallest_shell_holding_them_as_a_full_search_finds() {
+        let mut seed = 12345u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut rings = Vec::new();
+        for _ in 0..600 {
+            let shell = next(3) == 0;
+            let side = 1 + next(if shell { 60 } else { 8 });
+            let (r, c) = (next(200) as f64, next(200) as f64);
+            rings.push(square(r, c, side as f64, shell));
+        }
+        // Two equal shells holding the same hole: the first one takes it.
+        rings.push(square(300.0, 300.0, 10.0, true));
+        rings.push(square(300.0, 300.0, 10.0, true));
+        rings.push(square(303.0, 303.0, 2.0, false));
+        let grouped = group_into_polygons(&rings);
+
+        // By hand: every shell, every hole, every shell against it.
+        let shells: Vec<usize> = (0..rings.len())
+            .filter(|&i| signed_area(&rings[i]) > 0.0)
+            .collect();
+        let mut expected: Vec<Vec<usize>> = shells.iter().map(|&s| vec![s]).collect();
+        let mut dropped = 0;
+        for h in (0..rings.len()).filter(|&i| signed_area(&rings[i]) <= 0.0) {
+            let p = point_left_of_first_edge(&rings[h]);
+            let mut best: Option<(usize, f64)> = None;
+            for (k, &s) in shells.iter().enumerate() {
+                let area = signed_area(&rings[s]);
+                if contains(&rings[s], p) && best.is_none_or(|(_, a)| area < a) {
+                    best = Some((k, area));
+                }
+            }
+            match best {
+                Some((k, _)) => expected[k].push(h),
+                None => dropped += 1,
+            }
+        }
+        assert_eq!(grouped, expected);
+        // The case had work to do: nesting, drops, the equal shells.
+        assert!(expected.iter().filter(|p| p.len() > 2).count() > 10);
+        assert!(dropped > 10, "{dropped}");
+        let last = rings.len() - 1;
+        assert!(expected[shells.len() - 2].contains(&last));
+    }
 }

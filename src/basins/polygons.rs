@@ -151,7 +151,7 @@ fn chain_rings(edges: &[(u64, u8)], vcols: u64) -> Vec<Vec<u64>> {
 /// Signed area of a ring of `(row, col)` vertices in (x = col, y = -row):
 /// positive is anticlockwise, in cells.
 fn signed_area(ring: &[(f64, f64)]) -> f64 {
-    edges(ring)
+    ring_edges(ring)
         .map(|((r1, c1), (r2, c2))| c1 * (-r2) - c2 * (-r1))
         .sum::<f64>()
         / 2.0
@@ -159,7 +159,7 @@ fn signed_area(ring: &[(f64, f64)]) -> f64 {
 
 /// The edges of a closed ring, each from a vertex to the next, the last
 /// back to the first.
-fn edges(ring: &[(f64, f64)]) -> impl Iterator<Item = ((f64, f64), (f64, f64))> + '_ {
+fn ring_edges(ring: &[(f64, f64)]) -> impl Iterator<Item = ((f64, f64), (f64, f64))> + '_ {
     ring.iter()
         .copied()
         .zip(ring.iter().copied().skip(1).chain(ring.first().copied()))
@@ -299,7 +299,7 @@ fn drop_collinear(ring: &[u64], vcols: u64) -> Vec<u64> {
 /// Even-odd test of point `p` = (row, col) against a ring of (row, col) vertices.
 fn contains(ring: &[(f64, f64)], p: (f64, f64)) -> bool {
     let mut inside = false;
-    for ((r1, c1), (r2, c2)) in edges(ring) {
+    for ((r1, c1), (r2, c2)) in ring_edges(ring) {
         if (r1 > p.0) != (r2 > p.0) {
             let c = c1 + (p.0 - r1) * (c2 - c1) / (r2 - r1);
             if p.1 < c {

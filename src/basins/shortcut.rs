@@ -369,8 +369,8 @@ impl<'f, 'a, 'm> ParkedWalks<'f, 'a, 'm> {
 
     /// Parks the stack of `lane`, waiting for the start in cell `on`, in
     /// place of a ready one ([`ParkedWalks::ready`]), which the lane takes:
-    /// `false` when none is. A lane waiting with the parking full must not wait on a
-    /// stack parked behind it.
+    /// `false` when none is. A lane waiting with the parking full must not
+    /// wait on a stack parked behind it.
     fn swap_ready(&mut self, lane: &mut ResolveLane<'f, 'a, 'm>, on: u32, memo: &Memo<'_>) -> bool {
         let Some(ready) = self.ready(memo) else {
             return false;

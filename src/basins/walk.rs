@@ -909,9 +909,8 @@ impl Tally {
     /// Counts a finished walk: its steps, whether it took the shortcut,
     /// its stall moves (the fields of [`Attempt::Done`]).
     pub fn done(&mut self, steps: u32, shortcut: bool, stall_moves: u32) {
-        self.steps += steps as u64;
+        self.walked(steps, stall_moves);
         self.shortcuts += shortcut as usize;
-        self.stall_moves += stall_moves as u64;
     }
 
     /// Counts the steps and stall moves of a finished walk, not whether

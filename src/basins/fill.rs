@@ -433,25 +433,6 @@ struct Keyed {
 }
 
 impl Keyed {
-    /// The run holding place `p` of the order, and the place where it
-    /// begins.
-    fn run_at(&self, p: usize) -> Option<(usize, usize)> {
-        let mut begins = 0;
-        for (r, &(_, n)) in self.runs.iter().enumerate() {
-            if p < begins + n as usize {
-                return Some((r, begins));
-            }
-            begins += n as usize;
-        }
-        None
-    }
-
-    /// The cell at place `p` as key << 32 | index.
-    fn keyed_at(&self, p: usize) -> Option<u64> {
-        let (r, _) = self.run_at(p)?;
-        Some((self.runs[r].0 as u64) << 32 | self.cells[p] as u64)
-    }
-
     /// Cursors over the cells below `split` (key << 32 | index) and the
     /// rest.
     fn split_at(&self, split: u64) -> (KeyedCursor<'_>, KeyedCursor<'_>) {
@@ -532,10 +513,17 @@ impl<'o> KeyedCursor<'o> {
     }
 }
 
+/// Cells [`merge_orders`] samples from its lists to choose where to split
+/// them, about this many in all.
+const SPLIT_SAMPLES: usize = 1024;
+
 /// Merges the bands' `orders` (each by height key, ties by index), less
 /// the cells in `lowered` (in that order too), with `lowered` into
-/// `order`: the cells below the middle of the longest band's order and
-/// those above it, on two threads.
+/// `order`: the cells below a split and those above it, on two threads.
+/// The split is the median of cells sampled evenly from all the lists, so
+/// that the two halves hold about as many cells each whatever the bands'
+/// heights (the middle of one band's order may lie near the bottom or the
+/// top of another's: a coastal band against a mountain one).
 fn merge_orders(flat: &[f32], orders: &[Keyed], lowered: &[u32], order: &mut Vec<u32>) {
     let mut out_of_place = vec![0u64; flat.len().div_ceil(64)];
     for &i in lowered {
@@ -543,11 +531,7 @@ fn merge_orders(flat: &[f32], orders: &[Keyed], lowered: &[u32], order: &mut Vec
     }
     let moved = |i: u32| out_of_place[i as usize / 64] >> (i % 64) & 1 == 1;
     let key_of = |i: u32| (order_key(flat[i as usize]) as u64) << 32 | i as u64;
-    // The split: the middle cell of the longest order, as key << 32 | index.
-    let split = orders
-        .iter()
-        .max_by_key(|o| o.cells.len())
-        .and_then(|o| o.keyed_at(o.cells.len() / 2));
+    let split = split_key(orders, lowered, &key_of);
     let (below, above): (Vec<_>, Vec<_>) = orders
         .iter()
         .map(|o| match split {
@@ -564,12 +548,30 @@ fn merge_orders(flat: &[f32], orders: &[Keyed], lowered: &[u32], order: &mut Vec
     let (_, upper) = rayon::join(
         || merge_into(below, low, &moved, &key_of, order),
         || {
-            let mut upper = Vec::new();
+            let mut upper =
+                Vec::with_capacity(above.iter().map(|a| a.cells.len()).sum::<usize>() + high.len());
             merge_into(above, high, &moved, &key_of, &mut upper);
             upper
         },
     );
     order.extend_from_slice(&upper);
+}
+
+/// Where [`merge_orders`] splits its lists, as key << 32 | index: the
+/// median of cells sampled evenly from the bands' `orders` and `lowered`
+/// (`None` when all are empty). A cell of a band's order that was lowered
+/// is sampled at its new key, a few samples off their place.
+fn split_key(orders: &[Keyed], lowered: &[u32], key_of: &impl Fn(u32) -> u64) -> Option<u64> {
+    let listed = orders.iter().map(|o| o.cells.len()).sum::<usize>() + lowered.len();
+    let every = (listed / SPLIT_SAMPLES).max(1);
+    let mut samples: Vec<u64> = orders
+        .iter()
+        .flat_map(|o| o.cells.iter().step_by(every))
+        .chain(lowered.iter().step_by(every))
+        .map(|&i| key_of(i))
+        .collect();
+    let middle = samples.len() / 2;
+    (!samples.is_empty()).then(|| *samples.select_nth_unstable(middle).1)
 }
 
 /// The merge of [`merge_orders`] on one thread, onto `out`.
@@ -838,6 +840,50 @@ mod tests {
             assert_eq!(stats, one_stats, "{k} bands");
             assert_eq!(order, one_order, "{k} bands: order");
         }
+    }
+
+    /// A band's order of `cells` with their keys, as the band flood makes it.
+    fn keyed(cells: &[u32], key_of: impl Fn(u32) -> u32) -> Keyed {
+        let mut k = Keyed::default();
+        for &i in cells {
+            match k.runs.last_mut() {
+                Some((key, n)) if *key == key_of(i) => *n += 1,
+                _ => k.runs.push((key_of(i), 1)),
+            }
+            k.cells.push(i);
+        }
+        k
+    }
+
+    /// A coastal band (cells 0..3000, heights 0-29) beside a mountain band
+    /// twice its size (cells 3000..9000, heights 1000-1599): the split
+    /// leaves about half of all the cells below it, where the middle of
+    /// the longest band would leave more than two thirds.
+    #[test]
+    fn the_merge_splits_its_lists_in_halves() {
+        let height = |i: u32| {
+            if i < 3000 {
+                (i % 30) as f32
+            } else {
+                1000.0 + (i % 600) as f32
+            }
+        };
+        let key_of = |i: u32| (order_key(height(i)) as u64) << 32 | i as u64;
+        let band = |range: std::ops::Range<u32>| {
+            let mut cells: Vec<u32> = range.collect();
+            cells.sort_by_key(|&i| key_of(i));
+            keyed(&cells, |i| order_key(height(i)))
+        };
+        let orders = [band(0..3000), band(3000..9000)];
+        // Cells 10..20 were lowered: in the bands' orders, and listed again.
+        let lowered: Vec<u32> = (10..20).collect();
+        let split = split_key(&orders, &lowered, &key_of).expect("cells to split");
+        let below = (0..9000u32).filter(|&i| key_of(i) < split).count();
+        assert!(
+            (4300..=4700).contains(&below),
+            "{below} of 9000 cells below the split"
+        );
+        assert_eq!(split_key(&[], &[], &key_of), None);
     }
 
     /// A value in 0..1 for cell (r, c), fixed (a hash, no generator).

@@ -250,17 +250,22 @@ pub(super) fn settled_start(
     if r == 0 || c == 0 || r + 1 >= rows || c + 1 >= cols {
         return None;
     }
-    let around_finite =
-        (r - 1..=r + 1).all(|nr| (c - 1..=c + 1).all(|nc| field.sample_height(nr, nc).is_finite()));
-    if !around_finite {
-        return None;
-    }
+    // No height is read: every neighbour must be a start, which the memo
+    // tells, and a void (or sea) sample is none. A void neighbour makes
+    // the slopes here NaN, and then no neighbour is the first downhill.
     if let Some((nr, nc)) = field.first_cell_downhill(r, c) {
         if !sc.memo.is_lower_start(nr * cols + nc, sc.own) {
             return None;
         }
     }
-    match sc.memo.settled(r, c, rows, cols, sc.own) {
+    let settled = sc.memo.settled(r, c, rows, cols, sc.own);
+    debug_assert!(
+        settled == Ok(None)
+            || (r - 1..=r + 1)
+                .all(|nr| (c - 1..=c + 1).all(|nc| field.sample_height(nr, nc).is_finite())),
+        "a start settled beside a void at ({r}, {c})"
+    );
+    match settled {
         Ok(Some((end, ending))) => Some(Attempt::Done {
             end,
             ending,
@@ -1225,10 +1230,13 @@ mod tests {
             ..filled
         };
         assert_eq!(at(&heights, 0.1, 0.02, &below), None);
-        // A void beside it.
+        // A void beside it, which is no start (the memo holds no rank
+        // there; its height is never read).
         let mut void = heights.clone();
         void[[2, 2]] = f32::NAN;
+        words[8].store(word(None), Ordering::Relaxed);
         assert_eq!(at(&void, 0.1, 0.02, &filled), None);
+        words[8].store(word(Some(8)), Ordering::Relaxed);
         // A lower neighbour not finished: blocked on it.
         words[6].store(word(Some(2)), Ordering::Relaxed);
         assert_eq!(

@@ -52,13 +52,11 @@ struct BitWriter {
 }
 
 impl BitWriter {
-    /// A writer with room for about `bytes` bytes (it grows if it must).
-    fn with_room(bytes: usize) -> Self {
-        BitWriter {
-            out: Vec::with_capacity(bytes + 8),
-            acc: 0,
-            n: 0,
-        }
+    /// A writer that appends to `out`, with room for about `bytes` bytes
+    /// more (it grows if it must).
+    fn onto(mut out: Vec<u8>, bytes: usize) -> Self {
+        out.reserve(bytes + 8);
+        BitWriter { out, acc: 0, n: 0 }
     }
 
     /// Appends the low `bits` bits of `value`; at most 56 bits may be put
@@ -510,6 +508,11 @@ pub fn deflate_block(input: &[u8], last: bool) -> Vec<u8> {
 /// [`deflate_block`], its literals sent in registers' lanes where the CPU
 /// can and `lanes` allows (the bytes are the same either way).
 fn deflate_block_with(input: &[u8], last: bool, lanes: bool) -> Vec<u8> {
+    deflate_block_onto(Vec::new(), input, last, lanes)
+}
+
+/// [`deflate_block_with`] appended to `out`.
+fn deflate_block_onto(out: Vec<u8>, input: &[u8], last: bool, lanes: bool) -> Vec<u8> {
     let runs_of_zeros = zero_runs(input);
     let mut lit_freq = symbol_counts(input, &runs_of_zeros);
     lit_freq[256] = 1;
@@ -540,7 +543,7 @@ fn deflate_block_with(input: &[u8], last: bool, lanes: bool) -> Vec<u8> {
     );
 
     // At most 12 bits a byte (a match covers 3 bytes or more with at most 18).
-    let mut w = BitWriter::with_room(input.len() / 2 * 3 + 1024);
+    let mut w = BitWriter::onto(out, input.len() / 2 * 3 + 1024);
     w.put(u64::from(last), 1);
     w.put(2, 2);
     w.put((hlit - 257) as u64, 5);
@@ -728,11 +731,9 @@ pub fn adler32(bytes: &[u8]) -> u32 {
 /// A complete zlib stream (RFC 1950) of `input`: header, one final
 /// [`deflate_block`], Adler-32.
 pub fn zlib(input: &[u8]) -> Vec<u8> {
-    let body = deflate_block(input, true);
-    let mut out = Vec::with_capacity(body.len() + 6);
-    // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (fastest; 0x7801 % 31 == 0).
-    out.extend_from_slice(&[0x78, 0x01]);
-    out.extend_from_slice(&body);
+    // CMF 0x78 (deflate, 32 KiB window), FLG 0x01 (fastest; 0x7801 % 31 == 0),
+    // the block written after them in place.
+    let mut out = deflate_block_onto(vec![0x78, 0x01], input, true, true);
     out.extend_from_slice(&adler32(input).to_be_bytes());
     out
 }

@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use base64::Engine;
-use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::basins::BasinLayer;
@@ -153,50 +152,101 @@ fn check_finite(page: &Page) -> Result<()> {
     Ok(())
 }
 
-fn to_value<T: serde::Serialize>(v: &T, what: &str) -> Result<Value> {
-    serde_json::to_value(v).map_err(|e| Error::param(format!("cannot serialise the {what}: {e}")))
+/// The page's data block, serialised from the page's own fields as they
+/// are (no JSON tree is built and copied): the keys of each object in
+/// alphabetical order, the outlines apart.
+#[derive(serde::Serialize)]
+struct PageData<'p> {
+    attribution: &'p str,
+    basins: Option<BasinsData<'p>>,
+    generator: String,
+    heights: Option<HeightsData>,
+    notes: &'p [String],
+    relief: Option<PictureData<'p>>,
+    summits: &'p [super::Summit],
+    title: &'p str,
+    tracks: &'p [super::TrackLayer],
 }
 
-/// The page's data as one JSON value (the basin outlines travel separately).
-fn page_data(page: &Page) -> Result<Value> {
+/// A picture on the map: a `data:` URI over its bounds.
+#[derive(serde::Serialize)]
+struct PictureData<'p> {
+    bounds: &'p super::LatLonBounds,
+    height: u32,
+    uri: String,
+    width: u32,
+}
+
+/// The height grid: its lattice, and the heights as base64 of
+/// little-endian `i16`.
+#[derive(serde::Serialize)]
+struct HeightsData {
+    cols: usize,
+    data: String,
+    north: f64,
+    rows: usize,
+    step_lat: f64,
+    step_lon: f64,
+    west: f64,
+}
+
+/// The basin layer: the outlines' colours, or the basins' picture.
+#[derive(serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+enum BasinsData<'p> {
+    Outlines {
+        colours: &'p [String],
+        sinks: &'p [super::Sink],
+    },
+    Picture {
+        bounds: &'p super::LatLonBounds,
+        reason: &'p str,
+        sinks: &'p [super::Sink],
+        uri: String,
+    },
+}
+
+/// The page's data as JSON text (the basin outlines travel separately).
+fn page_data(page: &Page) -> Result<String> {
     check_finite(page)?;
-    let relief = page.relief.as_ref().map(|r| {
-        json!({"uri": r.data_uri(), "bounds": r.bounds, "width": r.size_px.0, "height": r.size_px.1})
-    });
-    let heights = match &page.heights {
-        Some(h) => {
-            let mut v = to_value(h, "height grid")?;
-            v["data"] = Value::String(h.base64());
-            Some(v)
-        }
-        None => None,
+    let data = PageData {
+        attribution: &page.attribution,
+        basins: page.basins.as_ref().map(|b| match b {
+            BasinLayer::Outlines { colours, sinks, .. } => BasinsData::Outlines { colours, sinks },
+            BasinLayer::Picture {
+                image,
+                reason,
+                sinks,
+            } => BasinsData::Picture {
+                bounds: &image.bounds,
+                reason,
+                sinks,
+                uri: image.data_uri(),
+            },
+        }),
+        generator: format!("downhill {}", env!("CARGO_PKG_VERSION")),
+        heights: page.heights.as_ref().map(|h| HeightsData {
+            cols: h.cols,
+            data: h.base64(),
+            north: h.north,
+            rows: h.rows,
+            step_lat: h.step_lat,
+            step_lon: h.step_lon,
+            west: h.west,
+        }),
+        notes: &page.notes,
+        relief: page.relief.as_ref().map(|r| PictureData {
+            bounds: &r.bounds,
+            height: r.size_px.1,
+            uri: r.data_uri(),
+            width: r.size_px.0,
+        }),
+        summits: &page.summits,
+        title: &page.title,
+        tracks: &page.tracks,
     };
-    let basins = match &page.basins {
-        None => None,
-        Some(BasinLayer::Outlines { colours, sinks, .. }) => Some(json!({
-            "kind": "outlines", "colours": colours, "sinks": to_value(sinks, "sinks")?,
-        })),
-        Some(BasinLayer::Picture {
-            image,
-            reason,
-            sinks,
-        }) => Some(json!({
-            "kind": "picture", "uri": image.data_uri(), "bounds": image.bounds,
-            "reason": reason, "sinks": to_value(sinks, "sinks")?,
-        })),
-    };
-    let data = json!({
-        "title": page.title,
-        "attribution": page.attribution,
-        "notes": page.notes,
-        "relief": relief,
-        "heights": heights,
-        "tracks": to_value(&page.tracks, "tracks")?,
-        "basins": basins,
-        "summits": to_value(&page.summits, "summits")?,
-        "generator": format!("downhill {}", env!("CARGO_PKG_VERSION")),
-    });
-    Ok(data)
+    serde_json::to_string(&data)
+        .map_err(|e| Error::param(format!("cannot serialise the page's data: {e}")))
 }
 
 /// A page checked and its data gathered, ready to be written out as
@@ -204,8 +254,8 @@ fn page_data(page: &Page) -> Result<Value> {
 /// writer's own is behind it.
 #[derive(Debug)]
 pub struct PreparedPage<'p> {
-    /// The page's data block.
-    data: Value,
+    /// The page's data block, JSON text.
+    data: String,
     /// The basin outlines' GeoJSON text, checked to be JSON.
     outlines: Option<&'p str>,
     /// The page's title, escaped for HTML.
@@ -239,7 +289,7 @@ impl PreparedPage<'_> {
         w.write_all(b"<section id=\"notes\"></section>\n</main>\n")?;
         w.write_all(b"<noscript><p class=\"noscript\">This page needs JavaScript to draw the map.</p></noscript>\n")?;
         w.write_all(b"<script type=\"application/json\" id=\"downhill-data\">")?;
-        serde_json::to_writer(ScriptSafe(w), &self.data)?;
+        ScriptSafe(w).write_all(self.data.as_bytes())?;
         w.write_all(b"</script>\n")?;
         if let Some(o) = self.outlines {
             w.write_all(b"<script type=\"application/json\" id=\"downhill-basins\">")?;
@@ -339,5 +389,93 @@ mod tests {
             prominence_m: None,
         });
         assert!(page.to_html().is_err());
+    }
+
+    /// The data block of a page with every layer kind that carries bytes
+    /// (a relief, a height grid, the basins as a picture), read back as
+    /// JSON: each field where the page script looks for it, the pictures
+    /// and heights decoded back to the page's own bytes.
+    #[test]
+    fn the_data_block_carries_every_layer_as_the_script_reads_it() {
+        use crate::viewer::{HeightGrid, ImageOverlay, LatLonBounds, PictureFormat, Sink};
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).unwrap();
+        let bounds = LatLonBounds {
+            south: 52.0,
+            west: -7.0,
+            north: 53.0,
+            east: -6.0,
+        };
+        let picture = |bytes: &[u8], format| ImageOverlay {
+            bytes: bytes.to_vec(),
+            format,
+            bounds,
+            size_px: (3, 2),
+        };
+        let mut page = Page::new("layers");
+        page.relief = Some(picture(b"jpeg bytes", PictureFormat::Jpeg));
+        page.heights = Some(HeightGrid {
+            west: -7.0,
+            north: 53.0,
+            step_lon: 0.5,
+            step_lat: 0.25,
+            cols: 3,
+            rows: 2,
+            metres: vec![1, -2, 300, i16::MIN, 32767, 0],
+        });
+        page.basins = Some(BasinLayer::Picture {
+            image: picture(b"png bytes", PictureFormat::Png),
+            reason: "too many outlines <here>".into(),
+            sinks: vec![Sink {
+                id: 1,
+                lon: -6.5,
+                lat: 52.5,
+                elevation_m: None,
+                area_km2: 12.5,
+                ending: "sea".into(),
+            }],
+        });
+        let html = page.to_html().unwrap();
+        let start = html.find("id=\"downhill-data\">").unwrap() + "id=\"downhill-data\">".len();
+        let end = start + html[start..].find("</script>").unwrap();
+        let data: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+        let relief = &data["relief"];
+        assert_eq!(
+            relief["uri"].as_str().unwrap()[..23],
+            *"data:image/jpeg;base64,"
+        );
+        assert_eq!(b64(&relief["uri"].as_str().unwrap()[23..]), b"jpeg bytes");
+        assert_eq!(
+            (relief["width"].clone(), relief["height"].clone()),
+            (3.into(), 2.into())
+        );
+        assert_eq!(relief["bounds"]["west"], -7.0);
+        let heights = &data["heights"];
+        assert_eq!(
+            (heights["cols"].clone(), heights["rows"].clone()),
+            (3.into(), 2.into())
+        );
+        assert_eq!(
+            (heights["step_lon"].clone(), heights["step_lat"].clone()),
+            (0.5.into(), 0.25.into())
+        );
+        let bytes = b64(heights["data"].as_str().unwrap());
+        let metres: Vec<i16> = bytes
+            .chunks(2)
+            .map(|p| i16::from_le_bytes([p[0], p[1]]))
+            .collect();
+        assert_eq!(metres, [1, -2, 300, i16::MIN, 32767, 0]);
+        let basins = &data["basins"];
+        assert_eq!(basins["kind"], "picture");
+        assert_eq!(b64(&basins["uri"].as_str().unwrap()[22..]), b"png bytes");
+        assert_eq!(basins["reason"], "too many outlines <here>");
+        assert_eq!(basins["bounds"]["north"], 53.0);
+        let sink = &basins["sinks"][0];
+        assert_eq!(
+            (sink["id"].clone(), sink["ending"].clone()),
+            (1.into(), "sea".into())
+        );
+        assert!(sink["elevation_m"].is_null());
+        assert_eq!(data["title"], "layers");
+        assert!(data["tracks"].as_array().unwrap().is_empty());
     }
 }

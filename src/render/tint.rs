@@ -92,6 +92,9 @@ pub fn tint(dem: &Dem, shade: &GrayImage, range: HeightRange) -> RgbaImage {
 /// [`tint`] one row at a time.
 pub(crate) struct RowTinter {
     range: WholeMetres,
+    /// [`light_factor`] of every grey level, on land (`[0]`) and water
+    /// (`[1]`): a table, not a division per pixel.
+    light: [[f32; 256]; 2],
 }
 
 impl RowTinter {
@@ -99,6 +102,7 @@ impl RowTinter {
     pub(crate) fn new(range: HeightRange) -> Self {
         RowTinter {
             range: WholeMetres::new(range),
+            light: [false, true].map(|water| std::array::from_fn(|g| light_factor(g as u8, water))),
         }
     }
 
@@ -111,7 +115,7 @@ impl RowTinter {
                 continue;
             }
             let colour = self.range.colour(h);
-            let light = light_factor(g, h <= 0.0);
+            let light = self.light[(h <= 0.0) as usize][g as usize];
             let rgb = colour.map(|v| (v * light).clamp(0.0, 255.0) as u8);
             p.copy_from_slice(&Rgba([rgb[0], rgb[1], rgb[2], 255]).0);
         }

@@ -158,8 +158,10 @@ impl WholeMetres {
     fn colour(&self, h: f32) -> [f32; 3] {
         let k = h - self.first;
         // A whole metre whose offset is in the table: exact (both below
-        // 2^16 from each other, so the difference and the cast lose nothing).
-        if k >= 0.0 && k.fract() == 0.0 && (k as usize) < self.colours.len() {
+        // 2^16 from each other, so the difference and the casts lose
+        // nothing). Whole is tested by a cast there and back, not by
+        // `fract`, a call to `truncf` on baseline x86-64.
+        if k >= 0.0 && k < self.colours.len() as f32 && (k as u32) as f32 == k {
             return self.colours[k as usize];
         }
         self.range.colour(h)

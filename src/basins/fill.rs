@@ -858,7 +858,7 @@ mod tests {
     /// A coastal band (cells 0..3000, heights 0-29) beside a mountain band
     /// twice its size (cells 3000..9000, heights 1000-1599): the split
     /// leaves about half of all the cells below it, where the middle of
-    /// the longest band would leave more than two thirds.
+    /// the longest band would leave two thirds.
     #[test]
     fn the_merge_splits_its_lists_in_halves() {
         let height = |i: u32| {

@@ -153,14 +153,13 @@ fn check_finite(page: &Page) -> Result<()> {
 }
 
 /// The page's data block, serialised from the page's own fields as they
-/// are (no JSON tree is built and copied): the keys of each object in
-/// alphabetical order, the outlines apart.
+/// are (no JSON tree is built and copied), the outlines apart.
 #[derive(serde::Serialize)]
 struct PageData<'p> {
     attribution: &'p str,
     basins: Option<BasinsData<'p>>,
     generator: String,
-    heights: Option<HeightsData>,
+    heights: Option<HeightsData<'p>>,
     notes: &'p [String],
     relief: Option<PictureData<'p>>,
     summits: &'p [super::Summit],
@@ -177,17 +176,13 @@ struct PictureData<'p> {
     width: u32,
 }
 
-/// The height grid: its lattice, and the heights as base64 of
+/// The height grid: its own fields, and the heights as base64 of
 /// little-endian `i16`.
 #[derive(serde::Serialize)]
-struct HeightsData {
-    cols: usize,
+struct HeightsData<'p> {
+    #[serde(flatten)]
+    grid: &'p super::HeightGrid,
     data: String,
-    north: f64,
-    rows: usize,
-    step_lat: f64,
-    step_lon: f64,
-    west: f64,
 }
 
 /// The basin layer: the outlines' colours, or the basins' picture.
@@ -226,13 +221,8 @@ fn page_data(page: &Page) -> Result<String> {
         }),
         generator: format!("downhill {}", env!("CARGO_PKG_VERSION")),
         heights: page.heights.as_ref().map(|h| HeightsData {
-            cols: h.cols,
+            grid: h,
             data: h.base64(),
-            north: h.north,
-            rows: h.rows,
-            step_lat: h.step_lat,
-            step_lon: h.step_lon,
-            west: h.west,
         }),
         notes: &page.notes,
         relief: page.relief.as_ref().map(|r| PictureData {

@@ -647,12 +647,16 @@ unsafe fn walk_in_registers<'f, 'a, 'm>(
         inland: [f64; RESOLVE_LANES],
         step: [i64; RESOLVE_LANES],
         still: [i64; RESOLVE_LANES],
+        /// The step count where the registers hand the walk back: its
+        /// budget, or where it looks for a cycle (`Walk::step_limit`).
+        limit: [i64; RESOLVE_LANES],
     }
     /// One group of four lanes in registers.
     struct Group {
         walkers: Walkers,
         step: __m256i,
         still: __m256i,
+        limit: __m256i,
     }
     // Takes up lane `k`'s walk, if it walks: `true` then. Lanes that do
     // not stand outside the grid (NaN), where no step is ordinary.
@@ -672,6 +676,7 @@ unsafe fn walk_in_registers<'f, 'a, 'm>(
         };
         // Counts past i64::MAX are never reached.
         (held.step[k], held.still[k]) = (n as i64, patience as i64);
+        held.limit[k] = walk.step_limit(s.rules.max_steps).min(i64::MAX as usize) as i64;
         true
     };
     // Hands lane `k`'s walk back to it after steps in the registers.
@@ -693,6 +698,7 @@ unsafe fn walk_in_registers<'f, 'a, 'm>(
             },
             step: _mm256_loadu_si256(held.step[at..].as_ptr() as *const __m256i),
             still: _mm256_loadu_si256(held.still[at..].as_ptr() as *const __m256i),
+            limit: _mm256_loadu_si256(held.limit[at..].as_ptr() as *const __m256i),
         }
     };
     let save = |held: &mut Held, g: usize, group: &Group| {
@@ -703,7 +709,7 @@ unsafe fn walk_in_registers<'f, 'a, 'm>(
         _mm256_storeu_si256(held.still[at..].as_mut_ptr() as *mut __m256i, group.still);
     };
     let limit = |n: usize| _mm256_set1_epi64x(n.min(i64::MAX as usize) as i64);
-    let (max_steps, patience) = (limit(s.rules.max_steps), limit(s.rules.patience));
+    let patience = limit(s.rules.patience);
     let one = _mm256_set1_epi64x(1);
     let (alpha, tolerance_sq) = (s.params.alpha, s.rules.tolerance_m * s.rules.tolerance_m);
     let mut held = Held {
@@ -714,6 +720,7 @@ unsafe fn walk_in_registers<'f, 'a, 'm>(
         inland: [0.0; RESOLVE_LANES],
         step: [0; RESOLVE_LANES],
         still: [0; RESOLVE_LANES],
+        limit: [0; RESOLVE_LANES],
     };
     let mut walking = 0u32;
     for (k, lane) in lanes.iter().enumerate() {
@@ -734,7 +741,7 @@ unsafe fn walk_in_registers<'f, 'a, 'm>(
                     let ordinary = _mm256_and_si256(
                         _mm256_castpd_si256(walked.ordinary),
                         _mm256_and_si256(
-                            _mm256_cmpgt_epi64(max_steps, group.step),
+                            _mm256_cmpgt_epi64(group.limit, group.step),
                             _mm256_cmpgt_epi64(patience, still_next),
                         ),
                     );

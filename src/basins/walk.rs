@@ -65,6 +65,14 @@
 //! so does a walker whose step budget runs out (gd bouncing across a valley
 //! too sharp for its α); D8-only moves strictly descend, so they end
 //! without a budget.
+//! Such a bouncing walker is usually caught in a cycle of a few steps,
+//! its position repeating bit for bit, for the rest of its budget (the
+//! default 100 000 steps): a gd walk still going after
+//! [`CYCLE_PROBE_FROM`] steps looks for a cycle, and the whole laps left
+//! within its budget are counted as taken without being simulated
+//! (`Walk::advance_probing`), so it ends exactly as before, in the same
+//! cell after the same count, at a fraction of the cost. The steps the
+//! report calls simulated leave those laps out.
 //! Likewise a walker that leaves the filled raster continues from its exit
 //! cell by D8 moves along the edge to the cell with no lower neighbour
 //! that the fill made the outlet. Without `--fill` stalls are sinks and an
@@ -147,7 +155,8 @@ pub struct Walks {
     pub ending: Vec<u8>,
     /// Number of walkers.
     pub starts: usize,
-    /// Steps simulated, summed over walkers (steps skipped by the shortcut not counted).
+    /// Steps simulated, summed over walkers (steps skipped by the shortcut
+    /// and the laps of a cycle known to repeat not counted).
     pub steps: u64,
     /// Walkers stopped early by the gd shortcut.
     pub shortcuts: usize,
@@ -222,6 +231,9 @@ struct Walker {
     /// Where its D8 moves were blocked (the pending start's cell), with
     /// the `d8_only` they ran with: [`Walk::resume`] goes on from there.
     d8_blocked: Option<(u32, bool)>,
+    /// Steps among `step` that were not simulated: whole laps of a cycle
+    /// the walker was found in ([`Walk::advance_probing`]).
+    repeated: usize,
 }
 
 /// How the walk of the start at (`r`, `c`) ends before its first step
@@ -296,7 +308,7 @@ impl Walker {
             } => Err(Attempt::Done {
                 end,
                 ending,
-                steps,
+                steps: steps - self.repeated as u32,
                 shortcut,
                 stall_moves: self.moves,
             }),
@@ -304,14 +316,19 @@ impl Walker {
                 self.d8_blocked = Some((cell, d8_only));
                 Err(Attempt::Blocked {
                     cell,
-                    steps: self.step as u32,
+                    steps: self.simulated(),
                     paused: true,
                 })
             }
         }
     }
 
-    /// The walk is over, in cell `end`, after `steps` steps.
+    /// The steps simulated so far: `step` but the laps of a cycle skipped.
+    fn simulated(&self) -> u32 {
+        (self.step - self.repeated) as u32
+    }
+
+    /// The walk is over, in cell `end`, after `steps` steps simulated.
     fn done(&self, end: u32, ending: StopReason, steps: u32) -> Attempt {
         Attempt::Done {
             end,
@@ -363,6 +380,9 @@ pub(super) struct Walk<'f, 'a, 'm> {
     w: Walker,
     /// Also holds the memo consulted, if any (`finish` needs it too).
     recorder: MemoRecorder<'f, 'a, 'm>,
+    /// The step count at which the walk next looks for a cycle
+    /// ([`Walk::advance_probing`]); `usize::MAX` for none.
+    probe_at: usize,
 }
 
 impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
@@ -385,6 +405,7 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
             last_stall_z: f64::INFINITY,
             d8_only: false,
             d8_blocked: None,
+            repeated: 0,
         };
         let z0 = match field.elevation(start) {
             Ok(z) => z,
@@ -405,6 +426,11 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
             still: 0,
             w,
             recorder: MemoRecorder::new(field, shortcut, (r, c)),
+            probe_at: if s.kind == AgentKind::Gd {
+                CYCLE_PROBE_FROM
+            } else {
+                usize::MAX
+            },
         })
     }
 
@@ -419,18 +445,93 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
         heights: &Array2<f32>,
         s: &WalkSettings,
     ) -> Option<Attempt> {
-        let halt = match agent.advance(
+        if self.w.step >= self.probe_at {
+            return self.advance_probing(agent, field, heights, s);
+        }
+        match self.step_once(agent, field, &s.rules) {
+            ControlFlow::Continue(()) => None,
+            ControlFlow::Break(halt) => self.halted(halt, field, heights, s),
+        }
+    }
+
+    /// [`Walk::advance`] for `CYCLE_WINDOW` steps at most, looking for a
+    /// cycle (Brent's method): a gd walker's state is its position and its
+    /// patience counter, so once both repeat after `lap` ordinary steps
+    /// (no stop rule fired, the memo's hook let it on), the walker goes
+    /// round the same `lap` steps until its budget runs out. The memo's
+    /// answers on the way were final (a pending start would have paused
+    /// it; a known ending never changes), and stall resolution, which
+    /// changes the walker's state, is a stop, so nothing else can end the
+    /// laps. The whole laps left within the budget are counted as taken,
+    /// not simulated: the walk goes on from the same position with the
+    /// same count to its budget's end as it would have. A walk in a cycle
+    /// runs out of budget, so only walks longer than [`CYCLE_PROBE_FROM`]
+    /// steps are probed, in windows at doubling step counts.
+    #[cold]
+    #[inline(never)]
+    fn advance_probing(
+        &mut self,
+        agent: &Agent,
+        field: &GridField<'_>,
+        heights: &Array2<f32>,
+        s: &WalkSettings,
+    ) -> Option<Attempt> {
+        let key = |w: &Self| (w.x.x.to_bits(), w.x.y.to_bits(), w.still);
+        let mut saved = key(self);
+        let (mut power, mut lap) = (1usize, 0usize);
+        self.probe_at = self.w.step.saturating_mul(2);
+        for _ in 0..CYCLE_WINDOW {
+            // Only ordinary steps: a halt (a stop rule, the memo's answer)
+            // ends the window.
+            if let ControlFlow::Break(halt) = self.step_once(agent, field, &s.rules) {
+                return self.halted(halt, field, heights, s);
+            }
+            lap += 1;
+            let now = key(self);
+            if now == saved {
+                let left = s.rules.max_steps.saturating_sub(self.w.step);
+                let skipped = left - left % lap;
+                self.w.step += skipped;
+                self.w.repeated += skipped;
+                self.probe_at = usize::MAX;
+                return None;
+            }
+            if lap == power {
+                (saved, power, lap) = (now, power * 2, 0);
+            }
+        }
+        None
+    }
+
+    /// One step of the agent by its own loop, or why it halts.
+    #[inline(always)]
+    fn step_once(
+        &mut self,
+        agent: &Agent,
+        field: &GridField<'_>,
+        rules: &StopRules,
+    ) -> ControlFlow<Halt<Result<(u32, StopReason), u32>>> {
+        agent.advance(
             field,
             &mut self.x,
             &mut self.state,
-            &s.rules,
+            rules,
             &mut self.w.step,
             &mut self.still,
             &mut self.recorder,
-        ) {
-            ControlFlow::Continue(()) => return None,
-            ControlFlow::Break(halt) => halt,
-        };
+        )
+    }
+
+    /// After a halt of the agent's loop: the memo's answer handed off, or
+    /// the stop rule's `finish`, after which the walk may go on.
+    #[inline(always)]
+    fn halted(
+        &mut self,
+        halt: Halt<Result<(u32, StopReason), u32>>,
+        field: &GridField<'_>,
+        heights: &Array2<f32>,
+        s: &WalkSettings,
+    ) -> Option<Attempt> {
         let stop = match halt {
             Halt::Rule(stop) => stop,
             Halt::Hook(answer) => return Some(self.handoff(answer)),
@@ -468,6 +569,15 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
     #[inline(always)]
     pub(super) fn lane_view(&self) -> (Xy, usize, usize, (usize, usize)) {
         (self.x, self.w.step, self.still, self.recorder.here)
+    }
+
+    /// The step count up to which a lane may take this walk's ordinary
+    /// steps (given the budget `max_steps`): the budget, or the count
+    /// where [`Walk::advance`] looks for a cycle.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(super) fn step_limit(&self, max_steps: usize) -> usize {
+        max_steps.min(self.probe_at)
     }
 
     /// Sets where a walker stands after ordinary steps computed in a lane
@@ -522,18 +632,28 @@ impl<'f, 'a, 'm> Walk<'f, 'a, 'm> {
             Ok((end, ending)) => Attempt::Done {
                 end,
                 ending,
-                steps: self.w.step as u32,
+                steps: self.w.simulated(),
                 shortcut: true,
                 stall_moves: self.w.moves,
             },
             Err(cell) => Attempt::Blocked {
                 cell,
-                steps: self.w.step as u32,
+                steps: self.w.simulated(),
                 paused: true,
             },
         }
     }
 }
+
+/// The step count at which a gd walk first looks for a cycle
+/// ([`Walk::advance_probing`]): past almost every walk's end (on the SRTM3
+/// tiles a few hundred of a million walk longer), well before the default
+/// budget of [`StopRules`].
+pub(super) const CYCLE_PROBE_FROM: usize = 4096;
+
+/// Steps of one look for a cycle: cycles of up to half as many steps are
+/// found (on the tiles, of 2 to 16 steps: gd bouncing across a channel).
+const CYCLE_WINDOW: usize = 256;
 
 /// How many walks [`walk_lanes`] interleaves on one thread.
 pub(super) const LANES: usize = 4;
@@ -868,7 +988,7 @@ fn finish(
 ) -> Result<(usize, usize), Attempt> {
     let (rows, cols) = (field.rows(), field.cols());
     let at = |(r, c): (usize, usize)| (r * cols + c) as u32;
-    let taken = w.step as u32;
+    let taken = w.simulated();
     let x = stop.at;
     let cell = match stop.reason {
         StopReason::Void => return Err(w.done(at(nearest_void(heights, x)), stop.reason, taken)),
@@ -1312,6 +1432,93 @@ mod tests {
             }
             Attempt::Blocked { .. } => panic!("no memo, no block"),
         }
+    }
+
+    /// A walker across a V-shaped channel whose walls are too steep for
+    /// its step bounces from wall to wall for good: the gradient grows
+    /// linearly from -g one column west of the floor to g one column east
+    /// (bilinear between the columns), and α g / dx = 2 throws it to its
+    /// mirror image across the floor. Found in its cycle, it ends where
+    /// the walk simulated to its budget ends (the parity of the budget
+    /// decides the wall) in as many steps, most of them not simulated.
+    #[test]
+    fn a_walker_in_a_cycle_ends_as_if_simulated_to_its_budget() {
+        let (rows, cols, floor) = (5, 9, 4usize);
+        let heights = Array2::from_shape_fn((rows, cols), |(r, c)| {
+            10.0 * (c as f32 - floor as f32).abs() + r as f32
+        });
+        let metrics = RowMetrics {
+            dx: vec![30.0; rows],
+            dy: vec![30.0; rows],
+        };
+        let g = 0.2f32;
+        let gradient = GradientGrid {
+            east: Array2::from_shape_fn((rows, cols), |(_, c)| {
+                g * (c as f32 - floor as f32).signum()
+            }),
+            north: Array2::zeros((rows, cols)),
+        };
+        let field = GridField::new(&heights, &gradient, &metrics);
+        let alpha = 2.0 * 30.0 / g as f64;
+        let walk = |probe: bool, resolve_stalls: bool, max_steps: usize| {
+            let s = WalkSettings {
+                params: StepParams {
+                    alpha,
+                    ..StepParams::default_for(AgentKind::Gd)
+                },
+                resolve_stalls,
+                ..settings(true, max_steps)
+            };
+            let agent = Agent {
+                kind: s.kind,
+                params: s.params,
+            };
+            let mut w = match Walk::begin(&field, &heights, &s, 2, floor - 1, None) {
+                Ok(w) => w,
+                Err(over) => panic!("no step taken: {over:?}"),
+            };
+            if !probe {
+                w.probe_at = usize::MAX;
+            }
+            loop {
+                if let Some(Attempt::Done {
+                    end,
+                    ending,
+                    steps,
+                    stall_moves,
+                    ..
+                }) = w.advance(&agent, &field, &heights, &s)
+                {
+                    return ((end, ending, stall_moves), steps as usize, w.w.step);
+                }
+            }
+        };
+        let mut walls = std::collections::BTreeSet::new();
+        for max_steps in [
+            CYCLE_PROBE_FROM + 1000,
+            CYCLE_PROBE_FROM + 1001,
+            30_001,
+            30_002,
+        ] {
+            for resolve_stalls in [false, true] {
+                let (simulated_end, simulated, taken) = walk(false, resolve_stalls, max_steps);
+                assert_eq!(simulated, taken, "every step simulated");
+                assert!(taken >= max_steps, "it bounces to its budget's end");
+                let (end, steps, probed_taken) = walk(true, resolve_stalls, max_steps);
+                assert_eq!(end, simulated_end, "budget {max_steps}");
+                assert_eq!(probed_taken, taken, "budget {max_steps}");
+                assert!(
+                    steps < CYCLE_PROBE_FROM + CYCLE_WINDOW,
+                    "{steps} steps simulated of {taken}"
+                );
+                if !resolve_stalls {
+                    assert_eq!(end.1, StopReason::MaxSteps);
+                    walls.insert(end.0);
+                }
+            }
+        }
+        // Odd and even budgets leave it on opposite walls.
+        assert_eq!(walls.len(), 2, "{walls:?}");
     }
 
     /// The interleaved lanes take every walk exactly as [`walk_one`] takes

@@ -11,13 +11,15 @@
 #     gd --fill also on the bundled N43E006 ("srtm3-provence": the hills
 #     of Provence, 23 % sea, 1.1 M starts, long valley floors), where the gd
 #     shortcut's walkers wait on each other more than on the coast, and on
-#     a land-only grid made from it ("srtm3-land", below: 1.44 M starts);
+#     a land-only grid made from it ("srtm3-land", below: 1.44 M starts),
+#     and that grid with 25 flat lakes ("srtm3-lakes", below: SRTM's lakes
+#     are flat water surfaces, as in glaciated uplands);
 #   - a vectorised NumPy gd walker (every 4th cell, stopped after the budget);
 #   - pysheds' Priority-Flood + D8 (fill, flats, directions, accumulation),
 #     if it installs offline into target/bench-venv; timed twice in one
 #     process, the second (warm: numba's kernels compiled) compared against;
 #   - GRASS `r.watershed -s` (least-cost A* search, D8 directions,
-#     accumulation and basins; Debian `grass-core`) on the three grids
+#     accumulation and basins; Debian `grass-core`) on the grids
 #     gd --fill runs on, in a temporary
 #     location (grass --tmp-location EPSG:4326 --exec ...); only the
 #     r.watershed call is timed, not the import.
@@ -76,6 +78,25 @@ import sys, numpy as np
 z = np.fromfile("data/N43E006.hgt", dtype=">i2").reshape(1201, 1201)
 top = z[:601]
 np.concatenate([top, top[-2::-1]], axis=0).astype(">i2").tofile(sys.argv[1])
+PYEOF
+fi
+
+# The land-only grid with 25 flat lakes: in each of 25 windows of 40-119
+# cells (a fixed seed), the lowest third of the cells set to the window's
+# lowest height. Named N44E006 as well (synthetic).
+LAKES="$OUT/lakes/N44E006.hgt"
+if [ ! -f "$LAKES" ]; then
+    mkdir -p "$OUT/lakes"
+    "$PY" - "$LAND" "$LAKES" <<'PYEOF'
+import sys, numpy as np
+z = np.fromfile(sys.argv[1], dtype=">i2").reshape(1201, 1201).copy()
+rng = np.random.default_rng(7)
+for _ in range(25):
+    r, c = rng.integers(50, 1051, size=2)
+    w = int(rng.integers(40, 120))
+    win = z[r:r + w, c:c + w]
+    win[win <= np.percentile(win, 100 / 3, method="lower")] = win.min()
+z.astype(">i2").tofile(sys.argv[2])
 PYEOF
 fi
 
@@ -175,6 +196,7 @@ versus() {
 versus srtm3 data/N52W007.hgt
 versus srtm3-provence data/N43E006.hgt
 versus srtm3-land "$LAND"
+versus srtm3-lakes "$LAKES"
 versus srtm1 "$SRTM1"
 once peers-srtm3 "$PY" scripts/bench_basins_peers.py data/N52W007.hgt 52 4 "$BUDGET"
 once peers-srtm1 "$PY" scripts/bench_basins_peers.py "$SRTM1" 52 12 "$BUDGET"
@@ -185,7 +207,7 @@ out = pathlib.Path(sys.argv[1])
 times = {l.split()[0]: [float(x) for x in l.split()[1:]] for l in (out / "times.txt").read_text().splitlines()}
 print(f"{'run':<16} {'starts':>9} {'steps':>12} {'wall s':>7} {'cpu s':>7} {'MiB':>6} {'starts/cpu-s':>13} {'steps/cpu-s':>12}")
 rate = {}
-for name in ["gd-srtm3", "gd-srtm3-provence", "gd-srtm3-land", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
+for name in ["gd-srtm3", "gd-srtm3-provence", "gd-srtm3-land", "gd-srtm3-lakes", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
     d = json.loads((out / f"{name}.json").read_text())
     wall, cpu, mib = times[name]
     rate[name] = (d["starts"] / cpu, d["steps"] / cpu)
@@ -204,7 +226,7 @@ for grid in ["srtm3", "srtm1"]:
             cells_per_s = p["cells"] / p["seconds"]
             print(f"pysheds-d8-{grid}: {p['cells']} cells in {p['seconds']:.1f} s warm ({p['cold_seconds']:.1f} s cold, numba compiling) (1 core): {cells_per_s:.0f} cells/s; "
                   f"downhill gd --fill per core: x{rate['gd-'+grid][0]/cells_per_s:.2f} cells/s")
-for grid in ["srtm3", "srtm3-provence", "srtm3-land", "srtm1"]:
+for grid in ["srtm3", "srtm3-provence", "srtm3-land", "srtm3-lakes", "srtm1"]:
     g = times.get("grass-" + grid)
     if g:
         wall, cpu, mib = g
@@ -215,14 +237,14 @@ for grid in ["srtm3", "srtm3-provence", "srtm3-land", "srtm1"]:
 # (both timed by /usr/bin/time), then the other peers.
 table = ["| run | starts | steps | wall s | CPU s | peak MiB | starts / CPU s | steps / CPU s | walk steps / s (2 cores) |",
          "|---|---|---|---|---|---|---|---|---|"]
-for name in ["gd-srtm3", "gd-srtm3-provence", "gd-srtm3-land", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
+for name in ["gd-srtm3", "gd-srtm3-provence", "gd-srtm3-land", "gd-srtm3-lakes", "momentum-srtm3", "gd-srtm1", "momentum-srtm1"]:
     d = json.loads((out / f"{name}.json").read_text())
     wall, cpu, mib = times[name]
     table.append(f"| {name} | {d['starts']:,} | {d['steps']:,} | {wall:.2f} | {cpu:.2f} | {mib:.0f} | "
                  f"{d['starts'] / cpu:,.0f} | {d['steps'] / cpu:.3e} | {d['steps_per_second']:.3e} |")
 table.append("")
 table += ["| grid | run | wall s | CPU s | peak MiB | r.watershed / downhill per CPU s | per wall s |", "|---|---|---|---|---|---|---|"]
-for grid in ["srtm3", "srtm3-provence", "srtm3-land", "srtm1"]:
+for grid in ["srtm3", "srtm3-provence", "srtm3-land", "srtm3-lakes", "srtm1"]:
     d = times["gd-" + grid]
     g = times.get("grass-" + grid)
     table.append(f"| {grid} | downhill basins --agent gd --fill | {d[0]:.2f} | {d[1]:.2f} | {d[2]:.0f} | "

@@ -107,47 +107,87 @@ impl CellBounds {
 /// The bits of [`SeaMask::near_coast`] for a `rows` x `cols` grid whose
 /// smoothed mask `smooth` starts at `offset`: cell (r, c) (its top-left
 /// sample; r <= rows - 2, c <= cols - 2) is near the coast when any of its
-/// four corner samples has a non-zero smoothed value. Words in parallel.
+/// four corner samples has a non-zero smoothed value. Words in parallel:
+/// each task marks its cells a byte each, a row at a time from the two
+/// rows of `smooth` at the cells' corners (no test per sample), then packs
+/// the bytes into its words.
 fn near_coast_bits(
     smooth: &Array2<u16>,
     offset: (usize, usize),
     rows: usize,
     cols: usize,
 ) -> Vec<u64> {
+    const WORDS_PER_TASK: usize = 1024;
     let mut bits = vec![0u64; (rows * cols).div_ceil(64)];
     if rows < 2 || cols < 2 || smooth.is_empty() {
         return bits;
     }
     let (sr, sc) = smooth.dim();
-    // The smoothed value at sample (r, c) of the grid, 0 outside `smooth`.
-    let at = |r: usize, c: usize| {
-        let (r, c) = (r.wrapping_sub(offset.0), c.wrapping_sub(offset.1));
-        r < sr && c < sc && smooth[[r, c]] != 0
+    let smooth = smooth.as_standard_layout();
+    let Some(samples) = smooth.as_slice() else {
+        return bits;
+    };
+    // Row `r` of the grid within `smooth`, if it is one of its rows.
+    let smooth_row = |r: usize| {
+        let k = r.wrapping_sub(offset.0);
+        (k < sr).then(|| &samples[k * sc..(k + 1) * sc])
     };
     // Only the cells whose corners can touch `smooth`: rows and columns
     // from one before its first to its last.
     let rr = (offset.0.saturating_sub(1), (offset.0 + sr).min(rows - 1));
     let cc = (offset.1.saturating_sub(1), (offset.1 + sc).min(cols - 1));
-    bits.par_chunks_mut(1024)
+    bits.par_chunks_mut(WORDS_PER_TASK)
         .enumerate()
         .for_each(|(k, words)| {
-            let first = k * 1024 * 64;
+            let first = k * WORDS_PER_TASK * 64;
             let last = (first + words.len() * 64).min(rows * cols);
-            let (mut r, mut c) = (first / cols, first % cols);
-            for i in first..last {
-                if (rr.0..rr.1).contains(&r)
-                    && (cc.0..cc.1).contains(&c)
-                    && (at(r, c) || at(r, c + 1) || at(r + 1, c) || at(r + 1, c + 1))
-                {
-                    words[(i - first) / 64] |= 1 << (i % 64);
+            let mut marks = vec![0u8; words.len() * 64];
+            // Per column of `smooth`, one before its first and one past its
+            // last: whether either corner row is non-zero there.
+            let mut either = vec![0u8; sc + 2];
+            let mut i = first;
+            while i < last {
+                let (r, c) = (i / cols, i % cols);
+                let end = ((r + 1) * cols).min(last);
+                let (lo, hi) = (c.max(cc.0), (c + end - i).min(cc.1));
+                if (rr.0..rr.1).contains(&r) && lo < hi {
+                    let (a, b) = (smooth_row(r), smooth_row(r + 1));
+                    for (j, e) in either[1..=sc].iter_mut().enumerate() {
+                        let nz = |row: Option<&[u16]>| row.is_some_and(|row| row[j] != 0);
+                        *e = u8::from(nz(a) | nz(b));
+                    }
+                    // Cell column `x` has its corners at `either` x + 1 - offset
+                    // and the next (in range: `cc` keeps x + 1 within `smooth`'s
+                    // columns plus one on each side).
+                    let from = lo + 1 - offset.1;
+                    let out = &mut marks[i - first + lo - c..i - first + hi - c];
+                    for (o, pair) in out.iter_mut().zip(either[from..].windows(2)) {
+                        *o = pair[0] | pair[1];
+                    }
                 }
-                c += 1;
-                if c == cols {
-                    (r, c) = (r + 1, 0);
-                }
+                i = end;
+            }
+            for (word, bytes) in words.iter_mut().zip(marks.chunks_exact(64)) {
+                *word = pack_marks(bytes);
             }
         });
     bits
+}
+
+/// The 64 bytes `bytes` (each 0 or 1) as the bits of a word, byte `i` in
+/// bit `i`: eight bytes at a time gathered into the top byte of a product
+/// (byte `i` times 2^(56 - 7 i) lands on bit 56 + i, and no two terms
+/// meet).
+fn pack_marks(bytes: &[u8]) -> u64 {
+    bytes
+        .chunks_exact(8)
+        .enumerate()
+        .fold(0u64, |word, (k, eight)| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(eight);
+            let x = u64::from_le_bytes(b);
+            word | (x.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k)
+        })
 }
 
 /// Rows of the smoothed mask one task of [`smoothed`] makes.
@@ -165,27 +205,26 @@ fn smoothed(
     let (rows, cols) = mask.dim();
     let clamp = |i: isize, n: usize| i.clamp(0, n as isize - 1) as usize;
     let width = c1 - c0;
-    // A row filtered along itself, in 1/16ths: the five taps read from the
-    // row's slice, clamped only within two samples of its ends.
-    let across = |r: usize, out: &mut [u16]| {
+    // A row filtered along itself, in 1/16ths: the row's samples from two
+    // before `c0` to two past `c1` (edges replicated) as 0/1 in `padded`,
+    // then the five taps as five shifted slices added element-wise.
+    let across = |r: usize, out: &mut [u16], padded: &mut Vec<u16>| {
         let row = mask.row(r);
         let row: std::borrow::Cow<'_, [bool]> = match row.as_slice() {
             Some(s) => s.into(),
             None => row.to_vec().into(),
         };
-        for (c, v) in out.iter_mut().enumerate() {
-            let cc = c + c0;
-            *v = if cc >= 2 && cc + 2 < cols {
-                K.iter()
-                    .zip(&row[cc - 2..cc + 3])
-                    .map(|(w, &b)| w * u16::from(b))
-                    .sum::<u16>()
-            } else {
-                K.iter()
-                    .enumerate()
-                    .map(|(k, w)| w * u16::from(row[clamp(cc as isize + k as isize - 2, cols)]))
-                    .sum::<u16>()
-            };
+        padded.clear();
+        let (lo, hi) = (c0.max(2) - 2, (c1 + 2).min(cols));
+        let at = |i: isize| u16::from(row[clamp(i, cols)]);
+        padded.extend((c0 as isize - 2..lo as isize).map(at));
+        padded.extend(row[lo..hi].iter().map(|&b| u16::from(b)));
+        padded.extend((hi as isize..(c1 + 2) as isize).map(at));
+        let [p0, p1, p2, p3, p4] = [0, 1, 2, 3, 4].map(|t| &padded[t..t + width]);
+        for (((((v, &a), &b), &c), &d), &e) in
+            out.iter_mut().zip(p0).zip(p1).zip(p2).zip(p3).zip(p4)
+        {
+            *v = K[0] * a + K[1] * b + K[2] * c + K[3] * d + K[4] * e;
         }
     };
     // Then along the columns: five rows filtered across, added
@@ -201,8 +240,9 @@ fn smoothed(
             let last = first + block.len() / width.max(1);
             let (a0, a1) = (first.saturating_sub(2), (last + 2).min(rows));
             let mut filtered = vec![0u16; (a1 - a0) * width];
+            let mut padded = Vec::with_capacity(width + 4);
             for (i, out) in filtered.chunks_mut(width.max(1)).enumerate() {
-                across(a0 + i, out);
+                across(a0 + i, out, &mut padded);
             }
             for (i, out) in block.chunks_mut(width.max(1)).enumerate() {
                 let [t0, t1, t2, t3, t4] = [0, 1, 2, 3, 4]

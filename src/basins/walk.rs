@@ -807,7 +807,10 @@ fn balls_in_lanes(field: &GridField<'_>, s: &WalkSettings) -> bool {
 /// which is the scalar step's bit for bit; any other step is redone by
 /// [`Walk::advance`], which applies the stop rule (or resolves the stall)
 /// as it does alone. So every walk takes exactly the steps it takes alone,
-/// as in [`walk_lanes`].
+/// as in [`walk_lanes`]. Once the starts run out, the walks left move into
+/// the first lanes and only the groups holding one are stepped: the last
+/// walks of a batch (the longest, often balls orbiting in a pit to the end
+/// of their budget) keep overlapping their steps.
 ///
 /// # Safety
 /// The CPU must support AVX2; the grid must have fewer than 2^31 rows and
@@ -826,12 +829,9 @@ unsafe fn walk_ball_lanes<const NESTEROV: bool>(
     let (alpha, beta) = (s.params.alpha, s.params.beta);
     let tolerance_sq = s.rules.tolerance_m * s.rules.tolerance_m;
     let mut batch = Batch::new(field, heights, s, starts, cancel);
+    // Filled in order: the lanes holding a walk are the first ones.
     let mut lanes: [Option<(usize, Walk<'_, '_, '_>)>; BALL_LANES] =
         std::array::from_fn(|_| batch.take());
-    if !lanes.iter().all(Option::is_some) {
-        // Fewer walks than lanes: one after the other.
-        return batch.finish_alone(lanes.into_iter().flatten());
-    }
 
     // A walk's state lives in the registers while it is in a lane, and in
     // its `Walk` while the scalar loop steps it. Counts are i64 lanes;
@@ -866,10 +866,19 @@ unsafe fn walk_ball_lanes<const NESTEROV: bool>(
         };
         (walk.w.step, walk.still) = (l.step[k] as usize, l.still[k] as usize);
     };
+    // A lane without a walk stands outside the grid (NaN), where its
+    // step is computed on sample (0, 0) and never used.
+    let to_idle = |l: &mut Lanes, k: usize| (l.x[k], l.y[k]) = (f64::NAN, f64::NAN);
     let mut held = Lanes::default();
+    // The lanes holding a walk, as a mask.
+    let mut active = 0u32;
     for (k, lane) in lanes.iter().enumerate() {
-        if let Some((_, walk)) = lane {
-            to_lane(&mut held, k, walk);
+        match lane {
+            Some((_, walk)) => {
+                to_lane(&mut held, k, walk);
+                active |= 1 << k;
+            }
+            None => to_idle(&mut held, k),
         }
     }
     // Group `g` holds lanes 4g..4g + 4.
@@ -919,22 +928,25 @@ unsafe fn walk_ball_lanes<const NESTEROV: bool>(
         *still = _mm256_blendv_epi8(*still, still_next, ordinary);
         _mm256_movemask_pd(keep) as u32
     };
+    // Only the groups holding a walk are stepped: once the starts run
+    // out, the walks left are moved into the first lanes, so that the
+    // last few still overlap their steps instead of running one after
+    // the other.
+    let mut stepped_groups = (active.count_ones() as usize).div_ceil(4);
     let mut groups: [(Balls, __m256i, __m256i); GROUPS] = std::array::from_fn(|g| load(&held, g));
-    let all = (1u32 << BALL_LANES) - 1;
-    loop {
+    while active != 0 {
         // The groups' steps are independent chains the processor overlaps.
         let mut done = 0u32;
-        for (g, group) in groups.iter_mut().enumerate() {
+        for (g, group) in groups.iter_mut().enumerate().take(stepped_groups) {
             done |= turn(group) << (4 * g);
         }
-        if done == all {
+        if done & active == active {
             continue;
         }
         // Some lane's step is not ordinary: the scalar loop takes it.
-        for (g, group) in groups.iter().enumerate() {
+        for (g, group) in groups.iter().enumerate().take(stepped_groups) {
             save(&mut held, g, *group);
         }
-        let mut emptied = false;
         for (k, lane) in lanes.iter_mut().enumerate() {
             if done >> k & 1 != 0 {
                 continue;
@@ -948,23 +960,33 @@ unsafe fn walk_ball_lanes<const NESTEROV: bool>(
                     *lane = batch.take();
                     match lane {
                         Some((_, walk)) => to_lane(&mut held, k, walk),
-                        None => emptied = true,
+                        None => {
+                            to_idle(&mut held, k);
+                            active &= !(1 << k);
+                        }
                     }
                 }
             }
         }
-        if emptied {
-            for (k, lane) in lanes.iter_mut().enumerate() {
-                if let Some((_, walk)) = lane {
-                    to_walk(&held, k, walk);
-                }
-            }
-            return batch.finish_alone(lanes.into_iter().flatten());
+        // The walks left moved down into the lanes emptied below them.
+        while active != 0 && active.trailing_ones() < active.count_ones() {
+            let (free, last) = (
+                active.trailing_ones() as usize,
+                31 - active.leading_zeros() as usize,
+            );
+            lanes.swap(free, last);
+            (held.x[free], held.y[free]) = (held.x[last], held.y[last]);
+            (held.ve[free], held.vn[free]) = (held.ve[last], held.vn[last]);
+            (held.step[free], held.still[free]) = (held.step[last], held.still[last]);
+            to_idle(&mut held, last);
+            active = active & !(1 << last) | 1 << free;
         }
-        for (g, group) in groups.iter_mut().enumerate() {
+        stepped_groups = (active.count_ones() as usize).div_ceil(4);
+        for (g, group) in groups.iter_mut().enumerate().take(stepped_groups) {
             *group = load(&held, g);
         }
     }
+    batch.out
 }
 
 /// Groups of four lanes [`walk_ball_lanes`] steps in turn, and the walks
@@ -1189,7 +1211,8 @@ pub fn walk_all_ordered(
 }
 
 /// Starts per [`walk_lanes`] call (one rayon task): large enough that the
-/// last few walks of a batch, which run one at a time, are a small part.
+/// last few walks of a batch, which run one at a time (but the balls'
+/// in AVX2 lanes, which keep overlapping them), are a small part.
 const LANE_BATCH: usize = 512;
 
 /// Every start simulated in full, in raster-ordered batches.

@@ -18,8 +18,6 @@ pub(super) enum D8 {
         end: u32,
         /// Why.
         ending: StopReason,
-        /// Steps counted so far, moves included.
-        steps: u32,
         /// `true` when it took over a known ending from the memo.
         shortcut: bool,
     },
@@ -52,13 +50,13 @@ pub(super) fn d8_moves(
             } else {
                 StopReason::Converged
             };
-            return done(at(cell), ending, *step, false);
+            return done(at(cell), ending, false);
         };
         cell = next_cell;
         *moves += 1;
         *step += 1;
         if field.is_sea_sample(cell.0, cell.1) {
-            return done(at(cell), StopReason::Sea, *step, false);
+            return done(at(cell), StopReason::Sea, false);
         }
         if let Some(over) = arrive(field, s, cell, d8_only, shortcut, *step) {
             return over;
@@ -92,12 +90,12 @@ fn cell_index(field: &GridField<'_>, (r, c): (usize, usize)) -> u32 {
     (r * field.cols() + c) as u32
 }
 
-/// A finished run of moves, in cell `end`, after `steps` steps in all.
-fn done(end: u32, ending: StopReason, steps: usize, shortcut: bool) -> D8 {
+/// A finished run of moves, in cell `end` (its steps are the walker's
+/// count, moves included).
+fn done(end: u32, ending: StopReason, shortcut: bool) -> D8 {
     D8::Done {
         end,
         ending,
-        steps: steps as u32,
         shortcut,
     }
 }
@@ -117,13 +115,13 @@ fn arrive(
     if let Some(sc) = shortcut {
         match sc.memo.lookup(at as usize, sc.own) {
             Lookup::Unrelated => {}
-            Lookup::Known(end, ending) => return Some(done(end, ending, step, true)),
+            Lookup::Known(end, ending) => return Some(done(end, ending, true)),
             Lookup::Pending(i) => return Some(D8::Blocked(i)),
         }
     }
     // D8-only moves strictly descend, so they end without a budget.
     if !d8_only && step >= s.rules.max_steps {
-        return Some(done(at, StopReason::MaxSteps, step, false));
+        return Some(done(at, StopReason::MaxSteps, false));
     }
     let centre = Xy::new(cell.1 as f64, cell.0 as f64);
     let steep = field

@@ -300,15 +300,15 @@ impl Walker {
     fn after_d8(&mut self, d8: D8, d8_only: bool) -> Result<(usize, usize), Attempt> {
         match d8 {
             D8::Resume(cell) => Ok(cell),
+            // Its steps are in `self.step`, the moves counted there.
             D8::Done {
                 end,
                 ending,
-                steps,
                 shortcut,
             } => Err(Attempt::Done {
                 end,
                 ending,
-                steps: steps - self.repeated as u32,
+                steps: self.simulated(),
                 shortcut,
                 stall_moves: self.moves,
             }),
